@@ -17,10 +17,10 @@ CREATE TABLE "assets" (
 	"risk_score" integer DEFAULT 0 NOT NULL,
 	"risk_factors" jsonb,
 	"scoring_version" text,
-	"first_seen_at" timestamp with time zone NOT NULL,
-	"last_seen_at" timestamp with time zone NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+	"first_seen_at" timestamp (3) with time zone NOT NULL,
+	"last_seen_at" timestamp (3) with time zone NOT NULL,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "connector_secrets" (
@@ -29,8 +29,8 @@ CREATE TABLE "connector_secrets" (
 	"kind" text NOT NULL,
 	"ciphertext" text NOT NULL,
 	"key_id" text NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "connector_secrets_connector_id_kind_pk" PRIMARY KEY("connector_id","kind")
 );
 --> statement-breakpoint
@@ -54,14 +54,14 @@ CREATE TABLE "connectors" (
 	"endpoint_override" text,
 	"scope" jsonb NOT NULL,
 	"schedule" jsonb,
-	"next_run_at" timestamp with time zone,
+	"next_run_at" timestamp (3) with time zone,
 	"transform_map_key" text DEFAULT 'aws-security-hub-vulnerability' NOT NULL,
 	"default_severity" text DEFAULT 'MEDIUM' NOT NULL,
 	"write_back_enabled" boolean DEFAULT false NOT NULL,
 	"last_test" jsonb,
-	"state_changed_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+	"state_changed_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "events" (
@@ -71,7 +71,7 @@ CREATE TABLE "events" (
 	"type" text NOT NULL,
 	"entity_id" text NOT NULL,
 	"payload" jsonb NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "finding_rejects" (
@@ -84,7 +84,7 @@ CREATE TABLE "finding_rejects" (
 	"reason" text NOT NULL,
 	"problems" jsonb NOT NULL,
 	"raw" jsonb NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "findings" (
@@ -135,14 +135,14 @@ CREATE TABLE "findings" (
 	"user_defined_fields" jsonb,
 	"dedup_key" text,
 	"is_primary" boolean DEFAULT true NOT NULL,
-	"first_observed_at" timestamp with time zone NOT NULL,
-	"last_observed_at" timestamp with time zone NOT NULL,
-	"aws_created_at" timestamp with time zone NOT NULL,
-	"aws_updated_at" timestamp with time zone NOT NULL,
+	"first_observed_at" timestamp (3) with time zone NOT NULL,
+	"last_observed_at" timestamp (3) with time zone NOT NULL,
+	"aws_created_at" timestamp (3) with time zone NOT NULL,
+	"aws_updated_at" timestamp (3) with time zone NOT NULL,
 	"raw" jsonb NOT NULL,
 	"search" "tsvector" GENERATED ALWAYS AS (to_tsvector('simple', coalesce(title, '') || ' ' || coalesce(description, ''))) STORED NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "run_checkpoints" (
@@ -152,10 +152,10 @@ CREATE TABLE "run_checkpoints" (
 	"region" text NOT NULL,
 	"pages" integer DEFAULT 0 NOT NULL,
 	"next_token" text,
-	"cursor_updated_at" timestamp with time zone,
+	"cursor_updated_at" timestamp (3) with time zone,
 	"counts" jsonb NOT NULL,
 	"done" boolean DEFAULT false NOT NULL,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "run_checkpoints_run_id_account_id_region_pk" PRIMARY KEY("run_id","account_id","region")
 );
 --> statement-breakpoint
@@ -165,20 +165,20 @@ CREATE TABLE "runs" (
 	"connector_id" uuid NOT NULL,
 	"trigger" text NOT NULL,
 	"status" text NOT NULL,
-	"window_start" timestamp with time zone,
-	"window_end" timestamp with time zone,
+	"window_start" timestamp (3) with time zone,
+	"window_end" timestamp (3) with time zone,
 	"lease_owner" text,
-	"lease_expires_at" timestamp with time zone,
+	"lease_expires_at" timestamp (3) with time zone,
 	"error" text,
-	"started_at" timestamp with time zone,
-	"finished_at" timestamp with time zone,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+	"started_at" timestamp (3) with time zone,
+	"finished_at" timestamp (3) with time zone,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "tenants" (
 	"id" text PRIMARY KEY NOT NULL,
 	"name" text,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "transform_maps" (
@@ -189,8 +189,8 @@ CREATE TABLE "transform_maps" (
 	"base_map_key" text,
 	"entries" jsonb NOT NULL,
 	"version" integer DEFAULT 1 NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 ALTER TABLE "assets" ADD CONSTRAINT "assets_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -213,7 +213,7 @@ ALTER TABLE "transform_maps" ADD CONSTRAINT "transform_maps_tenant_id_tenants_id
 CREATE UNIQUE INDEX "assets_tenant_arn_key" ON "assets" USING btree ("tenant_id","resource_arn");--> statement-breakpoint
 CREATE INDEX "assets_tenant_risk_idx" ON "assets" USING btree ("tenant_id","risk_score","id");--> statement-breakpoint
 CREATE INDEX "assets_tenant_last_seen_idx" ON "assets" USING btree ("tenant_id","last_seen_at","id");--> statement-breakpoint
-CREATE INDEX "assets_tenant_name_idx" ON "assets" USING btree ("tenant_id","name","id");--> statement-breakpoint
+CREATE INDEX "assets_tenant_name_idx" ON "assets" USING btree ("tenant_id",coalesce("name", "resource_id"),"id");--> statement-breakpoint
 CREATE INDEX "assets_tenant_type_idx" ON "assets" USING btree ("tenant_id","resource_type");--> statement-breakpoint
 CREATE INDEX "assets_tenant_account_idx" ON "assets" USING btree ("tenant_id","aws_account_id","region");--> statement-breakpoint
 CREATE UNIQUE INDEX "connectors_tenant_name_key" ON "connectors" USING btree ("tenant_id",lower("name"));--> statement-breakpoint

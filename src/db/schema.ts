@@ -22,7 +22,8 @@ import {
 // Every table carries tenant_id and every index that serves a query leads with it: no query can
 // be written that is not scoped to a tenant without being visibly different from the others.
 
-const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+// Millisecond precision, like JavaScript dates: a keyset cursor carries the exact value it orders by.
+const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date', precision: 3 });
 const createdAt = () => timestamptz('created_at').notNull().defaultNow();
 const updatedAt = () => timestamptz('updated_at').notNull().defaultNow();
 
@@ -210,7 +211,7 @@ export const assets = pgTable(
     uniqueIndex('assets_tenant_arn_key').on(t.tenantId, t.resourceArn),
     index('assets_tenant_risk_idx').on(t.tenantId, t.riskScore, t.id),
     index('assets_tenant_last_seen_idx').on(t.tenantId, t.lastSeenAt, t.id),
-    index('assets_tenant_name_idx').on(t.tenantId, t.name, t.id),
+    index('assets_tenant_name_idx').on(t.tenantId, sql`coalesce(${t.name}, ${t.resourceId})`, t.id),
     index('assets_tenant_type_idx').on(t.tenantId, t.resourceType),
     index('assets_tenant_account_idx').on(t.tenantId, t.awsAccountId, t.region),
   ],
@@ -289,9 +290,7 @@ export const findings = pgTable(
     raw: jsonb('raw').notNull().$type<Record<string, unknown>>(),
     search: tsvector('search')
       .notNull()
-      .generatedAlwaysAs(
-        sql`to_tsvector('simple', coalesce(title, '') || ' ' || coalesce(description, ''))`,
-      ),
+      .generatedAlwaysAs(sql`to_tsvector('simple', coalesce(title, '') || ' ' || coalesce(description, ''))`),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -1,0 +1,54 @@
+import type { Logger } from 'pino';
+import { createAuthenticator } from './auth/authenticate.ts';
+import type { Config } from './config.ts';
+import { openDatabase } from './db/client.ts';
+import { migrateDatabase } from './db/migrate.ts';
+import { EventBus } from './events/bus.ts';
+import type { AppServices } from './graphql/context.ts';
+import { createLogger } from './observability/logger.ts';
+import { createMetrics } from './observability/metrics.ts';
+
+export interface App extends AppServices {
+  close(): Promise<void>;
+}
+
+/** Everything the service needs before it opens a port: database (migrated), events, metrics, auth. */
+export async function createApp(config: Config, options: { log?: Logger } = {}): Promise<App> {
+  const log = options.log ?? createLogger(config.logLevel);
+  const database = await openDatabase({
+    url: config.databaseUrl,
+    dataDir: config.dataDir,
+    poolMax: config.databasePoolMax,
+  });
+  try {
+    await migrateDatabase(database);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  log.info(
+    { driver: database.driver, dataDir: database.driver === 'pglite' ? config.dataDir : undefined },
+    'database ready',
+  );
+  if (!config.auth) {
+    log.warn(
+      'DEV MODE: no AUTH_JWKS_URL or AUTH_JWT_SECRET is set, so every request acts for the single tenant "dev" without authentication. Never expose this instance.',
+    );
+  }
+  const eventBus = new EventBus(database, log);
+  await eventBus.start();
+  const metrics = createMetrics(database.driver, database.poolMax);
+  return {
+    config,
+    database,
+    eventBus,
+    log,
+    metrics,
+    authenticate: createAuthenticator(config.auth),
+    async close() {
+      await eventBus.stop();
+      metrics.close();
+      await database.close();
+    },
+  };
+}

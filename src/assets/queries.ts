@@ -1,0 +1,81 @@
+import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import type { Executor } from '../db/client.ts';
+import { tablePageSource } from '../db/page-source.ts';
+import { assets } from '../db/schema.ts';
+import type { AssetOrder } from '../generated/graphql.ts';
+import {
+  type ConnectionModel,
+  dateKey,
+  isUuid,
+  type KeysetOrder,
+  type PageArgs,
+  paginate,
+} from '../graphql/connection.ts';
+import type { AssetModel } from './model.ts';
+
+// Every SQL statement about assets lives here. Each one is scoped to a tenant.
+
+const idKey = { expression: sql`${assets.id}`, type: 'uuid' as const, read: (row: AssetModel) => row.id };
+
+export function assetOrder(orderBy: AssetOrder | null | undefined): KeysetOrder<AssetModel> {
+  const field = orderBy?.field ?? 'RISK_SCORE';
+  const direction = orderBy?.direction ?? 'DESC';
+  switch (field) {
+    case 'RISK_SCORE':
+      return {
+        name: field,
+        direction,
+        keys: [{ expression: sql`${assets.riskScore}`, type: 'int', read: (row) => row.riskScore }, idKey],
+      };
+    case 'LAST_SEEN_AT':
+      return {
+        name: field,
+        direction,
+        keys: [dateKey(sql`${assets.lastSeenAt}`, (row) => row.lastSeenAt), idKey],
+      };
+    case 'NAME':
+      return {
+        name: field,
+        direction,
+        keys: [
+          {
+            expression: sql`coalesce(${assets.name}, ${assets.resourceId})`,
+            type: 'text',
+            read: (row) => row.name ?? row.resourceId,
+          },
+          idKey,
+        ],
+      };
+  }
+}
+
+export function listAssets(
+  db: Executor,
+  tenantId: string,
+  condition: SQL | undefined,
+  order: KeysetOrder<AssetModel>,
+  args: PageArgs,
+): Promise<ConnectionModel<AssetModel>> {
+  return paginate(args, order, tablePageSource(db, assets, and(eq(assets.tenantId, tenantId), condition)));
+}
+
+export function assetsByIds(db: Executor, tenantId: string, ids: readonly string[]): Promise<AssetModel[]> {
+  const valid = ids.filter(isUuid);
+  if (valid.length === 0) return Promise.resolve([]);
+  return db
+    .select()
+    .from(assets)
+    .where(and(eq(assets.tenantId, tenantId), inArray(assets.id, valid)));
+}
+
+export function assetsByResourceArns(
+  db: Executor,
+  tenantId: string,
+  resourceArns: readonly string[],
+): Promise<AssetModel[]> {
+  if (resourceArns.length === 0) return Promise.resolve([]);
+  return db
+    .select()
+    .from(assets)
+    .where(and(eq(assets.tenantId, tenantId), inArray(assets.resourceArn, [...resourceArns])));
+}

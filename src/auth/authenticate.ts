@@ -1,0 +1,72 @@
+import { createRemoteJWKSet, errors, type JWTPayload, jwtVerify } from 'jose';
+import type { AuthConfig } from '../config.ts';
+
+// The tenant of every request comes from a verified JWT (the gateway forwards the user's token).
+// Without auth configuration the service runs in dev mode: one tenant, no checks.
+
+export const DEV_TENANT_ID = 'dev';
+
+export interface Principal {
+  tenantId: string;
+  subject: string | undefined;
+}
+
+export class AuthenticationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AuthenticationError';
+  }
+}
+
+export type Authenticator = (authorization: string | undefined) => Promise<Principal>;
+
+const TENANT_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+export function createAuthenticator(config: AuthConfig | undefined): Authenticator {
+  if (!config) return async () => ({ tenantId: DEV_TENANT_ID, subject: undefined });
+  const key =
+    config.kind === 'jwks'
+      ? createRemoteJWKSet(new URL(config.jwksUrl!))
+      : new TextEncoder().encode(config.secret!);
+  const algorithms = config.kind === 'secret' ? ['HS256', 'HS384', 'HS512'] : undefined;
+  return async (authorization) => {
+    const token = bearerToken(authorization);
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, key as Parameters<typeof jwtVerify>[1], {
+        issuer: config.issuer,
+        audience: config.audience,
+        algorithms,
+      }));
+    } catch (error) {
+      throw new AuthenticationError(describeJwtError(error));
+    }
+    const tenant = payload[config.tenantClaim];
+    if (typeof tenant !== 'string' || !TENANT_ID.test(tenant)) {
+      throw new AuthenticationError(
+        `The token has no usable \`${config.tenantClaim}\` claim (a tenant id of letters, digits, '.', '_', ':' or '-'). Ask your identity provider to add it.`,
+      );
+    }
+    return { tenantId: tenant, subject: payload.sub };
+  };
+}
+
+function bearerToken(authorization: string | undefined): string {
+  const match = authorization?.match(/^Bearer\s+(\S+)$/i);
+  if (!match) {
+    throw new AuthenticationError(
+      'Send a JWT as `Authorization: Bearer <token>` (over WebSocket: connectionParams.authorization).',
+    );
+  }
+  return match[1]!;
+}
+
+function describeJwtError(error: unknown): string {
+  if (error instanceof errors.JWTExpired) return 'The token has expired; get a new one.';
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    return `The token's \`${error.claim}\` claim is not accepted here (${error.reason}); check the issuer and audience it was issued for.`;
+  }
+  if (error instanceof errors.JWSSignatureVerificationFailed) return 'The token signature is invalid.';
+  if (error instanceof errors.JOSEError) return `The token is not valid: ${error.message}`;
+  return 'The token could not be verified.';
+}

@@ -1,0 +1,162 @@
+import { z } from 'zod';
+
+// Environment -> typed config, in one place. Every bad variable is reported at once, with what is
+// expected, and the process exits before it opens a port.
+
+const booleanFromEnv = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+    DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+    DATA_DIR: z.string().min(1).default('.data'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    HUBGRAPH_MASTER_KEY: z
+      .string()
+      .regex(/^[A-Za-z0-9+/_-]{43}=?$|^[0-9a-fA-F]{64}$/, 'must be 32 bytes, as base64 or 64 hex digits')
+      .optional(),
+    AUTH_JWKS_URL: z.url().optional(),
+    AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    AUTH_ISSUER: z.string().min(1).optional(),
+    AUTH_AUDIENCE: z.string().min(1).optional(),
+    AUTH_TENANT_CLAIM: z.string().min(1).default('tenant_id'),
+    HUBGRAPH_ALLOW_CUSTOM_ENDPOINTS: booleanFromEnv.default(false),
+    GRAPHQL_INLINE_TRACING: booleanFromEnv.default(false),
+    GRAPHQL_INTROSPECTION: booleanFromEnv.optional(),
+    GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(1).default(12),
+    GRAPHQL_MAX_COST: z.coerce.number().int().min(1).default(50_000),
+    GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(1).default(30),
+    SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  })
+  .superRefine((env, ctx) => {
+    if (env.AUTH_JWKS_URL && env.AUTH_JWT_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AUTH_JWT_SECRET'],
+        message: 'set AUTH_JWKS_URL or AUTH_JWT_SECRET, not both',
+      });
+    }
+    const authOn = Boolean(env.AUTH_JWKS_URL || env.AUTH_JWT_SECRET);
+    if (authOn && !env.AUTH_ISSUER) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AUTH_ISSUER'],
+        message: 'required when JWT auth is configured',
+      });
+    }
+    if (authOn && !env.AUTH_AUDIENCE) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AUTH_AUDIENCE'],
+        message: 'required when JWT auth is configured',
+      });
+    }
+    if (env.NODE_ENV === 'production' && !authOn) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AUTH_JWKS_URL'],
+        message: 'production needs AUTH_JWKS_URL or AUTH_JWT_SECRET (dev mode serves one tenant to anyone)',
+      });
+    }
+    if (env.NODE_ENV === 'production' && !env.HUBGRAPH_MASTER_KEY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['HUBGRAPH_MASTER_KEY'],
+        message: 'required in production: generate one with `openssl rand -base64 32`',
+      });
+    }
+  });
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface AuthConfig {
+  kind: 'jwks' | 'secret';
+  jwksUrl?: string;
+  secret?: string;
+  issuer: string;
+  audience: string;
+  tenantClaim: string;
+}
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  production: boolean;
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  databasePoolMax: number;
+  dataDir: string;
+  logLevel: Env['LOG_LEVEL'];
+  masterKey: string | undefined;
+  /** Undefined: dev mode, one tenant, no authentication. */
+  auth: AuthConfig | undefined;
+  allowCustomEndpoints: boolean;
+  graphql: {
+    inlineTracing: boolean;
+    introspection: boolean;
+    maxDepth: number;
+    maxCost: number;
+    maxAliases: number;
+  };
+  shutdownGraceMs: number;
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings are "unset": shells and compose files produce them for absent values.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const env = parsed.data;
+  const production = env.NODE_ENV === 'production';
+  const auth: AuthConfig | undefined =
+    env.AUTH_JWKS_URL || env.AUTH_JWT_SECRET
+      ? {
+          kind: env.AUTH_JWKS_URL ? 'jwks' : 'secret',
+          jwksUrl: env.AUTH_JWKS_URL,
+          secret: env.AUTH_JWT_SECRET,
+          issuer: env.AUTH_ISSUER!,
+          audience: env.AUTH_AUDIENCE!,
+          tenantClaim: env.AUTH_TENANT_CLAIM,
+        }
+      : undefined;
+  return {
+    env: env.NODE_ENV,
+    production,
+    port: env.PORT,
+    host: env.HOST,
+    databaseUrl: env.DATABASE_URL,
+    databasePoolMax: env.DATABASE_POOL_MAX,
+    dataDir: env.DATA_DIR,
+    logLevel: env.LOG_LEVEL,
+    masterKey: env.HUBGRAPH_MASTER_KEY,
+    auth,
+    allowCustomEndpoints: env.HUBGRAPH_ALLOW_CUSTOM_ENDPOINTS,
+    graphql: {
+      inlineTracing: env.GRAPHQL_INLINE_TRACING,
+      introspection: env.GRAPHQL_INTROSPECTION ?? !production,
+      maxDepth: env.GRAPHQL_MAX_DEPTH,
+      maxCost: env.GRAPHQL_MAX_COST,
+      maxAliases: env.GRAPHQL_MAX_ALIASES,
+    },
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+  };
+}

@@ -1,0 +1,90 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import type { ExtractTablesWithRelations } from 'drizzle-orm/relations';
+import postgres from 'postgres';
+import { schema } from './schema.ts';
+import { statementLogger } from './statements.ts';
+
+// One code path for both engines: PostgreSQL through postgres.js when DATABASE_URL is set, an
+// embedded PGlite (the same Postgres, compiled to WASM) persisted in DATA_DIR otherwise.
+
+export type Schema = typeof schema;
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+/** Anything that runs queries: the database or a transaction on it. */
+export type Executor = Db | Tx;
+
+export interface Database {
+  db: Db;
+  driver: 'postgres' | 'pglite';
+  /** Connections the pool may open (1 for PGlite, which is single-connection). */
+  poolMax: number;
+  /** Subscribes to a NOTIFY channel; resolves once listening. Returns the unsubscribe. */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** postgres:// URL; undefined selects PGlite. */
+  url?: string;
+  /** PGlite data directory; `memory://` keeps it in memory (tests). */
+  dataDir?: string;
+  poolMax?: number;
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  return options.url
+    ? openPostgres(options.url, options.poolMax ?? 10)
+    : openPglite(options.dataDir ?? '.data');
+}
+
+function openPostgres(url: string, poolMax: number): Database {
+  const sql = postgres(url, {
+    max: poolMax,
+    onnotice: () => {},
+    // Postgres' own types for timestamps: drizzle maps them; keep bigint ids exact.
+    types: { bigint: postgres.BigInt },
+    connection: { application_name: 'hubgraph' },
+  });
+  const db = drizzlePostgres({ client: sql, schema, logger: statementLogger }) as unknown as Db;
+  return {
+    db,
+    driver: 'postgres',
+    poolMax,
+    async listen(channel, onPayload) {
+      const { unlisten } = await sql.listen(channel, onPayload);
+      return unlisten;
+    },
+    async ping() {
+      await sql`select 1`;
+    },
+    async close() {
+      await sql.end({ timeout: 5 });
+    },
+  };
+}
+
+async function openPglite(dataDir: string): Promise<Database> {
+  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+  const client = await PGlite.create(dataDir);
+  const db = drizzlePglite({ client, schema, logger: statementLogger }) as unknown as Db;
+  return {
+    db,
+    driver: 'pglite',
+    poolMax: 1,
+    async listen(channel, onPayload) {
+      const unlisten = await client.listen(channel, onPayload);
+      return () => unlisten();
+    },
+    async ping() {
+      await client.query('select 1');
+    },
+    async close() {
+      if (!client.closed) await client.close();
+    },
+  };
+}

@@ -1,0 +1,106 @@
+import { and, eq, type SQL, sql } from 'drizzle-orm';
+import { findings } from '../db/schema.ts';
+import type { FindingFilter } from '../generated/graphql.ts';
+import { UserInputError } from '../graphql/errors.ts';
+import {
+  type ArgumentPath,
+  checkList,
+  dateRangeCondition,
+  idListCondition,
+  intRangeCondition,
+  listCondition,
+} from '../graphql/filter-helpers.ts';
+
+// GraphQL FindingFilter -> one SQL condition. Fields AND together, values in a list OR together.
+// Every list and range is checked here, so a bad argument fails with its path before any SQL runs.
+
+export const SEVERITY_LEVEL = { INFORMATIONAL: 1, LOW: 2, MEDIUM: 3, HIGH: 4, CRITICAL: 5 } as const;
+
+export function findingFilterCondition(
+  filter: FindingFilter | null | undefined,
+  path: ArgumentPath = ['filter'],
+): SQL | undefined {
+  if (!filter) return undefined;
+  const at = (field: string) => [...path, field];
+  const conditions: (SQL | undefined)[] = [
+    idListCondition(findings.id, filter.ids, at('ids')),
+    listCondition(
+      findings.findingSeverity,
+      filter.severityLabels?.map((label) => SEVERITY_LEVEL[label]),
+      at('severityLabels'),
+    ),
+    intRangeCondition(findings.detectionScore, filter.detectionScore, at('detectionScore'), 0, 100),
+    listCondition(findings.workflowStatus, filter.workflowStatuses, at('workflowStatuses')),
+    listCondition(findings.recordState, filter.recordStates, at('recordStates')),
+    listCondition(findings.complianceStatus, filter.complianceStatuses, at('complianceStatuses')),
+    listCondition(findings.productName, filter.productNames, at('productNames')),
+    listCondition(findings.awsAccountId, filter.awsAccountIds, at('awsAccountIds')),
+    listCondition(findings.region, filter.regions, at('regions')),
+    listCondition(findings.resourceType, filter.resourceTypes, at('resourceTypes')),
+    idListCondition(findings.assetId, filter.assetIds, at('assetIds')),
+    idListCondition(findings.connectorId, filter.connectorIds, at('connectorIds')),
+    cveCondition(filter.cves, at('cves')),
+    filter.exploitAvailable == null
+      ? undefined
+      : filter.exploitAvailable
+        ? eq(findings.exploitAvailable, 'YES')
+        : sql`${findings.exploitAvailable} is distinct from 'YES'`,
+    filter.patchAvailable == null
+      ? undefined
+      : filter.patchAvailable
+        ? eq(findings.fixAvailable, 'YES')
+        : sql`${findings.fixAvailable} is distinct from 'YES'`,
+    listCondition(findings.fixAvailable, filter.fixAvailability, at('fixAvailability')),
+    filter.counted == null ? undefined : eq(findings.counted, filter.counted),
+    dateRangeCondition(findings.firstObservedAt, filter.firstObservedAt, at('firstObservedAt')),
+    dateRangeCondition(findings.lastObservedAt, filter.lastObservedAt, at('lastObservedAt')),
+    dateRangeCondition(findings.awsUpdatedAt, filter.updatedAt, at('updatedAt')),
+    searchCondition(filter.search, at('search')),
+  ];
+  return and(...conditions.filter((condition): condition is SQL => condition !== undefined));
+}
+
+/** Any of the CVEs; `&&` (array overlap) is served by the GIN index on cves. */
+function cveCondition(cves: readonly string[] | null | undefined, path: ArgumentPath): SQL | undefined {
+  const checked = checkList(cves, path);
+  if (checked === undefined) return undefined;
+  if (checked.length === 0) return sql`false`;
+  const normalized = checked.map((cve) => cve.trim().toUpperCase());
+  return sql`${findings.cves} && ${toTextArray(normalized)}`;
+}
+
+function toTextArray(values: string[]): SQL {
+  return sql`array[${sql.join(
+    values.map((value) => sql`${value}`),
+    sql`, `,
+  )}]::text[]`;
+}
+
+const MAX_SEARCH_LENGTH = 200;
+
+/**
+ * Full-text search over title and description ('simple' configuration: no stemming, so ids and
+ * package names match as typed). Every word must match; `word*` matches a prefix.
+ */
+export function searchCondition(search: string | null | undefined, path: ArgumentPath): SQL | undefined {
+  if (search == null) return undefined;
+  if (search.length > MAX_SEARCH_LENGTH) {
+    throw new UserInputError(`\`search\` is limited to ${MAX_SEARCH_LENGTH} characters.`, path);
+  }
+  const query = toTsQuery(search);
+  if (!query) throw new UserInputError('`search` needs at least one letter or digit.', path);
+  return sql`${findings.search} @@ to_tsquery('simple', ${query})`;
+}
+
+/** Builds a tsquery from user text; only letters and digits reach it, so it cannot be malformed. */
+export function toTsQuery(search: string): string | undefined {
+  const terms = search
+    .split(/\s+/)
+    .filter(Boolean)
+    .flatMap((word) => {
+      const prefix = word.endsWith('*');
+      const parts = word.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+      return parts.map((part, index) => (prefix && index === parts.length - 1 ? `${part}:*` : part));
+    });
+  return terms.length > 0 ? terms.join(' & ') : undefined;
+}

@@ -1,0 +1,270 @@
+import { and, count, eq, getTableColumns, inArray, lte, type SQL, sql } from 'drizzle-orm';
+import type { Executor } from '../db/client.ts';
+import { tablePageSource } from '../db/page-source.ts';
+import { findings } from '../db/schema.ts';
+import type { FindingOrder } from '../generated/graphql.ts';
+import {
+  type ConnectionModel,
+  dateKey,
+  isUuid,
+  type KeysetOrder,
+  type PageArgs,
+  type PageQuery,
+  paginate,
+} from '../graphql/connection.ts';
+import type { FindingModel, FindingStatsModel } from './model.ts';
+
+// Every SQL statement about findings lives here. Each one is scoped to a tenant.
+
+const { search: _search, raw: _raw, ...listColumns } = getTableColumns(findings);
+/** What list and lookup queries select: everything but the search vector and the raw ASFF. */
+export const findingColumns = listColumns;
+
+const idKey = { expression: sql`${findings.id}`, type: 'uuid' as const, read: (row: FindingModel) => row.id };
+
+export function findingOrder(orderBy: FindingOrder | null | undefined): KeysetOrder<FindingModel> {
+  const field = orderBy?.field ?? 'DETECTION_SCORE';
+  const direction = orderBy?.direction ?? 'DESC';
+  switch (field) {
+    case 'DETECTION_SCORE':
+      return {
+        name: field,
+        direction,
+        keys: [
+          { expression: sql`${findings.detectionScore}`, type: 'int', read: (row) => row.detectionScore },
+          idKey,
+        ],
+      };
+    case 'SEVERITY':
+      return {
+        name: field,
+        direction,
+        keys: [
+          { expression: sql`${findings.findingSeverity}`, type: 'int', read: (row) => row.findingSeverity },
+          { expression: sql`${findings.detectionScore}`, type: 'int', read: (row) => row.detectionScore },
+          idKey,
+        ],
+      };
+    case 'LAST_OBSERVED_AT':
+      return {
+        name: field,
+        direction,
+        keys: [dateKey(sql`${findings.lastObservedAt}`, (row) => row.lastObservedAt), idKey],
+      };
+    case 'FIRST_OBSERVED_AT':
+      return {
+        name: field,
+        direction,
+        keys: [dateKey(sql`${findings.firstObservedAt}`, (row) => row.firstObservedAt), idKey],
+      };
+    case 'UPDATED_AT':
+      return {
+        name: field,
+        direction,
+        keys: [dateKey(sql`${findings.awsUpdatedAt}`, (row) => row.awsUpdatedAt), idKey],
+      };
+  }
+}
+
+function scoped(tenantId: string, condition: SQL | undefined): SQL {
+  return and(eq(findings.tenantId, tenantId), condition)!;
+}
+
+export function listFindings(
+  db: Executor,
+  tenantId: string,
+  condition: SQL | undefined,
+  order: KeysetOrder<FindingModel>,
+  args: PageArgs,
+): Promise<ConnectionModel<FindingModel>> {
+  return paginate(args, order, tablePageSource(db, findings, scoped(tenantId, condition), findingColumns));
+}
+
+export async function findingExists(
+  db: Executor,
+  tenantId: string,
+  condition: SQL | undefined,
+): Promise<boolean> {
+  const rows = await db.select({ one: sql`1` }).from(findings).where(scoped(tenantId, condition)).limit(1);
+  return rows.length > 0;
+}
+
+export function findingsByIds(
+  db: Executor,
+  tenantId: string,
+  ids: readonly string[],
+): Promise<FindingModel[]> {
+  const valid = ids.filter(isUuid);
+  if (valid.length === 0) return Promise.resolve([]);
+  return db
+    .select(findingColumns)
+    .from(findings)
+    .where(and(eq(findings.tenantId, tenantId), inArray(findings.id, valid)));
+}
+
+export function findingsByAwsIdentity(
+  db: Executor,
+  tenantId: string,
+  identities: readonly { productArn: string; awsId: string }[],
+): Promise<FindingModel[]> {
+  if (identities.length === 0) return Promise.resolve([]);
+  const pairs = sql.join(
+    identities.map((identity) => sql`(${identity.productArn}, ${identity.awsId})`),
+    sql`, `,
+  );
+  return db
+    .select(findingColumns)
+    .from(findings)
+    .where(
+      and(eq(findings.tenantId, tenantId), sql`(${findings.productArn}, ${findings.awsId}) in (${pairs})`),
+    );
+}
+
+export function rawFindingsByIds(
+  db: Executor,
+  tenantId: string,
+  ids: readonly string[],
+): Promise<{ id: string; raw: Record<string, unknown> }[]> {
+  return db
+    .select({ id: findings.id, raw: findings.raw })
+    .from(findings)
+    .where(and(eq(findings.tenantId, tenantId), inArray(findings.id, [...ids])));
+}
+
+const SEVERITY_LABELS = ['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
+
+/**
+ * Dashboard counts in one statement (GROUPING SETS). A de-duplication group counts once: several
+ * standards reporting one control on one resource are one problem, not three.
+ */
+export async function findingStats(
+  db: Executor,
+  tenantId: string,
+  condition: SQL | undefined,
+): Promise<FindingStatsModel> {
+  const rows = await db
+    .select({
+      severity: findings.findingSeverity,
+      workflow: findings.workflowStatus,
+      product: findings.productName,
+      account: findings.awsAccountId,
+      region: findings.region,
+      set: sql<number>`grouping(${findings.findingSeverity}, ${findings.workflowStatus}, ${findings.productName}, ${findings.awsAccountId}, ${findings.region})`.mapWith(
+        Number,
+      ),
+      count: sql<number>`count(distinct coalesce(${findings.dedupKey}, ${findings.id}::text))`.mapWith(
+        Number,
+      ),
+    })
+    .from(findings)
+    .where(scoped(tenantId, condition))
+    .groupBy(
+      sql`grouping sets ((${findings.findingSeverity}), (${findings.workflowStatus}), (${findings.productName}), (${findings.awsAccountId}), (${findings.region}), ())`,
+    );
+  // grouping() sets one bit per column NOT grouped by: 0b01111 means "grouped by severity only".
+  const bySet = (bits: number) => rows.filter((row) => row.set === bits);
+  const facet = (bits: number, read: (row: (typeof rows)[number]) => string) =>
+    bySet(bits)
+      .map((row) => ({ value: read(row), count: row.count }))
+      .sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
+  return {
+    total: bySet(0b11111)[0]?.count ?? 0,
+    bySeverity: bySet(0b01111)
+      .map((row) => ({ label: SEVERITY_LABELS[row.severity - 1] ?? 'INFORMATIONAL', count: row.count }))
+      .sort((a, b) => SEVERITY_LABELS.indexOf(b.label) - SEVERITY_LABELS.indexOf(a.label)),
+    byWorkflowStatus: facet(0b10111, (row) => row.workflow).map(({ value, count }) => ({
+      status: value,
+      count,
+    })),
+    byProduct: facet(0b11011, (row) => row.product),
+    byAccount: facet(0b11101, (row) => row.account),
+    byRegion: facet(0b11110, (row) => row.region),
+  };
+}
+
+/** Counted findings of each asset by severity level (a de-duplication group counts once). */
+export async function severityCountsByAsset(
+  db: Executor,
+  tenantId: string,
+  assetIds: readonly string[],
+): Promise<{ assetId: string; findingSeverity: number; count: number }[]> {
+  const rows = await db
+    .select({
+      assetId: findings.assetId,
+      findingSeverity: findings.findingSeverity,
+      count: sql<number>`count(distinct coalesce(${findings.dedupKey}, ${findings.id}::text))`.mapWith(
+        Number,
+      ),
+    })
+    .from(findings)
+    .where(
+      and(
+        eq(findings.tenantId, tenantId),
+        inArray(findings.assetId, [...assetIds]),
+        eq(findings.counted, true),
+      ),
+    )
+    .groupBy(findings.assetId, findings.findingSeverity);
+  return rows.map((row) => ({ ...row, assetId: row.assetId! }));
+}
+
+/**
+ * One page of findings for each of many assets, in one statement: `row_number()` over each asset's
+ * findings in the requested order keeps the first `limit` of each. This is what lets
+ * `assets { findings(first: 5) }` cost one query for the whole page of assets.
+ */
+export async function findingPagesForAssets(
+  db: Executor,
+  tenantId: string,
+  condition: SQL | undefined,
+  page: PageQuery,
+  assetIds: readonly string[],
+): Promise<Map<string, FindingModel[]>> {
+  const ranked = db
+    .select({
+      ...findingColumns,
+      rank: sql<number>`row_number() over (partition by ${findings.assetId} order by ${sql.join(page.orderBy, sql`, `)})`
+        .mapWith(Number)
+        .as('rank'),
+    })
+    .from(findings)
+    .where(and(scoped(tenantId, condition), inArray(findings.assetId, [...assetIds]), page.where))
+    .as('ranked');
+  const rows = await db.select().from(ranked).where(lte(ranked.rank, page.limit)).orderBy(ranked.rank);
+  const byAsset = new Map<string, FindingModel[]>();
+  for (const { rank: _rank, ...row } of rows) {
+    const list = byAsset.get(row.assetId!) ?? [];
+    list.push(row as FindingModel);
+    byAsset.set(row.assetId!, list);
+  }
+  return byAsset;
+}
+
+export async function findingCountsForAssets(
+  db: Executor,
+  tenantId: string,
+  condition: SQL | undefined,
+  assetIds: readonly string[],
+): Promise<Map<string, number>> {
+  const rows = await db
+    .select({ assetId: findings.assetId, n: count() })
+    .from(findings)
+    .where(and(scoped(tenantId, condition), inArray(findings.assetId, [...assetIds])))
+    .groupBy(findings.assetId);
+  return new Map(rows.map((row) => [row.assetId!, row.n]));
+}
+
+/** Which of these findings match a filter now (subscriptions check each batch of events at once). */
+export async function findingIdsMatching(
+  db: Executor,
+  tenantId: string,
+  ids: readonly string[],
+  condition: SQL | undefined,
+): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .select({ id: findings.id })
+    .from(findings)
+    .where(scoped(tenantId, and(inArray(findings.id, [...ids]), condition)));
+  return rows.map((row) => row.id);
+}

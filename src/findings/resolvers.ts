@@ -1,0 +1,46 @@
+import type { Resolvers } from '../generated/graphql.ts';
+import { findingByReference, searchFindings, statsOfFindings } from './service.ts';
+import { findingChanges } from './subscriptions.ts';
+
+export const findingResolvers: Resolvers = {
+  Query: {
+    findings: (_, args, ctx) => searchFindings(ctx, args),
+    finding: (_, { id }, ctx) => ctx.loaders.findings.byId.load(id),
+    findingStats: (_, { filter }, ctx) => statsOfFindings(ctx, filter),
+  },
+  Subscription: {
+    findingsChanged: {
+      subscribe: (_, { filter, after }, ctx) => findingChanges(ctx, filter, after),
+    },
+  },
+  Finding: {
+    __resolveReference: (reference, ctx) => findingByReference(ctx, reference),
+    source: () => 'aws_security_hub',
+    findingName: (finding) => finding.title,
+    severity: (finding) => ({
+      label: finding.severityLabel as never,
+      normalized: finding.severityNormalized,
+      original: finding.severityOriginal,
+    }),
+    riskFactors: (finding) => finding.scoreFactors,
+    exploitAvailable: (finding) => finding.exploitAvailable as never,
+    isExploitAvailable: (finding) =>
+      finding.exploitAvailable == null ? null : finding.exploitAvailable === 'YES',
+    fixAvailable: (finding) => finding.fixAvailable as never,
+    isPatchAvailable: (finding) => (finding.fixAvailable == null ? null : finding.fixAvailable === 'YES'),
+    compliance: (finding) =>
+      finding.complianceStatus || finding.securityControlId
+        ? { status: finding.complianceStatus as never, securityControlId: finding.securityControlId }
+        : null,
+    note: (finding) => finding.note,
+    asset: (finding, _, ctx) => (finding.assetId ? ctx.loaders.assets.byId.load(finding.assetId) : null),
+    connector: (finding, _, ctx) =>
+      finding.connectorId ? ctx.loaders.connectors.byId.load(finding.connectorId) : null,
+    createdAt: (finding) => finding.awsCreatedAt,
+    updatedAt: (finding) => finding.awsUpdatedAt,
+    ingestedAt: (finding) => finding.createdAt,
+    syncedAt: (finding) => finding.updatedAt,
+    raw: async (finding, _, ctx) => (await ctx.loaders.findings.raw.load(finding.id)) ?? {},
+  },
+  FindingStats: {},
+};

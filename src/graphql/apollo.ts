@@ -1,0 +1,108 @@
+import type { Server } from 'node:http';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import {
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginInlineTrace } from '@apollo/server/plugin/inlineTrace';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import type { GraphQLSchema, ValidationRule } from 'graphql';
+import type { Config } from '../config.ts';
+import type { AppServices, GraphQLContext } from './context.ts';
+import { formatGraphQLError, isInternalError } from './format-error.ts';
+
+/** Depth, cost, alias and token limits, shared by HTTP and WebSocket so neither is the weak door. */
+export function createArmor(config: Config) {
+  return new ApolloArmor({
+    maxDepth: { n: config.graphql.maxDepth },
+    costLimit: { maxCost: config.graphql.maxCost },
+    maxAliases: { n: config.graphql.maxAliases },
+    maxDirectives: { n: 50 },
+    maxTokens: { n: 5000 },
+    // Field suggestions leak the schema even when introspection is off.
+    blockFieldSuggestion: { enabled: config.production },
+  });
+}
+
+export function armorValidationRules(config: Config): ValidationRule[] {
+  return createArmor(config).protect().validationRules as ValidationRule[];
+}
+
+export function createApolloServer(
+  app: AppServices,
+  schema: GraphQLSchema,
+  httpServer: Server,
+  drainWebSockets: () => Promise<void>,
+): ApolloServer<GraphQLContext> {
+  const { config } = app;
+  const armor = createArmor(config).protect();
+  return new ApolloServer<GraphQLContext>({
+    schema,
+    introspection: config.graphql.introspection,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    includeStacktraceInErrorResponses: !config.production,
+    validationRules: armor.validationRules,
+    formatError: (formatted) => formatGraphQLError(formatted, config.production),
+    plugins: [
+      // graphql-armor is typed against Apollo's CommonJS build; the plugins are the same objects.
+      ...(armor.plugins as unknown as ApolloServerPlugin<GraphQLContext>[]),
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      {
+        async serverWillStart() {
+          return { drainServer: drainWebSockets };
+        },
+      },
+      // Subgraphs answer `apollo-federation-include-trace: ftv1` by default; only when asked to.
+      config.graphql.inlineTracing
+        ? ApolloServerPluginInlineTrace()
+        : ApolloServerPluginInlineTraceDisabled(),
+      config.production
+        ? ApolloServerPluginLandingPageDisabled()
+        : ApolloServerPluginLandingPageLocalDefault({ footer: false }),
+      observabilityPlugin(app),
+    ],
+  });
+}
+
+/** Metrics per operation, one log line per failed operation, the request id on every error. */
+function observabilityPlugin(app: AppServices): ApolloServerPlugin<GraphQLContext> {
+  return {
+    async requestDidStart() {
+      const started = process.hrtime.bigint();
+      return {
+        async didEncounterErrors({ errors, contextValue, operationName }) {
+          for (const error of errors) {
+            if (isInternalError(error)) {
+              contextValue.log.error(
+                { err: error.originalError ?? error, operationName, path: error.path },
+                'internal error',
+              );
+            } else {
+              contextValue.log.debug(
+                { code: error.extensions?.code, message: error.message, operationName },
+                'client error',
+              );
+            }
+          }
+        },
+        async willSendResponse({ response, contextValue, operation, operationName, errors }) {
+          const labels = { operation: operationName ?? 'anonymous', type: operation?.operation ?? 'unknown' };
+          const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+          app.metrics.graphqlDuration.observe(labels, seconds);
+          app.metrics.graphqlRequests.inc({ ...labels, outcome: errors?.length ? 'error' : 'ok' });
+          // The context may be missing when creating it failed (e.g. authentication).
+          const requestId = contextValue?.requestId;
+          if (requestId && response.body.kind === 'single' && response.body.singleResult.errors) {
+            response.body.singleResult.errors = response.body.singleResult.errors.map((error) => ({
+              ...error,
+              extensions: { ...error.extensions, requestId },
+            }));
+          }
+        },
+      };
+    },
+  };
+}

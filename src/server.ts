@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ApolloServer } from '@apollo/server';
+import { armorValidationRules, createApolloServer } from './graphql/apollo.ts';
+import { type AppServices, createContext, type GraphQLContext } from './graphql/context.ts';
+import { HttpError, handleGraphQLRequest } from './graphql/http.ts';
+import { buildSchema } from './graphql/schema.ts';
+import { attachWebSocketServer } from './graphql/ws.ts';
+
+// The HTTP face of the service: /graphql (HTTP and WebSocket), /healthz, /readyz, /metrics.
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  httpServer: Server;
+  apollo: ApolloServer<GraphQLContext>;
+  /** Stops accepting work, lets in-flight requests finish, closes subscriptions. */
+  stop(): Promise<void>;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+export async function startServer(
+  app: AppServices,
+  listen: { port: number; host: string },
+): Promise<RunningServer> {
+  const schema = buildSchema();
+  let apollo: ApolloServer<GraphQLContext> | undefined;
+  let ready = false;
+
+  const httpServer = createServer((req, res) => {
+    const header = req.headers['x-request-id'];
+    const requestId = typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
+    res.setHeader('x-request-id', requestId);
+    route(req, res, requestId).catch((error: unknown) => {
+      const status = error instanceof HttpError ? error.status : 500;
+      if (status === 500) app.log.error({ err: error, requestId }, 'request failed');
+      if (!res.headersSent)
+        sendJson(res, status, {
+          errors: [
+            {
+              message: error instanceof HttpError ? error.message : 'Internal server error',
+              extensions: { requestId },
+            },
+          ],
+        });
+      else res.end();
+    });
+  });
+
+  async function route(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0];
+    switch (path) {
+      case '/graphql':
+        return handleGraphQLRequest(apollo!, req, res, () =>
+          createContext(app, { authorization: req.headers.authorization, requestId }),
+        );
+      case '/healthz':
+        return sendJson(res, 200, { status: 'ok' });
+      case '/readyz':
+        return readiness(res);
+      case '/metrics':
+        res.setHeader('content-type', app.metrics.registry.contentType);
+        res.end(await app.metrics.registry.metrics());
+        return;
+      default:
+        return sendJson(res, 404, { error: `Nothing at ${path}. GraphQL is served at /graphql.` });
+    }
+  }
+
+  async function readiness(res: ServerResponse): Promise<void> {
+    try {
+      await app.database.ping();
+    } catch (error) {
+      app.log.warn({ err: error }, 'readiness: database unreachable');
+      return sendJson(res, 503, { status: 'unavailable', database: 'unreachable' });
+    }
+    return sendJson(res, ready ? 200 : 503, {
+      status: ready ? 'ready' : 'starting',
+      database: 'ok',
+      migrations: 'applied',
+    });
+  }
+
+  const ws = attachWebSocketServer(app, schema, httpServer, armorValidationRules(app.config));
+  apollo = createApolloServer(app, schema, httpServer, ws.drain);
+  await apollo.start();
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(listen.port, listen.host, () => resolve());
+  });
+  ready = true;
+  const { port } = httpServer.address() as AddressInfo;
+  const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
+  return {
+    url: `http://${host}:${port}/graphql`,
+    port,
+    httpServer,
+    apollo,
+    async stop() {
+      ready = false;
+      await apollo!.stop();
+    },
+  };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify(body));
+}
