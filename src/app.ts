@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { createAuthenticator } from './auth/authenticate.ts';
 import type { Config } from './config.ts';
-import { openDatabase } from './db/client.ts';
+import { type Database, openDatabase } from './db/client.ts';
 import { migrateDatabase } from './db/migrate.ts';
 import { EventBus } from './events/bus.ts';
 import type { AppServices } from './graphql/context.ts';
@@ -13,17 +13,24 @@ export interface App extends AppServices {
 }
 
 /** Everything the service needs before it opens a port: database (migrated), events, metrics, auth. */
-export async function createApp(config: Config, options: { log?: Logger } = {}): Promise<App> {
+export async function createApp(
+  config: Config,
+  options: { log?: Logger; database?: Database } = {},
+): Promise<App> {
   const log = options.log ?? createLogger(config.logLevel);
-  const database = await openDatabase({
-    url: config.databaseUrl,
-    dataDir: config.dataDir,
-    poolMax: config.databasePoolMax,
-  });
+  // A database handed in (tests share one across servers) stays open when the app closes.
+  const ownsDatabase = options.database === undefined;
+  const database =
+    options.database ??
+    (await openDatabase({
+      url: config.databaseUrl,
+      dataDir: config.dataDir,
+      poolMax: config.databasePoolMax,
+    }));
   try {
     await migrateDatabase(database);
   } catch (error) {
-    await database.close();
+    if (ownsDatabase) await database.close();
     throw error;
   }
   log.info(
@@ -48,7 +55,7 @@ export async function createApp(config: Config, options: { log?: Logger } = {}):
     async close() {
       await eventBus.stop();
       metrics.close();
-      await database.close();
+      if (ownsDatabase) await database.close();
     },
   };
 }

@@ -20,6 +20,8 @@ export type Executor = Db | Tx;
 export interface Database {
   db: Db;
   driver: 'postgres' | 'pglite';
+  /** The postgres:// URL (PostgreSQL only): migrations open their own single connection with it. */
+  url?: string;
   /** Connections the pool may open (1 for PGlite, which is single-connection). */
   poolMax: number;
   /** Subscribes to a NOTIFY channel; resolves once listening. Returns the unsubscribe. */
@@ -54,6 +56,7 @@ function openPostgres(url: string, poolMax: number): Database {
   return {
     db,
     driver: 'postgres',
+    url,
     poolMax,
     async listen(channel, onPayload) {
       const { unlisten } = await sql.listen(channel, onPayload);

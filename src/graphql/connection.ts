@@ -205,15 +205,16 @@ export function decodeCursor<Row>(cursor: string, order: KeysetOrder<Row>, argum
   } catch {
     payload = undefined;
   }
-  if (
-    !Array.isArray(payload) ||
-    payload.length !== order.keys.length + 2 ||
-    !payload.every((value) => typeof value === 'string' || typeof value === 'number')
-  ) {
-    throw new UserInputError(
+  const notIssued = () =>
+    new UserInputError(
       `\`${argument}\` is not a cursor this API issued. Use a \`cursor\`, \`startCursor\` or \`endCursor\` from an earlier page.`,
       [argument],
     );
+  if (
+    !Array.isArray(payload) ||
+    !payload.every((value) => typeof value === 'string' || typeof value === 'number')
+  ) {
+    throw notIssued();
   }
   const [name, direction, ...values] = payload as CursorValue[];
   if (name !== order.name || direction !== order.direction) {
@@ -222,6 +223,7 @@ export function decodeCursor<Row>(cursor: string, order: KeysetOrder<Row>, argum
       [argument],
     );
   }
+  if (values.length !== order.keys.length) throw notIssued();
   order.keys.forEach((key, index) => {
     const value = values[index];
     const valid =
@@ -230,9 +232,7 @@ export function decodeCursor<Row>(cursor: string, order: KeysetOrder<Row>, argum
         : typeof value === 'string' &&
           (key.type !== 'timestamptz' || !Number.isNaN(Date.parse(value))) &&
           (key.type !== 'uuid' || isUuid(value));
-    if (!valid) {
-      throw new UserInputError(`\`${argument}\` is not a cursor this API issued.`, [argument]);
-    }
+    if (!valid) throw notIssued();
   });
   return values;
 }

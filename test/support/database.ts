@@ -1,0 +1,24 @@
+import { randomUUID } from 'node:crypto';
+import { ensureTenant } from '../../src/auth/tenants.ts';
+import { type Database, openDatabase } from '../../src/db/client.ts';
+import { migrateDatabase } from '../../src/db/migrate.ts';
+
+/**
+ * The database the suite runs on: PostgreSQL when DATABASE_URL is set (shared by all test files;
+ * each test works in its own tenant, which is also how isolation is meant to work in production),
+ * else a fresh in-memory PGlite per test file.
+ */
+export async function openTestDatabase(): Promise<Database> {
+  const database = process.env.DATABASE_URL
+    ? await openDatabase({ url: process.env.DATABASE_URL, poolMax: 4 })
+    : await openDatabase({ dataDir: 'memory://' });
+  await migrateDatabase(database);
+  return database;
+}
+
+/** A tenant of its own for one test: its rows are invisible to every other test. */
+export async function newTenant(database: Database, prefix = 't'): Promise<string> {
+  const tenantId = `${prefix}-${randomUUID()}`;
+  await ensureTenant(database.db, tenantId);
+  return tenantId;
+}
