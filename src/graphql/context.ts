@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { createAssetLoaders } from '../assets/loaders.ts';
-import type { Authenticator } from '../auth/authenticate.ts';
+import { AuthenticationError, type Authenticator, type Principal } from '../auth/authenticate.ts';
 import { ensureTenant } from '../auth/tenants.ts';
 import type { Config } from '../config.ts';
 import { createConnectorLoaders } from '../connectors/loaders.ts';
@@ -9,6 +9,7 @@ import type { EventBus } from '../events/bus.ts';
 import { createFindingLoaders } from '../findings/loaders.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { createTransformMapLoaders } from '../transform-maps/loaders.ts';
+import { UnauthenticatedError } from './errors.ts';
 
 /** What lives as long as the process: shared by every request. */
 export interface AppServices {
@@ -48,7 +49,13 @@ export async function createContext(
   app: AppServices,
   request: { authorization: string | undefined; requestId: string },
 ): Promise<GraphQLContext> {
-  const principal = await app.authenticate(request.authorization);
+  let principal: Principal;
+  try {
+    principal = await app.authenticate(request.authorization);
+  } catch (error) {
+    if (error instanceof AuthenticationError) throw new UnauthenticatedError(error.message);
+    throw error;
+  }
   const db = app.database.db;
   await ensureTenant(db, principal.tenantId);
   return {

@@ -109,7 +109,10 @@ describe('a query through @apollo/gateway across both subgraphs', () => {
 
   beforeAll(async () => {
     const asset = anEc2Instance({ name: 'checkout-1' });
-    const items = [anInspectorEc2Finding({ asset, severity: 'CRITICAL' }), anInspectorEc2Finding({ asset, severity: 'LOW' })];
+    const items = [
+      anInspectorEc2Finding({ asset, severity: 'CRITICAL' }),
+      anInspectorEc2Finding({ asset, severity: 'LOW' }),
+    ];
     await ingestFindingsPage(database.db, tenantId, items);
     const ids = await api.graphql<{ findings: { nodes: { id: string }[] } }>(
       '{ findings(orderBy: { field: SEVERITY, direction: DESC }) { nodes { id } } }',
@@ -125,12 +128,17 @@ describe('a query through @apollo/gateway across both subgraphs', () => {
           resolvers: {
             Query: {
               tickets: () => ({
-                nodes: findingIds.map((id, i) => ({ id: `T-${i + 1}`, summary: `Fix finding ${i + 1}`, finding: { id } })),
+                nodes: findingIds.map((id, i) => ({
+                  id: `T-${i + 1}`,
+                  summary: `Fix finding ${i + 1}`,
+                  finding: { id },
+                })),
                 pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null },
               }),
             },
             Asset: {
-              owner: (asset: { resourceArn: string }) => (asset.resourceArn.includes(':instance/') ? 'team-checkout' : 'unknown'),
+              owner: (asset: { resourceArn: string }) =>
+                asset.resourceArn.includes(':instance/') ? 'team-checkout' : 'unknown',
               severityHeadline: (asset: { name: string | null }) => `Asset ${asset.name} needs attention`,
             },
           },
@@ -167,7 +175,7 @@ describe('a query through @apollo/gateway across both subgraphs', () => {
     await companion?.stop();
   });
 
-  it('resolves tickets -> Hubgraph findings -> their asset -> the other team\'s owner field', async () => {
+  it("resolves tickets -> Hubgraph findings -> their asset -> the other team's owner field", async () => {
     const response = await gateway.executeOperation({
       query: `{ tickets { nodes { id finding { findingName findingSeverity asset { name owner severityHeadline } } } } }`,
     });
@@ -181,7 +189,11 @@ describe('a query through @apollo/gateway across both subgraphs', () => {
             finding: {
               findingName: expect.stringMatching(/^CVE-/),
               findingSeverity: 5,
-              asset: { name: 'checkout-1', owner: 'team-checkout', severityHeadline: 'Asset checkout-1 needs attention' },
+              asset: {
+                name: 'checkout-1',
+                owner: 'team-checkout',
+                severityHeadline: 'Asset checkout-1 needs attention',
+              },
             },
           },
           {
@@ -189,7 +201,11 @@ describe('a query through @apollo/gateway across both subgraphs', () => {
             finding: {
               findingName: expect.stringMatching(/^CVE-/),
               findingSeverity: 2,
-              asset: { name: 'checkout-1', owner: 'team-checkout', severityHeadline: 'Asset checkout-1 needs attention' },
+              asset: {
+                name: 'checkout-1',
+                owner: 'team-checkout',
+                severityHeadline: 'Asset checkout-1 needs attention',
+              },
             },
           },
         ],

@@ -64,7 +64,10 @@ function collect(client: Client, variables: Record<string, unknown>, count: numb
   const events: ChangeEvent[] = [];
   let unsubscribe = () => {};
   const done = new Promise<ChangeEvent[]>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out with ${events.length}/${count} events`)), 10_000);
+    const timer = setTimeout(
+      () => reject(new Error(`timed out with ${events.length}/${count} events`)),
+      10_000,
+    );
     unsubscribe = client.subscribe<{ findingsChanged: ChangeEvent }>(
       { query: SUBSCRIPTION, variables },
       {
@@ -135,7 +138,9 @@ describe('findingsChanged over graphql-ws', () => {
     const later = anInspectorEc2Finding();
     await ingestFindingsPage(database.db, tenantId, [later]);
     const events = await resumed.done;
-    expect(events.map((event) => event.finding!.awsId)).toEqual([...missed, later].map((item) => item.finding.awsId));
+    expect(events.map((event) => event.finding!.awsId)).toEqual(
+      [...missed, later].map((item) => item.finding.awsId),
+    );
     const cursors = events.map((event) => BigInt(event.cursor));
     expect(cursors).toEqual([...cursors].sort((a, b) => (a < b ? -1 : 1)));
   });
@@ -144,7 +149,9 @@ describe('findingsChanged over graphql-ws', () => {
     const tenantId = await newTenant(database);
     const client = await clientFor(tenantId);
     await expect(collect(client, { after: 'yesterday' }, 1).done).rejects.toThrow(/BAD_USER_INPUT/);
-    await expect(collect(client, { filter: { detectionScore: { min: 500 } } }, 1).done).rejects.toThrow(/BAD_USER_INPUT/);
+    await expect(collect(client, { filter: { detectionScore: { min: 500 } } }, 1).done).rejects.toThrow(
+      /BAD_USER_INPUT/,
+    );
   });
 
   it('refuses a connection without a valid token (4403) and never mixes tenants', async () => {
@@ -165,7 +172,8 @@ describe('findingsChanged over graphql-ws', () => {
   it('applies the same depth limit over WebSocket as over HTTP', async () => {
     const tenantId = await newTenant(database);
     const client = await clientFor(tenantId);
-    const nested = (depth: number): string => (depth === 0 ? 'id' : `asset { findings { nodes { ${nested(depth - 1)} } } }`);
+    const nested = (depth: number): string =>
+      depth === 0 ? 'id' : `asset { findings { nodes { ${nested(depth - 1)} } } }`;
     const deep = `subscription { findingsChanged { finding { ${nested(6)} } } }`;
     const result = new Promise((resolve, reject) => {
       client.subscribe({ query: deep }, { next: resolve, error: reject, complete: () => {} });

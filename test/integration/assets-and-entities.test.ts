@@ -4,7 +4,13 @@ import { countStatements } from '../../src/db/statements.ts';
 import { type IngestItem, ingestFindingsPage } from '../../src/findings/ingest.ts';
 import { createContext } from '../../src/graphql/context.ts';
 import { newTenant, openTestDatabase } from '../support/database.ts';
-import { aContainerImage, aControlFinding, anEc2Instance, anInspectorEc2Finding, anInspectorEcrFinding } from '../support/factories.ts';
+import {
+  aContainerImage,
+  aControlFinding,
+  anEc2Instance,
+  anInspectorEc2Finding,
+  anInspectorEcrFinding,
+} from '../support/factories.ts';
 import { startTestServer, type TestServer, tokenFor } from '../support/server.ts';
 
 let database: Database;
@@ -17,13 +23,22 @@ beforeAll(async () => {
   api = await startTestServer(database);
   tenantId = await newTenant(database);
   const instances = Array.from({ length: 12 }, (_, i) =>
-    anEc2Instance({ name: `host-${String(i).padStart(2, '0')}`, internetExposed: i % 3 === 0, criticality: (i % 5) + 1, criticalitySource: 'TAG' }),
+    anEc2Instance({
+      name: `host-${String(i).padStart(2, '0')}`,
+      internetExposed: i % 3 === 0,
+      criticality: (i % 5) + 1,
+      criticalitySource: 'TAG',
+    }),
   );
   const images = Array.from({ length: 4 }, () => aContainerImage());
   items = [
     ...instances.flatMap((asset, i) =>
       Array.from({ length: (i % 4) + 1 }, (_, j) =>
-        anInspectorEc2Finding({ asset, severity: (['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const)[(i + j) % 4], detectionScore: 10 + ((i * 7 + j * 13) % 90) }),
+        anInspectorEc2Finding({
+          asset,
+          severity: (['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const)[(i + j) % 4],
+          detectionScore: 10 + ((i * 7 + j * 13) % 90),
+        }),
       ),
     ),
     ...images.map((asset) => anInspectorEcrFinding({ asset, severity: 'CRITICAL', detectionScore: 96 })),
@@ -94,12 +109,22 @@ describe('assets', () => {
       return response.data!.assets.nodes.map((node) => node.name);
     };
     expect(await names({ resourceTypes: ['AwsEcrContainerImage'] })).toHaveLength(4);
-    expect(await names({ internetExposed: true }, { field: 'NAME', direction: 'ASC' })).toEqual(['host-00', 'host-03', 'host-06', 'host-09']);
-    expect(await names({ criticalities: [5], resourceTypes: ['AwsEc2Instance'] }, { field: 'NAME', direction: 'ASC' })).toEqual([
-      'host-04',
+    expect(await names({ internetExposed: true }, { field: 'NAME', direction: 'ASC' })).toEqual([
+      'host-00',
+      'host-03',
+      'host-06',
       'host-09',
     ]);
-    expect(await names({ search: 'HOST-1' }, { field: 'NAME', direction: 'DESC' })).toEqual(['host-11', 'host-10']);
+    expect(
+      await names(
+        { criticalities: [5], resourceTypes: ['AwsEc2Instance'] },
+        { field: 'NAME', direction: 'ASC' },
+      ),
+    ).toEqual(['host-04', 'host-09']);
+    expect(await names({ search: 'HOST-1' }, { field: 'NAME', direction: 'DESC' })).toEqual([
+      'host-11',
+      'host-10',
+    ]);
     const all = await names({ riskBands: ['SEVERE', 'HIGH', 'MEDIUM', 'LOW'] });
     expect(all).toHaveLength(16);
   });
@@ -109,12 +134,29 @@ describe('assets', () => {
         findings(first: 2, orderBy: { field: DETECTION_SCORE, direction: DESC }) { totalCount nodes { detectionScore asset { name } } pageInfo { hasNextPage } } } } }`;
     const { result, statements } = await countStatements(() => execute(query));
     expect(result.errors).toBeUndefined();
-    const nodes = (result.data as { assets: { nodes: { name: string; resourceArn: string; findings: { totalCount: number; nodes: { detectionScore: number; asset: { name: string } }[]; pageInfo: { hasNextPage: boolean } } }[] } }).assets.nodes;
+    const nodes = (
+      result.data as {
+        assets: {
+          nodes: {
+            name: string;
+            resourceArn: string;
+            findings: {
+              totalCount: number;
+              nodes: { detectionScore: number; asset: { name: string } }[];
+              pageInfo: { hasNextPage: boolean };
+            };
+          }[];
+        };
+      }
+    ).assets.nodes;
     for (const node of nodes) {
       const own = items.filter((item) => item.finding.assetResourceArn === node.resourceArn);
       expect(node.findings.totalCount).toBe(own.length);
       expect(node.findings.nodes.map((n) => n.detectionScore)).toEqual(
-        own.map((item) => item.finding.detectionScore).sort((a, b) => b - a).slice(0, 2),
+        own
+          .map((item) => item.finding.detectionScore)
+          .sort((a, b) => b - a)
+          .slice(0, 2),
       );
       expect(node.findings.pageInfo.hasNextPage).toBe(own.length > 2);
       for (const finding of node.findings.nodes) expect(finding.asset.name).toBe(node.name);
@@ -125,7 +167,10 @@ describe('assets', () => {
 });
 
 async function execute(query: string, variables: Record<string, unknown> = {}) {
-  const contextValue = await createContext(api.app, { authorization: `Bearer ${await tokenFor(tenantId)}`, requestId: 'test' });
+  const contextValue = await createContext(api.app, {
+    authorization: `Bearer ${await tokenFor(tenantId)}`,
+    requestId: 'test',
+  });
   const response = await api.server.apollo.executeOperation({ query, variables }, { contextValue });
   if (response.body.kind !== 'single') throw new Error('expected a single result');
   return response.body.singleResult;
@@ -140,15 +185,25 @@ describe('DataLoader batching', () => {
     const large = await countStatements(() => execute(PAGE_WITH_ASSETS, { first: 100 }));
     expect(small.result.errors).toBeUndefined();
     expect(large.result.errors).toBeUndefined();
-    expect((large.result.data as { findings: { nodes: unknown[] } }).findings.nodes.length).toBe(items.length);
+    expect((large.result.data as { findings: { nodes: unknown[] } }).findings.nodes.length).toBe(
+      items.length,
+    );
     // findings page + assets by id + severity counts by asset (connectors are null here).
     expect(large.statements).toBe(3);
     expect(large.statements).toBe(small.statements);
   });
 
   it('resolves entity references of every key shape in batches', async () => {
-    const sample = await execute('{ findings(first: 40) { nodes { id productArn awsId asset { resourceArn } } } }');
-    const findings = (sample.data as { findings: { nodes: { id: string; productArn: string; awsId: string; asset: { resourceArn: string } }[] } }).findings.nodes;
+    const sample = await execute(
+      '{ findings(first: 40) { nodes { id productArn awsId asset { resourceArn } } } }',
+    );
+    const findings = (
+      sample.data as {
+        findings: {
+          nodes: { id: string; productArn: string; awsId: string; asset: { resourceArn: string } }[];
+        };
+      }
+    ).findings.nodes;
     const representations = [
       ...findings.slice(0, 20).map((f) => ({ __typename: 'Finding', id: f.id })),
       ...findings.slice(20).map((f) => ({ __typename: 'Finding', productArn: f.productArn, awsId: f.awsId })),
@@ -164,12 +219,16 @@ describe('DataLoader batching', () => {
       ),
     );
     expect(result.errors).toBeUndefined();
-    const entities = (result.data as { _entities: ({ id?: string; awsId?: string; resourceArn?: string } | null)[] })._entities;
+    const entities = (
+      result.data as { _entities: ({ id?: string; awsId?: string; resourceArn?: string } | null)[] }
+    )._entities;
     expect(entities).toHaveLength(representations.length);
     const n = findings.length;
     expect(n).toBe(items.length);
     expect(entities.slice(0, n).map((entity) => entity!.id)).toEqual(findings.map((f) => f.id));
-    expect(entities.slice(n, 2 * n).map((entity) => entity!.resourceArn)).toEqual(findings.map((f) => f.asset.resourceArn));
+    expect(entities.slice(n, 2 * n).map((entity) => entity!.resourceArn)).toEqual(
+      findings.map((f) => f.asset.resourceArn),
+    );
     expect(entities.slice(2 * n)).toEqual([null, null]);
     // by id + by AWS identity + assets by ARN
     expect(statements).toBe(3);
@@ -183,11 +242,9 @@ describe('DataLoader batching', () => {
       tenant,
       ['fsbp', 'cis'].map((standard) => aControlFinding({ asset: instance, standard, severity: 'HIGH' })),
     );
-    const response = await api.graphql<{ assets: { nodes: { findingCounts: { high: number; total: number } }[] } }>(
-      '{ assets { nodes { findingCounts { high total } } } }',
-      {},
-      { tenantId: tenant },
-    );
+    const response = await api.graphql<{
+      assets: { nodes: { findingCounts: { high: number; total: number } }[] };
+    }>('{ assets { nodes { findingCounts { high total } } } }', {}, { tenantId: tenant });
     expect(response.data!.assets.nodes).toEqual([{ findingCounts: { high: 1, total: 1 } }]);
   });
 });
