@@ -226,3 +226,103 @@ export function aControlFinding(
     assets: asset ? [asset] : [],
   };
 }
+
+/** A small deterministic PRNG (mulberry32), so a seed gives the same data every time. */
+function randomSource(seed: number) {
+  let state = seed >>> 0;
+  const next = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+  return {
+    next,
+    pick: <T>(values: readonly T[]): T => values[Math.floor(next() * values.length)]!,
+    int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)),
+  };
+}
+
+const SCORE_BY_LABEL: Record<Label, [number, number]> = {
+  INFORMATIONAL: [0, 0],
+  LOW: [1, 39],
+  MEDIUM: [40, 69],
+  HIGH: [70, 89],
+  CRITICAL: [90, 100],
+};
+
+/**
+ * A realistic estate: accounts × regions of EC2 instances and container images, each with several
+ * Inspector vulnerabilities, GuardDuty detections and CSPM control findings (the same control under
+ * several standards), in the proportions a real Security Hub shows. Used by `npm run seed`.
+ */
+export function* aRealisticEstate(options: { findings: number; seed?: number }): Generator<IngestItem> {
+  const random = randomSource(options.seed ?? 1);
+  const accounts = ['111122223333', '444455556666', '777788889999', '123456789012'];
+  const regions = ['us-east-1', 'us-west-2', 'eu-west-1', 'eu-central-1', 'ap-southeast-2'];
+  const labels: Label[] = ['INFORMATIONAL', 'LOW', 'MEDIUM', 'MEDIUM', 'HIGH', 'HIGH', 'CRITICAL'];
+  let produced = 0;
+  while (produced < options.findings) {
+    const account = random.pick(accounts);
+    const region = random.pick(regions);
+    const isImage = random.next() < 0.3;
+    const asset = isImage
+      ? aContainerImage({ awsAccountId: account, region })
+      : anEc2Instance({
+          awsAccountId: account,
+          region,
+          internetExposed: random.next() < 0.15,
+          criticality: random.next() < 0.3 ? random.int(1, 5) : null,
+          criticalitySource: 'TAG',
+        });
+    const perAsset = random.int(1, 12);
+    for (let i = 0; i < perAsset && produced < options.findings; i++, produced++) {
+      const severity = random.pick(labels);
+      const [low, high] = SCORE_BY_LABEL[severity];
+      const observed = hoursAfterBase(random.int(0, 24 * 50));
+      const common = {
+        asset,
+        severity,
+        detectionScore: random.int(low, high),
+        workflowStatus: random.pick(['NEW', 'NEW', 'NEW', 'NOTIFIED', 'RESOLVED', 'SUPPRESSED'] as const),
+        recordState: random.next() < 0.05 ? 'ARCHIVED' : 'ACTIVE',
+        firstObservedAt: observed,
+        lastObservedAt: new Date(observed.getTime() + random.int(0, 24 * 20) * 3_600_000),
+        awsCreatedAt: observed,
+        awsUpdatedAt: new Date(observed.getTime() + random.int(1, 24 * 21) * 3_600_000),
+      };
+      const kind = random.next();
+      if (kind < 0.6) {
+        const exploit = random.next() < 0.2 ? 'YES' : 'NO';
+        yield (isImage ? anInspectorEcrFinding : anInspectorEc2Finding)({
+          ...common,
+          exploitAvailable: exploit,
+          fixAvailable: random.pick(['YES', 'YES', 'NO', 'PARTIAL'] as const),
+          epssScore: Math.round(random.next() ** 3 * 10_000) / 10_000,
+          cvss3Base: Math.round((common.detectionScore / 10) * 10) / 10,
+        });
+      } else if (kind < 0.72 && !isImage) {
+        yield aGuardDutyFinding(common);
+      } else if (!isImage) {
+        const controlId = random.pick(['EC2.8', 'EC2.18', 'SSM.1', 'Inspector.1', 'EC2.9']);
+        for (const standard of [
+          'aws-foundational-security-best-practices/v/1.0.0',
+          'cis-aws-foundations-benchmark/v/3.0.0',
+        ]) {
+          if (produced >= options.findings) break;
+          yield aControlFinding({
+            ...common,
+            controlId,
+            standard,
+            complianceStatus: random.next() < 0.7 ? 'FAILED' : 'PASSED',
+          });
+          produced++;
+        }
+        produced--;
+      } else {
+        yield anInspectorEcrFinding(common);
+      }
+    }
+  }
+}

@@ -1,0 +1,63 @@
+import { sql } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { toTsQuery } from '../../src/findings/filter.ts';
+import { decodeCursor, encodeCursor, type KeysetOrder, paginateArray } from '../../src/graphql/connection.ts';
+
+interface Item {
+  id: string;
+  score: number;
+}
+const order: KeysetOrder<Item> = {
+  name: 'SCORE',
+  direction: 'DESC',
+  keys: [
+    { expression: sql`score`, type: 'int', read: (item) => item.score },
+    { expression: sql`id`, type: 'uuid', read: (item) => item.id },
+  ],
+};
+const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+const items: Item[] = Array.from({ length: 23 }, (_, n) => ({ id: uuid(n), score: n % 5 }));
+
+describe('keyset cursors', () => {
+  it('round-trip the values of the row they point at', () => {
+    const cursor = encodeCursor(order, items[7]!);
+    expect(decodeCursor(cursor, order, 'after')).toEqual([2, uuid(7)]);
+  });
+
+  it('refuse cursors of another ordering or shape, naming the argument', () => {
+    const other: KeysetOrder<Item> = { ...order, direction: 'ASC' };
+    expect(() => decodeCursor(encodeCursor(other, items[0]!), order, 'before')).toThrow(/ordering SCORE ASC/);
+    const bad = Buffer.from(JSON.stringify(['SCORE', 'DESC', 'high', uuid(1)])).toString('base64url');
+    expect(() => decodeCursor(bad, order, 'after')).toThrow(/`after` is not a cursor/);
+  });
+});
+
+describe('in-memory connections', () => {
+  it('page forward and backward over the same total order as SQL would', () => {
+    const forward: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const page = paginateArray(items, { first: 4, after }, order);
+      forward.push(...page.nodes.map((item) => item.id));
+      if (page.pageInfo.hasNextPage !== true) break;
+      after = page.pageInfo.endCursor;
+    }
+    const expected = [...items]
+      .sort((a, b) => b.score - a.score || (a.id < b.id ? 1 : -1))
+      .map((item) => item.id);
+    expect(forward).toEqual(expected);
+    const lastPage = paginateArray(items, { last: 3 }, order);
+    expect(lastPage.nodes.map((item) => item.id)).toEqual(expected.slice(-3));
+    expect(lastPage.pageInfo.hasPreviousPage).toBe(true);
+  });
+});
+
+describe('search text to tsquery', () => {
+  it('keeps letters and digits only, ANDs words, and honours a trailing *', () => {
+    expect(toTsQuery('xz  backdoor')).toBe('xz & backdoor');
+    expect(toTsQuery('CVE-2024-3094 log4*')).toBe('cve & 2024 & 3094 & log4:*');
+    expect(toTsQuery("'); drop table findings; --")).toBe('drop & table & findings');
+    expect(toTsQuery('Título')).toBe('título');
+    expect(toTsQuery('!!! ***')).toBeUndefined();
+  });
+});
