@@ -1,7 +1,13 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { toTsQuery } from '../../src/findings/filter.ts';
-import { decodeCursor, encodeCursor, type KeysetOrder, paginateArray } from '../../src/graphql/connection.ts';
+import {
+  type ConnectionModel,
+  decodeCursor,
+  encodeCursor,
+  type KeysetOrder,
+  paginateArray,
+} from '../../src/graphql/connection.ts';
 
 interface Item {
   id: string;
@@ -37,7 +43,7 @@ describe('in-memory connections', () => {
     const forward: string[] = [];
     let after: string | null = null;
     for (;;) {
-      const page = paginateArray(items, { first: 4, after }, order);
+      const page: ConnectionModel<Item> = paginateArray(items, { first: 4, after }, order);
       forward.push(...page.nodes.map((item) => item.id));
       if (page.pageInfo.hasNextPage !== true) break;
       after = page.pageInfo.endCursor;
