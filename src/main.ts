@@ -28,7 +28,6 @@ async function main(): Promise<void> {
       app.log.error('graceful shutdown timed out; exiting');
       process.exit(1);
     }, config.shutdownGraceMs);
-    deadline.unref();
     try {
       await server.stop();
       await app.close();

@@ -42,6 +42,8 @@ export function createApolloServer(
     schema,
     introspection: config.graphql.introspection,
     csrfPrevention: true,
+    // main.ts owns SIGTERM/SIGINT: it drains HTTP, WebSockets, the event bus and the database in order.
+    stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: !config.production,
     validationRules: armor.validationRules,
