@@ -24,7 +24,8 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     app.log.info({ signal }, 'shutting down: draining requests and subscriptions');
-    const deadline = setTimeout(() => {
+    // Keeps the process alive until shutdown ends; if it hangs, exit loudly rather than silently.
+    setTimeout(() => {
       app.log.error('graceful shutdown timed out; exiting');
       process.exit(1);
     }, config.shutdownGraceMs);
