@@ -124,6 +124,8 @@ CREATE TABLE "findings" (
 	"epss_score" real,
 	"exploit_available" text,
 	"fix_available" text,
+	"is_exploit_available" boolean,
+	"is_patch_available" boolean,
 	"workflow_status" text NOT NULL,
 	"record_state" text NOT NULL,
 	"verification_state" text,

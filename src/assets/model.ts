@@ -2,5 +2,4 @@ import type { AssetRow } from '../db/schema.ts';
 
 export type AssetModel = AssetRow;
 
-/** Criticality when nobody set one (DESIGN §5: ACS default 2). */
-export const DEFAULT_ASSET_CRITICALITY = 2;
+export { DEFAULT_ASSET_CRITICALITY } from '../mapping/scoring-constants.ts';

@@ -1,16 +1,12 @@
 import type { RiskBand } from '../generated/graphql.ts';
+import { ASSET_RISK_BANDS, MAX_ASSET_RISK } from '../mapping/scoring-constants.ts';
 
-/** DESIGN §5: SEVERE ≥ 850, HIGH 700–849, MEDIUM 500–699, LOW below 500. */
+export { assetRiskBand as riskBand } from '../mapping/risk-score.ts';
+
+/** Score ranges of the asset risk bands (DESIGN §5), for filtering by band in SQL. */
 export const RISK_BAND_RANGES: Record<RiskBand, { min: number; max: number }> = {
-  SEVERE: { min: 850, max: 1000 },
-  HIGH: { min: 700, max: 849 },
-  MEDIUM: { min: 500, max: 699 },
-  LOW: { min: 0, max: 499 },
+  SEVERE: { min: ASSET_RISK_BANDS.SEVERE, max: MAX_ASSET_RISK },
+  HIGH: { min: ASSET_RISK_BANDS.HIGH, max: ASSET_RISK_BANDS.SEVERE - 1 },
+  MEDIUM: { min: ASSET_RISK_BANDS.MEDIUM, max: ASSET_RISK_BANDS.HIGH - 1 },
+  LOW: { min: 0, max: ASSET_RISK_BANDS.MEDIUM - 1 },
 };
-
-export function riskBand(score: number): RiskBand {
-  if (score >= RISK_BAND_RANGES.SEVERE.min) return 'SEVERE';
-  if (score >= RISK_BAND_RANGES.HIGH.min) return 'HIGH';
-  if (score >= RISK_BAND_RANGES.MEDIUM.min) return 'MEDIUM';
-  return 'LOW';
-}

@@ -268,6 +268,9 @@ export const findings = pgTable(
     exploitAvailable: text('exploit_available'),
     /** YES | NO | PARTIAL | null */
     fixAvailable: text('fix_available'),
+    /** As the transform map reads them (the built-in map: any exploit; a fix for every package). */
+    isExploitAvailable: boolean('is_exploit_available'),
+    isPatchAvailable: boolean('is_patch_available'),
     // State.
     workflowStatus: text('workflow_status').notNull(),
     recordState: text('record_state').notNull(),

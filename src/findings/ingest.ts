@@ -3,31 +3,13 @@ import type { Db, Tx } from '../db/client.ts';
 import { assets, findings, type NewAssetRow, type NewFindingRow } from '../db/schema.ts';
 import type { NewEvent } from '../events/model.ts';
 import { appendEvents } from '../events/queries.ts';
+import type { AssetRecord, FindingRecord } from '../mapping/records.ts';
 
 // Writes one page of mapped findings and their assets in ONE transaction, with the events that
 // announce the changes. The sync engine commits its page checkpoint inside the same transaction
 // (through `withinTransaction`), so a crash never leaves a page half-applied or its cursor ahead.
 
-/** A finding as mapping produces it: its row without what the database or the caller assigns. */
-export type FindingRecord = Omit<
-  NewFindingRow,
-  'id' | 'tenantId' | 'connectorId' | 'assetId' | 'isPrimary' | 'search' | 'createdAt' | 'updatedAt'
-> & {
-  /** Which of the finding's assets is its primary resource. */
-  assetResourceArn: string | null;
-};
-
-export type AssetRecord = Omit<
-  NewAssetRow,
-  | 'id'
-  | 'tenantId'
-  | 'connectorId'
-  | 'riskScore'
-  | 'riskFactors'
-  | 'scoringVersion'
-  | 'createdAt'
-  | 'updatedAt'
->;
+export type { AssetRecord, FindingRecord };
 
 interface StoredVersion {
   id: string;

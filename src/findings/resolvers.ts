@@ -24,10 +24,7 @@ export const findingResolvers: Resolvers = {
     }),
     riskFactors: (finding) => finding.scoreFactors,
     exploitAvailable: (finding) => finding.exploitAvailable as never,
-    isExploitAvailable: (finding) =>
-      finding.exploitAvailable == null ? null : finding.exploitAvailable === 'YES',
     fixAvailable: (finding) => finding.fixAvailable as never,
-    isPatchAvailable: (finding) => (finding.fixAvailable == null ? null : finding.fixAvailable === 'YES'),
     compliance: (finding) =>
       finding.complianceStatus || finding.securityControlId
         ? { status: finding.complianceStatus as never, securityControlId: finding.securityControlId }

@@ -1,0 +1,182 @@
+import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
+import {
+  aContainerImage,
+  aControlFinding,
+  aGuardDutyFinding,
+  aLambdaFunction,
+  anEc2Instance,
+  anInspectorFinding,
+  aPartnerFinding,
+  type Ec2Instance,
+  type Times,
+  type Workload,
+} from './builders.ts';
+import { CONTROLS, CVES, STANDARDS } from './catalog.ts';
+import { type Random, seededRandom } from './random.ts';
+
+export * from './builders.ts';
+export { CONTROLS, CVES, STANDARDS } from './catalog.ts';
+export { type Random, seededRandom } from './random.ts';
+
+export interface FindingGeneratorOptions {
+  seed: number;
+  count: number;
+  accountIds: string[];
+  regions: string[];
+  /** The emulator's clock: findings are created in the 60 days before it. */
+  now: Date;
+}
+
+const DAY = 86_400_000;
+
+/**
+ * A realistic, deterministic estate: per account and region, EC2 instances (sharing a few AMIs),
+ * container images and Lambda functions; on them roughly 55% Inspector package vulnerabilities,
+ * 25% CSPM control findings (the same control under several standards and regions, some PASSED),
+ * 10% GuardDuty, 5% from a partner that only sets Severity.Original, the rest informational;
+ * about 5% archived; a few with unicode and text at ASFF's length limits.
+ */
+export function generateFindings(options: FindingGeneratorOptions): AwsSecurityFinding[] {
+  const random = seededRandom(options.seed);
+  const now = options.now.getTime();
+  const findings: AwsSecurityFinding[] = [];
+  const images = Array.from({ length: 4 }, () => `ami-0${random.hex(16)}`);
+  const estate = new Map<string, { instances: Ec2Instance[]; workloads: Workload[] }>();
+  const place = (accountId: string, region: string) => {
+    const key = `${accountId}/${region}`;
+    let site = estate.get(key);
+    if (!site) {
+      const instances = Array.from({ length: random.int(6, 14) }, () =>
+        anEc2Instance(random, accountId, region, images),
+      );
+      const workloads: Workload[] = [
+        ...instances,
+        ...Array.from({ length: random.int(3, 8) }, () => aContainerImage(random, accountId, region)),
+        ...Array.from({ length: random.int(1, 4) }, () => aLambdaFunction(random, accountId, region)),
+      ];
+      site = { instances, workloads };
+      estate.set(key, site);
+    }
+    return site;
+  };
+  const times = (): Times => {
+    const created = now - random.int(2, 60) * DAY - random.int(0, DAY);
+    const updated = Math.min(now - 1000, created + random.int(0, 30) * DAY + random.int(0, DAY));
+    return {
+      createdAt: iso(created),
+      updatedAt: iso(updated),
+      firstObservedAt: iso(created),
+      lastObservedAt: iso(updated),
+    };
+  };
+
+  while (findings.length < options.count) {
+    const accountId = random.pick(options.accountIds);
+    const region = random.pick(options.regions);
+    const site = place(accountId, region);
+    const kind = random.weighted([
+      ['inspector', 55],
+      ['control', 25],
+      ['guardduty', 10],
+      ['partner', 5],
+      ['informational', 5],
+    ] as const);
+    if (kind === 'inspector') {
+      const workload = random.pick(site.workloads);
+      // Several CVEs per workload; the same CVE appears across workloads.
+      findings.push(anInspectorFinding(random, workload, random.pick(CVES), times()));
+    } else if (kind === 'control') {
+      findings.push(...controlGroup(random, options, site.instances, times()));
+    } else if (kind === 'guardduty') {
+      findings.push(aGuardDutyFinding(random, random.pick(site.instances), times()));
+    } else if (kind === 'partner') {
+      findings.push(aPartnerFinding(random, random.pick(site.instances), times()));
+    } else {
+      findings.push(
+        aControlFinding(
+          random,
+          random.pick(site.instances),
+          random.pick(CONTROLS.slice(0, 3)),
+          'PASSED',
+          times(),
+        ),
+      );
+    }
+  }
+  findings.length = options.count;
+  for (const finding of findings) decorate(random, finding, now);
+  return findings;
+}
+
+/** One control on one resource: consolidated, or once per standard (legacy), sometimes in two regions for global resources. */
+function controlGroup(
+  random: Random,
+  options: FindingGeneratorOptions,
+  instances: Ec2Instance[],
+  t: Times,
+): AwsSecurityFinding[] {
+  const control = random.pick(CONTROLS);
+  const status = random.chance(0.75) ? 'FAILED' : 'PASSED';
+  const instance = random.pick(instances);
+  const target =
+    control.resourceType === 'AwsEc2Instance'
+      ? instance
+      : control.resourceType === 'AwsAccount'
+        ? { kind: 'account' as const, accountId: instance.accountId, region: instance.region }
+        : control.resourceType === 'AwsS3Bucket'
+          ? {
+              kind: 'bucket' as const,
+              accountId: instance.accountId,
+              region: instance.region,
+              name: `${instance.accountId}-logs`,
+            }
+          : {
+              kind: 'iam-user' as const,
+              accountId: instance.accountId,
+              region: instance.region,
+              name: 'deploy-bot',
+            };
+  if (random.chance(0.5)) return [aControlFinding(random, target, control, status, t)];
+  const perStandard = STANDARDS.slice(0, random.int(2, 3)).map((standard) =>
+    aControlFinding(random, target, control, status, t, standard),
+  );
+  // A global resource is reported again by every region that evaluates the control.
+  if (control.global && options.regions.length > 1) {
+    const other = options.regions.find((region) => region !== target.region)!;
+    perStandard.push(
+      aControlFinding(
+        random,
+        { ...target, region: other } as typeof target,
+        control,
+        status,
+        t,
+        STANDARDS[0],
+      ),
+    );
+  }
+  return perStandard;
+}
+
+/** Archive some, and give a few unicode or limit-length text. */
+function decorate(random: Random, finding: AwsSecurityFinding, now: number): void {
+  if (random.chance(0.05)) {
+    finding.RecordState = 'ARCHIVED';
+    if (finding.ProductFields?.['aws/inspector/FindingStatus'])
+      finding.ProductFields['aws/inspector/FindingStatus'] = 'CLOSED';
+  }
+  if (random.chance(0.01)) {
+    finding.Title = `Überprüfung fehlgeschlagen — 安全检查 — ${finding.Title}`.slice(0, 256);
+  }
+  if (random.chance(0.01)) {
+    finding.Description =
+      `${finding.Description} ${'Lorem ipsum dolor sit amet, consectetur adipiscing elit. '.repeat(30)}`.slice(
+        0,
+        1024,
+      );
+  }
+  if (Date.parse(finding.UpdatedAt!) > now) finding.UpdatedAt = iso(now);
+}
+
+function iso(time: number): string {
+  return new Date(time).toISOString();
+}

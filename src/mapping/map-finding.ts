@@ -1,0 +1,241 @@
+import type { Vulnerability } from '@aws-sdk/client-securityhub';
+import { type Problem, validateAsff } from './asff-validation.ts';
+import { extractAssets } from './assets.ts';
+import { dedupKey } from './dedup.ts';
+import { type DetectionScore, detectionScore } from './detection-score.ts';
+import type { AssetRecord, FindingRecord } from './records.ts';
+import type { SeverityLabel } from './scoring-constants.ts';
+import type { CompiledTransformMap } from './transform-map.ts';
+
+// One ASFF finding in, one stored finding with its assets out — or a reject that says exactly why.
+// Pure and total: it never throws, whatever the input, and one bad finding never affects another.
+
+export interface MappingSettings {
+  /** The connector's severity for findings that carry none. */
+  defaultSeverity: SeverityLabel;
+  /** The resource tag that sets asset criticality (default `Criticality`). */
+  criticalityTag?: string;
+}
+
+export interface Reject {
+  reason: string;
+  problems: Problem[];
+  productArn?: string;
+  awsId?: string;
+}
+
+export type MapOutcome =
+  | {
+      ok: true;
+      finding: FindingRecord;
+      assets: AssetRecord[];
+      /** Every target field the map produced. */
+      mapped: Record<string, unknown>;
+      score: DetectionScore;
+      warnings: string[];
+    }
+  | { ok: false; reject: Reject };
+
+export function mapFinding(input: unknown, map: CompiledTransformMap, settings: MappingSettings): MapOutcome {
+  try {
+    return mapValidated(input, map, settings);
+  } catch (error) {
+    // Validation should make this unreachable; if it is not, the finding is kept as a reject.
+    return {
+      ok: false,
+      reject: {
+        reason: `mapping failed: ${error instanceof Error ? error.message : String(error)}`,
+        problems: [],
+        ...identityOf(input),
+      },
+    };
+  }
+}
+
+function mapValidated(input: unknown, map: CompiledTransformMap, settings: MappingSettings): MapOutcome {
+  const validation = validateAsff(input);
+  if (!validation.ok) {
+    const first = validation.problems[0]!;
+    return {
+      ok: false,
+      reject: {
+        reason: `invalid ASFF: ${first.path || 'finding'} ${first.message}${validation.problems.length > 1 ? ` (and ${validation.problems.length - 1} more)` : ''}`,
+        problems: validation.problems,
+        ...identityOf(input),
+      },
+    };
+  }
+  const finding = validation.finding;
+  const applied = map.apply(finding);
+  if (applied.missing.length > 0) {
+    return {
+      ok: false,
+      reject: {
+        reason: `the transform map "${map.name}" requires ${applied.missing.map((entry) => entry.target).join(', ')}, which the finding does not provide`,
+        problems: applied.missing.map((entry) => ({
+          path: entry.source,
+          message: `has no value for ${entry.target}`,
+        })),
+        ...identityOf(input),
+      },
+    };
+  }
+  const mapped = applied.values;
+  const warnings = [...applied.warnings];
+  const score = detectionScore(finding, settings);
+  const assets = extractAssets(finding, { criticalityTag: settings.criticalityTag });
+  const primary = primaryAsset(assets, mapped.externalAssetId, warnings);
+  const vulnerabilities = finding.Vulnerabilities ?? [];
+  const firstObserved = dateOr(mapped.findingFirstFoundOn, finding.FirstObservedAt ?? finding.CreatedAt!);
+  const lastObserved = dateOr(mapped.findingLastFoundOn, finding.LastObservedAt ?? finding.UpdatedAt!);
+
+  const record: FindingRecord = {
+    productArn: finding.ProductArn!,
+    awsId: finding.Id!,
+    generatorId: finding.GeneratorId!,
+    awsAccountId: finding.AwsAccountId!,
+    region: finding.Region ?? finding.ProductArn!.split(':')[3] ?? '',
+    productName: stringOr(mapped.productName, finding.ProductName ?? 'Unknown'),
+    companyName: finding.CompanyName ?? null,
+    externalFindingId: stringOr(mapped.externalFindingId, `${finding.ProductArn}/${finding.Id}`),
+    title: stringOr(mapped.findingName, finding.Title!),
+    description: stringOr(mapped.findingDescription, finding.Description!),
+    recommendation: (mapped.recommendation as string | undefined) ?? null,
+    references: (mapped.references as string[] | undefined) ?? [],
+    assetName: (mapped.assetName as string | undefined) ?? primary?.name ?? null,
+    cloudInstanceId: (mapped.cloudInstanceId as string | undefined) ?? null,
+    systemType: (mapped.systemType as string | undefined) ?? null,
+    resourceType: finding.Resources![0]!.Type!,
+    resourceId: primary?.resourceId ?? finding.Resources![0]!.Id!,
+    types: finding.Types ?? [],
+    severityLabel: score.label,
+    severityNormalized: finding.Severity?.Normalized ?? null,
+    severityOriginal: finding.Severity?.Original ?? null,
+    findingSeverity: levelOr(mapped.findingSeverity, score.findingSeverity),
+    detectionScore: score.score,
+    scoreFactors: score.factors as unknown as Record<string, unknown>,
+    scoringVersion: score.factors.scoringVersion,
+    counted: score.counted,
+    cves: cvesOf(vulnerabilities),
+    cvssV2Base: (mapped.cvssV2Base as number | undefined) ?? null,
+    cvss3Base: (mapped.cvss3Base as number | undefined) ?? null,
+    epssScore: maxOf(vulnerabilities.map((vulnerability) => vulnerability.EpssScore)),
+    exploitAvailable: exploitOf(vulnerabilities),
+    isExploitAvailable: (mapped.isExploitAvailable as boolean | undefined) ?? null,
+    fixAvailable: fixOf(vulnerabilities),
+    isPatchAvailable: (mapped.isPatchAvailable as boolean | undefined) ?? null,
+    workflowStatus: finding.Workflow?.Status ?? workflowFromState(finding.WorkflowState),
+    recordState: finding.RecordState ?? 'ACTIVE',
+    verificationState: finding.VerificationState ?? null,
+    complianceStatus: finding.Compliance?.Status ?? null,
+    securityControlId: finding.Compliance?.SecurityControlId ?? null,
+    confidence: finding.Confidence ?? null,
+    criticality: finding.Criticality ?? null,
+    note: finding.Note
+      ? { text: finding.Note.Text!, updatedBy: finding.Note.UpdatedBy!, updatedAt: finding.Note.UpdatedAt! }
+      : null,
+    userDefinedFields: finding.UserDefinedFields ?? null,
+    dedupKey: dedupKey(finding),
+    firstObservedAt: firstObserved,
+    lastObservedAt: lastObserved,
+    awsCreatedAt: new Date(finding.CreatedAt!),
+    awsUpdatedAt: new Date(finding.UpdatedAt!),
+    raw: finding as unknown as Record<string, unknown>,
+    assetResourceArn: primary?.resourceArn ?? null,
+  };
+  return { ok: true, finding: record, assets, mapped, score, warnings };
+}
+
+/**
+ * The asset the map names as the finding's own (externalAssetId); normally Resources[0]. A custom
+ * map may name another identity: the primary resource's asset then takes that identity.
+ */
+function primaryAsset(
+  assets: AssetRecord[],
+  externalAssetId: unknown,
+  warnings: string[],
+): AssetRecord | undefined {
+  if (typeof externalAssetId !== 'string' || externalAssetId === '') return assets[0];
+  const named = assets.find((asset) => asset.resourceArn === externalAssetId);
+  if (named) return named;
+  const first = assets[0];
+  if (!first) return undefined;
+  warnings.push(
+    `externalAssetId "${externalAssetId}" is not one of the finding's resources; the primary resource takes that identity`,
+  );
+  const renamed = { ...first, resourceArn: externalAssetId };
+  assets[0] = renamed;
+  return renamed;
+}
+
+function cvesOf(vulnerabilities: Vulnerability[]): string[] {
+  const ids = vulnerabilities.flatMap((vulnerability) => [
+    vulnerability.Id,
+    ...(vulnerability.RelatedVulnerabilities ?? []),
+  ]);
+  return [
+    ...new Set(
+      ids
+        .filter((id): id is string => typeof id === 'string' && /^CVE-\d{4}-\d{4,}$/i.test(id))
+        .map((id) => id.toUpperCase()),
+    ),
+  ];
+}
+
+function exploitOf(vulnerabilities: Vulnerability[]): string | null {
+  const values = vulnerabilities.map((vulnerability) => vulnerability.ExploitAvailable).filter(Boolean);
+  if (values.includes('YES')) return 'YES';
+  return values.includes('NO') ? 'NO' : null;
+}
+
+/** YES only if every vulnerability has a fix; PARTIAL if some do; NO if none do. */
+function fixOf(vulnerabilities: Vulnerability[]): string | null {
+  const values = vulnerabilities
+    .map((vulnerability) => vulnerability.FixAvailable as string | undefined)
+    .filter((value): value is string => Boolean(value));
+  if (values.length === 0) return null;
+  if (values.every((value) => value === 'YES')) return 'YES';
+  if (values.every((value) => value === 'NO')) return 'NO';
+  return 'PARTIAL';
+}
+
+function workflowFromState(state: string | undefined): string {
+  // The deprecated WorkflowState: DEFERRED and ASSIGNED/IN_PROGRESS map onto today's statuses.
+  switch (state) {
+    case 'ASSIGNED':
+    case 'IN_PROGRESS':
+    case 'DEFERRED':
+      return 'NOTIFIED';
+    case 'RESOLVED':
+      return 'RESOLVED';
+    default:
+      return 'NEW';
+  }
+}
+
+function maxOf(values: (number | undefined)[]): number | null {
+  const numbers = values.filter((value): value is number => typeof value === 'number');
+  return numbers.length ? Math.max(...numbers) : null;
+}
+
+function stringOr(value: unknown, fallback: string): string {
+  return typeof value === 'string' && value !== '' ? value : fallback;
+}
+
+function levelOr(value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 5 ? value : fallback;
+}
+
+function dateOr(value: unknown, fallback: string): Date {
+  const parsed = typeof value === 'string' ? new Date(value) : undefined;
+  return parsed && !Number.isNaN(parsed.getTime()) ? parsed : new Date(fallback);
+}
+
+function identityOf(input: unknown): { productArn?: string; awsId?: string } {
+  if (typeof input !== 'object' || input === null) return {};
+  const { ProductArn, Id } = input as { ProductArn?: unknown; Id?: unknown };
+  return {
+    ...(typeof ProductArn === 'string' ? { productArn: ProductArn.slice(0, 2048) } : {}),
+    ...(typeof Id === 'string' ? { awsId: Id.slice(0, 2048) } : {}),
+  };
+}

@@ -1,0 +1,250 @@
+import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
+import { describe, expect, it } from 'vitest';
+import {
+  aControlAsff,
+  aGuardDutyAsff,
+  anInspectorEc2Asff,
+  aPartnerAsff,
+  CONTROLS,
+  CVES,
+} from '../../../src/emulator/generator/index.ts';
+import { detectionScore, epssCurve } from '../../../src/mapping/detection-score.ts';
+import { SCORING_VERSION } from '../../../src/mapping/scoring-constants.ts';
+
+const settings = { defaultSeverity: 'MEDIUM' as const };
+
+/** A vulnerability finding with exactly these threat inputs. */
+function vulnerable(
+  cvss: {
+    BaseScore: number;
+    Version?: string;
+    Adjustments?: { Metric: string; Reason: string }[];
+    Source?: string;
+  }[],
+  threat: { ExploitAvailable?: 'YES' | 'NO'; EpssScore?: number; LastKnownExploitAt?: string },
+  label = 'HIGH',
+): AwsSecurityFinding {
+  const base = anInspectorEc2Asff();
+  return {
+    ...base,
+    Severity: { Label: label as never, Normalized: 70 },
+    Vulnerabilities: [
+      {
+        Id: 'CVE-2026-0001',
+        Cvss: cvss.map((entry) => ({ Version: '3.1', Source: 'NVD', ...entry })),
+        ...threat,
+      },
+    ],
+  };
+}
+
+describe('detection score: the research anchors', () => {
+  const cases: [string, AwsSecurityFinding, number, string][] = [
+    [
+      'CVSS 9.8, EPSS 0.42, exploit available',
+      vulnerable([{ BaseScore: 9.8 }], { ExploitAvailable: 'YES', EpssScore: 0.42 }),
+      97,
+      'cvss',
+    ],
+    [
+      'CVSS 9.8, EPSS 0.001, no exploit (demoted)',
+      vulnerable([{ BaseScore: 9.8 }], { ExploitAvailable: 'NO', EpssScore: 0.001 }),
+      65,
+      'cvss',
+    ],
+    [
+      'CVSS 7.5 exploited in the wild',
+      vulnerable([{ BaseScore: 7.5 }], {
+        ExploitAvailable: 'YES',
+        LastKnownExploitAt: '2026-01-01T00:00:00Z',
+      }),
+      98,
+      'exploited',
+    ],
+    ['CVSS 5.0 with nothing known of the threat (T = 50)', vulnerable([{ BaseScore: 5.0 }], {}), 50, 'cvss'],
+    [
+      'CVSS 5.0, known to have no exploit and no EPSS (T = 0)',
+      vulnerable([{ BaseScore: 5.0 }], { ExploitAvailable: 'NO' }),
+      33,
+      'cvss',
+    ],
+  ];
+  for (const [name, finding, score, branch] of cases) {
+    it(`${name} scores ${score}`, () => {
+      const result = detectionScore(finding, settings);
+      expect(result.score).toBe(score);
+      expect(result.factors.branch).toBe(branch);
+      expect(result.factors.scoringVersion).toBe(SCORING_VERSION);
+    });
+  }
+
+  it('follows the EPSS curve through its anchor points', () => {
+    expect([0, 0.01, 0.05, 0.2, 0.5, 0.9].map(epssCurve)).toEqual([0, 40, 65, 85, 100, 100]);
+    expect(epssCurve(0.03)).toBeCloseTo(52.5);
+  });
+});
+
+describe('detection score: choosing the CVSS entry', () => {
+  it('prefers the environment-adjusted entry over a higher NVD score', () => {
+    const finding = vulnerable(
+      [
+        { BaseScore: 9.8, Source: 'NVD' },
+        {
+          BaseScore: 6.1,
+          Source: 'AMAZON_INSPECTOR',
+          Adjustments: [{ Metric: 'AttackVector', Reason: 'no network path' }],
+        },
+        { BaseScore: 7.5, Version: '2.0' },
+      ],
+      { ExploitAvailable: 'NO', EpssScore: 0.05 },
+    );
+    const { factors, score } = detectionScore(finding, settings);
+    expect(factors.cvss).toMatchObject({ baseScore: 6.1, adjusted: true, source: 'AMAZON_INSPECTOR', C: 61 });
+    expect(score).toBe(Math.round(0.65 * 61 + 0.35 * 65));
+  });
+
+  it('takes the highest v3 over v2, and v2 only when nothing newer exists', () => {
+    const v3 = detectionScore(
+      vulnerable(
+        [
+          { BaseScore: 5.3, Version: '3.0' },
+          { BaseScore: 7.1, Version: '3.1' },
+          { BaseScore: 9.3, Version: '2.0' },
+        ],
+        { ExploitAvailable: 'NO' },
+      ),
+      settings,
+    );
+    expect(v3.factors.cvss).toMatchObject({ version: '3.1', baseScore: 7.1 });
+    const v2 = detectionScore(
+      vulnerable([{ BaseScore: 9.3, Version: '2.0' }], { ExploitAvailable: 'NO' }),
+      settings,
+    );
+    expect(v2.factors.cvss).toMatchObject({ version: '2.0', baseScore: 9.3 });
+  });
+
+  it('scores a finding with several vulnerabilities by the worst one', () => {
+    const finding = anInspectorEc2Asff();
+    finding.Vulnerabilities = [
+      { Id: 'CVE-1', Cvss: [{ Version: '3.1', BaseScore: 4.0 }], ExploitAvailable: 'NO' },
+      { Id: 'CVE-2', Cvss: [{ Version: '3.1', BaseScore: 9.0 }], ExploitAvailable: 'YES' },
+    ];
+    const { factors } = detectionScore(finding, settings);
+    expect(factors.cvss?.cve).toBe('CVE-2');
+  });
+});
+
+describe('detection score: findings without CVSS', () => {
+  it('uses Normalized when it lies inside its label band', () => {
+    const finding = aControlAsff({ Severity: { Label: 'MEDIUM', Normalized: 55 } });
+    expect(detectionScore(finding, settings)).toMatchObject({
+      score: 55,
+      label: 'MEDIUM',
+      findingSeverity: 3,
+    });
+  });
+
+  it('uses the band default when Normalized contradicts the label (GuardDuty HIGH with Normalized 80 is inside; 60 is not)', () => {
+    const inside = detectionScore(
+      aGuardDutyAsff({ Severity: { Label: 'HIGH', Normalized: 80, Product: 8 } }),
+      settings,
+    );
+    expect(inside.score).toBe(80);
+    const outside = detectionScore(
+      aGuardDutyAsff({ Severity: { Label: 'HIGH', Normalized: 60, Product: 6 } }),
+      settings,
+    );
+    expect(outside).toMatchObject({ score: 80, factors: { branch: 'band-default' } });
+    expect(outside.factors.formula).toContain('outside the HIGH band');
+  });
+
+  it('reads a label from Severity.Original words when a partner sends nothing else', () => {
+    const partner = aPartnerAsff({ Severity: { Original: 'High' } });
+    expect(detectionScore(partner, settings)).toMatchObject({
+      score: 80,
+      label: 'HIGH',
+      factors: { label: { source: 'original' } },
+    });
+  });
+
+  it("falls back to the connector's default severity when there is no severity at all", () => {
+    const partner = aPartnerAsff({ Severity: { Original: '7/10' } });
+    const medium = detectionScore(partner, { defaultSeverity: 'MEDIUM' });
+    expect(medium).toMatchObject({
+      score: 55,
+      label: 'MEDIUM',
+      findingSeverity: 3,
+      factors: { branch: 'default-severity', label: { source: 'default' } },
+    });
+    expect(detectionScore(partner, { defaultSeverity: 'CRITICAL' }).score).toBe(95);
+  });
+
+  it('scores informational findings 0', () => {
+    const passed = aControlAsff({}, 5, { status: 'PASSED' });
+    expect(detectionScore(passed, settings)).toMatchObject({
+      score: 0,
+      label: 'INFORMATIONAL',
+      findingSeverity: 1,
+    });
+  });
+
+  it('halves a compliance WARNING and says so', () => {
+    const warning = aControlAsff({
+      Severity: { Label: 'HIGH', Normalized: 70 },
+      Compliance: { Status: 'WARNING', SecurityControlId: 'EC2.8' },
+    });
+    const result = detectionScore(warning, settings);
+    expect(result.score).toBe(35);
+    expect(result.factors.bandDeviation).toEqual({
+      label: 'HIGH',
+      scoreBand: 'LOW',
+      reason: 'compliance WARNING counts half',
+    });
+  });
+});
+
+describe('what counts toward risk', () => {
+  const cases: [string, AwsSecurityFinding, string[]][] = [
+    ['an active failed control', aControlAsff({}, 5, { control: CONTROLS[0], status: 'FAILED' }), []],
+    [
+      'a passed control',
+      aControlAsff({}, 5, { status: 'PASSED' }),
+      ['compliance PASSED', 'workflow RESOLVED'],
+    ],
+    [
+      'a control not available',
+      aControlAsff({ Compliance: { Status: 'NOT_AVAILABLE' } }),
+      ['compliance NOT_AVAILABLE'],
+    ],
+    [
+      'a suppressed finding',
+      anInspectorEc2Asff({ Workflow: { Status: 'SUPPRESSED' } }),
+      ['workflow SUPPRESSED'],
+    ],
+    ['an archived finding', anInspectorEc2Asff({ RecordState: 'ARCHIVED' }), ['record ARCHIVED']],
+  ];
+  for (const [name, finding, reasons] of cases) {
+    it(`${reasons.length ? 'does not count' : 'counts'} ${name}, keeping its score`, () => {
+      const result = detectionScore(finding, settings);
+      expect(result.counted).toBe(reasons.length === 0);
+      expect(result.factors.excludedBecause).toEqual(reasons);
+      expect(result.score).toBeGreaterThanOrEqual(0);
+    });
+  }
+});
+
+describe('explanations', () => {
+  it('records every input of a CVSS score and why its band differs from the label', () => {
+    const finding = anInspectorEc2Asff({}, 1, CVES[0]!); // log4j: CVSS 10, exploit, EPSS 0.94
+    const { factors, score } = detectionScore(finding, settings);
+    expect(factors).toMatchObject({
+      score,
+      branch: expect.stringMatching(/cvss|exploited/),
+      cvss: { cve: 'CVE-2021-44228', C: expect.any(Number) },
+      label: { source: 'label' },
+      counted: true,
+      context: { productName: 'Inspector', resourceType: 'AwsEc2Instance' },
+    });
+    if (factors.band !== factors.label.value) expect(factors.bandDeviation?.reason).toMatch(/CVSS|exploited/);
+  });
+});
