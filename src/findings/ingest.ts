@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client.ts';
-import { assets, findings, type NewAssetRow, type NewFindingRow } from '../db/schema.ts';
+import { assets, findings } from '../db/schema.ts';
 import type { NewEvent } from '../events/model.ts';
 import { appendEvents } from '../events/queries.ts';
 import type { AssetRecord, FindingRecord } from '../mapping/records.ts';

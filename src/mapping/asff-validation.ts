@@ -211,7 +211,9 @@ function checkLimits(finding: AwsSecurityFinding, problems: Problem[]): void {
     oneOf(`${at}.ExploitAvailable`, vulnerability.ExploitAvailable, EXPLOIT);
     range(`${at}.EpssScore`, vulnerability.EpssScore, 0, 1);
     date(`${at}.LastKnownExploitAt`, vulnerability.LastKnownExploitAt);
-    vulnerability.Cvss?.forEach((cvss, c) => range(`${at}.Cvss[${c}].BaseScore`, cvss.BaseScore, 0, 10));
+    vulnerability.Cvss?.forEach((cvss, c) => {
+      range(`${at}.Cvss[${c}].BaseScore`, cvss.BaseScore, 0, 10);
+    });
   });
 }
 
