@@ -43,6 +43,8 @@ const config: CodegenConfig = {
           PageInfo: '../graphql/connection.ts#PageInfoModel',
           FindingStats: '../findings/model.ts#FindingStatsModel',
           FindingChangeEvent: '../events/model.ts#FindingChangeEventModel',
+          TransformPreview: '../mapping/preview.ts#PreviewModel',
+          PreviewAsset: '../mapping/records.ts#AssetRecord',
         },
       },
     },

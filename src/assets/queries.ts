@@ -1,7 +1,7 @@
 import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import { tablePageSource } from '../db/page-source.ts';
-import { assets } from '../db/schema.ts';
+import { assets, findings } from '../db/schema.ts';
 import type { AssetOrder } from '../generated/graphql.ts';
 import {
   type ConnectionModel,
@@ -78,4 +78,57 @@ export function assetsByResourceArns(
     .select()
     .from(assets)
     .where(and(eq(assets.tenantId, tenantId), inArray(assets.resourceArn, [...resourceArns])));
+}
+
+/** What asset risk is computed from: each asset's criticality and exposure, and its findings' scores. */
+export async function riskInputsForAssets(db: Executor, tenantId: string, assetIds: readonly string[]) {
+  const [assetRows, findingRows] = await Promise.all([
+    db
+      .select({ id: assets.id, criticality: assets.criticality, internetExposed: assets.internetExposed })
+      .from(assets)
+      .where(and(eq(assets.tenantId, tenantId), inArray(assets.id, [...assetIds]))),
+    db
+      .select({
+        assetId: findings.assetId,
+        detectionScore: findings.detectionScore,
+        counted: findings.counted,
+        dedupKey: findings.dedupKey,
+      })
+      .from(findings)
+      .where(and(eq(findings.tenantId, tenantId), inArray(findings.assetId, [...assetIds]))),
+  ]);
+  return { assetRows, findingRows };
+}
+
+/** Stores many assets' risk in one statement. */
+export async function updateAssetRisks(
+  db: Executor,
+  tenantId: string,
+  updates: readonly { id: string; score: number; factors: unknown; scoringVersion: string }[],
+): Promise<void> {
+  if (updates.length === 0) return;
+  const values = sql.join(
+    updates.map(
+      (update) =>
+        sql`(${update.id}::uuid, ${update.score}::int, ${JSON.stringify(update.factors)}::jsonb, ${update.scoringVersion})`,
+    ),
+    sql`, `,
+  );
+  await db.execute(sql`
+    update ${assets} set risk_score = v.score, risk_factors = v.factors, scoring_version = v.version, updated_at = now()
+      from (values ${values}) as v(id, score, factors, version)
+     where ${assets.tenantId} = ${tenantId} and ${assets.id} = v.id`);
+}
+
+export async function setAssetCriticality(
+  db: Executor,
+  tenantId: string,
+  id: string,
+  criticality: number | null,
+  source: 'USER' | 'TAG' | 'DEFAULT',
+): Promise<void> {
+  await db
+    .update(assets)
+    .set({ criticality, criticalitySource: source, updatedAt: new Date() })
+    .where(and(eq(assets.tenantId, tenantId), eq(assets.id, id)));
 }

@@ -2,12 +2,15 @@ import type { Resolvers } from '../generated/graphql.ts';
 import { assetDetails } from './details.ts';
 import { DEFAULT_ASSET_CRITICALITY } from './model.ts';
 import { riskBand } from './risk-bands.ts';
-import { assetByReference, searchAssets } from './service.ts';
+import { assetByReference, searchAssets, setCriticality } from './service.ts';
 
 export const assetResolvers: Resolvers = {
   Query: {
     assets: (_, args, ctx) => searchAssets(ctx, args),
     asset: (_, { id }, ctx) => ctx.loaders.assets.byId.load(id),
+  },
+  Mutation: {
+    assetSetCriticality: (_, { input }, ctx) => setCriticality(ctx, input),
   },
   Asset: {
     __resolveReference: (reference, ctx) => assetByReference(ctx, reference),

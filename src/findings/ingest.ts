@@ -1,4 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm';
+import { recomputeAssetRisk } from '../assets/risk.ts';
 import type { Db, Tx } from '../db/client.ts';
 import { assets, findings } from '../db/schema.ts';
 import type { NewEvent } from '../events/model.ts';
@@ -111,7 +112,10 @@ async function upsertPage(
     if (newer) changes.push({ finding, before });
     else unchanged += 1;
   }
-  if (changes.length === 0) return { created: 0, updated: 0, unchanged, affectedAssetIds: [] };
+  if (changes.length === 0) {
+    await recomputeAssetRisk(tx, tenantId, [...assetIds.values()]);
+    return { created: 0, updated: 0, unchanged, affectedAssetIds: [] };
+  }
 
   const rows = changes.map(({ finding }) => {
     const { assetResourceArn, ...columns } = finding;
@@ -163,6 +167,8 @@ async function upsertPage(
     });
   }
   await electGroupPrimaries(tx, tenantId, [...dedupKeys]);
+  // Every asset the page touched: its findings or its tags (criticality, exposure) may have changed.
+  await recomputeAssetRisk(tx, tenantId, [...new Set([...assetIds.values(), ...affectedAssets])]);
   await appendEvents(tx, tenantId, events);
   return { created, updated, unchanged, affectedAssetIds: [...affectedAssets] };
 }

@@ -19,6 +19,7 @@ import {
   findingOrder,
   findingPagesForAssets,
   findingsByAwsIdentity,
+  findingsByDedupKeys,
   findingsByIds,
   rawFindingsByIds,
   severityCountsByAsset,
@@ -93,7 +94,13 @@ export function createFindingLoaders(db: Executor, tenantId: string) {
     });
   });
 
-  return { byId, byAwsIdentity, raw, severityCounts, forAsset };
+  /** The members of a de-duplication group, by its key. */
+  const group = new DataLoader<string, FindingModel[]>(async (keys) => {
+    const members = await findingsByDedupKeys(db, tenantId, keys);
+    return keys.map((key) => members.filter((member) => member.dedupKey === key));
+  });
+
+  return { byId, byAwsIdentity, raw, severityCounts, forAsset, group };
 }
 
 function emptyCounts(): SeverityCountsModel {

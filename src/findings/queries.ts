@@ -268,3 +268,17 @@ export async function findingIdsMatching(
     .where(scoped(tenantId, and(inArray(findings.id, [...ids]), condition)));
   return rows.map((row) => row.id);
 }
+
+/** Every member of these de-duplication groups. */
+export function findingsByDedupKeys(
+  db: Executor,
+  tenantId: string,
+  keys: readonly string[],
+): Promise<FindingModel[]> {
+  if (keys.length === 0) return Promise.resolve([]);
+  return db
+    .select(findingColumns)
+    .from(findings)
+    .where(and(eq(findings.tenantId, tenantId), inArray(findings.dedupKey, [...keys])))
+    .orderBy(findings.firstObservedAt, findings.id);
+}

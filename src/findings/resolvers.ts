@@ -38,6 +38,17 @@ export const findingResolvers: Resolvers = {
     ingestedAt: (finding) => finding.createdAt,
     syncedAt: (finding) => finding.updatedAt,
     raw: async (finding, _, ctx) => (await ctx.loaders.findings.raw.load(finding.id)) ?? {},
+    duplicates: async (finding, _, ctx) =>
+      finding.dedupKey
+        ? (await ctx.loaders.findings.group.load(finding.dedupKey)).filter(
+            (member) => member.id !== finding.id,
+          )
+        : [],
+    primary: async (finding, _, ctx) =>
+      finding.dedupKey
+        ? ((await ctx.loaders.findings.group.load(finding.dedupKey)).find((member) => member.isPrimary) ??
+          null)
+        : null,
   },
   FindingStats: {},
 };

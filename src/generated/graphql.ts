@@ -6,9 +6,12 @@ import type { ConnectorModel, ConnectorRunModel } from '../connectors/model.ts';
 import type { TransformMapModel } from '../transform-maps/model.ts';
 import type { ConnectionModel, EdgeModel, PageInfoModel } from '../graphql/connection.ts';
 import type { FindingChangeEventModel } from '../events/model.ts';
+import type { PreviewModel } from '../mapping/preview.ts';
+import type { AssetRecord } from '../mapping/records.ts';
 import type { GraphQLContext } from '../graphql/context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
@@ -119,6 +122,19 @@ export type AssetOrderField =
   | 'NAME'
   /** Risk score, then id. */
   | 'RISK_SCORE';
+
+export type AssetSetCriticalityInput = {
+  /** 1 (low) to 5 (mission critical); null hands criticality back to the resource's tag (or the default 2). */
+  criticality?: InputMaybe<Scalars['Int']['input']>;
+  id: Scalars['ID']['input'];
+};
+
+export type AssetSetCriticalityPayload = {
+  __typename?: 'AssetSetCriticalityPayload';
+  /** The asset with its recomputed risk score. */
+  asset?: Maybe<Asset>;
+  userErrors: Array<UserError>;
+};
 
 export type Availability =
   | 'NO'
@@ -366,9 +382,13 @@ export type Finding = {
   cves: Array<Scalars['String']['output']>;
   cvss3Base?: Maybe<Scalars['Float']['output']>;
   cvssV2Base?: Maybe<Scalars['Float']['output']>;
+  /** Key of the findings that report the same problem (same control or CVE on the same resource). */
+  dedupKey?: Maybe<Scalars['String']['output']>;
   description: Scalars['String']['output'];
   /** 0–100, explained by `riskFactors`; bands follow Security Hub's label cut-offs. */
   detectionScore: Scalars['Int']['output'];
+  /** The other findings of its de-duplication group. */
+  duplicates: Array<Finding>;
   epssScore?: Maybe<Scalars['Float']['output']>;
   exploitAvailable?: Maybe<Availability>;
   /** Security Hub's own finding id (`ProductFields.aws/securityhub/FindingId`), else `ProductArn/Id`. */
@@ -383,10 +403,12 @@ export type Finding = {
   /** When Hubgraph first stored the finding. */
   ingestedAt: Scalars['DateTime']['output'];
   isExploitAvailable?: Maybe<Scalars['Boolean']['output']>;
-  /** True when a fix is available for every vulnerable package (YES); PARTIAL is false here but kept in `fixAvailable`. */
+  /** As the transform map reads it (built-in map: a fix for every vulnerable package; PARTIAL is false here and kept in `fixAvailable`). */
   isPatchAvailable?: Maybe<Scalars['Boolean']['output']>;
   lastObservedAt: Scalars['DateTime']['output'];
   note?: Maybe<FindingNote>;
+  /** The finding that represents its group in counts and asset risk; itself when it is the primary, null when it has no group. */
+  primary?: Maybe<Finding>;
   /** ASFF `ProductArn`; with `awsId`, the finding's identity in AWS. */
   productArn: Scalars['String']['output'];
   productName: Scalars['String']['output'];
@@ -505,6 +527,19 @@ export type FindingOrderField =
   /** ASFF `UpdatedAt`. */
   | 'UPDATED_AT';
 
+export type FindingProblem = {
+  __typename?: 'FindingProblem';
+  message: Scalars['String']['output'];
+  /** Where in the ASFF, e.g. `Resources[0].Id`. */
+  path: Scalars['String']['output'];
+};
+
+export type FindingReject = {
+  __typename?: 'FindingReject';
+  problems: Array<FindingProblem>;
+  reason: Scalars['String']['output'];
+};
+
 export type FindingSeverity = {
   __typename?: 'FindingSeverity';
   label: SeverityLabel;
@@ -545,6 +580,44 @@ export type LambdaFunctionDetails = {
   version?: Maybe<Scalars['String']['output']>;
 };
 
+export type MappedField = {
+  __typename?: 'MappedField';
+  source: Scalars['String']['output'];
+  target: Scalars['String']['output'];
+  transform?: Maybe<Scalars['String']['output']>;
+  /** null when the source had no value. */
+  value?: Maybe<Scalars['JSON']['output']>;
+};
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  assetSetCriticality: AssetSetCriticalityPayload;
+  transformMapClone: TransformMapPayload;
+  /** Only custom maps that no connector uses. */
+  transformMapDelete: TransformMapDeletePayload;
+  transformMapUpdate: TransformMapPayload;
+};
+
+
+export type MutationAssetSetCriticalityArgs = {
+  input: AssetSetCriticalityInput;
+};
+
+
+export type MutationTransformMapCloneArgs = {
+  input: TransformMapCloneInput;
+};
+
+
+export type MutationTransformMapDeleteArgs = {
+  input: TransformMapDeleteInput;
+};
+
+
+export type MutationTransformMapUpdateArgs = {
+  input: TransformMapUpdateInput;
+};
+
 export type OrderDirection =
   | 'ASC'
   | 'DESC';
@@ -556,6 +629,18 @@ export type PageInfo = {
   hasNextPage: Scalars['Boolean']['output'];
   hasPreviousPage: Scalars['Boolean']['output'];
   startCursor?: Maybe<Scalars['String']['output']>;
+};
+
+export type PreviewAsset = {
+  __typename?: 'PreviewAsset';
+  criticality?: Maybe<Scalars['Int']['output']>;
+  details?: Maybe<Scalars['JSON']['output']>;
+  internetExposed: Scalars['Boolean']['output'];
+  name?: Maybe<Scalars['String']['output']>;
+  resourceArn: Scalars['String']['output'];
+  resourceId: Scalars['String']['output'];
+  resourceType: Scalars['String']['output'];
+  tags: Array<Tag>;
 };
 
 export type Query = {
@@ -576,6 +661,8 @@ export type Query = {
   transformMap?: Maybe<TransformMap>;
   /** Built-in maps first, then custom maps, oldest first. */
   transformMaps: TransformMapConnection;
+  /** Paste an ASFF finding and see what a map makes of it, without storing anything. */
+  transformPreview: TransformPreview;
   /** The tenant this request acts for (from the verified JWT, or the dev tenant). */
   viewer: Viewer;
 };
@@ -639,6 +726,13 @@ export type QueryTransformMapsArgs = {
   before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryTransformPreviewArgs = {
+  finding: Scalars['JSON']['input'];
+  mapId: Scalars['ID']['input'];
+  settings?: InputMaybe<TransformPreviewSettings>;
 };
 
 export type RecordState =
@@ -742,12 +836,29 @@ export type TransformMap = {
   version: Scalars['Int']['output'];
 };
 
+export type TransformMapCloneInput = {
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** The map to copy (built-in or custom). */
+  id: Scalars['ID']['input'];
+  name: Scalars['String']['input'];
+};
+
 export type TransformMapConnection = {
   __typename?: 'TransformMapConnection';
   edges: Array<TransformMapEdge>;
   nodes: Array<TransformMap>;
   pageInfo: PageInfo;
   totalCount: Scalars['Int']['output'];
+};
+
+export type TransformMapDeleteInput = {
+  id: Scalars['ID']['input'];
+};
+
+export type TransformMapDeletePayload = {
+  __typename?: 'TransformMapDeletePayload';
+  deletedId?: Maybe<Scalars['ID']['output']>;
+  userErrors: Array<UserError>;
 };
 
 export type TransformMapEdge = {
@@ -768,6 +879,55 @@ export type TransformMapEntry = {
   target: Scalars['String']['output'];
   /** A named transform applied to the value, e.g. `severityLevel`. */
   transform?: Maybe<Scalars['String']['output']>;
+};
+
+export type TransformMapEntryInput = {
+  args?: InputMaybe<Scalars['JSON']['input']>;
+  description?: InputMaybe<Scalars['String']['input']>;
+  required?: InputMaybe<Scalars['Boolean']['input']>;
+  source: Scalars['String']['input'];
+  target: Scalars['String']['input'];
+  transform?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type TransformMapPayload = {
+  __typename?: 'TransformMapPayload';
+  transformMap?: Maybe<TransformMap>;
+  userErrors: Array<UserError>;
+};
+
+export type TransformMapUpdateInput = {
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** Replaces every entry. The map is validated as a whole before anything is saved. */
+  entries?: InputMaybe<Array<TransformMapEntryInput>>;
+  /** A custom map; built-in maps are read-only (clone one to change it). */
+  id: Scalars['ID']['input'];
+  name?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** What Hubgraph makes of one ASFF finding with one map: every field, the score and why, the assets. */
+export type TransformPreview = {
+  __typename?: 'TransformPreview';
+  /** False when the finding would be kept as a reject; `reject` says why. */
+  accepted: Scalars['Boolean']['output'];
+  assets: Array<PreviewAsset>;
+  counted?: Maybe<Scalars['Boolean']['output']>;
+  /** Findings with the same key report the same problem and count once. */
+  dedupKey?: Maybe<Scalars['String']['output']>;
+  detectionScore?: Maybe<Scalars['Int']['output']>;
+  fields: Array<MappedField>;
+  findingSeverity?: Maybe<Scalars['Int']['output']>;
+  reject?: Maybe<FindingReject>;
+  /** The detection score's factors, exactly as they would be stored. */
+  riskFactors?: Maybe<Scalars['JSON']['output']>;
+  warnings: Array<Scalars['String']['output']>;
+};
+
+export type TransformPreviewSettings = {
+  /** The resource tag that sets asset criticality. */
+  criticalityTag?: InputMaybe<Scalars['String']['input']>;
+  /** Severity for findings that carry none (a connector's setting). */
+  defaultSeverity?: InputMaybe<SeverityLabel>;
 };
 
 /** A business error of a mutation, returned in its payload rather than as a GraphQL error. */
@@ -933,6 +1093,8 @@ export type ResolversTypes = {
   AssetFilter: AssetFilter;
   AssetOrder: AssetOrder;
   AssetOrderField: AssetOrderField;
+  AssetSetCriticalityInput: AssetSetCriticalityInput;
+  AssetSetCriticalityPayload: ResolverTypeWrapper<Omit<AssetSetCriticalityPayload, 'asset'> & { asset?: Maybe<ResolversTypes['Asset']> }>;
   Availability: Availability;
   ComplianceStatus: ComplianceStatus;
   ConnectionCheck: ResolverTypeWrapper<ConnectionCheck>;
@@ -968,14 +1130,19 @@ export type ResolversTypes = {
   FindingNote: ResolverTypeWrapper<FindingNote>;
   FindingOrder: FindingOrder;
   FindingOrderField: FindingOrderField;
+  FindingProblem: ResolverTypeWrapper<FindingProblem>;
+  FindingReject: ResolverTypeWrapper<FindingReject>;
   FindingSeverity: ResolverTypeWrapper<FindingSeverity>;
   FindingStats: ResolverTypeWrapper<FindingStatsModel>;
   FixAvailability: FixAvailability;
   IntRange: IntRange;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   LambdaFunctionDetails: ResolverTypeWrapper<LambdaFunctionDetails>;
+  MappedField: ResolverTypeWrapper<MappedField>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   OrderDirection: OrderDirection;
   PageInfo: ResolverTypeWrapper<PageInfoModel>;
+  PreviewAsset: ResolverTypeWrapper<AssetRecord>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RecordState: RecordState;
   RiskBand: RiskBand;
@@ -989,9 +1156,17 @@ export type ResolversTypes = {
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Tag: ResolverTypeWrapper<Tag>;
   TransformMap: ResolverTypeWrapper<TransformMapModel>;
+  TransformMapCloneInput: TransformMapCloneInput;
   TransformMapConnection: ResolverTypeWrapper<ConnectionModel<TransformMapModel>>;
+  TransformMapDeleteInput: TransformMapDeleteInput;
+  TransformMapDeletePayload: ResolverTypeWrapper<TransformMapDeletePayload>;
   TransformMapEdge: ResolverTypeWrapper<EdgeModel<TransformMapModel>>;
   TransformMapEntry: ResolverTypeWrapper<TransformMapEntry>;
+  TransformMapEntryInput: TransformMapEntryInput;
+  TransformMapPayload: ResolverTypeWrapper<Omit<TransformMapPayload, 'transformMap'> & { transformMap?: Maybe<ResolversTypes['TransformMap']> }>;
+  TransformMapUpdateInput: TransformMapUpdateInput;
+  TransformPreview: ResolverTypeWrapper<PreviewModel>;
+  TransformPreviewSettings: TransformPreviewSettings;
   UserError: ResolverTypeWrapper<UserError>;
   UserErrorCode: UserErrorCode;
   VerificationState: VerificationState;
@@ -1011,6 +1186,8 @@ export type ResolversParentTypes = {
   AssetEdge: EdgeModel<AssetModel>;
   AssetFilter: AssetFilter;
   AssetOrder: AssetOrder;
+  AssetSetCriticalityInput: AssetSetCriticalityInput;
+  AssetSetCriticalityPayload: Omit<AssetSetCriticalityPayload, 'asset'> & { asset?: Maybe<ResolversParentTypes['Asset']> };
   ConnectionCheck: ConnectionCheck;
   ConnectionTestResult: ConnectionTestResult;
   Connector: ConnectorModel;
@@ -1036,12 +1213,17 @@ export type ResolversParentTypes = {
   FindingFilter: FindingFilter;
   FindingNote: FindingNote;
   FindingOrder: FindingOrder;
+  FindingProblem: FindingProblem;
+  FindingReject: FindingReject;
   FindingSeverity: FindingSeverity;
   FindingStats: FindingStatsModel;
   IntRange: IntRange;
   JSON: Scalars['JSON']['output'];
   LambdaFunctionDetails: LambdaFunctionDetails;
+  MappedField: MappedField;
+  Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfoModel;
+  PreviewAsset: AssetRecord;
   Query: Record<PropertyKey, never>;
   RunRegionProgress: RunRegionProgress;
   SeverityCount: SeverityCount;
@@ -1049,9 +1231,17 @@ export type ResolversParentTypes = {
   Subscription: Record<PropertyKey, never>;
   Tag: Tag;
   TransformMap: TransformMapModel;
+  TransformMapCloneInput: TransformMapCloneInput;
   TransformMapConnection: ConnectionModel<TransformMapModel>;
+  TransformMapDeleteInput: TransformMapDeleteInput;
+  TransformMapDeletePayload: TransformMapDeletePayload;
   TransformMapEdge: EdgeModel<TransformMapModel>;
   TransformMapEntry: TransformMapEntry;
+  TransformMapEntryInput: TransformMapEntryInput;
+  TransformMapPayload: Omit<TransformMapPayload, 'transformMap'> & { transformMap?: Maybe<ResolversParentTypes['TransformMap']> };
+  TransformMapUpdateInput: TransformMapUpdateInput;
+  TransformPreview: PreviewModel;
+  TransformPreviewSettings: TransformPreviewSettings;
   UserError: UserError;
   Viewer: Viewer;
   WorkflowStatusCount: WorkflowStatusCount;
@@ -1096,6 +1286,11 @@ export type AssetConnectionResolvers<ContextType = GraphQLContext, ParentType ex
 export type AssetEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AssetEdge'] = ResolversParentTypes['AssetEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Asset'], ParentType, ContextType>;
+};
+
+export type AssetSetCriticalityPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AssetSetCriticalityPayload'] = ResolversParentTypes['AssetSetCriticalityPayload']> = {
+  asset?: Resolver<Maybe<ResolversTypes['Asset']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 };
 
 export type ConnectionCheckResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ConnectionCheck'] = ResolversParentTypes['ConnectionCheck']> = {
@@ -1254,8 +1449,10 @@ export type FindingResolvers<ContextType = GraphQLContext, ParentType extends Re
   cves?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   cvss3Base?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   cvssV2Base?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  dedupKey?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   detectionScore?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  duplicates?: Resolver<Array<ResolversTypes['Finding']>, ParentType, ContextType>;
   epssScore?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   exploitAvailable?: Resolver<Maybe<ResolversTypes['Availability']>, ParentType, ContextType>;
   externalFindingId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1270,6 +1467,7 @@ export type FindingResolvers<ContextType = GraphQLContext, ParentType extends Re
   isPatchAvailable?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   lastObservedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   note?: Resolver<Maybe<ResolversTypes['FindingNote']>, ParentType, ContextType>;
+  primary?: Resolver<Maybe<ResolversTypes['Finding']>, ParentType, ContextType>;
   productArn?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   productName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   raw?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
@@ -1324,6 +1522,16 @@ export type FindingNoteResolvers<ContextType = GraphQLContext, ParentType extend
   updatedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type FindingProblemResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FindingProblem'] = ResolversParentTypes['FindingProblem']> = {
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  path?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type FindingRejectResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FindingReject'] = ResolversParentTypes['FindingReject']> = {
+  problems?: Resolver<Array<ResolversTypes['FindingProblem']>, ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type FindingSeverityResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FindingSeverity'] = ResolversParentTypes['FindingSeverity']> = {
   label?: Resolver<ResolversTypes['SeverityLabel'], ParentType, ContextType>;
   normalized?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
@@ -1351,11 +1559,36 @@ export type LambdaFunctionDetailsResolvers<ContextType = GraphQLContext, ParentT
   version?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type MappedFieldResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MappedField'] = ResolversParentTypes['MappedField']> = {
+  source?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  target?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  transform?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  value?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+};
+
+export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  assetSetCriticality?: Resolver<ResolversTypes['AssetSetCriticalityPayload'], ParentType, ContextType, RequireFields<MutationAssetSetCriticalityArgs, 'input'>>;
+  transformMapClone?: Resolver<ResolversTypes['TransformMapPayload'], ParentType, ContextType, RequireFields<MutationTransformMapCloneArgs, 'input'>>;
+  transformMapDelete?: Resolver<ResolversTypes['TransformMapDeletePayload'], ParentType, ContextType, RequireFields<MutationTransformMapDeleteArgs, 'input'>>;
+  transformMapUpdate?: Resolver<ResolversTypes['TransformMapPayload'], ParentType, ContextType, RequireFields<MutationTransformMapUpdateArgs, 'input'>>;
+};
+
 export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   hasPreviousPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type PreviewAssetResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PreviewAsset'] = ResolversParentTypes['PreviewAsset']> = {
+  criticality?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  details?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+  internetExposed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  resourceArn?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  resourceId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  resourceType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  tags?: Resolver<Array<ResolversTypes['Tag']>, ParentType, ContextType>;
 };
 
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
@@ -1368,6 +1601,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   findings?: Resolver<ResolversTypes['FindingConnection'], ParentType, ContextType, RequireFields<QueryFindingsArgs, 'orderBy'>>;
   transformMap?: Resolver<Maybe<ResolversTypes['TransformMap']>, ParentType, ContextType, RequireFields<QueryTransformMapArgs, 'id'>>;
   transformMaps?: Resolver<ResolversTypes['TransformMapConnection'], ParentType, ContextType, Partial<QueryTransformMapsArgs>>;
+  transformPreview?: Resolver<ResolversTypes['TransformPreview'], ParentType, ContextType, RequireFields<QueryTransformPreviewArgs, 'finding' | 'mapId'>>;
   viewer?: Resolver<ResolversTypes['Viewer'], ParentType, ContextType>;
 };
 
@@ -1427,6 +1661,11 @@ export type TransformMapConnectionResolvers<ContextType = GraphQLContext, Parent
   totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type TransformMapDeletePayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TransformMapDeletePayload'] = ResolversParentTypes['TransformMapDeletePayload']> = {
+  deletedId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+};
+
 export type TransformMapEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TransformMapEdge'] = ResolversParentTypes['TransformMapEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['TransformMap'], ParentType, ContextType>;
@@ -1439,6 +1678,24 @@ export type TransformMapEntryResolvers<ContextType = GraphQLContext, ParentType 
   source?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   target?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   transform?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type TransformMapPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TransformMapPayload'] = ResolversParentTypes['TransformMapPayload']> = {
+  transformMap?: Resolver<Maybe<ResolversTypes['TransformMap']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+};
+
+export type TransformPreviewResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TransformPreview'] = ResolversParentTypes['TransformPreview']> = {
+  accepted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  assets?: Resolver<Array<ResolversTypes['PreviewAsset']>, ParentType, ContextType>;
+  counted?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  dedupKey?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  detectionScore?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  fields?: Resolver<Array<ResolversTypes['MappedField']>, ParentType, ContextType>;
+  findingSeverity?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  reject?: Resolver<Maybe<ResolversTypes['FindingReject']>, ParentType, ContextType>;
+  riskFactors?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+  warnings?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type UserErrorResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['UserError'] = ResolversParentTypes['UserError']> = {
@@ -1461,6 +1718,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Asset?: AssetResolvers<ContextType>;
   AssetConnection?: AssetConnectionResolvers<ContextType>;
   AssetEdge?: AssetEdgeResolvers<ContextType>;
+  AssetSetCriticalityPayload?: AssetSetCriticalityPayloadResolvers<ContextType>;
   ConnectionCheck?: ConnectionCheckResolvers<ContextType>;
   ConnectionTestResult?: ConnectionTestResultResolvers<ContextType>;
   Connector?: ConnectorResolvers<ContextType>;
@@ -1482,11 +1740,16 @@ export type Resolvers<ContextType = GraphQLContext> = {
   FindingConnection?: FindingConnectionResolvers<ContextType>;
   FindingEdge?: FindingEdgeResolvers<ContextType>;
   FindingNote?: FindingNoteResolvers<ContextType>;
+  FindingProblem?: FindingProblemResolvers<ContextType>;
+  FindingReject?: FindingRejectResolvers<ContextType>;
   FindingSeverity?: FindingSeverityResolvers<ContextType>;
   FindingStats?: FindingStatsResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   LambdaFunctionDetails?: LambdaFunctionDetailsResolvers<ContextType>;
+  MappedField?: MappedFieldResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  PreviewAsset?: PreviewAssetResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RunRegionProgress?: RunRegionProgressResolvers<ContextType>;
   SeverityCount?: SeverityCountResolvers<ContextType>;
@@ -1495,8 +1758,11 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Tag?: TagResolvers<ContextType>;
   TransformMap?: TransformMapResolvers<ContextType>;
   TransformMapConnection?: TransformMapConnectionResolvers<ContextType>;
+  TransformMapDeletePayload?: TransformMapDeletePayloadResolvers<ContextType>;
   TransformMapEdge?: TransformMapEdgeResolvers<ContextType>;
   TransformMapEntry?: TransformMapEntryResolvers<ContextType>;
+  TransformMapPayload?: TransformMapPayloadResolvers<ContextType>;
+  TransformPreview?: TransformPreviewResolvers<ContextType>;
   UserError?: UserErrorResolvers<ContextType>;
   Viewer?: ViewerResolvers<ContextType>;
   WorkflowStatusCount?: WorkflowStatusCountResolvers<ContextType>;

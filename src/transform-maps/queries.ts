@@ -1,7 +1,8 @@
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
-import { type TransformMapRow, transformMaps } from '../db/schema.ts';
+import { connectors, type TransformMapRow, transformMaps } from '../db/schema.ts';
 import { isUuid } from '../graphql/connection.ts';
+import type { TransformMapEntryDefinition } from '../mapping/transform-map.ts';
 
 // Every SQL statement about custom transform maps lives here. Each one is scoped to a tenant.
 
@@ -24,4 +25,71 @@ export function transformMapsByIds(
     .select()
     .from(transformMaps)
     .where(and(eq(transformMaps.tenantId, tenantId), inArray(transformMaps.id, valid)));
+}
+
+export async function transformMapNameTaken(
+  db: Executor,
+  tenantId: string,
+  name: string,
+  exceptId?: string,
+): Promise<boolean> {
+  const rows = await db
+    .select({ id: transformMaps.id })
+    .from(transformMaps)
+    .where(
+      and(
+        eq(transformMaps.tenantId, tenantId),
+        sql`lower(${transformMaps.name}) = lower(${name})`,
+        exceptId ? ne(transformMaps.id, exceptId) : undefined,
+      ),
+    )
+    .limit(1);
+  return rows.length > 0;
+}
+
+export async function insertTransformMap(
+  db: Executor,
+  tenantId: string,
+  values: {
+    name: string;
+    description: string | null;
+    baseMapKey: string | null;
+    entries: TransformMapEntryDefinition[];
+  },
+): Promise<TransformMapRow> {
+  const [row] = await db
+    .insert(transformMaps)
+    .values({ tenantId, ...values })
+    .returning();
+  return row!;
+}
+
+export async function updateTransformMapRow(
+  db: Executor,
+  tenantId: string,
+  id: string,
+  values: { name: string; description: string | null; entries: TransformMapEntryDefinition[] },
+): Promise<TransformMapRow | undefined> {
+  const [row] = await db
+    .update(transformMaps)
+    .set({ ...values, version: sql`${transformMaps.version} + 1`, updatedAt: new Date() })
+    .where(and(eq(transformMaps.tenantId, tenantId), eq(transformMaps.id, id)))
+    .returning();
+  return row;
+}
+
+export async function deleteTransformMapRow(db: Executor, tenantId: string, id: string): Promise<boolean> {
+  const rows = await db
+    .delete(transformMaps)
+    .where(and(eq(transformMaps.tenantId, tenantId), eq(transformMaps.id, id)))
+    .returning({ id: transformMaps.id });
+  return rows.length > 0;
+}
+
+export async function connectorsUsingMap(db: Executor, tenantId: string, mapId: string): Promise<number> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(connectors)
+    .where(and(eq(connectors.tenantId, tenantId), eq(connectors.transformMapKey, mapId)));
+  return row?.n ?? 0;
 }
