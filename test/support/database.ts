@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
 import { ensureTenant } from '../../src/auth/tenants.ts';
 import { type Database, openDatabase } from '../../src/db/client.ts';
 import { migrateDatabase } from '../../src/db/migrate.ts';
 
 /**
- * The database the suite runs on: PostgreSQL when DATABASE_URL is set (shared by all test files;
+ * The database the suite runs on: PostgreSQL when DATABASE_URL is set (a fresh database of the run, shared by all test files;
  * each test works in its own tenant, which is also how isolation is meant to work in production),
  * else a fresh in-memory PGlite per test file.
  */
 export async function openTestDatabase(): Promise<Database> {
-  const database = process.env.DATABASE_URL
-    ? await openDatabase({ url: process.env.DATABASE_URL, poolMax: 4 })
+  const url = inject('databaseUrl');
+  const database = url
+    ? await openDatabase({ url, poolMax: 4 })
     : await openDatabase({ dataDir: 'memory://' });
   await migrateDatabase(database);
   return database;
