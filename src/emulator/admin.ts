@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import type { Emulator, FaultKind } from './emulator.ts';
+
+// The emulator's own control API under /_emulator/ — JSON, unauthenticated, loopback only, and
+// deliberately not AWS-shaped. Tests, the demo and benchmarks use it to set the scene.
+
+type Handler = (emulator: Emulator, body: Record<string, unknown>) => unknown;
+
+class AdminError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+const text = (body: Record<string, unknown>, key: string, required = true): string | undefined => {
+  const value = body[key];
+  if (value === undefined || value === null) {
+    if (required) throw new AdminError(400, `"${key}" is required`);
+    return undefined;
+  }
+  if (typeof value !== 'string') throw new AdminError(400, `"${key}" must be a string`);
+  return value;
+};
+
+const strings = (body: Record<string, unknown>, key: string, fallback: string[]): string[] => {
+  const value = body[key];
+  if (value === undefined) return fallback;
+  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string'))
+    throw new AdminError(400, `"${key}" must be a list of strings`);
+  return value as string[];
+};
+
+const roleOf = (emulator: Emulator, arn: string) => {
+  const role = emulator.identity.role(arn);
+  if (!role) throw new AdminError(404, `no role ${arn}`);
+  return role;
+};
+
+const ROUTES: Record<string, Handler> = {
+  'GET /_emulator/state': (emulator) => ({
+    now: emulator.clock.now().toISOString(),
+    accounts: [...emulator.identity.accounts.values()],
+    roles: emulator.identity
+      .allRoles()
+      .map((role) => ({
+        arn: role.arn,
+        accountId: role.accountId,
+        trust: role.trust,
+        actions: role.actions,
+      })),
+    hubs: emulator.store
+      .allHubs()
+      .map((hub) => ({
+        accountId: hub.accountId,
+        region: hub.region,
+        enabled: hub.enabledAt !== null,
+        findings: hub.findings.size,
+      })),
+    quotas: { enabled: emulator.limiter.enabled },
+    latencyMs: emulator.latencyMs,
+    faults: { rate: emulator.faultRate, kinds: emulator.faultKinds },
+  }),
+  'POST /_emulator/accounts': (emulator, body) =>
+    emulator.identity.addAccount(text(body, 'id')!, text(body, 'name', false)),
+  'POST /_emulator/users': (emulator, body) => {
+    const user = emulator.identity.addUser(
+      text(body, 'accountId')!,
+      text(body, 'name')!,
+      strings(body, 'actions', ['*']),
+    );
+    return { arn: user.arn, accessKeyId: user.accessKeyId, secretAccessKey: user.secretAccessKey };
+  },
+  'POST /_emulator/roles': (emulator, body) => {
+    const role = emulator.identity.addRole(
+      text(body, 'accountId')!,
+      text(body, 'name')!,
+      { principals: strings(body, 'trustedPrincipals', []), externalId: text(body, 'externalId', false) },
+      strings(body, 'actions', []),
+      typeof body.maxSessionDuration === 'number' ? body.maxSessionDuration : 3600,
+    );
+    return { arn: role.arn, accountId: role.accountId };
+  },
+  'PUT /_emulator/roles/trust': (emulator, body) => {
+    const role = roleOf(emulator, text(body, 'roleArn')!);
+    role.trust = {
+      principals: strings(body, 'trustedPrincipals', role.trust.principals),
+      externalId: text(body, 'externalId', false),
+    };
+    return { arn: role.arn, trust: role.trust };
+  },
+  'PUT /_emulator/roles/actions': (emulator, body) => {
+    const role = roleOf(emulator, text(body, 'roleArn')!);
+    role.actions = strings(body, 'actions', role.actions);
+    return { arn: role.arn, actions: role.actions };
+  },
+  'PUT /_emulator/hubs': (emulator, body) => {
+    const accountId = text(body, 'accountId')!;
+    const region = text(body, 'region')!;
+    if (body.enabled === false) emulator.store.disable(accountId, region);
+    else emulator.store.enable(accountId, region, emulator.clock.now());
+    return { accountId, region, enabled: body.enabled !== false };
+  },
+  'POST /_emulator/aggregators': (emulator, body) => {
+    const accountId = text(body, 'accountId')!;
+    const region = text(body, 'region')!;
+    const arn = `arn:aws:securityhub:${region}:${accountId}:finding-aggregator/${randomUUID()}`;
+    emulator.store.aggregators.set(accountId, [
+      ...(emulator.store.aggregators.get(accountId) ?? []),
+      { arn, region },
+    ]);
+    return { arn };
+  },
+  'POST /_emulator/seed': (emulator, body) => {
+    const count = typeof body.findings === 'number' ? body.findings : 100;
+    const accountIds = strings(body, 'accountIds', emulator.memberAccountIds);
+    const regions = strings(body, 'regions', emulator.regions);
+    return {
+      imported: emulator.seedFindings({
+        count,
+        seed: typeof body.seed === 'number' ? body.seed : emulator.seed,
+        accountIds,
+        regions,
+      }),
+    };
+  },
+  'POST /_emulator/findings': (emulator, body) => {
+    const findings = body.findings;
+    if (!Array.isArray(findings)) throw new AdminError(400, '"findings" must be a list of ASFF findings');
+    for (const finding of findings) emulator.importAsProvider(finding);
+    return { imported: findings.length };
+  },
+  'PUT /_emulator/quotas': (emulator, body) => {
+    if (typeof body.enabled === 'boolean') emulator.limiter.enabled = body.enabled;
+    if (typeof body.rate === 'number') {
+      const operation = text(body, 'operation', false) ?? 'all';
+      emulator.limiter.overrides[operation] = {
+        rate: body.rate,
+        burst: typeof body.burst === 'number' ? body.burst : body.rate,
+      };
+    }
+    if (body.reset === true) emulator.limiter.overrides = {};
+    emulator.limiter.reset();
+    return { enabled: emulator.limiter.enabled, overrides: emulator.limiter.overrides };
+  },
+  'PUT /_emulator/latency': (emulator, body) => {
+    if (typeof body.ms !== 'number' || body.ms < 0)
+      throw new AdminError(400, '"ms" must be a non-negative number');
+    emulator.latencyMs = body.ms;
+    return { latencyMs: emulator.latencyMs };
+  },
+  'PUT /_emulator/faults': (emulator, body) => {
+    if (typeof body.rate !== 'number' || body.rate < 0 || body.rate > 1)
+      throw new AdminError(400, '"rate" must be between 0 and 1');
+    const kinds = strings(body, 'kinds', ['500', '503', 'reset', 'slow']) as FaultKind[];
+    if (kinds.some((kind) => !['500', '503', 'reset', 'slow'].includes(kind)))
+      throw new AdminError(400, 'fault kinds are 500, 503, reset and slow');
+    emulator.faultRate = body.rate;
+    emulator.faultKinds = kinds;
+    return { rate: emulator.faultRate, kinds };
+  },
+  'POST /_emulator/clock/advance': (emulator, body) => {
+    if (typeof body.seconds !== 'number' || body.seconds < 0)
+      throw new AdminError(400, '"seconds" must be a non-negative number');
+    return emulator.advance(body.seconds, body.evolve !== false);
+  },
+  'GET /_emulator/counters': (emulator) => Object.fromEntries(emulator.counters),
+  'DELETE /_emulator/counters': (emulator) => {
+    emulator.counters.clear();
+    return {};
+  },
+};
+
+export function handleAdmin(
+  emulator: Emulator,
+  method: string,
+  path: string,
+  body: Buffer,
+): { status: number; body: unknown } {
+  const route = ROUTES[`${method} ${path}`];
+  if (!route)
+    return { status: 404, body: { error: `no admin route ${method} ${path}`, routes: Object.keys(ROUTES) } };
+  try {
+    const parsed = body.length ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};
+    return { status: 200, body: route(emulator, parsed) };
+  } catch (error) {
+    const status = error instanceof AdminError ? error.status : error instanceof SyntaxError ? 400 : 500;
+    return { status, body: { error: (error as Error).message } };
+  }
+}

@@ -1,0 +1,336 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
+import { EmulatorClock } from './clock.ts';
+import { AwsError } from './errors.ts';
+import { evolveFindings } from './generator/evolve.ts';
+import { generateFindings, type Random, seededRandom } from './generator/index.ts';
+import { Identity } from './identity.ts';
+import { RateLimiter } from './quotas.ts';
+import {
+  batchImportFindings,
+  batchUpdateFindings,
+  describeHub,
+  getEnabledStandards,
+  getFindingHistory,
+  getFindings,
+  importFinding,
+  listFindingAggregators,
+  type OperationContext,
+  SnapshotCache,
+} from './securityhub/operations.ts';
+import { SecurityHubStore } from './securityhub/store.ts';
+import { verifySignature } from './sigv4.ts';
+import { handleSts, stsErrorXml } from './sts.ts';
+
+// One HTTP endpoint for both services, as AWS's SDKs can be pointed at one: STS by its form-encoded
+// `Action=`, Security Hub by its REST paths. Every request is signed and checked; quotas, latency
+// and injected faults apply to AWS operations only, never to the /_emulator admin API.
+
+export type FaultKind = '500' | '503' | 'reset' | 'slow';
+
+interface Route {
+  operation: string;
+  handle: (body: Record<string, unknown>, context: OperationContext) => unknown;
+  /** Operations that work on a hub that is not enabled. */
+  worksWhenDisabled?: boolean;
+}
+
+const ROUTES: Record<string, Route> = {
+  'POST /findings': { operation: 'GetFindings', handle: getFindings },
+  'PATCH /findings/batchupdate': { operation: 'BatchUpdateFindings', handle: batchUpdateFindings },
+  'POST /findings/import': { operation: 'BatchImportFindings', handle: batchImportFindings },
+  'GET /accounts': { operation: 'DescribeHub', handle: (_body, context) => describeHub(context) },
+  'POST /accounts': {
+    operation: 'EnableSecurityHub',
+    worksWhenDisabled: true,
+    handle: (_body, context) => {
+      if (context.hub.enabledAt)
+        throw new AwsError(
+          'ResourceConflictException',
+          409,
+          `Account ${context.hub.accountId} is already subscribed to Security Hub`,
+        );
+      context.store.enable(context.hub.accountId, context.hub.region, context.now);
+      return {};
+    },
+  },
+  'DELETE /accounts': {
+    operation: 'DisableSecurityHub',
+    handle: (_body, context) => {
+      context.store.disable(context.hub.accountId, context.hub.region);
+      return {};
+    },
+  },
+  'POST /standards/get': { operation: 'GetEnabledStandards', handle: getEnabledStandards },
+  'GET /findingAggregator/list': {
+    operation: 'ListFindingAggregators',
+    handle: (_body, context) => listFindingAggregators(context),
+  },
+  'POST /findingHistory/get': { operation: 'GetFindingHistory', handle: getFindingHistory },
+};
+
+export interface EmulatorSettings {
+  seed: number;
+  now?: Date;
+  quotas: boolean;
+  rate?: number;
+  burst?: number;
+  latencyMs: number;
+  faultRate: number;
+  faultKinds: FaultKind[];
+}
+
+export class Emulator {
+  readonly clock: EmulatorClock;
+  readonly identity: Identity;
+  readonly store = new SecurityHubStore();
+  readonly limiter = new RateLimiter();
+  readonly snapshots = new SnapshotCache();
+  readonly counters = new Map<string, Record<string, number>>();
+  latencyMs: number;
+  faultRate: number;
+  faultKinds: FaultKind[];
+  private faultRandom: Random;
+  readonly seed: number;
+  /** Accounts whose Security Hub holds findings (the base account is Hubgraph's own). */
+  memberAccountIds: string[] = [];
+  regions: string[] = ['us-east-1'];
+
+  constructor(settings: EmulatorSettings) {
+    this.seed = settings.seed;
+    this.clock = new EmulatorClock(settings.now);
+    this.identity = new Identity(settings.seed);
+    this.limiter.enabled = settings.quotas;
+    if (settings.rate !== undefined || settings.burst !== undefined) {
+      this.limiter.overrides.all = { rate: settings.rate ?? 3, burst: settings.burst ?? settings.rate ?? 6 };
+    }
+    this.latencyMs = settings.latencyMs;
+    this.faultRate = settings.faultRate;
+    this.faultKinds = settings.faultKinds;
+    this.faultRandom = seededRandom(settings.seed ^ 0xfa017);
+  }
+
+  /** Fills member accounts' hubs with generated findings, through the import path. */
+  seedFindings(options: { count: number; seed: number; accountIds: string[]; regions: string[] }): number {
+    const findings = generateFindings({ ...options, now: this.clock.now() });
+    for (const finding of findings) this.importAsProvider(finding);
+    return findings.length;
+  }
+
+  /** Moves the clock and lets the providers report what changed meanwhile. */
+  advance(seconds: number, evolve: boolean): { now: string; updated: number; created: number } {
+    const from = this.clock.now();
+    const to = this.clock.advance(seconds * 1000);
+    if (!evolve) return { now: to.toISOString(), updated: 0, created: 0 };
+    const hubs = this.store.allHubs().filter((hub) => hub.enabledAt && hub.findings.size > 0);
+    let updated = 0;
+    let created = 0;
+    for (const hub of hubs) {
+      const changes = evolveFindings({
+        seed: this.seed,
+        findings: [...hub.findings.values()],
+        from,
+        to,
+        accountIds: [hub.accountId],
+        regions: [hub.region],
+      });
+      for (const finding of changes.updated)
+        if (importFinding(hub, finding, to, 'provider') === 'updated') updated += 1;
+      for (const finding of changes.created)
+        if (importFinding(hub, finding, to, 'provider') === 'created') created += 1;
+    }
+    return { now: to.toISOString(), updated, created };
+  }
+
+  importAsProvider(finding: AwsSecurityFinding): void {
+    const hub = this.store.enable(finding.AwsAccountId!, finding.Region!, this.clock.now());
+    importFinding(hub, finding, this.clock.now(), 'provider');
+  }
+
+  count(operation: string, status: number): void {
+    const entry = this.counters.get(operation) ?? {};
+    entry[String(status)] = (entry[String(status)] ?? 0) + 1;
+    entry.total = (entry.total ?? 0) + 1;
+    this.counters.set(operation, entry);
+  }
+
+  /** Handles one AWS request (STS or Security Hub); the raw body is already read. */
+  async handleAws(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+    const requestId = randomUUID();
+    const url = new URL(req.url ?? '/', 'http://emulator');
+    const isSts =
+      req.method === 'POST' &&
+      url.pathname === '/' &&
+      (req.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded');
+    const route = isSts ? undefined : ROUTES[`${req.method} ${url.pathname}`];
+    const operation = isSts
+      ? (new URLSearchParams(body.toString('utf8')).get('Action') ?? 'STS')
+      : (route?.operation ?? 'Unknown');
+    if (this.latencyMs > 0) await sleep(this.latencyMs);
+    const fault =
+      this.faultRate > 0 && this.faultRandom.chance(this.faultRate)
+        ? this.faultRandom.pick(this.faultKinds)
+        : undefined;
+    if (fault === 'reset') {
+      this.count(operation, 0);
+      req.socket.destroy();
+      return;
+    }
+    try {
+      if (fault === '500')
+        throw new AwsError(
+          'InternalException',
+          500,
+          'Internal service error (injected by the emulator).',
+          'Receiver',
+        );
+      if (fault === '503')
+        throw new AwsError(
+          'ServiceUnavailableException',
+          503,
+          'Service unavailable (injected by the emulator).',
+          'Receiver',
+        );
+      const signed = {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: url.search.slice(1),
+        headers: req.headers,
+        body,
+      };
+      const caller = verifySignature(
+        signed,
+        isSts ? 'sts' : 'securityhub',
+        this.identity,
+        Date.now(),
+        this.clock.now().getTime(),
+      );
+      let payload: string;
+      let contentType: string;
+      if (isSts) {
+        payload = handleSts(new URLSearchParams(body.toString('utf8')), {
+          identity: this.identity,
+          caller: caller.principal,
+          nowMs: this.clock.now().getTime(),
+          requestId,
+        });
+        contentType = 'text/xml';
+      } else {
+        if (!route)
+          throw new AwsError(
+            'UnknownOperationException',
+            404,
+            `No operation at ${req.method} ${url.pathname}`,
+          );
+        if (!Identity.allows(caller.principal, `securityhub:${route.operation}`)) {
+          const resource = `arn:aws:securityhub:${caller.region}:${caller.principal.accountId}:hub/default`;
+          throw new AwsError(
+            'AccessDeniedException',
+            403,
+            `User: ${caller.principal.arn} is not authorized to perform: securityhub:${route.operation} on resource: ${resource}`,
+          );
+        }
+        if (!this.limiter.take(caller.principal.accountId, caller.region, route.operation, Date.now())) {
+          throw new AwsError('TooManyRequestsException', 429, 'Too Many Requests');
+        }
+        const hub = this.store.hub(caller.principal.accountId, caller.region);
+        if (!hub.enabledAt && !route.worksWhenDisabled) {
+          throw new AwsError(
+            'InvalidAccessException',
+            401,
+            `Account ${caller.principal.accountId} is not subscribed to AWS Security Hub`,
+          );
+        }
+        const parsed = parseJson(body);
+        const result = route.handle(parsed, {
+          store: this.store,
+          hub,
+          caller: caller.principal,
+          now: this.clock.now(),
+          query: url.searchParams,
+          snapshots: this.snapshots,
+        });
+        payload = JSON.stringify(result);
+        contentType = 'application/json';
+      }
+      this.count(operation, 200);
+      await this.send(
+        res,
+        200,
+        { 'content-type': contentType, 'x-amzn-requestid': requestId },
+        payload,
+        fault === 'slow',
+      );
+    } catch (error) {
+      const aws =
+        error instanceof AwsError
+          ? error
+          : new AwsError(
+              isSts ? 'InternalFailure' : 'InternalException',
+              500,
+              (error as Error).message ?? 'Internal error',
+              'Receiver',
+            );
+      this.count(operation, aws.status);
+      if (isSts) {
+        await this.send(
+          res,
+          aws.status,
+          { 'content-type': 'text/xml', 'x-amzn-requestid': requestId },
+          stsErrorXml(aws, requestId),
+          false,
+        );
+      } else {
+        const payload =
+          aws.code === 'TooManyRequestsException'
+            ? { message: aws.message }
+            : { Code: aws.code, Message: aws.message };
+        await this.send(
+          res,
+          aws.status,
+          { 'content-type': 'application/json', 'x-amzn-errortype': aws.code, 'x-amzn-requestid': requestId },
+          JSON.stringify(payload),
+          false,
+        );
+      }
+    }
+  }
+
+  private async send(
+    res: ServerResponse,
+    status: number,
+    headers: Record<string, string>,
+    payload: string,
+    slow: boolean,
+  ): Promise<void> {
+    const bytes = Buffer.from(payload);
+    res.writeHead(status, { ...headers, 'content-length': String(bytes.length) });
+    if (!slow) {
+      res.end(bytes);
+      return;
+    }
+    // A slow body: the status arrives at once, the payload trickles in over about a second.
+    const chunk = Math.max(1, Math.ceil(bytes.length / 10));
+    for (let offset = 0; offset < bytes.length; offset += chunk) {
+      res.write(bytes.subarray(offset, offset + chunk));
+      await sleep(100);
+    }
+    res.end();
+  }
+}
+
+function parseJson(body: Buffer): Record<string, unknown> {
+  if (body.length === 0) return {};
+  try {
+    const value = JSON.parse(body.toString('utf8')) as unknown;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
+    return value as Record<string, unknown>;
+  } catch {
+    throw new AwsError('SerializationException', 400, 'The request body is not a valid JSON object.');
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
