@@ -42,22 +42,18 @@ const ROUTES: Record<string, Handler> = {
   'GET /_emulator/state': (emulator) => ({
     now: emulator.clock.now().toISOString(),
     accounts: [...emulator.identity.accounts.values()],
-    roles: emulator.identity
-      .allRoles()
-      .map((role) => ({
-        arn: role.arn,
-        accountId: role.accountId,
-        trust: role.trust,
-        actions: role.actions,
-      })),
-    hubs: emulator.store
-      .allHubs()
-      .map((hub) => ({
-        accountId: hub.accountId,
-        region: hub.region,
-        enabled: hub.enabledAt !== null,
-        findings: hub.findings.size,
-      })),
+    roles: emulator.identity.allRoles().map((role) => ({
+      arn: role.arn,
+      accountId: role.accountId,
+      trust: role.trust,
+      actions: role.actions,
+    })),
+    hubs: emulator.store.allHubs().map((hub) => ({
+      accountId: hub.accountId,
+      region: hub.region,
+      enabled: hub.enabledAt !== null,
+      findings: hub.findings.size,
+    })),
     quotas: { enabled: emulator.limiter.enabled },
     latencyMs: emulator.latencyMs,
     faults: { rate: emulator.faultRate, kinds: emulator.faultKinds },

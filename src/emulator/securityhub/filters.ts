@@ -233,6 +233,8 @@ export function compileFindingFilters(filters: AwsSecurityFindingFilters | undef
         return ipPredicate(name, value, read);
       case 'keyword':
         return keywordPredicate(name, value, read);
+      default:
+        throw new FilterValidationError(`Filters.${name} is not supported.`);
     }
   });
   return (finding) => predicates.every((predicate) => predicate(finding));
