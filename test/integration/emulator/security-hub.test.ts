@@ -6,6 +6,7 @@ import {
   GetEnabledStandardsCommand,
   GetFindingHistoryCommand,
   GetFindingsCommand,
+  type GetFindingsCommandInput,
   ListFindingAggregatorsCommand,
   paginateGetFindings,
   SecurityHubClient,

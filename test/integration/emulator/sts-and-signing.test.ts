@@ -45,11 +45,15 @@ describe('STS', () => {
     expect(
       result.Credentials!.Expiration!.getTime() - emulator.emulator.clock.now().getTime(),
     ).toBeGreaterThan(890_000);
-    const session = new STSClient(result.Credentials!);
+    const session = sessionClient(result.Credentials!);
     expect((await session.send(new GetCallerIdentityCommand({}))).Arn).toBe(result.AssumedRoleUser!.Arn);
   });
 
-  function STSClient(credentials: { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string }) {
+  function sessionClient(credentials: {
+    AccessKeyId?: string;
+    SecretAccessKey?: string;
+    SessionToken?: string;
+  }) {
     return stsClient(emulator, {
       accessKeyId: credentials.AccessKeyId!,
       secretAccessKey: credentials.SecretAccessKey!,
