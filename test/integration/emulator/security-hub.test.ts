@@ -36,10 +36,7 @@ afterAll(async () => {
   await emulator?.close();
 });
 
-async function allFindings(
-  input: ConstructorParameters<typeof GetFindingsCommand>[0],
-  client = hub,
-): Promise<AwsSecurityFinding[]> {
+async function allFindings(input: GetFindingsCommandInput, client = hub): Promise<AwsSecurityFinding[]> {
   const found: AwsSecurityFinding[] = [];
   for await (const page of paginateGetFindings({ client, pageSize: 100 }, input))
     found.push(...(page.Findings ?? []));
