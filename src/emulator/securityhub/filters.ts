@@ -4,14 +4,14 @@ import type {
   AwsSecurityFindingFilters,
   SortCriterion,
 } from '@aws-sdk/client-securityhub';
-import * as securityHub from '@aws-sdk/client-securityhub';
+import { FILTER_KINDS, type FilterKind, validateFindingFilters } from '../../aws/finding-filters.ts';
 import { compilePath } from '../../mapping/paths.ts';
 
-// GetFindings' AwsSecurityFindingFilters, with AWS's documented semantics (research/aws-api.md §2):
-// attributes AND together; positive comparisons on one attribute OR, negative ones AND; PREFIX is
-// applied before the negatives; CONTAINS only with CONTAINS, NOT_CONTAINS only with NOT_CONTAINS;
-// EQUALS never with NOT_EQUALS or PREFIX_NOT_EQUALS; at most 10 attributes and 20 values each.
-// Strict on purpose: an emulator more lenient than AWS lets tests pass that production fails.
+// GetFindings' AwsSecurityFindingFilters evaluated with AWS's documented semantics
+// (research/aws-api.md §2): attributes AND together; positive comparisons on one attribute OR,
+// negative ones AND; PREFIX is applied before the negatives. Validation (limits, comparison rules)
+// is src/aws/finding-filters.ts, shared with connectors: strict on purpose, because an emulator more
+// lenient than AWS lets tests pass that production fails.
 
 export class FilterValidationError extends Error {
   constructor(message: string) {
@@ -19,8 +19,6 @@ export class FilterValidationError extends Error {
     this.name = 'FilterValidationError';
   }
 }
-
-type Kind = 'string' | 'number' | 'date' | 'boolean' | 'map' | 'ip' | 'keyword';
 
 /** Filter attribute -> where it reads in the finding (paths in the mapping path language). */
 const PATHS: Record<string, string> = {
@@ -132,107 +130,67 @@ const PATHS: Record<string, string> = {
   ResourceProvider: 'Resources[*].Provider',
 };
 
-/** Every filter attribute the SDK defines, with its kind, read from the SDK's schema. */
+/** Every filter attribute the SDK defines: its kind and how to read it from a finding. */
 export const FILTER_ATTRIBUTES: ReadonlyMap<
   string,
-  { kind: Kind; read: (finding: AwsSecurityFinding) => unknown[] }
-> = (() => {
-  const schema = (securityHub as unknown as Record<string, unknown[]>).AwsSecurityFindingFilters$!;
-  const names = schema[4] as string[];
-  const lists = schema[5] as (() => unknown[])[];
-  const kinds: Record<string, Kind> = {
-    StringFilterList: 'string',
-    NumberFilterList: 'number',
-    DateFilterList: 'date',
-    BooleanFilterList: 'boolean',
-    MapFilterList: 'map',
-    IpFilterList: 'ip',
-    KeywordFilterList: 'keyword',
-  };
-  const attributes = new Map<string, { kind: Kind; read: (finding: AwsSecurityFinding) => unknown[] }>();
-  names.forEach((name, index) => {
-    const kind = kinds[String(lists[index]!()[2])];
-    if (!kind) throw new Error(`unknown filter list type for ${name}`);
+  { kind: FilterKind; read: (finding: AwsSecurityFinding) => unknown[] }
+> = new Map(
+  [...FILTER_KINDS].map(([name, kind]) => {
     if (kind === 'keyword') {
       // Deprecated by AWS; matches the value anywhere in the finding's text fields.
-      attributes.set(name, {
-        kind,
-        read: (finding) => [finding.Title, finding.Description, ...(finding.Types ?? [])].filter(Boolean),
-      });
-      return;
+      const read = (finding: AwsSecurityFinding): unknown[] =>
+        [finding.Title, finding.Description, ...(finding.Types ?? [])].filter(Boolean);
+      return [name, { kind, read }] as [
+        string,
+        { kind: FilterKind; read: (finding: AwsSecurityFinding) => unknown[] },
+      ];
     }
     const path = PATHS[name];
     if (!path) throw new Error(`no path for filter attribute ${name}`);
     const compiled = compilePath(path);
-    attributes.set(name, {
-      kind,
-      read: (finding) => {
-        const value = compiled.read(finding);
-        if (value === undefined || value === null) return [];
-        return compiled.type.many ? (value as unknown[]) : [value];
-      },
-    });
-  });
-  return attributes;
-})();
+    const read = (finding: AwsSecurityFinding) => {
+      const value = compiled.read(finding);
+      if (value === undefined || value === null) return [];
+      return compiled.type.many ? (value as unknown[]) : [value];
+    };
+    return [name, { kind, read }] as [
+      string,
+      { kind: FilterKind; read: (finding: AwsSecurityFinding) => unknown[] },
+    ];
+  }),
+);
 
-const MAX_ATTRIBUTES = 10;
-const MAX_VALUES = 20;
-const STRING_COMPARISONS = new Set([
-  'EQUALS',
-  'PREFIX',
-  'NOT_EQUALS',
-  'PREFIX_NOT_EQUALS',
-  'CONTAINS',
-  'NOT_CONTAINS',
-]);
-const MAP_COMPARISONS = new Set(['EQUALS', 'NOT_EQUALS', 'CONTAINS', 'NOT_CONTAINS']);
 const POSITIVE = new Set(['EQUALS', 'PREFIX', 'CONTAINS']);
-const ASFF_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})$/;
 const DAY = 86_400_000;
 
 type Predicate = (finding: AwsSecurityFinding) => boolean;
 
 /** Validates the filters as AWS does and compiles them to one predicate; throws FilterValidationError. */
 export function compileFindingFilters(filters: AwsSecurityFindingFilters | undefined, now: Date): Predicate {
+  const problems = validateFindingFilters(filters);
+  if (problems.length > 0) throw new FilterValidationError(problems[0]!.message);
   if (filters === undefined || filters === null) return () => true;
-  if (typeof filters !== 'object' || Array.isArray(filters))
-    throw new FilterValidationError('Filters must be an object.');
-  const used = Object.entries(filters).filter(([, value]) => value !== undefined && value !== null);
-  for (const [name] of used) {
-    if (!FILTER_ATTRIBUTES.has(name))
-      throw new FilterValidationError(`Filters.${name} is not a valid filter attribute.`);
-  }
-  const active = used.filter(([, value]) => !(Array.isArray(value) && value.length === 0));
-  if (active.length > MAX_ATTRIBUTES) {
-    throw new FilterValidationError(
-      `The number of filter attributes (${active.length}) exceeds the limit of ${MAX_ATTRIBUTES}.`,
-    );
-  }
-  const predicates = active.map(([name, value]) => {
-    if (!Array.isArray(value)) throw new FilterValidationError(`Filters.${name} must be a list of filters.`);
-    if (value.length > MAX_VALUES) {
-      throw new FilterValidationError(
-        `The number of values (${value.length}) for filter attribute ${name} exceeds the limit of ${MAX_VALUES}.`,
-      );
-    }
-    const attribute = FILTER_ATTRIBUTES.get(name)!;
-    const read = attribute.read;
-    switch (attribute.kind) {
+  const active = Object.entries(filters).filter(([, value]) => Array.isArray(value) && value.length > 0) as [
+    string,
+    Record<string, unknown>[],
+  ][];
+  const predicates = active.map(([name, conditions]) => {
+    const { kind, read } = FILTER_ATTRIBUTES.get(name)!;
+    switch (kind) {
       case 'string':
-        return stringPredicate(name, value, (finding) => read(finding).map(String));
+        return stringPredicate(conditions, (finding) => read(finding).map(String));
       case 'map':
-        return mapPredicate(name, value, read);
+        return mapPredicate(conditions, read);
       case 'number':
-        return numberPredicate(name, value, read);
+        return numberPredicate(conditions, read);
       case 'date':
-        return datePredicate(name, value, read, now);
+        return datePredicate(conditions, read, now);
       case 'boolean':
-        return booleanPredicate(name, value, read);
+        return booleanPredicate(conditions, read);
       case 'ip':
-        return ipPredicate(name, value, read);
+        return ipPredicate(conditions, read);
       case 'keyword':
-        return keywordPredicate(name, value, read);
+        return keywordPredicate(conditions, read);
       default:
         throw new FilterValidationError(`Filters.${name} is not supported.`);
     }
@@ -246,41 +204,9 @@ interface StringCondition {
 }
 
 function stringPredicate(
-  name: string,
   conditions: StringCondition[],
   values: (finding: AwsSecurityFinding) => string[],
-  allowed = STRING_COMPARISONS,
 ): Predicate {
-  for (const condition of conditions) {
-    if (typeof condition?.Value !== 'string')
-      throw new FilterValidationError(`Filters.${name}: every filter needs a string Value.`);
-    if (condition.Comparison === 'CONTAINS_WORD') {
-      throw new FilterValidationError(
-        `Filters.${name}: CONTAINS_WORD is supported only by the V2 APIs (GetFindingsV2).`,
-      );
-    }
-    if (typeof condition.Comparison !== 'string' || !allowed.has(condition.Comparison)) {
-      throw new FilterValidationError(
-        `Filters.${name}: Comparison must be one of ${[...allowed].join(', ')}.`,
-      );
-    }
-  }
-  const comparisons = new Set(conditions.map((condition) => condition.Comparison as string));
-  if (comparisons.has('CONTAINS') && comparisons.size > 1) {
-    throw new FilterValidationError(
-      `Filters.${name}: CONTAINS can only be combined with other CONTAINS filters.`,
-    );
-  }
-  if (comparisons.has('NOT_CONTAINS') && comparisons.size > 1) {
-    throw new FilterValidationError(
-      `Filters.${name}: NOT_CONTAINS can only be combined with other NOT_CONTAINS filters.`,
-    );
-  }
-  if (comparisons.has('EQUALS') && (comparisons.has('NOT_EQUALS') || comparisons.has('PREFIX_NOT_EQUALS'))) {
-    throw new FilterValidationError(
-      `Filters.${name}: EQUALS cannot be combined with NOT_EQUALS or PREFIX_NOT_EQUALS.`,
-    );
-  }
   const positives = conditions.filter((condition) => POSITIVE.has(condition.Comparison as string));
   const negatives = conditions.filter((condition) => !POSITIVE.has(condition.Comparison as string));
   return (finding) => {
@@ -312,52 +238,29 @@ function matches(condition: StringCondition, value: string): boolean {
   }
 }
 
+/** Conditions on different keys behave like different attributes (AND); on one key, as a string filter. */
 function mapPredicate(
-  name: string,
   conditions: (StringCondition & { Key?: unknown })[],
   read: (finding: AwsSecurityFinding) => unknown[],
 ): Predicate {
-  for (const condition of conditions) {
-    if (typeof condition?.Key !== 'string' || condition.Key === '')
-      throw new FilterValidationError(`Filters.${name}: every map filter needs a Key.`);
-  }
-  // Conditions on different keys behave like different attributes (AND); on one key, as a string filter.
   const byKey = new Map<string, StringCondition[]>();
   for (const condition of conditions)
     byKey.set(condition.Key as string, [...(byKey.get(condition.Key as string) ?? []), condition]);
   const predicates = [...byKey].map(([key, keyed]) =>
-    stringPredicate(
-      `${name}[${key}]`,
-      keyed,
-      (finding) =>
-        read(finding)
-          .map((map) => (map as Record<string, unknown>)?.[key])
-          .filter((value): value is string => typeof value === 'string'),
-      MAP_COMPARISONS,
+    stringPredicate(keyed, (finding) =>
+      read(finding)
+        .map((map) => (map as Record<string, unknown>)?.[key])
+        .filter((value): value is string => typeof value === 'string'),
     ),
   );
   return (finding) => predicates.every((predicate) => predicate(finding));
 }
 
 function numberPredicate(
-  name: string,
   conditions: Record<string, unknown>[],
   read: (finding: AwsSecurityFinding) => unknown[],
 ): Predicate {
-  const bounds = conditions.map((condition) => {
-    const keys = ['Gte', 'Lte', 'Eq', 'Gt', 'Lt'].filter(
-      (key) => condition?.[key] !== undefined && condition[key] !== null,
-    );
-    if (keys.length === 0)
-      throw new FilterValidationError(`Filters.${name}: a number filter needs Gte, Lte, Eq, Gt or Lt.`);
-    for (const key of keys) {
-      if (typeof condition[key] !== 'number' || !Number.isFinite(condition[key]))
-        throw new FilterValidationError(`Filters.${name}.${key} must be a number.`);
-    }
-    if (keys.includes('Eq') && keys.length > 1)
-      throw new FilterValidationError(`Filters.${name}: Eq cannot be combined with other bounds.`);
-    return condition as { Gte?: number; Lte?: number; Eq?: number; Gt?: number; Lt?: number };
-  });
+  const bounds = conditions as { Gte?: number; Lte?: number; Eq?: number; Gt?: number; Lt?: number }[];
   return (finding) => {
     const numbers = read(finding).filter((value): value is number => typeof value === 'number');
     return bounds.some((bound) =>
@@ -374,41 +277,18 @@ function numberPredicate(
 }
 
 function datePredicate(
-  name: string,
   conditions: Record<string, unknown>[],
   read: (finding: AwsSecurityFinding) => unknown[],
   now: Date,
 ): Predicate {
   const windows = conditions.map((condition) => {
-    const range = condition?.DateRange as
-      | { Value?: unknown; Unit?: unknown; Comparison?: unknown }
-      | undefined;
-    const hasStart = condition?.Start !== undefined && condition.Start !== null;
-    const hasEnd = condition?.End !== undefined && condition.End !== null;
-    if (range) {
-      if (hasStart || hasEnd)
-        throw new FilterValidationError(`Filters.${name}: use either Start and End, or DateRange, not both.`);
-      if (!Number.isInteger(range.Value) || (range.Value as number) < 1)
-        throw new FilterValidationError(`Filters.${name}.DateRange.Value must be a positive whole number.`);
-      if (range.Unit !== 'DAYS')
-        throw new FilterValidationError(`Filters.${name}.DateRange.Unit must be DAYS.`);
-      const comparison = range.Comparison ?? 'WITHIN';
-      if (comparison !== 'WITHIN' && comparison !== 'OLDER_THAN')
-        throw new FilterValidationError(`Filters.${name}.DateRange.Comparison must be WITHIN or OLDER_THAN.`);
-      const cutoff = now.getTime() - (range.Value as number) * DAY;
-      return comparison === 'WITHIN'
-        ? { from: cutoff, to: now.getTime() }
-        : { from: Number.NEGATIVE_INFINITY, to: cutoff - 1 };
-    }
-    if (!hasStart || !hasEnd) {
-      throw new FilterValidationError(
-        `Filters.${name}: a date filter needs both Start and End (or a DateRange).`,
-      );
-    }
-    const start = parseDate(name, 'Start', condition.Start);
-    const end = parseDate(name, 'End', condition.End);
-    if (start > end) throw new FilterValidationError(`Filters.${name}: Start must not be after End.`);
-    return { from: start, to: end };
+    const range = condition.DateRange as { Value: number; Comparison?: string } | undefined;
+    if (!range)
+      return { from: Date.parse(condition.Start as string), to: Date.parse(condition.End as string) };
+    const cutoff = now.getTime() - range.Value * DAY;
+    return (range.Comparison ?? 'WITHIN') === 'WITHIN'
+      ? { from: cutoff, to: now.getTime() }
+      : { from: Number.NEGATIVE_INFINITY, to: cutoff - 1 };
   });
   return (finding) => {
     const times = read(finding)
@@ -418,24 +298,10 @@ function datePredicate(
   };
 }
 
-function parseDate(name: string, field: string, value: unknown): number {
-  if (typeof value !== 'string' || !ASFF_DATE.test(value) || Number.isNaN(Date.parse(value))) {
-    throw new FilterValidationError(
-      `Filters.${name}.${field} is not a valid date-time (expected e.g. 2026-01-31T12:00:00.000Z): ${String(value)}`,
-    );
-  }
-  return Date.parse(value);
-}
-
 function booleanPredicate(
-  name: string,
   conditions: { Value?: unknown }[],
   read: (finding: AwsSecurityFinding) => unknown[],
 ): Predicate {
-  for (const condition of conditions) {
-    if (typeof condition?.Value !== 'boolean')
-      throw new FilterValidationError(`Filters.${name}.Value must be true or false.`);
-  }
   return (finding) => {
     const values = read(finding);
     return conditions.some(
@@ -445,21 +311,15 @@ function booleanPredicate(
 }
 
 function ipPredicate(
-  name: string,
   conditions: { Cidr?: unknown }[],
   read: (finding: AwsSecurityFinding) => unknown[],
 ): Predicate {
   const blocks = conditions.map((condition) => {
-    const cidr = condition?.Cidr;
-    const match = typeof cidr === 'string' ? /^([^/]+)\/(\d{1,3})$/.exec(cidr) : null;
-    const family = match ? isIP(match[1]!) : 0;
-    const prefix = match ? Number(match[2]) : -1;
-    if (!match || family === 0 || prefix > (family === 4 ? 32 : 128)) {
-      throw new FilterValidationError(`Filters.${name}.Cidr is not a valid CIDR block: ${String(cidr)}`);
-    }
+    const [address, prefix] = String(condition.Cidr).split('/') as [string, string];
+    const type = isIP(address) === 4 ? ('ipv4' as const) : ('ipv6' as const);
     const list = new BlockList();
-    list.addSubnet(match[1]!, prefix, family === 4 ? 'ipv4' : 'ipv6');
-    return { list, type: family === 4 ? ('ipv4' as const) : ('ipv6' as const) };
+    list.addSubnet(address, Number(prefix), type);
+    return { list, type };
   });
   return (finding) =>
     read(finding).some((value) => {
@@ -475,14 +335,9 @@ function ipPredicate(
 }
 
 function keywordPredicate(
-  name: string,
   conditions: { Value?: unknown }[],
   read: (finding: AwsSecurityFinding) => unknown[],
 ): Predicate {
-  for (const condition of conditions) {
-    if (typeof condition?.Value !== 'string' || condition.Value === '')
-      throw new FilterValidationError(`Filters.${name}.Value must be a non-empty string.`);
-  }
   return (finding) => {
     const texts = read(finding).map(String);
     return conditions.some((condition) => texts.some((text) => text.includes(condition.Value as string)));
