@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import { createAuthenticator } from './auth/authenticate.ts';
+import { RoleSessionCache, readCaBundle } from './aws/clients.ts';
 import type { Config } from './config.ts';
+import { loadMasterKey } from './connectors/crypto.ts';
 import { type Database, openDatabase } from './db/client.ts';
 import { migrateDatabase } from './db/migrate.ts';
 import { EventBus } from './events/bus.ts';
@@ -42,11 +44,18 @@ export async function createApp(
       'DEV MODE: no AUTH_JWKS_URL or AUTH_JWT_SECRET is set, so every request acts for the single tenant "dev" without authentication. Never expose this instance.',
     );
   }
+  const masterKey = loadMasterKey(config.masterKey, config.dataDir, log);
+  const transport = {
+    caBundlePem: readCaBundle(config.awsCaBundle),
+    allowCustomEndpoints: config.allowCustomEndpoints,
+  };
   const eventBus = new EventBus(database, log);
   await eventBus.start();
   const metrics = createMetrics(database.driver, database.poolMax);
   return {
     config,
+    masterKey,
+    aws: { transport, roleSessions: new RoleSessionCache() },
     database,
     eventBus,
     log,

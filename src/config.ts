@@ -29,6 +29,7 @@ const envSchema = z
     AUTH_AUDIENCE: z.string().min(1).optional(),
     AUTH_TENANT_CLAIM: z.string().min(1).default('tenant_id'),
     HUBGRAPH_ALLOW_CUSTOM_ENDPOINTS: booleanFromEnv.default(false),
+    HUBGRAPH_AWS_CA_BUNDLE: z.string().min(1).optional(),
     GRAPHQL_INLINE_TRACING: booleanFromEnv.default(false),
     GRAPHQL_INTROSPECTION: booleanFromEnv.optional(),
     GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(1).default(12),
@@ -99,6 +100,8 @@ export interface Config {
   /** Undefined: dev mode, one tenant, no authentication. */
   auth: AuthConfig | undefined;
   allowCustomEndpoints: boolean;
+  /** PEM file of extra CAs to trust when talking to AWS (a TLS-inspecting proxy, the emulator). */
+  awsCaBundle: string | undefined;
   graphql: {
     inlineTracing: boolean;
     introspection: boolean;
@@ -150,6 +153,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     masterKey: env.HUBGRAPH_MASTER_KEY,
     auth,
     allowCustomEndpoints: env.HUBGRAPH_ALLOW_CUSTOM_ENDPOINTS,
+    awsCaBundle: env.HUBGRAPH_AWS_CA_BUNDLE,
     graphql: {
       inlineTracing: env.GRAPHQL_INLINE_TRACING,
       introspection: env.GRAPHQL_INTROSPECTION ?? !production,

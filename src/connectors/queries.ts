@@ -1,7 +1,7 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import { tablePageSource } from '../db/page-source.ts';
-import { connectors, runCheckpoints, runs } from '../db/schema.ts';
+import { assets, connectorSecrets, connectors, findings, runCheckpoints, runs } from '../db/schema.ts';
 import {
   type ConnectionModel,
   dateKey,
@@ -70,4 +70,113 @@ export function checkpointsByRunIds(db: Executor, tenantId: string, runIds: read
     .from(runCheckpoints)
     .where(and(eq(runCheckpoints.tenantId, tenantId), inArray(runCheckpoints.runId, [...runIds])))
     .orderBy(asc(runCheckpoints.accountId), asc(runCheckpoints.region));
+}
+
+export async function connectorNameTaken(
+  db: Executor,
+  tenantId: string,
+  name: string,
+  exceptId?: string,
+): Promise<boolean> {
+  const rows = await db
+    .select({ id: connectors.id })
+    .from(connectors)
+    .where(
+      and(
+        eq(connectors.tenantId, tenantId),
+        sql`lower(${connectors.name}) = lower(${name})`,
+        exceptId ? ne(connectors.id, exceptId) : undefined,
+      ),
+    )
+    .limit(1);
+  return rows.length > 0;
+}
+
+export async function insertConnector(
+  db: Executor,
+  values: typeof connectors.$inferInsert,
+): Promise<ConnectorModel> {
+  const [row] = await db.insert(connectors).values(values).returning();
+  return row!;
+}
+
+export async function updateConnectorRow(
+  db: Executor,
+  tenantId: string,
+  id: string,
+  values: Partial<typeof connectors.$inferInsert>,
+): Promise<ConnectorModel | undefined> {
+  const [row] = await db
+    .update(connectors)
+    .set({ ...values, updatedAt: new Date() })
+    .where(and(eq(connectors.tenantId, tenantId), eq(connectors.id, id)))
+    .returning();
+  return row;
+}
+
+export async function deleteConnectorRow(db: Executor, tenantId: string, id: string): Promise<boolean> {
+  const rows = await db
+    .delete(connectors)
+    .where(and(eq(connectors.tenantId, tenantId), eq(connectors.id, id)))
+    .returning({ id: connectors.id });
+  return rows.length > 0;
+}
+
+export async function storeSecret(
+  db: Executor,
+  tenantId: string,
+  connectorId: string,
+  kind: string,
+  sealed: { ciphertext: string; keyId: string },
+) {
+  await db
+    .insert(connectorSecrets)
+    .values({ tenantId, connectorId, kind, ...sealed })
+    .onConflictDoUpdate({
+      target: [connectorSecrets.connectorId, connectorSecrets.kind],
+      set: { ...sealed, updatedAt: new Date() },
+    });
+}
+
+export async function deleteSecrets(db: Executor, tenantId: string, connectorId: string): Promise<void> {
+  await db
+    .delete(connectorSecrets)
+    .where(and(eq(connectorSecrets.tenantId, tenantId), eq(connectorSecrets.connectorId, connectorId)));
+}
+
+export async function secretOf(db: Executor, tenantId: string, connectorId: string, kind: string) {
+  const [row] = await db
+    .select({ ciphertext: connectorSecrets.ciphertext, keyId: connectorSecrets.keyId })
+    .from(connectorSecrets)
+    .where(
+      and(
+        eq(connectorSecrets.tenantId, tenantId),
+        eq(connectorSecrets.connectorId, connectorId),
+        eq(connectorSecrets.kind, kind),
+      ),
+    );
+  return row;
+}
+
+/** Deletes a connector's findings, and its assets that no other connector's findings point at. */
+export async function purgeConnectorData(
+  db: Executor,
+  tenantId: string,
+  connectorId: string,
+): Promise<{ findingIds: string[]; assets: number }> {
+  const deleted = await db
+    .delete(findings)
+    .where(and(eq(findings.tenantId, tenantId), eq(findings.connectorId, connectorId)))
+    .returning({ id: findings.id });
+  const orphans = await db
+    .delete(assets)
+    .where(
+      and(
+        eq(assets.tenantId, tenantId),
+        eq(assets.connectorId, connectorId),
+        sql`not exists (select 1 from ${findings} where ${findings.assetId} = ${assets.id})`,
+      ),
+    )
+    .returning({ id: assets.id });
+  return { findingIds: deleted.map((row) => row.id), assets: orphans.length };
 }

@@ -1,11 +1,42 @@
 import type { Resolvers } from '../generated/graphql.ts';
 import { maskAccessKeyId } from './masking.ts';
 import { listConnectors, listRuns } from './queries.ts';
+import {
+  createConnector,
+  deleteConnector,
+  regenerateExternalId,
+  setConnectorEnabled,
+  testConnector,
+  updateConnector,
+} from './service.ts';
+import { connectionTestProgress, connectorStateChanges } from './subscriptions.ts';
 
 export const connectorResolvers: Resolvers = {
   Query: {
     connectors: (_, args, ctx) => listConnectors(ctx.db, ctx.tenantId, args),
     connector: (_, { id }, ctx) => ctx.loaders.connectors.byId.load(id),
+  },
+  Mutation: {
+    connectorCreate: (_, { input }, ctx) => createConnector(ctx, input),
+    connectorUpdate: (_, { input }, ctx) => updateConnector(ctx, input),
+    connectorDelete: (_, { input }, ctx) => deleteConnector(ctx, input),
+    connectorSetEnabled: (_, { input }, ctx) => setConnectorEnabled(ctx, input),
+    connectorTest: (_, { input }, ctx) => testConnector(ctx, input),
+    connectorRegenerateExternalId: (_, { input }, ctx) => regenerateExternalId(ctx, input),
+  },
+  Subscription: {
+    connectorStateChanged: {
+      subscribe: (_, { connectorId, after }, ctx) => connectorStateChanges(ctx, connectorId, after),
+    },
+    connectorTestProgress: {
+      subscribe: (_, { connectorId, testId, after }, ctx) =>
+        connectionTestProgress(ctx, connectorId, testId, after),
+    },
+  },
+  ConnectorStateEvent: {
+    state: (event) => event.state as never,
+    previousState: (event) => event.previousState as never,
+    connector: (event, _, ctx) => ctx.loaders.connectors.byId.load(event.connectorId),
   },
   Connector: {
     __resolveReference: (reference, ctx) => ctx.loaders.connectors.byId.load(reference.id),

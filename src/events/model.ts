@@ -17,3 +17,12 @@ export interface NewEvent {
 }
 
 export type EventTopic = 'finding' | 'connector' | 'run' | 'connector_test';
+
+export interface ConnectorStateEventModel {
+  cursor: string;
+  connectorId: string;
+  state: string;
+  previousState: string | null;
+  lastError: string | null;
+  occurredAt: Date;
+}

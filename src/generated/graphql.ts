@@ -5,9 +5,10 @@ import type { AssetModel } from '../assets/model.ts';
 import type { ConnectorModel, ConnectorRunModel } from '../connectors/model.ts';
 import type { TransformMapModel } from '../transform-maps/model.ts';
 import type { ConnectionModel, EdgeModel, PageInfoModel } from '../graphql/connection.ts';
-import type { FindingChangeEventModel } from '../events/model.ts';
+import type { FindingChangeEventModel, ConnectorStateEventModel } from '../events/model.ts';
 import type { PreviewModel } from '../mapping/preview.ts';
 import type { AssetRecord } from '../mapping/records.ts';
+import type { ConnectionTestEventModel, ConnectionTestResultModel } from '../connectors/connection-test/model.ts';
 import type { GraphQLContext } from '../graphql/context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -171,12 +172,29 @@ export type ConnectionCheckStatus =
   | 'PASSED'
   | 'SKIPPED';
 
+/** One check of a connection test finished (or the whole test, with `result`). */
+export type ConnectionTestEvent = {
+  __typename?: 'ConnectionTestEvent';
+  check?: Maybe<ConnectionCheck>;
+  connectorId?: Maybe<Scalars['ID']['output']>;
+  cursor: Scalars['String']['output'];
+  /** Set on the last event of a test. */
+  result?: Maybe<ConnectionTestResult>;
+  testId: Scalars['ID']['output'];
+};
+
 export type ConnectionTestResult = {
   __typename?: 'ConnectionTestResult';
+  /** The AWS account of the identity that authenticated (Hubgraph's own, or the access key's). */
+  baseAccountId?: Maybe<Scalars['String']['output']>;
   checks: Array<ConnectionCheck>;
   finishedAt?: Maybe<Scalars['DateTime']['output']>;
   passed: Scalars['Boolean']['output'];
+  /** Per configured Region: whether Security Hub answers, and whether it aggregates other Regions. */
+  regions: Array<RegionStatus>;
   startedAt: Scalars['DateTime']['output'];
+  /** Correlates the result with its `connectorTestProgress` events. */
+  testId: Scalars['ID']['output'];
 };
 
 /** How Hubgraph reaches one AWS Security Hub deployment: credentials, regions, scope and schedule. */
@@ -232,6 +250,21 @@ export type ConnectorAuth = {
   sourceMode?: Maybe<ConnectorAuthMode>;
 };
 
+export type ConnectorAuthInput = {
+  /** With ACCESS_KEY (or sourceMode ACCESS_KEY). */
+  accessKeyId?: InputMaybe<Scalars['String']['input']>;
+  mode: ConnectorAuthMode;
+  roleArn?: InputMaybe<Scalars['String']['input']>;
+  /** AWS's rules: 2–64 characters of letters, digits and +=,.@-. Default: derived from the connector name. */
+  roleSessionName?: InputMaybe<Scalars['String']['input']>;
+  /** Write-only: stored encrypted, never returned. Omit on update to keep the stored one. */
+  secretAccessKey?: InputMaybe<Scalars['String']['input']>;
+  /** 900–43200 seconds, at most the role's MaxSessionDuration. */
+  sessionDurationSeconds?: InputMaybe<Scalars['Int']['input']>;
+  /** With ASSUME_ROLE: the identity that assumes the role, DEFAULT_CHAIN (default) or ACCESS_KEY. */
+  sourceMode?: InputMaybe<ConnectorAuthMode>;
+};
+
 export type ConnectorAuthMode =
   /** A stored access key (the secret is encrypted at rest and never returned). */
   | 'ACCESS_KEY'
@@ -252,10 +285,52 @@ export type ConnectorDataType =
   | 'ASSETS'
   | 'FINDINGS';
 
+export type ConnectorDeleteInput = {
+  id: Scalars['ID']['input'];
+  /** Also delete the findings it brought (and assets no other connector reports); else keep them, unlinked. */
+  purge?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+export type ConnectorDeletePayload = {
+  __typename?: 'ConnectorDeletePayload';
+  deletedId?: Maybe<Scalars['ID']['output']>;
+  purgedAssets: Scalars['Int']['output'];
+  purgedFindings: Scalars['Int']['output'];
+  userErrors: Array<UserError>;
+};
+
 export type ConnectorEdge = {
   __typename?: 'ConnectorEdge';
   cursor: Scalars['String']['output'];
   node: Connector;
+};
+
+/** Everything a connector is made of. Used to create one, and to test a draft before saving it. */
+export type ConnectorInput = {
+  auth: ConnectorAuthInput;
+  defaultSeverity?: InputMaybe<SeverityLabel>;
+  /** At most 164 characters. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** Accepted only when the service allows custom endpoints (emulator, VPC endpoints, FIPS). */
+  endpointOverride?: InputMaybe<Scalars['String']['input']>;
+  name: Scalars['String']['input'];
+  regions: Array<Scalars['String']['input']>;
+  schedule?: InputMaybe<ConnectorScheduleInput>;
+  scope?: InputMaybe<ConnectorScopeInput>;
+  /** A built-in map key or a custom map id; default the built-in vulnerability map. */
+  transformMapId?: InputMaybe<Scalars['ID']['input']>;
+  /** Push workflow, notes and severity changes back to Security Hub (needs securityhub:BatchUpdateFindings). */
+  writeBackEnabled?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+export type ConnectorPayload = {
+  __typename?: 'ConnectorPayload';
+  connector?: Maybe<Connector>;
+  userErrors: Array<UserError>;
+};
+
+export type ConnectorRegenerateExternalIdInput = {
+  id: Scalars['ID']['input'];
 };
 
 export type ConnectorRun = {
@@ -296,6 +371,16 @@ export type ConnectorSchedule = {
   startAt?: Maybe<Scalars['DateTime']['output']>;
 };
 
+export type ConnectorScheduleInput = {
+  /** RECURRING: a cron expression in UTC, e.g. `0 *\/6 * * *`. */
+  cron?: InputMaybe<Scalars['String']['input']>;
+  endAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** RECURRING: every N minutes (at least 5); or use `cron`. */
+  intervalMinutes?: InputMaybe<Scalars['Int']['input']>;
+  kind: ScheduleKind;
+  startAt?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
 export type ConnectorScope = {
   __typename?: 'ConnectorScope';
   /** Raw `AwsSecurityFindingFilters` for everything else, ANDed with the fields above. */
@@ -308,6 +393,22 @@ export type ConnectorScope = {
   workflowStatuses: Array<WorkflowStatus>;
 };
 
+export type ConnectorScopeInput = {
+  /** Raw AwsSecurityFindingFilters, checked against AWS's shape and limits (10 attributes, 20 values). */
+  awsFilters?: InputMaybe<Scalars['JSON']['input']>;
+  dataTypes?: InputMaybe<Array<ConnectorDataType>>;
+  productNames?: InputMaybe<Array<Scalars['String']['input']>>;
+  recordStates?: InputMaybe<Array<RecordState>>;
+  resourceTypes?: InputMaybe<Array<Scalars['String']['input']>>;
+  severityLabels?: InputMaybe<Array<SeverityLabel>>;
+  workflowStatuses?: InputMaybe<Array<WorkflowStatus>>;
+};
+
+export type ConnectorSetEnabledInput = {
+  enabled: Scalars['Boolean']['input'];
+  id: Scalars['ID']['input'];
+};
+
 export type ConnectorState =
   | 'DISABLED'
   | 'FAILED'
@@ -315,6 +416,47 @@ export type ConnectorState =
   | 'PROCESSING'
   | 'REGISTERED'
   | 'SCHEDULED';
+
+export type ConnectorStateEvent = {
+  __typename?: 'ConnectorStateEvent';
+  connector?: Maybe<Connector>;
+  connectorId: Scalars['ID']['output'];
+  cursor: Scalars['String']['output'];
+  lastError?: Maybe<Scalars['String']['output']>;
+  occurredAt: Scalars['DateTime']['output'];
+  previousState?: Maybe<ConnectorState>;
+  state: ConnectorState;
+};
+
+/** Test a saved connector (`id`) or a draft (`draft`), exactly one of them. */
+export type ConnectorTestInput = {
+  draft?: InputMaybe<ConnectorInput>;
+  id?: InputMaybe<Scalars['ID']['input']>;
+  /** Optional id chosen by the client, to follow the test on `connectorTestProgress` from the start. */
+  testId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+export type ConnectorTestPayload = {
+  __typename?: 'ConnectorTestPayload';
+  result?: Maybe<ConnectionTestResult>;
+  userErrors: Array<UserError>;
+};
+
+/** Only the fields given change; `auth` is replaced as a whole (omit its secret to keep the stored one). */
+export type ConnectorUpdateInput = {
+  auth?: InputMaybe<ConnectorAuthInput>;
+  clearSchedule?: InputMaybe<Scalars['Boolean']['input']>;
+  defaultSeverity?: InputMaybe<SeverityLabel>;
+  description?: InputMaybe<Scalars['String']['input']>;
+  endpointOverride?: InputMaybe<Scalars['String']['input']>;
+  id: Scalars['ID']['input'];
+  name?: InputMaybe<Scalars['String']['input']>;
+  regions?: InputMaybe<Array<Scalars['String']['input']>>;
+  schedule?: InputMaybe<ConnectorScheduleInput>;
+  scope?: InputMaybe<ConnectorScopeInput>;
+  transformMapId?: InputMaybe<Scalars['ID']['input']>;
+  writeBackEnabled?: InputMaybe<Scalars['Boolean']['input']>;
+};
 
 export type ContainerImageDetails = {
   __typename?: 'ContainerImageDetails';
@@ -592,6 +734,14 @@ export type MappedField = {
 export type Mutation = {
   __typename?: 'Mutation';
   assetSetCriticality: AssetSetCriticalityPayload;
+  connectorCreate: ConnectorPayload;
+  connectorDelete: ConnectorDeletePayload;
+  /** A new external id: the role's trust policy must then be updated to it. */
+  connectorRegenerateExternalId: ConnectorPayload;
+  connectorSetEnabled: ConnectorPayload;
+  /** Runs the five checks in order; a failed check skips those that depend on it. */
+  connectorTest: ConnectorTestPayload;
+  connectorUpdate: ConnectorPayload;
   transformMapClone: TransformMapPayload;
   /** Only custom maps that no connector uses. */
   transformMapDelete: TransformMapDeletePayload;
@@ -601,6 +751,36 @@ export type Mutation = {
 
 export type MutationAssetSetCriticalityArgs = {
   input: AssetSetCriticalityInput;
+};
+
+
+export type MutationConnectorCreateArgs = {
+  input: ConnectorInput;
+};
+
+
+export type MutationConnectorDeleteArgs = {
+  input: ConnectorDeleteInput;
+};
+
+
+export type MutationConnectorRegenerateExternalIdArgs = {
+  input: ConnectorRegenerateExternalIdInput;
+};
+
+
+export type MutationConnectorSetEnabledArgs = {
+  input: ConnectorSetEnabledInput;
+};
+
+
+export type MutationConnectorTestArgs = {
+  input: ConnectorTestInput;
+};
+
+
+export type MutationConnectorUpdateArgs = {
+  input: ConnectorUpdateInput;
 };
 
 
@@ -739,6 +919,15 @@ export type RecordState =
   | 'ACTIVE'
   | 'ARCHIVED';
 
+export type RegionStatus = {
+  __typename?: 'RegionStatus';
+  /** A finding aggregator exists here: syncing its linked Regions as well would count findings twice. */
+  findingAggregator?: Maybe<Scalars['Boolean']['output']>;
+  message?: Maybe<Scalars['String']['output']>;
+  region: Scalars['String']['output'];
+  securityHubEnabled?: Maybe<Scalars['Boolean']['output']>;
+};
+
 /** Asset risk bands: SEVERE ≥ 850, HIGH 700–849, MEDIUM 500–699, LOW below 500. */
 export type RiskBand =
   | 'HIGH'
@@ -802,11 +991,28 @@ export type SeverityLabel =
 
 export type Subscription = {
   __typename?: 'Subscription';
+  /** State changes of one connector, or of all the tenant's connectors. */
+  connectorStateChanged: ConnectorStateEvent;
+  /** Checks of connection tests as they finish: of one connector, or of one test (`testId`). */
+  connectorTestProgress: ConnectionTestEvent;
   /**
    * Finding changes that match `filter` (evaluated against the finding as it is when the event is
    * delivered). With `after`, first replays every matching event after that cursor, then goes live.
    */
   findingsChanged: FindingChangeEvent;
+};
+
+
+export type SubscriptionConnectorStateChangedArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  connectorId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type SubscriptionConnectorTestProgressArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  connectorId?: InputMaybe<Scalars['ID']['input']>;
+  testId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 
@@ -1100,19 +1306,33 @@ export type ResolversTypes = {
   ConnectionCheck: ResolverTypeWrapper<ConnectionCheck>;
   ConnectionCheckName: ConnectionCheckName;
   ConnectionCheckStatus: ConnectionCheckStatus;
-  ConnectionTestResult: ResolverTypeWrapper<ConnectionTestResult>;
+  ConnectionTestEvent: ResolverTypeWrapper<ConnectionTestEventModel>;
+  ConnectionTestResult: ResolverTypeWrapper<ConnectionTestResultModel>;
   Connector: ResolverTypeWrapper<ConnectorModel>;
   ConnectorAuth: ResolverTypeWrapper<ConnectorAuth>;
+  ConnectorAuthInput: ConnectorAuthInput;
   ConnectorAuthMode: ConnectorAuthMode;
   ConnectorConnection: ResolverTypeWrapper<ConnectionModel<ConnectorModel>>;
   ConnectorDataType: ConnectorDataType;
+  ConnectorDeleteInput: ConnectorDeleteInput;
+  ConnectorDeletePayload: ResolverTypeWrapper<ConnectorDeletePayload>;
   ConnectorEdge: ResolverTypeWrapper<EdgeModel<ConnectorModel>>;
+  ConnectorInput: ConnectorInput;
+  ConnectorPayload: ResolverTypeWrapper<Omit<ConnectorPayload, 'connector'> & { connector?: Maybe<ResolversTypes['Connector']> }>;
+  ConnectorRegenerateExternalIdInput: ConnectorRegenerateExternalIdInput;
   ConnectorRun: ResolverTypeWrapper<ConnectorRunModel>;
   ConnectorRunConnection: ResolverTypeWrapper<ConnectionModel<ConnectorRunModel>>;
   ConnectorRunEdge: ResolverTypeWrapper<EdgeModel<ConnectorRunModel>>;
   ConnectorSchedule: ResolverTypeWrapper<ConnectorSchedule>;
+  ConnectorScheduleInput: ConnectorScheduleInput;
   ConnectorScope: ResolverTypeWrapper<ConnectorScope>;
+  ConnectorScopeInput: ConnectorScopeInput;
+  ConnectorSetEnabledInput: ConnectorSetEnabledInput;
   ConnectorState: ConnectorState;
+  ConnectorStateEvent: ResolverTypeWrapper<ConnectorStateEventModel>;
+  ConnectorTestInput: ConnectorTestInput;
+  ConnectorTestPayload: ResolverTypeWrapper<Omit<ConnectorTestPayload, 'result'> & { result?: Maybe<ResolversTypes['ConnectionTestResult']> }>;
+  ConnectorUpdateInput: ConnectorUpdateInput;
   ContainerImageDetails: ResolverTypeWrapper<ContainerImageDetails>;
   CriticalitySource: CriticalitySource;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
@@ -1145,6 +1365,7 @@ export type ResolversTypes = {
   PreviewAsset: ResolverTypeWrapper<AssetRecord>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RecordState: RecordState;
+  RegionStatus: ResolverTypeWrapper<RegionStatus>;
   RiskBand: RiskBand;
   RunRegionProgress: ResolverTypeWrapper<RunRegionProgress>;
   RunStatus: RunStatus;
@@ -1189,16 +1410,30 @@ export type ResolversParentTypes = {
   AssetSetCriticalityInput: AssetSetCriticalityInput;
   AssetSetCriticalityPayload: Omit<AssetSetCriticalityPayload, 'asset'> & { asset?: Maybe<ResolversParentTypes['Asset']> };
   ConnectionCheck: ConnectionCheck;
-  ConnectionTestResult: ConnectionTestResult;
+  ConnectionTestEvent: ConnectionTestEventModel;
+  ConnectionTestResult: ConnectionTestResultModel;
   Connector: ConnectorModel;
   ConnectorAuth: ConnectorAuth;
+  ConnectorAuthInput: ConnectorAuthInput;
   ConnectorConnection: ConnectionModel<ConnectorModel>;
+  ConnectorDeleteInput: ConnectorDeleteInput;
+  ConnectorDeletePayload: ConnectorDeletePayload;
   ConnectorEdge: EdgeModel<ConnectorModel>;
+  ConnectorInput: ConnectorInput;
+  ConnectorPayload: Omit<ConnectorPayload, 'connector'> & { connector?: Maybe<ResolversParentTypes['Connector']> };
+  ConnectorRegenerateExternalIdInput: ConnectorRegenerateExternalIdInput;
   ConnectorRun: ConnectorRunModel;
   ConnectorRunConnection: ConnectionModel<ConnectorRunModel>;
   ConnectorRunEdge: EdgeModel<ConnectorRunModel>;
   ConnectorSchedule: ConnectorSchedule;
+  ConnectorScheduleInput: ConnectorScheduleInput;
   ConnectorScope: ConnectorScope;
+  ConnectorScopeInput: ConnectorScopeInput;
+  ConnectorSetEnabledInput: ConnectorSetEnabledInput;
+  ConnectorStateEvent: ConnectorStateEventModel;
+  ConnectorTestInput: ConnectorTestInput;
+  ConnectorTestPayload: Omit<ConnectorTestPayload, 'result'> & { result?: Maybe<ResolversParentTypes['ConnectionTestResult']> };
+  ConnectorUpdateInput: ConnectorUpdateInput;
   ContainerImageDetails: ContainerImageDetails;
   DateTime: Scalars['DateTime']['output'];
   DateTimeRange: DateTimeRange;
@@ -1225,6 +1460,7 @@ export type ResolversParentTypes = {
   PageInfo: PageInfoModel;
   PreviewAsset: AssetRecord;
   Query: Record<PropertyKey, never>;
+  RegionStatus: RegionStatus;
   RunRegionProgress: RunRegionProgress;
   SeverityCount: SeverityCount;
   SeverityCounts: SeverityCounts;
@@ -1304,11 +1540,22 @@ export type ConnectionCheckResolvers<ContextType = GraphQLContext, ParentType ex
   status?: Resolver<ResolversTypes['ConnectionCheckStatus'], ParentType, ContextType>;
 };
 
+export type ConnectionTestEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ConnectionTestEvent'] = ResolversParentTypes['ConnectionTestEvent']> = {
+  check?: Resolver<Maybe<ResolversTypes['ConnectionCheck']>, ParentType, ContextType>;
+  connectorId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  result?: Resolver<Maybe<ResolversTypes['ConnectionTestResult']>, ParentType, ContextType>;
+  testId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
 export type ConnectionTestResultResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ConnectionTestResult'] = ResolversParentTypes['ConnectionTestResult']> = {
+  baseAccountId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   checks?: Resolver<Array<ResolversTypes['ConnectionCheck']>, ParentType, ContextType>;
   finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   passed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  regions?: Resolver<Array<ResolversTypes['RegionStatus']>, ParentType, ContextType>;
   startedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  testId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
 export type ConnectorResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Connector'] = ResolversParentTypes['Connector'], FederationReferenceType extends FederationReferenceTypes['Connector'] = FederationReferenceTypes['Connector']> = {
@@ -1353,9 +1600,21 @@ export type ConnectorConnectionResolvers<ContextType = GraphQLContext, ParentTyp
   totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type ConnectorDeletePayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ConnectorDeletePayload'] = ResolversParentTypes['ConnectorDeletePayload']> = {
+  deletedId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  purgedAssets?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  purgedFindings?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+};
+
 export type ConnectorEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ConnectorEdge'] = ResolversParentTypes['ConnectorEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Connector'], ParentType, ContextType>;
+};
+
+export type ConnectorPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ConnectorPayload'] = ResolversParentTypes['ConnectorPayload']> = {
+  connector?: Resolver<Maybe<ResolversTypes['Connector']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 };
 
 export type ConnectorRunResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ConnectorRun'] = ResolversParentTypes['ConnectorRun']> = {
@@ -1400,6 +1659,21 @@ export type ConnectorScopeResolvers<ContextType = GraphQLContext, ParentType ext
   resourceTypes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   severityLabels?: Resolver<Array<ResolversTypes['SeverityLabel']>, ParentType, ContextType>;
   workflowStatuses?: Resolver<Array<ResolversTypes['WorkflowStatus']>, ParentType, ContextType>;
+};
+
+export type ConnectorStateEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ConnectorStateEvent'] = ResolversParentTypes['ConnectorStateEvent']> = {
+  connector?: Resolver<Maybe<ResolversTypes['Connector']>, ParentType, ContextType>;
+  connectorId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  previousState?: Resolver<Maybe<ResolversTypes['ConnectorState']>, ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['ConnectorState'], ParentType, ContextType>;
+};
+
+export type ConnectorTestPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ConnectorTestPayload'] = ResolversParentTypes['ConnectorTestPayload']> = {
+  result?: Resolver<Maybe<ResolversTypes['ConnectionTestResult']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 };
 
 export type ContainerImageDetailsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ContainerImageDetails'] = ResolversParentTypes['ContainerImageDetails']> = {
@@ -1568,6 +1842,12 @@ export type MappedFieldResolvers<ContextType = GraphQLContext, ParentType extend
 
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   assetSetCriticality?: Resolver<ResolversTypes['AssetSetCriticalityPayload'], ParentType, ContextType, RequireFields<MutationAssetSetCriticalityArgs, 'input'>>;
+  connectorCreate?: Resolver<ResolversTypes['ConnectorPayload'], ParentType, ContextType, RequireFields<MutationConnectorCreateArgs, 'input'>>;
+  connectorDelete?: Resolver<ResolversTypes['ConnectorDeletePayload'], ParentType, ContextType, RequireFields<MutationConnectorDeleteArgs, 'input'>>;
+  connectorRegenerateExternalId?: Resolver<ResolversTypes['ConnectorPayload'], ParentType, ContextType, RequireFields<MutationConnectorRegenerateExternalIdArgs, 'input'>>;
+  connectorSetEnabled?: Resolver<ResolversTypes['ConnectorPayload'], ParentType, ContextType, RequireFields<MutationConnectorSetEnabledArgs, 'input'>>;
+  connectorTest?: Resolver<ResolversTypes['ConnectorTestPayload'], ParentType, ContextType, RequireFields<MutationConnectorTestArgs, 'input'>>;
+  connectorUpdate?: Resolver<ResolversTypes['ConnectorPayload'], ParentType, ContextType, RequireFields<MutationConnectorUpdateArgs, 'input'>>;
   transformMapClone?: Resolver<ResolversTypes['TransformMapPayload'], ParentType, ContextType, RequireFields<MutationTransformMapCloneArgs, 'input'>>;
   transformMapDelete?: Resolver<ResolversTypes['TransformMapDeletePayload'], ParentType, ContextType, RequireFields<MutationTransformMapDeleteArgs, 'input'>>;
   transformMapUpdate?: Resolver<ResolversTypes['TransformMapPayload'], ParentType, ContextType, RequireFields<MutationTransformMapUpdateArgs, 'input'>>;
@@ -1605,6 +1885,13 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   viewer?: Resolver<ResolversTypes['Viewer'], ParentType, ContextType>;
 };
 
+export type RegionStatusResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RegionStatus'] = ResolversParentTypes['RegionStatus']> = {
+  findingAggregator?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  message?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  region?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  securityHubEnabled?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+};
+
 export type RunRegionProgressResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RunRegionProgress'] = ResolversParentTypes['RunRegionProgress']> = {
   accountId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   created?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -1633,6 +1920,8 @@ export type SeverityCountsResolvers<ContextType = GraphQLContext, ParentType ext
 };
 
 export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  connectorStateChanged?: SubscriptionResolver<ResolversTypes['ConnectorStateEvent'], "connectorStateChanged", ParentType, ContextType, Partial<SubscriptionConnectorStateChangedArgs>>;
+  connectorTestProgress?: SubscriptionResolver<ResolversTypes['ConnectionTestEvent'], "connectorTestProgress", ParentType, ContextType, Partial<SubscriptionConnectorTestProgressArgs>>;
   findingsChanged?: SubscriptionResolver<ResolversTypes['FindingChangeEvent'], "findingsChanged", ParentType, ContextType, Partial<SubscriptionFindingsChangedArgs>>;
 };
 
@@ -1720,16 +2009,21 @@ export type Resolvers<ContextType = GraphQLContext> = {
   AssetEdge?: AssetEdgeResolvers<ContextType>;
   AssetSetCriticalityPayload?: AssetSetCriticalityPayloadResolvers<ContextType>;
   ConnectionCheck?: ConnectionCheckResolvers<ContextType>;
+  ConnectionTestEvent?: ConnectionTestEventResolvers<ContextType>;
   ConnectionTestResult?: ConnectionTestResultResolvers<ContextType>;
   Connector?: ConnectorResolvers<ContextType>;
   ConnectorAuth?: ConnectorAuthResolvers<ContextType>;
   ConnectorConnection?: ConnectorConnectionResolvers<ContextType>;
+  ConnectorDeletePayload?: ConnectorDeletePayloadResolvers<ContextType>;
   ConnectorEdge?: ConnectorEdgeResolvers<ContextType>;
+  ConnectorPayload?: ConnectorPayloadResolvers<ContextType>;
   ConnectorRun?: ConnectorRunResolvers<ContextType>;
   ConnectorRunConnection?: ConnectorRunConnectionResolvers<ContextType>;
   ConnectorRunEdge?: ConnectorRunEdgeResolvers<ContextType>;
   ConnectorSchedule?: ConnectorScheduleResolvers<ContextType>;
   ConnectorScope?: ConnectorScopeResolvers<ContextType>;
+  ConnectorStateEvent?: ConnectorStateEventResolvers<ContextType>;
+  ConnectorTestPayload?: ConnectorTestPayloadResolvers<ContextType>;
   ContainerImageDetails?: ContainerImageDetailsResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Ec2InstanceDetails?: Ec2InstanceDetailsResolvers<ContextType>;
@@ -1751,6 +2045,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   PageInfo?: PageInfoResolvers<ContextType>;
   PreviewAsset?: PreviewAssetResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  RegionStatus?: RegionStatusResolvers<ContextType>;
   RunRegionProgress?: RunRegionProgressResolvers<ContextType>;
   SeverityCount?: SeverityCountResolvers<ContextType>;
   SeverityCounts?: SeverityCountsResolvers<ContextType>;

@@ -2,7 +2,9 @@ import type { Logger } from 'pino';
 import { createAssetLoaders } from '../assets/loaders.ts';
 import { AuthenticationError, type Authenticator, type Principal } from '../auth/authenticate.ts';
 import { ensureTenant } from '../auth/tenants.ts';
+import type { AwsTransport, RoleSessionCache } from '../aws/clients.ts';
 import type { Config } from '../config.ts';
+import type { MasterKey } from '../connectors/crypto.ts';
 import { createConnectorLoaders } from '../connectors/loaders.ts';
 import type { Database, Db } from '../db/client.ts';
 import type { EventBus } from '../events/bus.ts';
@@ -14,6 +16,9 @@ import { UnauthenticatedError } from './errors.ts';
 /** What lives as long as the process: shared by every request. */
 export interface AppServices {
   config: Config;
+  /** Seals connector secrets at rest. */
+  masterKey: MasterKey;
+  aws: { transport: AwsTransport; roleSessions: RoleSessionCache };
   database: Database;
   eventBus: EventBus;
   log: Logger;

@@ -1,0 +1,438 @@
+import { lookup } from 'node:dns/promises';
+import { connect as connectTcp } from 'node:net';
+import { connect as connectTls, rootCertificates } from 'node:tls';
+import {
+  BatchUpdateFindingsCommand,
+  DescribeHubCommand,
+  GetFindingsCommand,
+  ListFindingAggregatorsCommand,
+} from '@aws-sdk/client-securityhub';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import {
+  type AwsTarget,
+  type AwsTransport,
+  assumeConnectorRole,
+  securityHubClient,
+  sourceCredentials,
+  stsClient,
+} from '../../aws/clients.ts';
+import { securityHubEndpoint, stsEndpoint } from '../../aws/regions.ts';
+import { maskAccessKeyId } from '../masking.ts';
+import type {
+  CheckName,
+  ConnectionCheckModel,
+  ConnectionTestResultModel,
+  RegionStatusModel,
+} from './model.ts';
+
+// The connection test: five checks in order, each with what went wrong and the exact fix. A failed
+// check skips the ones that depend on it. Setting up a connector is where users get lost (wrong role
+// ARN, missing external id, wrong Region, missing permission), so every failure names the fix.
+
+export interface TestOptions {
+  testId: string;
+  transport: AwsTransport;
+  writeBack: boolean;
+  /** Called as each check finishes (the result streams to subscribers). */
+  onCheck?: (check: ConnectionCheckModel) => Promise<void>;
+}
+
+const SOCKET_TIMEOUT_MS = 4_000;
+
+interface CheckOutcome {
+  status: 'PASSED' | 'FAILED' | 'SKIPPED';
+  message: string;
+  remediation?: string;
+  region?: string;
+  awsErrorCode?: string;
+  httpStatus?: number;
+}
+
+interface AwsErrorLike {
+  name?: string;
+  message?: string;
+  code?: string;
+  $metadata?: { httpStatusCode?: number };
+}
+
+export async function runConnectionTest(
+  target: AwsTarget,
+  options: TestOptions,
+): Promise<ConnectionTestResultModel> {
+  const startedAt = new Date().toISOString();
+  const checks: ConnectionCheckModel[] = [];
+  const regions: RegionStatusModel[] = target.regions.map((region) => ({
+    region,
+    securityHubEnabled: null,
+    findingAggregator: null,
+    message: null,
+  }));
+  let baseAccountId: string | null = null;
+  let callerArn: string | null = null;
+  let dataCredentials: AwsCredentialIdentityProvider | undefined;
+  let failed = false;
+
+  const run = async (name: CheckName, check: () => Promise<CheckOutcome>) => {
+    const started = performance.now();
+    let outcome: CheckOutcome;
+    if (failed) {
+      outcome = { status: 'SKIPPED', message: 'Skipped: an earlier check failed; fix it first.' };
+    } else {
+      try {
+        outcome = await check();
+      } catch (error) {
+        outcome = {
+          status: 'FAILED',
+          message: `Unexpected error: ${(error as Error).message}`,
+          remediation: 'Retry the test; if it fails again, check the service logs for this test id.',
+        };
+      }
+    }
+    if (outcome.status === 'FAILED') failed = true;
+    const result: ConnectionCheckModel = {
+      name,
+      status: outcome.status,
+      durationMs: Math.round(performance.now() - started),
+      region: outcome.region ?? null,
+      awsErrorCode: outcome.awsErrorCode ?? null,
+      httpStatus: outcome.httpStatus ?? null,
+      message: outcome.message,
+      remediation: outcome.remediation ?? null,
+    };
+    checks.push(result);
+    await options.onCheck?.(result);
+  };
+
+  const endpoints = endpointsOf(target);
+
+  await run('NETWORK_REACHABILITY', async () => {
+    for (const endpoint of endpoints) {
+      const url = new URL(endpoint);
+      const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+      try {
+        await lookup(url.hostname);
+      } catch (error) {
+        return {
+          status: 'FAILED',
+          awsErrorCode: (error as AwsErrorLike).code,
+          message: `DNS cannot resolve ${url.hostname} (${(error as AwsErrorLike).code}).`,
+          remediation: target.endpointOverride
+            ? `Check the endpoint override ${target.endpointOverride}: its host name does not resolve from Hubgraph.`
+            : `Let Hubgraph resolve public AWS names (or a VPC endpoint's private DNS) for ${url.hostname}; check the Region name.`,
+        };
+      }
+      const refused = await tcpProblem(url.hostname, port);
+      if (refused) {
+        return {
+          status: 'FAILED',
+          awsErrorCode: refused,
+          message: `Cannot open a TCP connection to ${url.hostname}:${port} (${refused}).`,
+          remediation: target.endpointOverride
+            ? `Nothing accepts connections at ${target.endpointOverride}: start the endpoint, or fix the host and port in the connector's endpoint override.`
+            : `Allow outbound HTTPS (TCP ${port}) from Hubgraph to ${url.hostname}, through your firewall, proxy or a VPC endpoint.`,
+        };
+      }
+    }
+    return {
+      status: 'PASSED',
+      message: `Reached ${endpoints.map((endpoint) => new URL(endpoint).host).join(', ')}.`,
+    };
+  });
+
+  await run('TLS_HANDSHAKE', async () => {
+    const secure = endpoints.filter((endpoint) => endpoint.startsWith('https:'));
+    if (secure.length === 0)
+      return {
+        status: 'SKIPPED',
+        message: 'The endpoint uses plain HTTP: there is no TLS certificate to check.',
+      };
+    for (const endpoint of secure) {
+      const url = new URL(endpoint);
+      const problem = await tlsProblem(url.hostname, Number(url.port || 443), options.transport.caBundlePem);
+      if (problem) {
+        return {
+          status: 'FAILED',
+          awsErrorCode: problem.code,
+          message: `The certificate of ${url.hostname} is not trusted: ${problem.message} (${problem.code}).`,
+          remediation: `If a TLS-inspecting proxy or a private endpoint presents its own certificate, give Hubgraph its CA in HUBGRAPH_AWS_CA_BUNDLE; otherwise the connection to ${url.hostname} is being intercepted — do not send credentials to it.`,
+        };
+      }
+    }
+    return {
+      status: 'PASSED',
+      message: `Certificates of ${secure.map((endpoint) => new URL(endpoint).hostname).join(', ')} are valid for their hosts.`,
+    };
+  });
+
+  await run('AUTHENTICATION', async () => {
+    try {
+      const identity = await stsClient(
+        target,
+        options.transport,
+        sourceCredentials(target),
+        target.regions[0],
+        1,
+      ).send(new GetCallerIdentityCommand({}));
+      baseAccountId = identity.Account ?? null;
+      callerArn = identity.Arn ?? null;
+      return { status: 'PASSED', message: `Authenticated as ${identity.Arn} (account ${identity.Account}).` };
+    } catch (error) {
+      return authenticationFailure(error as AwsErrorLike, target);
+    }
+  });
+
+  await run('AUTHORIZATION_SCOPE', async () => {
+    const verified: string[] = [];
+    if (target.authMode === 'ASSUME_ROLE') {
+      try {
+        const session = await assumeConnectorRole(target, options.transport, 1);
+        dataCredentials = async () => session;
+        verified.push(`sts:AssumeRole on ${target.roleArn}`);
+      } catch (error) {
+        return assumeRoleFailure(error as AwsErrorLike, target, callerArn);
+      }
+    } else {
+      dataCredentials = sourceCredentials(target);
+    }
+    const principal =
+      target.authMode === 'ASSUME_ROLE' ? `role ${target.roleArn}` : (callerArn ?? 'the identity');
+    const actions = [
+      'securityhub:GetFindings',
+      ...(options.writeBack ? ['securityhub:BatchUpdateFindings'] : []),
+    ];
+    for (const action of actions) {
+      for (const region of target.regions) {
+        const hub = securityHubClient(target, options.transport, dataCredentials!, region, 1);
+        try {
+          if (action === 'securityhub:GetFindings') await hub.send(new GetFindingsCommand({ MaxResults: 1 }));
+          else {
+            // Proves the permission without changing anything: the finding does not exist.
+            await hub.send(
+              new BatchUpdateFindingsCommand({
+                FindingIdentifiers: [
+                  {
+                    Id: 'hubgraph-permission-probe',
+                    ProductArn: `arn:aws:securityhub:${region}::product/aws/securityhub`,
+                  },
+                ],
+                Note: { Text: 'Hubgraph permission probe', UpdatedBy: 'hubgraph' },
+              }),
+            );
+          }
+          verified.push(`${action} in ${region}`);
+          break;
+        } catch (error) {
+          const e = error as AwsErrorLike;
+          if (e.name === 'AccessDeniedException') {
+            return {
+              status: 'FAILED',
+              region,
+              awsErrorCode: e.name,
+              httpStatus: e.$metadata?.httpStatusCode,
+              message: `${principal} may not call ${action}: ${e.message}`,
+              remediation: `Allow ${action} for ${principal}: add this statement to its permissions policy: ${JSON.stringify({ Effect: 'Allow', Action: [action], Resource: '*' })}`,
+            };
+          }
+          // Security Hub not enabled there: try the next Region; DATA_FETCH reports the Region itself.
+          if (e.name !== 'InvalidAccessException') throw error;
+        }
+      }
+    }
+    return {
+      status: 'PASSED',
+      message: `Verified: ${verified.join('; ') || 'nothing could be verified (Security Hub answers in none of the Regions)'}.`,
+    };
+  });
+
+  await run('DATA_FETCH', async () => {
+    const problems: string[] = [];
+    const fixes: string[] = [];
+    let firstError: AwsErrorLike | undefined;
+    for (const status of regions) {
+      const hub = securityHubClient(target, options.transport, dataCredentials!, status.region, 1);
+      try {
+        await hub.send(new DescribeHubCommand({}));
+        await hub.send(new GetFindingsCommand({ MaxResults: 1 }));
+        status.securityHubEnabled = true;
+        try {
+          const { FindingAggregators } = await hub.send(new ListFindingAggregatorsCommand({}));
+          status.findingAggregator = (FindingAggregators ?? []).some(
+            (aggregator) => aggregator.FindingAggregatorArn?.split(':')[3] === status.region,
+          );
+          status.message = status.findingAggregator
+            ? `Security Hub is enabled and aggregates findings from linked Regions here: sync only this Region to avoid counting findings twice.`
+            : 'Security Hub is enabled.';
+        } catch {
+          status.message =
+            'Security Hub is enabled (finding aggregators could not be listed: allow securityhub:ListFindingAggregators to see them).';
+        }
+      } catch (error) {
+        const e = error as AwsErrorLike;
+        firstError ??= e;
+        status.securityHubEnabled = e.name === 'InvalidAccessException' ? false : null;
+        status.message = e.message ?? String(error);
+        problems.push(`${status.region}: ${e.name} — ${e.message}`);
+        fixes.push(
+          e.name === 'InvalidAccessException'
+            ? `Enable Security Hub in ${status.region} for account ${accountOf(e.message) ?? 'the target account'} (console → Security Hub → Enable), or remove ${status.region} from the connector's Regions.`
+            : `Check access to Security Hub in ${status.region}: ${e.message}`,
+        );
+      }
+    }
+    if (problems.length > 0) {
+      return {
+        status: 'FAILED',
+        region: regions.find((status) => status.securityHubEnabled !== true)?.region,
+        awsErrorCode: firstError?.name,
+        httpStatus: firstError?.$metadata?.httpStatusCode,
+        message: `Security Hub did not answer in ${problems.length} of ${regions.length} Region(s): ${problems.join('; ')}`,
+        remediation: fixes.join(' '),
+      };
+    }
+    const aggregated = regions.filter((status) => status.findingAggregator).map((status) => status.region);
+    return {
+      status: 'PASSED',
+      message: `Security Hub answers in ${regions.map((status) => status.region).join(', ')}.${aggregated.length ? ` Aggregation Region(s): ${aggregated.join(', ')}.` : ''}`,
+    };
+  });
+
+  return {
+    testId: options.testId,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    passed: checks.every((check) => check.status !== 'FAILED'),
+    checks,
+    regions,
+    baseAccountId,
+  };
+}
+
+function endpointsOf(target: AwsTarget): string[] {
+  if (target.endpointOverride) return [target.endpointOverride];
+  return [stsEndpoint(target.regions[0]!), ...target.regions.map(securityHubEndpoint)];
+}
+
+function tcpProblem(host: string, port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const socket = connectTcp({ host, port, timeout: SOCKET_TIMEOUT_MS });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(undefined);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve('ETIMEDOUT');
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+  });
+}
+
+function tlsProblem(
+  host: string,
+  port: number,
+  caBundlePem: string | undefined,
+): Promise<{ code: string; message: string } | undefined> {
+  return new Promise((resolve) => {
+    const socket = connectTls({
+      host,
+      port,
+      servername: host,
+      ca: caBundlePem ? [...rootCertificates, caBundlePem] : undefined,
+      timeout: SOCKET_TIMEOUT_MS,
+    });
+    socket.once('secureConnect', () => {
+      socket.destroy();
+      resolve(undefined);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve({ code: 'ETIMEDOUT', message: 'the TLS handshake timed out' });
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) =>
+      resolve({ code: error.code ?? 'TLS_ERROR', message: error.message }),
+    );
+  });
+}
+
+function authenticationFailure(e: AwsErrorLike, target: AwsTarget): CheckOutcome {
+  const key = target.accessKeyId ? maskAccessKeyId(target.accessKeyId) : undefined;
+  const base = { status: 'FAILED' as const, awsErrorCode: e.name, httpStatus: e.$metadata?.httpStatusCode };
+  switch (e.name) {
+    case 'InvalidClientTokenId':
+      return {
+        ...base,
+        message: `AWS does not know the access key ${key ?? ''}: ${e.message}`,
+        remediation: `Check the access key id ${key}, or create a new access key for the IAM user and enter both parts again.`,
+      };
+    case 'SignatureDoesNotMatch':
+      return {
+        ...base,
+        message: `The secret access key does not match the access key ${key ?? ''}.`,
+        remediation: `Re-enter the secret access key that belongs to ${key} (it was shown once, when the key was created; else create a new key).`,
+      };
+    case 'ExpiredToken':
+    case 'ExpiredTokenException':
+      return {
+        ...base,
+        message: 'The credentials have expired.',
+        remediation:
+          "Refresh Hubgraph's own AWS credentials (session token), or use long-term keys or an instance role.",
+      };
+    case 'CredentialsProviderError':
+      return {
+        ...base,
+        message: `No AWS credentials in Hubgraph's environment: ${e.message}`,
+        remediation:
+          'Give Hubgraph an identity: attach an instance or task role, or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) for the service; or switch the connector to ACCESS_KEY.',
+      };
+    default:
+      return {
+        ...base,
+        message: `Authentication failed: ${e.name}: ${e.message}`,
+        remediation: 'Check the credentials the connector uses.',
+      };
+  }
+}
+
+function assumeRoleFailure(e: AwsErrorLike, target: AwsTarget, callerArn: string | null): CheckOutcome {
+  const base = { status: 'FAILED' as const, awsErrorCode: e.name, httpStatus: e.$metadata?.httpStatusCode };
+  if (e.name === 'AccessDenied') {
+    // AWS gives one generic error for an untrusted principal and a wrong external id: name both.
+    const principal = principalOf(callerArn);
+    const statement = {
+      Effect: 'Allow',
+      Principal: { AWS: principal },
+      Action: 'sts:AssumeRole',
+      Condition: { StringEquals: { 'sts:ExternalId': target.externalId } },
+    };
+    return {
+      ...base,
+      message: `${principal} cannot assume ${target.roleArn}: ${e.message}`,
+      remediation: `The trust policy of ${target.roleArn} must trust ${principal} with the external id ${target.externalId}. Add this statement to the role's trust policy: ${JSON.stringify(statement)} — and allow sts:AssumeRole on ${target.roleArn} in the permissions of ${principal}.`,
+    };
+  }
+  if (e.name === 'ValidationError' && /DurationSeconds/.test(e.message ?? '')) {
+    return {
+      ...base,
+      message: e.message ?? 'The session duration is not allowed.',
+      remediation: `Lower the connector's session duration (${target.sessionDurationSeconds} s), or raise the MaxSessionDuration of ${target.roleArn}.`,
+    };
+  }
+  return {
+    ...base,
+    message: `AssumeRole failed: ${e.name}: ${e.message}`,
+    remediation: `Check the role ARN ${target.roleArn} and the session settings.`,
+  };
+}
+
+/** The ARN a trust policy names: an assumed-role session is trusted through its role. */
+function principalOf(callerArn: string | null): string {
+  if (!callerArn) return "Hubgraph's identity";
+  const session = /^arn:([^:]+):sts::(\d{12}):assumed-role\/([^/]+)\//.exec(callerArn);
+  return session ? `arn:${session[1]}:iam::${session[2]}:role/${session[3]}` : callerArn;
+}
+
+function accountOf(message: string | undefined): string | undefined {
+  return /Account (\d{12})/.exec(message ?? '')?.[1];
+}

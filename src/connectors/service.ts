@@ -1,0 +1,480 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { AwsTarget } from '../aws/clients.ts';
+import type { Executor, Tx } from '../db/client.ts';
+import type { NewEvent } from '../events/model.ts';
+import { appendEvents } from '../events/queries.ts';
+import type {
+  ConnectorDeleteInput,
+  ConnectorInput,
+  ConnectorRegenerateExternalIdInput,
+  ConnectorSetEnabledInput,
+  ConnectorTestInput,
+  ConnectorUpdateInput,
+} from '../generated/graphql.ts';
+import { isUuid } from '../graphql/connection.ts';
+import type { GraphQLContext } from '../graphql/context.ts';
+import { type UserErrorModel, userError } from '../graphql/user-errors.ts';
+import { BUILT_IN_TRANSFORM_MAPS } from '../mapping/built-in-maps.ts';
+import { transformMapsByIds } from '../transform-maps/queries.ts';
+import type { ConnectionCheckModel, ConnectionTestResultModel } from './connection-test/model.ts';
+import { runConnectionTest } from './connection-test/run.ts';
+import { SecretUnreadableError, seal, unseal } from './crypto.ts';
+import type { ConnectorModel } from './model.ts';
+import {
+  connectorNameTaken,
+  deleteConnectorRow,
+  deleteSecrets,
+  insertConnector,
+  purgeConnectorData,
+  secretOf,
+  storeSecret,
+  updateConnectorRow,
+} from './queries.ts';
+import {
+  type ConnectorSettings,
+  defaultSessionName,
+  nextRunAt,
+  scheduleFromInput,
+  scopeFromInput,
+  settingsFromInput,
+  validateSettings,
+} from './settings.ts';
+
+// Connector lifecycle: create, update, delete, enable/disable, regenerate the external id, test.
+// Every write validates the whole connector first (nothing is written on a userError) and records
+// each state change as an event in the same transaction.
+
+const SECRET_KEY = 'SECRET_ACCESS_KEY';
+
+export interface ConnectorPayloadModel {
+  connector: ConnectorModel | null;
+  userErrors: UserErrorModel[];
+}
+
+/** ≥ 32 random characters, never chosen by a user: AWS's confused-deputy defence. */
+export function generateExternalId(): string {
+  return `hg-${randomBytes(30).toString('base64url')}`;
+}
+
+export async function createConnector(
+  ctx: GraphQLContext,
+  input: ConnectorInput,
+): Promise<ConnectorPayloadModel> {
+  const settings = settingsFromInput(input);
+  const errors = await checkSettings(ctx, settings);
+  if (errors.length > 0) return { connector: null, userErrors: errors };
+  const now = new Date();
+  const connector = await ctx.db.transaction(async (tx) => {
+    const next = nextRunAt(settings.schedule, now);
+    const row = await insertConnector(tx, {
+      tenantId: ctx.tenantId,
+      ...columnsOf(settings),
+      externalId: generateExternalId(),
+      state: stateFor(true, next, now),
+      nextRunAt: next,
+    });
+    if (settings.secretAccessKey !== undefined)
+      await storeSecret(
+        tx,
+        ctx.tenantId,
+        row.id,
+        SECRET_KEY,
+        seal(ctx.app.masterKey, settings.secretAccessKey),
+      );
+    await appendEvents(tx, ctx.tenantId, [stateEvent(row, null)]);
+    return row;
+  });
+  return { connector, userErrors: [] };
+}
+
+export async function updateConnector(
+  ctx: GraphQLContext,
+  input: ConnectorUpdateInput,
+): Promise<ConnectorPayloadModel> {
+  const current = await ctx.loaders.connectors.byId.load(input.id);
+  if (!current) return notFound(input.id);
+  const stored = await secretOf(ctx.db, ctx.tenantId, current.id, SECRET_KEY);
+  const settings: ConnectorSettings = {
+    ...settingsOf(current),
+    hasStoredSecret: stored !== undefined,
+    ...(input.name != null ? { name: input.name.trim() } : {}),
+    ...(input.description !== undefined ? { description: input.description } : {}),
+    ...(input.regions != null ? { regions: input.regions } : {}),
+    ...(input.endpointOverride !== undefined ? { endpointOverride: input.endpointOverride } : {}),
+    ...(input.scope != null ? { scope: scopeFromInput(input.scope) } : {}),
+    ...(input.schedule != null ? { schedule: scheduleFromInput(input.schedule) } : {}),
+    ...(input.clearSchedule ? { schedule: null } : {}),
+    ...(input.transformMapId != null ? { transformMapKey: input.transformMapId } : {}),
+    ...(input.defaultSeverity != null ? { defaultSeverity: input.defaultSeverity } : {}),
+    ...(input.writeBackEnabled != null ? { writeBackEnabled: input.writeBackEnabled } : {}),
+  };
+  if (input.auth) {
+    const auth = settingsFromInput({ name: settings.name, auth: input.auth, regions: settings.regions });
+    // A stored secret belongs to its key id: changing the key id needs the new secret too.
+    const keepSecret =
+      stored !== undefined && auth.accessKeyId === current.accessKeyId && auth.secretAccessKey === undefined;
+    Object.assign(settings, {
+      authMode: auth.authMode,
+      sourceMode: auth.sourceMode,
+      accessKeyId: auth.accessKeyId,
+      secretAccessKey: auth.secretAccessKey,
+      hasStoredSecret: keepSecret,
+      roleArn: auth.roleArn,
+      roleSessionName: auth.roleSessionName,
+      sessionDurationSeconds: auth.sessionDurationSeconds,
+    });
+  }
+  const errors = await checkSettings(ctx, settings, current.id);
+  if (errors.length > 0) return { connector: null, userErrors: errors };
+  const now = new Date();
+  const connector = await ctx.db.transaction(async (tx) => {
+    const next = nextRunAt(settings.schedule, now);
+    const state =
+      current.state === 'DISABLED' || current.state === 'PROCESSING'
+        ? current.state
+        : stateFor(current.enabled, next, now);
+    const row = (await updateConnectorRow(tx, ctx.tenantId, current.id, {
+      ...columnsOf(settings),
+      nextRunAt: next,
+      ...(state !== current.state ? { state, stateChangedAt: now, lastError: null } : {}),
+    }))!;
+    const usesKeys = settings.accessKeyId !== null;
+    if (!usesKeys) await deleteSecrets(tx, ctx.tenantId, row.id);
+    else if (settings.secretAccessKey !== undefined)
+      await storeSecret(
+        tx,
+        ctx.tenantId,
+        row.id,
+        SECRET_KEY,
+        seal(ctx.app.masterKey, settings.secretAccessKey),
+      );
+    if (state !== current.state) await appendEvents(tx, ctx.tenantId, [stateEvent(row, current.state)]);
+    return row;
+  });
+  ctx.app.aws.roleSessions.forget(connector.id);
+  ctx.loaders.connectors.byId.clear(connector.id);
+  return { connector, userErrors: [] };
+}
+
+export async function deleteConnector(
+  ctx: GraphQLContext,
+  input: ConnectorDeleteInput,
+): Promise<{
+  deletedId: string | null;
+  purgedFindings: number;
+  purgedAssets: number;
+  userErrors: UserErrorModel[];
+}> {
+  const current = await ctx.loaders.connectors.byId.load(input.id);
+  if (!current)
+    return { deletedId: null, purgedFindings: 0, purgedAssets: 0, userErrors: notFound(input.id).userErrors };
+  const purged = await ctx.db.transaction(async (tx) => {
+    const result = input.purge
+      ? await purgeConnectorData(tx, ctx.tenantId, current.id)
+      : { findingIds: [], assets: 0 };
+    await deleteConnectorRow(tx, ctx.tenantId, current.id);
+    await appendEvents(tx, ctx.tenantId, [
+      ...result.findingIds.map(
+        (id): NewEvent => ({
+          topic: 'finding',
+          type: 'DELETED',
+          entityId: id,
+          payload: { changedFields: [] },
+        }),
+      ),
+      {
+        topic: 'connector',
+        type: 'DELETED',
+        entityId: current.id,
+        payload: { state: current.state, previousState: current.state, lastError: null },
+      },
+    ]);
+    return result;
+  });
+  ctx.app.aws.roleSessions.forget(current.id);
+  ctx.loaders.connectors.byId.clear(current.id);
+  return {
+    deletedId: current.id,
+    purgedFindings: purged.findingIds.length,
+    purgedAssets: purged.assets,
+    userErrors: [],
+  };
+}
+
+export async function setConnectorEnabled(
+  ctx: GraphQLContext,
+  input: ConnectorSetEnabledInput,
+): Promise<ConnectorPayloadModel> {
+  const current = await ctx.loaders.connectors.byId.load(input.id);
+  if (!current) return notFound(input.id);
+  const now = new Date();
+  const state = input.enabled
+    ? stateFor(true, nextRunAt(settingsOf(current).schedule, now), now)
+    : 'DISABLED';
+  const connector = await changeState(ctx.db, ctx.tenantId, current, state, null, { enabled: input.enabled });
+  ctx.loaders.connectors.byId.clear(current.id);
+  return { connector, userErrors: [] };
+}
+
+export async function regenerateExternalId(
+  ctx: GraphQLContext,
+  input: ConnectorRegenerateExternalIdInput,
+): Promise<ConnectorPayloadModel> {
+  const current = await ctx.loaders.connectors.byId.load(input.id);
+  if (!current) return notFound(input.id);
+  const connector = (await updateConnectorRow(ctx.db, ctx.tenantId, current.id, {
+    externalId: generateExternalId(),
+  }))!;
+  ctx.app.aws.roleSessions.forget(current.id);
+  ctx.loaders.connectors.byId.clear(current.id);
+  return { connector, userErrors: [] };
+}
+
+export async function testConnector(
+  ctx: GraphQLContext,
+  input: ConnectorTestInput,
+): Promise<{ result: ConnectionTestResultModel | null; userErrors: UserErrorModel[] }> {
+  if ((input.id == null) === (input.draft == null)) {
+    return {
+      result: null,
+      userErrors: [
+        userError(
+          ['input'],
+          'Give either `id` (a saved connector) or `draft` (one not saved yet).',
+          'INVALID',
+        ),
+      ],
+    };
+  }
+  if (input.testId != null && !isUuid(input.testId)) {
+    return {
+      result: null,
+      userErrors: [
+        userError(
+          ['input', 'testId'],
+          'A test id is a UUID you choose, e.g. from crypto.randomUUID().',
+          'INVALID',
+        ),
+      ],
+    };
+  }
+  const testId = input.testId ?? randomUUID();
+  let target: AwsTarget;
+  let connector: ConnectorModel | null = null;
+  let writeBack: boolean;
+  if (input.draft) {
+    const settings = settingsFromInput(input.draft);
+    const errors = (await checkSettings(ctx, settings)).map((error) => ({
+      ...error,
+      field: ['input', 'draft', ...error.field.slice(1)],
+    }));
+    if (errors.length > 0) return { result: null, userErrors: errors };
+    target = targetOf(settings, generateExternalId(), settings.secretAccessKey ?? null);
+    writeBack = settings.writeBackEnabled;
+  } else {
+    connector = await ctx.loaders.connectors.byId.load(input.id!);
+    if (!connector) return { result: null, userErrors: notFound(input.id!).userErrors };
+    try {
+      target = await targetOfConnector(ctx.db, ctx.app.masterKey, connector);
+    } catch (error) {
+      if (error instanceof SecretUnreadableError)
+        return { result: null, userErrors: [userError(['input', 'id'], error.message, 'INVALID')] };
+      throw error;
+    }
+    writeBack = connector.writeBackEnabled;
+  }
+  const connectorId = connector?.id ?? null;
+  const publish = (event: { check?: ConnectionCheckModel; result?: ConnectionTestResultModel }) =>
+    ctx.db.transaction((tx) =>
+      appendEvents(tx, ctx.tenantId, [
+        {
+          topic: 'connector_test',
+          type: event.result ? 'FINISHED' : 'CHECK',
+          entityId: testId,
+          payload: { connectorId, ...event },
+        },
+      ]),
+    );
+  const result = await runConnectionTest(target, {
+    testId,
+    transport: ctx.app.aws.transport,
+    writeBack,
+    onCheck: (check) => publish({ check }),
+  });
+  await publish({ result });
+  if (connector) await recordTest(ctx, connector, result);
+  return { result, userErrors: [] };
+}
+
+/** Stores the test on the connector; a failed test puts it in FAILED, a passing one takes it out. */
+async function recordTest(
+  ctx: GraphQLContext,
+  connector: ConnectorModel,
+  result: ConnectionTestResultModel,
+): Promise<void> {
+  const failed = result.checks.find((check) => check.status === 'FAILED');
+  const now = new Date();
+  const state = failed
+    ? 'FAILED'
+    : connector.state === 'FAILED'
+      ? stateFor(connector.enabled, nextRunAt(settingsOf(connector).schedule, now), now)
+      : connector.state;
+  const lastError = failed
+    ? `${failed.name}: ${failed.message}${failed.remediation ? ` Fix: ${failed.remediation}` : ''}`
+    : null;
+  await changeState(ctx.db, ctx.tenantId, connector, state, lastError, {
+    lastTest: result as unknown as Record<string, unknown>,
+    ...(result.baseAccountId ? { baseAccountId: result.baseAccountId } : {}),
+  });
+  ctx.loaders.connectors.byId.clear(connector.id);
+}
+
+/** Writes a state (and other columns) and, when the state changes, its event — in one transaction. */
+async function changeState(
+  db: GraphQLContext['db'],
+  tenantId: string,
+  current: ConnectorModel,
+  state: string,
+  lastError: string | null,
+  columns: Partial<ConnectorModel>,
+): Promise<ConnectorModel> {
+  return db.transaction(async (tx: Tx) => {
+    const changed = state !== current.state || lastError !== current.lastError;
+    const row = (await updateConnectorRow(tx, tenantId, current.id, {
+      ...columns,
+      ...(changed ? { state, lastError, stateChangedAt: new Date() } : {}),
+    }))!;
+    if (changed) await appendEvents(tx, tenantId, [stateEvent(row, current.state)]);
+    return row;
+  });
+}
+
+function stateEvent(row: ConnectorModel, previousState: string | null): NewEvent {
+  return {
+    topic: 'connector',
+    type: 'STATE_CHANGED',
+    entityId: row.id,
+    payload: { state: row.state, previousState, lastError: row.lastError },
+  };
+}
+
+function stateFor(enabled: boolean, next: Date | null, now: Date): string {
+  if (!enabled) return 'DISABLED';
+  return next && next.getTime() > now.getTime() ? 'SCHEDULED' : 'REGISTERED';
+}
+
+async function checkSettings(
+  ctx: GraphQLContext,
+  settings: ConnectorSettings,
+  exceptId?: string,
+): Promise<UserErrorModel[]> {
+  const errors = validateSettings(settings, {
+    allowCustomEndpoints: ctx.app.config.allowCustomEndpoints,
+    now: new Date(),
+  });
+  if (settings.name && (await connectorNameTaken(ctx.db, ctx.tenantId, settings.name, exceptId))) {
+    errors.push(
+      userError(
+        ['input', 'name'],
+        `A connector named "${settings.name}" exists already; choose another name.`,
+        'DUPLICATE',
+      ),
+    );
+  }
+  const builtIn = BUILT_IN_TRANSFORM_MAPS.some((map) => map.key === settings.transformMapKey);
+  if (!builtIn && (await transformMapsByIds(ctx.db, ctx.tenantId, [settings.transformMapKey])).length === 0) {
+    errors.push(
+      userError(
+        ['input', 'transformMapId'],
+        `No transform map has the id "${settings.transformMapKey}"; list them with the transformMaps query.`,
+        'NOT_FOUND',
+      ),
+    );
+  }
+  return errors;
+}
+
+function columnsOf(settings: ConnectorSettings) {
+  return {
+    name: settings.name,
+    description: settings.description,
+    authMode: settings.authMode,
+    sourceMode: settings.authMode === 'ASSUME_ROLE' ? (settings.sourceMode ?? 'DEFAULT_CHAIN') : null,
+    accessKeyId: settings.accessKeyId,
+    roleArn: settings.roleArn,
+    roleSessionName:
+      settings.roleSessionName ??
+      (settings.authMode === 'ASSUME_ROLE' ? defaultSessionName(settings.name) : null),
+    sessionDurationSeconds: settings.sessionDurationSeconds,
+    regions: settings.regions,
+    endpointOverride: settings.endpointOverride,
+    scope: settings.scope as unknown as Record<string, unknown>,
+    schedule: settings.schedule as unknown as Record<string, unknown> | null,
+    transformMapKey: settings.transformMapKey,
+    defaultSeverity: settings.defaultSeverity,
+    writeBackEnabled: settings.writeBackEnabled,
+  };
+}
+
+export function settingsOf(connector: ConnectorModel): ConnectorSettings {
+  return {
+    name: connector.name,
+    description: connector.description,
+    authMode: connector.authMode as ConnectorSettings['authMode'],
+    sourceMode: connector.sourceMode as ConnectorSettings['sourceMode'],
+    accessKeyId: connector.accessKeyId,
+    secretAccessKey: undefined,
+    hasStoredSecret: connector.accessKeyId !== null,
+    roleArn: connector.roleArn,
+    roleSessionName: connector.roleSessionName,
+    sessionDurationSeconds: connector.sessionDurationSeconds,
+    regions: connector.regions,
+    endpointOverride: connector.endpointOverride,
+    scope: connector.scope as unknown as ConnectorSettings['scope'],
+    schedule: connector.schedule as unknown as ConnectorSettings['schedule'],
+    transformMapKey: connector.transformMapKey,
+    defaultSeverity: connector.defaultSeverity,
+    writeBackEnabled: connector.writeBackEnabled,
+  };
+}
+
+function targetOf(
+  settings: ConnectorSettings,
+  externalId: string,
+  secretAccessKey: string | null,
+): AwsTarget {
+  return {
+    authMode: settings.authMode,
+    sourceMode:
+      settings.authMode === 'ASSUME_ROLE'
+        ? ((settings.sourceMode ?? 'DEFAULT_CHAIN') as AwsTarget['sourceMode'])
+        : null,
+    accessKeyId: settings.accessKeyId,
+    secretAccessKey,
+    roleArn: settings.roleArn,
+    externalId,
+    roleSessionName: settings.roleSessionName ?? defaultSessionName(settings.name),
+    sessionDurationSeconds: settings.sessionDurationSeconds,
+    regions: settings.regions,
+    endpointOverride: settings.endpointOverride,
+  };
+}
+
+/** What it takes to reach AWS for a saved connector; the secret is decrypted here, in memory only. */
+export async function targetOfConnector(
+  db: Executor,
+  masterKey: GraphQLContext['app']['masterKey'],
+  connector: ConnectorModel,
+): Promise<AwsTarget> {
+  const sealed = connector.accessKeyId
+    ? await secretOf(db, connector.tenantId, connector.id, SECRET_KEY)
+    : undefined;
+  return targetOf(settingsOf(connector), connector.externalId, sealed ? unseal(masterKey, sealed) : null);
+}
+
+function notFound(id: string): ConnectorPayloadModel {
+  return {
+    connector: null,
+    userErrors: [userError(['input', 'id'], `No connector has the id "${id}".`, 'NOT_FOUND')],
+  };
+}
