@@ -1,7 +1,8 @@
-import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import { tablePageSource } from '../db/page-source.ts';
 import { assets, connectorSecrets, connectors, findings, runCheckpoints, runs } from '../db/schema.ts';
+import { nameTaken } from '../db/unique-name.ts';
 import {
   type ConnectionModel,
   dateKey,
@@ -72,24 +73,19 @@ export function checkpointsByRunIds(db: Executor, tenantId: string, runIds: read
     .orderBy(asc(runCheckpoints.accountId), asc(runCheckpoints.region));
 }
 
-export async function connectorNameTaken(
+export function connectorNameTaken(
   db: Executor,
   tenantId: string,
   name: string,
   exceptId?: string,
 ): Promise<boolean> {
-  const rows = await db
-    .select({ id: connectors.id })
-    .from(connectors)
-    .where(
-      and(
-        eq(connectors.tenantId, tenantId),
-        sql`lower(${connectors.name}) = lower(${name})`,
-        exceptId ? ne(connectors.id, exceptId) : undefined,
-      ),
-    )
-    .limit(1);
-  return rows.length > 0;
+  return nameTaken(
+    db,
+    { table: connectors, id: connectors.id, tenantId: connectors.tenantId, name: connectors.name },
+    tenantId,
+    name,
+    exceptId,
+  );
 }
 
 export async function insertConnector(

@@ -1,6 +1,7 @@
-import { and, asc, count, eq, inArray, ne, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import { connectors, type TransformMapRow, transformMaps } from '../db/schema.ts';
+import { nameTaken } from '../db/unique-name.ts';
 import { isUuid } from '../graphql/connection.ts';
 import type { TransformMapEntryDefinition } from '../mapping/transform-map.ts';
 
@@ -27,24 +28,24 @@ export function transformMapsByIds(
     .where(and(eq(transformMaps.tenantId, tenantId), inArray(transformMaps.id, valid)));
 }
 
-export async function transformMapNameTaken(
+export function transformMapNameTaken(
   db: Executor,
   tenantId: string,
   name: string,
   exceptId?: string,
 ): Promise<boolean> {
-  const rows = await db
-    .select({ id: transformMaps.id })
-    .from(transformMaps)
-    .where(
-      and(
-        eq(transformMaps.tenantId, tenantId),
-        sql`lower(${transformMaps.name}) = lower(${name})`,
-        exceptId ? ne(transformMaps.id, exceptId) : undefined,
-      ),
-    )
-    .limit(1);
-  return rows.length > 0;
+  return nameTaken(
+    db,
+    {
+      table: transformMaps,
+      id: transformMaps.id,
+      tenantId: transformMaps.tenantId,
+      name: transformMaps.name,
+    },
+    tenantId,
+    name,
+    exceptId,
+  );
 }
 
 export async function insertTransformMap(
