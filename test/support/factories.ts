@@ -260,12 +260,20 @@ const SCORE_BY_LABEL: Record<Label, [number, number]> = {
  * several standards), in the proportions a real Security Hub shows. Used by `npm run seed`.
  */
 export function* aRealisticEstate(options: { findings: number; seed?: number }): Generator<IngestItem> {
-  const random = randomSource(options.seed ?? 1);
+  let produced = 0;
+  for (const item of estate(randomSource(options.seed ?? 1))) {
+    if (produced >= options.findings) return;
+    yield item;
+    produced += 1;
+  }
+}
+
+/** An endless estate: asset after asset, each with the findings real products report on it. */
+function* estate(random: ReturnType<typeof randomSource>): Generator<IngestItem> {
   const accounts = ['111122223333', '444455556666', '777788889999', '123456789012'];
   const regions = ['us-east-1', 'us-west-2', 'eu-west-1', 'eu-central-1', 'ap-southeast-2'];
   const labels: Label[] = ['INFORMATIONAL', 'LOW', 'MEDIUM', 'MEDIUM', 'HIGH', 'HIGH', 'CRITICAL'];
-  let produced = 0;
-  while (produced < options.findings) {
+  for (;;) {
     const account = random.pick(accounts);
     const region = random.pick(regions);
     const isImage = random.next() < 0.3;
@@ -279,7 +287,7 @@ export function* aRealisticEstate(options: { findings: number; seed?: number }):
           criticalitySource: 'TAG',
         });
     const perAsset = random.int(1, 12);
-    for (let i = 0; i < perAsset && produced < options.findings; i++, produced++) {
+    for (let i = 0; i < perAsset; i++) {
       const severity = random.pick(labels);
       const [low, high] = SCORE_BY_LABEL[severity];
       const observed = hoursAfterBase(random.int(0, 24 * 50));
@@ -295,35 +303,26 @@ export function* aRealisticEstate(options: { findings: number; seed?: number }):
         awsUpdatedAt: new Date(observed.getTime() + random.int(1, 24 * 21) * 3_600_000),
       };
       const kind = random.next();
-      if (kind < 0.6) {
-        const exploit = random.next() < 0.2 ? 'YES' : 'NO';
+      if (kind < 0.6 || isImage) {
         yield (isImage ? anInspectorEcrFinding : anInspectorEc2Finding)({
           ...common,
-          exploitAvailable: exploit,
+          exploitAvailable: random.next() < 0.2 ? 'YES' : 'NO',
           fixAvailable: random.pick(['YES', 'YES', 'NO', 'PARTIAL'] as const),
           epssScore: Math.round(random.next() ** 3 * 10_000) / 10_000,
           cvss3Base: Math.round((common.detectionScore / 10) * 10) / 10,
         });
-      } else if (kind < 0.72 && !isImage) {
+      } else if (kind < 0.72) {
         yield aGuardDutyFinding(common);
-      } else if (!isImage) {
+      } else {
+        // One control on one instance, reported under two standards: a de-duplication group.
         const controlId = random.pick(['EC2.8', 'EC2.18', 'SSM.1', 'Inspector.1', 'EC2.9']);
+        const complianceStatus = random.next() < 0.7 ? 'FAILED' : 'PASSED';
         for (const standard of [
           'aws-foundational-security-best-practices/v/1.0.0',
           'cis-aws-foundations-benchmark/v/3.0.0',
         ]) {
-          if (produced >= options.findings) break;
-          yield aControlFinding({
-            ...common,
-            controlId,
-            standard,
-            complianceStatus: random.next() < 0.7 ? 'FAILED' : 'PASSED',
-          });
-          produced++;
+          yield aControlFinding({ ...common, controlId, standard, complianceStatus });
         }
-        produced--;
-      } else {
-        yield anInspectorEcrFinding(common);
       }
     }
   }
