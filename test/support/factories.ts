@@ -174,7 +174,7 @@ export function aGuardDutyFinding(overrides: FindingOverrides = {}): IngestItem 
   return {
     finding: baseFinding(n, asset, {
       productArn: `arn:aws:securityhub:${region}::product/aws/guardduty`,
-      awsId: `arn:aws:guardduty:${region}:${account}:detector/12abc34d/finding/${n.toString(16).padStart(32, 'f')}`,
+      awsId: `arn:aws:guardduty:${region}:${account}:detector/12abc34d/finding/${n.toString(16).padStart(32, '0')}`,
       generatorId: `arn:aws:guardduty:${region}:${account}:detector/12abc34d`,
       productName: 'GuardDuty',
       title: 'EC2 instance is communicating with a known command and control server.',
