@@ -1,12 +1,11 @@
 import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
-import { tablePageSource } from '../db/page-source.ts';
 import { assets, findings } from '../db/schema.ts';
+import { rowsByIds, tablePageSource } from '../db/tenant-queries.ts';
 import type { AssetOrder } from '../generated/graphql.ts';
 import {
   type ConnectionModel,
   dateKey,
-  isUuid,
   type KeysetOrder,
   type PageArgs,
   paginate,
@@ -60,12 +59,7 @@ export function listAssets(
 }
 
 export function assetsByIds(db: Executor, tenantId: string, ids: readonly string[]): Promise<AssetModel[]> {
-  const valid = ids.filter(isUuid);
-  if (valid.length === 0) return Promise.resolve([]);
-  return db
-    .select()
-    .from(assets)
-    .where(and(eq(assets.tenantId, tenantId), inArray(assets.id, valid)));
+  return rowsByIds(db, assets, tenantId, ids);
 }
 
 export function assetsByResourceArns(

@@ -1,12 +1,10 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
-import { tablePageSource } from '../db/page-source.ts';
 import { assets, connectorSecrets, connectors, findings, runCheckpoints, runs } from '../db/schema.ts';
-import { nameTaken } from '../db/unique-name.ts';
+import { nameTaken, rowsByIds, tablePageSource } from '../db/tenant-queries.ts';
 import {
   type ConnectionModel,
   dateKey,
-  isUuid,
   type KeysetOrder,
   type PageArgs,
   paginate,
@@ -37,12 +35,7 @@ export function connectorsByIds(
   tenantId: string,
   ids: readonly string[],
 ): Promise<ConnectorModel[]> {
-  const valid = ids.filter(isUuid);
-  if (valid.length === 0) return Promise.resolve([]);
-  return db
-    .select()
-    .from(connectors)
-    .where(and(eq(connectors.tenantId, tenantId), inArray(connectors.id, valid)));
+  return rowsByIds(db, connectors, tenantId, ids);
 }
 
 /** Newest run first. */

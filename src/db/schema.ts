@@ -35,13 +35,18 @@ export const tenants = pgTable('tenants', {
   createdAt: createdAt(),
 });
 
+/** The owning tenant: on every table but `tenants`, deleted with it. */
+function tenantId() {
+  return text('tenant_id')
+    .notNull()
+    .references(() => tenants.id, { onDelete: 'cascade' });
+}
+
 export const transformMaps = pgTable(
   'transform_maps',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    tenantId: text('tenant_id')
-      .notNull()
-      .references(() => tenants.id, { onDelete: 'cascade' }),
+    tenantId: tenantId(),
     name: text('name').notNull(),
     description: text('description'),
     /** The built-in map this one was cloned from, if any. */
@@ -61,9 +66,7 @@ export const connectors = pgTable(
   'connectors',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    tenantId: text('tenant_id')
-      .notNull()
-      .references(() => tenants.id, { onDelete: 'cascade' }),
+    tenantId: tenantId(),
     name: text('name').notNull(),
     description: text('description'),
     /** REGISTERED | SCHEDULED | PROCESSING | PROCESSED | FAILED | DISABLED */
@@ -108,9 +111,7 @@ export const connectorSecrets = pgTable(
     connectorId: uuid('connector_id')
       .notNull()
       .references(() => connectors.id, { onDelete: 'cascade' }),
-    tenantId: text('tenant_id')
-      .notNull()
-      .references(() => tenants.id, { onDelete: 'cascade' }),
+    tenantId: tenantId(),
     /** e.g. SECRET_ACCESS_KEY */
     kind: text('kind').notNull(),
     /** base64(iv | auth tag | ciphertext) */
@@ -127,9 +128,7 @@ export const runs = pgTable(
   'runs',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    tenantId: text('tenant_id')
-      .notNull()
-      .references(() => tenants.id, { onDelete: 'cascade' }),
+    tenantId: tenantId(),
     connectorId: uuid('connector_id')
       .notNull()
       .references(() => connectors.id, { onDelete: 'cascade' }),
@@ -159,9 +158,7 @@ export const runCheckpoints = pgTable(
     runId: uuid('run_id')
       .notNull()
       .references(() => runs.id, { onDelete: 'cascade' }),
-    tenantId: text('tenant_id')
-      .notNull()
-      .references(() => tenants.id, { onDelete: 'cascade' }),
+    tenantId: tenantId(),
     accountId: text('account_id').notNull().default(''),
     region: text('region').notNull(),
     pages: integer('pages').notNull().default(0),
@@ -179,9 +176,7 @@ export const assets = pgTable(
   'assets',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    tenantId: text('tenant_id')
-      .notNull()
-      .references(() => tenants.id, { onDelete: 'cascade' }),
+    tenantId: tenantId(),
     connectorId: uuid('connector_id').references(() => connectors.id, { onDelete: 'set null' }),
     /** Identity per tenant: the ARN, or the resource Id where the resource has no ARN. */
     resourceArn: text('resource_arn').notNull(),
@@ -221,9 +216,7 @@ export const findings = pgTable(
   'findings',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    tenantId: text('tenant_id')
-      .notNull()
-      .references(() => tenants.id, { onDelete: 'cascade' }),
+    tenantId: tenantId(),
     connectorId: uuid('connector_id').references(() => connectors.id, { onDelete: 'set null' }),
     /** The primary resource (Resources[0]) as an asset. */
     assetId: uuid('asset_id').references(() => assets.id, { onDelete: 'set null' }),
@@ -319,9 +312,7 @@ export const findingRejects = pgTable(
   'finding_rejects',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    tenantId: text('tenant_id')
-      .notNull()
-      .references(() => tenants.id, { onDelete: 'cascade' }),
+    tenantId: tenantId(),
     connectorId: uuid('connector_id').references(() => connectors.id, { onDelete: 'cascade' }),
     runId: uuid('run_id').references(() => runs.id, { onDelete: 'set null' }),
     productArn: text('product_arn'),
@@ -344,9 +335,7 @@ export const events = pgTable(
   {
     /** Also the cursor a subscriber passes as `after` to replay what it missed. */
     id: bigserial('id', { mode: 'bigint' }).primaryKey(),
-    tenantId: text('tenant_id')
-      .notNull()
-      .references(() => tenants.id, { onDelete: 'cascade' }),
+    tenantId: tenantId(),
     /** finding | connector | run | connector_test */
     topic: text('topic').notNull(),
     type: text('type').notNull(),

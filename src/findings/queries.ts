@@ -1,12 +1,11 @@
 import { and, count, eq, getTableColumns, inArray, lte, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
-import { tablePageSource } from '../db/page-source.ts';
 import { findings } from '../db/schema.ts';
+import { rowsByIds, tablePageSource } from '../db/tenant-queries.ts';
 import type { FindingOrder } from '../generated/graphql.ts';
 import {
   type ConnectionModel,
   dateKey,
-  isUuid,
   type KeysetOrder,
   type PageArgs,
   type PageQuery,
@@ -94,12 +93,7 @@ export function findingsByIds(
   tenantId: string,
   ids: readonly string[],
 ): Promise<FindingModel[]> {
-  const valid = ids.filter(isUuid);
-  if (valid.length === 0) return Promise.resolve([]);
-  return db
-    .select(findingColumns)
-    .from(findings)
-    .where(and(eq(findings.tenantId, tenantId), inArray(findings.id, valid)));
+  return rowsByIds(db, findings, tenantId, ids, findingColumns);
 }
 
 export function findingsByAwsIdentity(

@@ -1,8 +1,7 @@
-import { and, asc, count, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, count, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import { connectors, type TransformMapRow, transformMaps } from '../db/schema.ts';
-import { nameTaken } from '../db/unique-name.ts';
-import { isUuid } from '../graphql/connection.ts';
+import { nameTaken, rowsByIds } from '../db/tenant-queries.ts';
 import type { TransformMapEntryDefinition } from '../mapping/transform-map.ts';
 
 // Every SQL statement about custom transform maps lives here. Each one is scoped to a tenant.
@@ -20,12 +19,7 @@ export function transformMapsByIds(
   tenantId: string,
   ids: readonly string[],
 ): Promise<TransformMapRow[]> {
-  const valid = ids.filter(isUuid);
-  if (valid.length === 0) return Promise.resolve([]);
-  return db
-    .select()
-    .from(transformMaps)
-    .where(and(eq(transformMaps.tenantId, tenantId), inArray(transformMaps.id, valid)));
+  return rowsByIds(db, transformMaps, tenantId, ids);
 }
 
 export function transformMapNameTaken(

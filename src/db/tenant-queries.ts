@@ -1,0 +1,66 @@
+import { type AnyColumn, and, count, eq, inArray, ne, type SQL, sql } from 'drizzle-orm';
+import type { PgTable, SelectedFields } from 'drizzle-orm/pg-core';
+import { isUuid, type PageSource } from '../graphql/connection.ts';
+import type { Executor } from './client.ts';
+
+// Queries every tenant-scoped table needs, written once: a keyset page source, rows by id, name
+// uniqueness. Each is scoped to the tenant it is given.
+
+/** The three queries a keyset connection needs, over one table and a (tenant-scoped) condition. */
+export function tablePageSource<Row>(
+  db: Executor,
+  table: PgTable,
+  where: SQL | undefined,
+  columns?: SelectedFields,
+): PageSource<Row> {
+  const select = () => (columns ? db.select(columns) : db.select());
+  return {
+    fetch: (page) =>
+      select()
+        .from(table)
+        .where(and(where, page.where))
+        .orderBy(...page.orderBy)
+        .limit(page.limit) as unknown as Promise<Row[]>,
+    exists: async (bound) =>
+      (await db.select({ one: sql`1` }).from(table).where(and(where, bound)).limit(1)).length > 0,
+    count: async () => (await db.select({ n: count() }).from(table).where(where))[0]?.n ?? 0,
+  };
+}
+
+/** The rows of a tenant with these ids (malformed ids match nothing), in one statement. */
+export function rowsByIds<Row>(
+  db: Executor,
+  table: PgTable & { id: AnyColumn; tenantId: AnyColumn },
+  tenantId: string,
+  ids: readonly string[],
+  columns?: SelectedFields,
+): Promise<Row[]> {
+  const valid = ids.filter(isUuid);
+  if (valid.length === 0) return Promise.resolve([]);
+  const select = columns ? db.select(columns) : db.select();
+  return select
+    .from(table)
+    .where(and(eq(table.tenantId, tenantId), inArray(table.id, valid))) as unknown as Promise<Row[]>;
+}
+
+/** Whether a tenant already has a row with this name (case-insensitive), other than `exceptId`. */
+export async function nameTaken(
+  db: Executor,
+  columns: { table: PgTable; id: AnyColumn; tenantId: AnyColumn; name: AnyColumn },
+  tenantId: string,
+  name: string,
+  exceptId?: string,
+): Promise<boolean> {
+  const rows = await db
+    .select({ one: sql`1` })
+    .from(columns.table)
+    .where(
+      and(
+        eq(columns.tenantId, tenantId),
+        sql`lower(${columns.name}) = lower(${name})`,
+        exceptId ? ne(columns.id, exceptId) : undefined,
+      ),
+    )
+    .limit(1);
+  return rows.length > 0;
+}
