@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Emulator, FaultKind } from './emulator.ts';
+import { REGION_LINKING_MODES, type RegionLinkingMode } from './securityhub/store.ts';
 
 // The emulator's own control API under /_emulator/ — JSON, unauthenticated, loopback only, and
 // deliberately not AWS-shaped. Tests, the demo and benchmarks use it to set the scene.
@@ -38,6 +39,54 @@ const roleOf = (emulator: Emulator, arn: string) => {
   return role;
 };
 
+const linkingMode = (body: Record<string, unknown>): RegionLinkingMode => {
+  const mode = text(body, 'regionLinkingMode', false) ?? 'ALL_REGIONS';
+  if (!(REGION_LINKING_MODES as readonly string[]).includes(mode))
+    throw new AdminError(400, `"regionLinkingMode" must be one of ${REGION_LINKING_MODES.join(', ')}`);
+  return mode as RegionLinkingMode;
+};
+
+/** As CreateFindingAggregator: a Regions list with the modes that use one, and only with those. */
+const linkedRegionList = (body: Record<string, unknown>, mode: RegionLinkingMode): string[] => {
+  const regions = strings(body, 'regions', []);
+  const usesList = mode === 'ALL_REGIONS_EXCEPT_SPECIFIED' || mode === 'SPECIFIED_REGIONS';
+  if (usesList && regions.length === 0) throw new AdminError(400, `"regions" is required with ${mode}`);
+  if (!usesList && regions.length > 0) throw new AdminError(400, `"regions" is not allowed with ${mode}`);
+  return regions;
+};
+
+const ACCOUNT_ID = /^\d{12}$/;
+
+const accountIdOf = (body: Record<string, unknown>, key: string): string => {
+  const id = text(body, key)!;
+  if (!ACCOUNT_ID.test(id)) throw new AdminError(400, `"${key}" must be a 12-digit account id`);
+  return id;
+};
+
+const accountIdList = (body: Record<string, unknown>, key: string): string[] => {
+  const ids = strings(body, key, []);
+  const invalid = ids.find((id) => !ACCOUNT_ID.test(id));
+  if (invalid !== undefined)
+    throw new AdminError(400, `"${key}" holds "${invalid}", not a 12-digit account id`);
+  return [...new Set(ids)];
+};
+
+/** AWS's rule: an account has at most one administrator, and an administrator is no one's member. */
+const checkMembership = (emulator: Emulator, administratorAccountId: string, members: string[]): void => {
+  if (members.includes(administratorAccountId))
+    throw new AdminError(400, `account ${administratorAccountId} cannot be its own member`);
+  const ownAdministrator = emulator.store.administratorOf(administratorAccountId);
+  if (ownAdministrator)
+    throw new AdminError(409, `account ${administratorAccountId} is a member of ${ownAdministrator}`);
+  for (const member of members) {
+    const other = emulator.store.administratorOf(member);
+    if (other && other !== administratorAccountId)
+      throw new AdminError(409, `account ${member} is already a member of administrator ${other}`);
+    if (emulator.store.members.has(member))
+      throw new AdminError(409, `account ${member} is an administrator and cannot be a member`);
+  }
+};
+
 const ROUTES: Record<string, Handler> = {
   'GET /_emulator/state': (emulator) => ({
     now: emulator.clock.now().toISOString(),
@@ -54,6 +103,8 @@ const ROUTES: Record<string, Handler> = {
       enabled: hub.enabledAt !== null,
       findings: hub.findings.size,
     })),
+    aggregators: Object.fromEntries(emulator.store.aggregators),
+    administrators: Object.fromEntries(emulator.store.members),
     quotas: { enabled: emulator.limiter.enabled },
     latencyMs: emulator.latencyMs,
     faults: { rate: emulator.faultRate, kinds: emulator.faultKinds },
@@ -101,12 +152,38 @@ const ROUTES: Record<string, Handler> = {
   'POST /_emulator/aggregators': (emulator, body) => {
     const accountId = text(body, 'accountId')!;
     const region = text(body, 'region')!;
+    const regionLinkingMode = linkingMode(body);
+    const regions = linkedRegionList(body, regionLinkingMode);
+    const existing = emulator.store.aggregators.get(accountId);
+    if (existing)
+      throw new AdminError(409, `account ${accountId} already has a finding aggregator: ${existing.arn}`);
     const arn = `arn:aws:securityhub:${region}:${accountId}:finding-aggregator/${randomUUID()}`;
-    emulator.store.aggregators.set(accountId, [
-      ...(emulator.store.aggregators.get(accountId) ?? []),
-      { arn, region },
-    ]);
-    return { arn };
+    const aggregator = { arn, region, regionLinkingMode, regions };
+    emulator.store.aggregators.set(accountId, aggregator);
+    return aggregator;
+  },
+  'DELETE /_emulator/aggregators': (emulator, body) => {
+    const accountId = text(body, 'accountId')!;
+    const aggregator = emulator.store.aggregators.get(accountId);
+    if (!aggregator) throw new AdminError(404, `account ${accountId} has no finding aggregator`);
+    emulator.store.aggregators.delete(accountId);
+    return { arn: aggregator.arn };
+  },
+  'PUT /_emulator/administrator': (emulator, body) => {
+    const administratorAccountId = accountIdOf(body, 'administratorAccountId');
+    const memberAccountIds = accountIdList(body, 'memberAccountIds');
+    checkMembership(emulator, administratorAccountId, memberAccountIds);
+    if (!emulator.identity.accounts.has(administratorAccountId))
+      emulator.identity.addAccount(administratorAccountId);
+    emulator.store.members.set(administratorAccountId, memberAccountIds);
+    return { administratorAccountId, memberAccountIds };
+  },
+  'DELETE /_emulator/administrator': (emulator, body) => {
+    const administratorAccountId = text(body, 'administratorAccountId')!;
+    const memberAccountIds = emulator.store.members.get(administratorAccountId);
+    if (!memberAccountIds) throw new AdminError(404, `account ${administratorAccountId} is no administrator`);
+    emulator.store.members.delete(administratorAccountId);
+    return { administratorAccountId, memberAccountIds };
   },
   'POST /_emulator/seed': (emulator, body) => {
     const count = typeof body.findings === 'number' ? body.findings : 100;

@@ -2,8 +2,9 @@ import { parseArgs } from 'node:util';
 import { startEmulator } from './index.ts';
 
 // `npm run emulator -- [--port N] [--findings N] [--regions a,b] [--accounts N] [--seed N]
-//   [--rate R --burst B | --no-quotas] [--latency-ms N] [--fault-rate P] [--tls]`
-// Prints ONE JSON line (endpoint, base credentials, accounts, roles with their external ids), then serves.
+//   [--rate R --burst B | --no-quotas] [--latency-ms N] [--fault-rate P] [--tls] [--administrator]`
+// Prints ONE JSON line (endpoint, base credentials, accounts, roles with their external ids and, with
+// --administrator, the Security Hub administrator account's role), then serves.
 
 const { values } = parseArgs({
   options: {
@@ -19,6 +20,7 @@ const { values } = parseArgs({
     'latency-ms': { type: 'string', default: '0' },
     'fault-rate': { type: 'string', default: '0' },
     tls: { type: 'boolean', default: false },
+    administrator: { type: 'boolean', default: false },
   },
 });
 
@@ -48,6 +50,7 @@ const emulator = await startEmulator({
   latencyMs: number('latency-ms', values['latency-ms'], 0, 60_000),
   faultRate: number('fault-rate', values['fault-rate'], 0, 1),
   tls: values.tls,
+  administrator: values.administrator,
 });
 
 process.stdout.write(
@@ -60,6 +63,7 @@ process.stdout.write(
     },
     accounts: emulator.accounts,
     roles: emulator.roles,
+    ...(emulator.administrator ? { administrator: emulator.administrator } : {}),
     ...(emulator.caPemPath ? { caPemPath: emulator.caPemPath } : {}),
   })}\n`,
 );

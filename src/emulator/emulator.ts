@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import { EmulatorClock } from './clock.ts';
-import { AwsError } from './errors.ts';
+import { AwsError, invalidInput } from './errors.ts';
 import { evolveFindings } from './generator/evolve.ts';
 import { generateFindings, type Random, seededRandom } from './generator/index.ts';
 import { Identity } from './identity.ts';
@@ -12,6 +12,7 @@ import {
   batchUpdateFindings,
   describeHub,
   getEnabledStandards,
+  getFindingAggregator,
   getFindingHistory,
   getFindings,
   importFinding,
@@ -34,6 +35,12 @@ interface Route {
   handle: (body: Record<string, unknown>, context: OperationContext) => unknown;
   /** Operations that work on a hub that is not enabled. */
   worksWhenDisabled?: boolean;
+}
+
+/** A route matched to a request: its greedy path label's value (still percent-encoded), if it has one. */
+interface MatchedRoute {
+  route: Route;
+  label?: { name: string; value: string };
 }
 
 const ROUTES: Record<string, Route> = {
@@ -67,8 +74,37 @@ const ROUTES: Record<string, Route> = {
     operation: 'ListFindingAggregators',
     handle: (_body, context) => listFindingAggregators(context),
   },
+  'GET /findingAggregator/get/{FindingAggregatorArn+}': {
+    operation: 'GetFindingAggregator',
+    handle: getFindingAggregator,
+  },
   'POST /findingHistory/get': { operation: 'GetFindingHistory', handle: getFindingHistory },
 };
+
+/** A route key ending in a greedy label (`{Name+}`): it matches every path under its prefix. */
+const GREEDY = /^(\w+ \/.*\/)\{(\w+)\+\}$/;
+
+function matchRoute(method: string, path: string): MatchedRoute | undefined {
+  const request = `${method} ${path}`;
+  const exact = ROUTES[request];
+  if (exact) return { route: exact };
+  for (const [key, route] of Object.entries(ROUTES)) {
+    const [, prefix, name] = GREEDY.exec(key) ?? [];
+    if (prefix && name && request.startsWith(prefix) && request.length > prefix.length)
+      return { route, label: { name, value: request.slice(prefix.length) } };
+  }
+  return undefined;
+}
+
+/** restJson1 binds a path label into the operation's input, as the body's members are. */
+function bindLabel(input: Record<string, unknown>, label: MatchedRoute['label']): Record<string, unknown> {
+  if (!label) return input;
+  try {
+    return { ...input, [label.name]: decodeURIComponent(label.value) };
+  } catch {
+    throw invalidInput(`The path label ${label.name} is not valid percent-encoding.`);
+  }
+}
 
 export interface EmulatorSettings {
   seed: number;
@@ -163,7 +199,8 @@ export class Emulator {
       req.method === 'POST' &&
       url.pathname === '/' &&
       (req.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded');
-    const route = isSts ? undefined : ROUTES[`${req.method} ${url.pathname}`];
+    const matched = isSts ? undefined : matchRoute(req.method ?? 'GET', url.pathname);
+    const route = matched?.route;
     const operation = isSts
       ? (new URLSearchParams(body.toString('utf8')).get('Action') ?? 'STS')
       : (route?.operation ?? 'Unknown');
@@ -242,7 +279,7 @@ export class Emulator {
             `Account ${caller.principal.accountId} is not subscribed to AWS Security Hub`,
           );
         }
-        const parsed = parseJson(body);
+        const parsed = bindLabel(parseJson(body), matched?.label);
         const result = route.handle(parsed, {
           store: this.store,
           hub,

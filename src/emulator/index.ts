@@ -36,6 +36,8 @@ export interface EmulatorOptions {
   tls?: boolean;
   /** The emulator clock's start (default: now). */
   now?: Date;
+  /** Adds a Security Hub administrator account (ADMINISTRATOR_ACCOUNT_ID) of all the member accounts. */
+  administrator?: boolean;
 }
 
 export interface EmulatorRole {
@@ -49,6 +51,8 @@ export interface RunningEmulator {
   baseCredentials: { accessKeyId: string; secretAccessKey: string; accountId: string; arn: string };
   accounts: string[];
   roles: EmulatorRole[];
+  /** The administrator account's read role, with `administrator: true`. */
+  administrator?: EmulatorRole;
   regions: string[];
   caPemPath?: string;
   emulator: Emulator;
@@ -58,12 +62,14 @@ export interface RunningEmulator {
 }
 
 export const BASE_ACCOUNT_ID = '100000000001';
+export const ADMINISTRATOR_ACCOUNT_ID = '999999999999';
 export const READ_ROLE_NAME = 'HubgraphSecurityHubReadOnly';
 export const READ_ROLE_ACTIONS = [
   'securityhub:GetFindings',
   'securityhub:DescribeHub',
   'securityhub:GetEnabledStandards',
   'securityhub:ListFindingAggregators',
+  'securityhub:GetFindingAggregator',
   'securityhub:GetFindingHistory',
   'securityhub:BatchUpdateFindings',
 ];
@@ -89,7 +95,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       .padStart(12, '0')
       .slice(0, 12),
   );
-  const roles: EmulatorRole[] = accounts.map((accountId) => {
+  // An account Hubgraph reads through a role: Security Hub enabled in every Region.
+  const addReadAccount = (accountId: string): EmulatorRole => {
     emulator.identity.addAccount(accountId);
     const externalId = `hubgraph-${random.hex(32)}`;
     const role = emulator.identity.addRole(
@@ -101,7 +108,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     );
     for (const region of regions) emulator.store.enable(accountId, region, emulator.clock.now());
     return { arn: role.arn, accountId, externalId };
-  });
+  };
+  const roles = accounts.map(addReadAccount);
+  let administrator: EmulatorRole | undefined;
+  if (options.administrator) {
+    if (accounts.includes(ADMINISTRATOR_ACCOUNT_ID))
+      throw new Error(`the administrator ${ADMINISTRATOR_ACCOUNT_ID} cannot also be a member account`);
+    administrator = addReadAccount(ADMINISTRATOR_ACCOUNT_ID);
+    emulator.store.members.set(ADMINISTRATOR_ACCOUNT_ID, [...accounts]);
+  }
   emulator.memberAccountIds = accounts;
   emulator.regions = regions;
   if ((options.findings ?? 0) > 0)
@@ -152,6 +167,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     },
     accounts,
     roles,
+    administrator,
     regions,
     caPemPath,
     emulator,

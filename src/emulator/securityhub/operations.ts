@@ -8,7 +8,9 @@ import { compareFindings, compileFindingFilters, FilterValidationError } from '.
 import { findingKey, type HubState, type SecurityHubStore, type StoredRecord } from './store.ts';
 
 // The Security Hub operations Hubgraph uses, with AWS's validation, limits and semantics
-// (research/aws-api.md §1, §4). Each takes the caller's hub and the parsed JSON body.
+// (research/aws-api.md §1, §4). Each takes the caller's hub and the parsed JSON body. Findings are
+// read and managed across the hubs the caller can see (SecurityHubStore.readableHubs): an
+// administrator's members, and the linked Regions when called in an aggregation Region.
 
 export interface OperationContext {
   store: SecurityHubStore;
@@ -100,7 +102,10 @@ export function getFindings(body: Body, context: OperationContext) {
       if (error instanceof FilterValidationError) throw invalidInput(error.message);
       throw error;
     }
-    const findings = [...context.hub.findings.values()].filter(matches).sort(order);
+    const findings = readableHubs(context)
+      .flatMap((hub) => [...hub.findings.values()])
+      .filter(matches)
+      .sort(order);
     snapshot = { hash, findings, createdAt: Date.now() };
     snapshotId = context.snapshots.add(snapshot);
   }
@@ -322,6 +327,7 @@ export function batchUpdateFindings(body: Body, context: OperationContext) {
   const updates = UPDATABLE.filter((field) => body[field] !== undefined && body[field] !== null);
   if (updates.length === 0) throw invalidInput(`At least one of ${UPDATABLE.join(', ')} must be provided.`);
   validateUpdate(body);
+  const hubs = readableHubs(context);
   const processed: { Id: string; ProductArn: string }[] = [];
   const unprocessed: { FindingIdentifier: unknown; ErrorCode: string; ErrorMessage: string }[] = [];
   const seen = new Set<string>();
@@ -344,8 +350,9 @@ export function batchUpdateFindings(body: Body, context: OperationContext) {
       continue;
     }
     seen.add(key);
-    const existing = context.hub.findings.get(key);
-    if (!existing) {
+    const home = homeOf(hubs, key);
+    const existing = home?.findings.get(key);
+    if (!home || !existing) {
       unprocessed.push({
         FindingIdentifier: identifier,
         ErrorCode: 'FindingNotFound',
@@ -354,7 +361,7 @@ export function batchUpdateFindings(body: Body, context: OperationContext) {
       continue;
     }
     const next = structuredClone(existing);
-    const changed = context.hub.batchUpdated.get(key) ?? new Set<string>();
+    const changed = home.batchUpdated.get(key) ?? new Set<string>();
     for (const field of updates) {
       const value = structuredClone(body[field]);
       if (field === 'Note') {
@@ -375,17 +382,9 @@ export function batchUpdateFindings(body: Body, context: OperationContext) {
     }
     next.WorkflowState = stateOfWorkflow(next.Workflow?.Status);
     // BatchUpdateFindings never moves UpdatedAt: that is the provider's clock, not the customer's.
-    context.hub.findings.set(key, next);
-    context.hub.batchUpdated.set(key, changed);
-    record(
-      context.hub,
-      key,
-      context.now,
-      'BATCH_UPDATE_FINDINGS',
-      context.caller.arn,
-      false,
-      diff(existing, next),
-    );
+    home.findings.set(key, next);
+    home.batchUpdated.set(key, changed);
+    record(home, key, context.now, 'BATCH_UPDATE_FINDINGS', context.caller.arn, false, diff(existing, next));
     processed.push({ Id: identifier.Id, ProductArn: identifier.ProductArn });
   }
   return { ProcessedFindings: processed, UnprocessedFindings: unprocessed };
@@ -499,15 +498,28 @@ export function listFindingAggregators(context: OperationContext) {
     context.query.get('MaxResults') === null ? undefined : Number(context.query.get('MaxResults')),
     100,
   );
-  const aggregators = (context.store.aggregators.get(context.hub.accountId) ?? []).map((aggregator) => ({
-    FindingAggregatorArn: aggregator.arn,
-  }));
+  const aggregator = context.store.aggregators.get(context.hub.accountId);
+  const aggregators = aggregator ? [{ FindingAggregatorArn: aggregator.arn }] : [];
   return paginateList(
     aggregators,
     context.query.get('NextToken') ?? undefined,
     maxResults,
     'FindingAggregators',
   );
+}
+
+export function getFindingAggregator(body: Body, context: OperationContext) {
+  const arn = body.FindingAggregatorArn;
+  if (typeof arn !== 'string' || arn.trim() === '') throw invalidInput('FindingAggregatorArn is required.');
+  const aggregator = context.store.aggregators.get(context.hub.accountId);
+  if (aggregator?.arn !== arn)
+    throw new AwsError('ResourceNotFoundException', 404, `Finding aggregator ${arn} not found.`);
+  return {
+    FindingAggregatorArn: aggregator.arn,
+    FindingAggregationRegion: aggregator.region,
+    RegionLinkingMode: aggregator.regionLinkingMode,
+    Regions: aggregator.regions,
+  };
 }
 
 export function getFindingHistory(body: Body, context: OperationContext) {
@@ -521,7 +533,8 @@ export function getFindingHistory(body: Body, context: OperationContext) {
   if (Number.isNaN(start) || Number.isNaN(end))
     throw invalidInput('StartTime and EndTime must be date-times.');
   if (start > end) throw invalidInput('StartTime must not be after EndTime.');
-  const records = (context.hub.history.get(findingKey(identifier.ProductArn, identifier.Id)) ?? [])
+  const key = findingKey(identifier.ProductArn, identifier.Id);
+  const records = (homeOf(readableHubs(context), key)?.history.get(key) ?? [])
     .filter((entry) => entry.at >= start && entry.at <= end)
     .map(({ at: _at, ...entry }) => entry)
     .reverse();
@@ -529,6 +542,15 @@ export function getFindingHistory(body: Body, context: OperationContext) {
 }
 
 // --- helpers ---------------------------------------------------------------------------------
+
+function readableHubs(context: OperationContext): HubState[] {
+  return context.store.readableHubs(context.hub.accountId, context.hub.region);
+}
+
+/** The hub that stores a finding, among those the caller can see (its own hub first). */
+function homeOf(hubs: HubState[], key: string): HubState | undefined {
+  return hubs.find((hub) => hub.findings.has(key));
+}
 
 function record(
   hub: HubState,

@@ -3,7 +3,8 @@ import { STANDARDS } from '../generator/catalog.ts';
 
 // Security Hub's state per account and Region: whether the hub is enabled, its findings, their
 // history, which top-level fields BatchUpdateFindings has set (imports must not overwrite them),
-// the enabled standards; and finding aggregators per account.
+// the enabled standards; per account its finding aggregator (cross-Region aggregation) and, for a
+// Security Hub administrator, its member accounts.
 
 export interface StoredRecord extends FindingHistoryRecord {
   at: number;
@@ -19,13 +20,34 @@ export interface HubState {
   standards: string[];
 }
 
+export const REGION_LINKING_MODES = [
+  'ALL_REGIONS',
+  'ALL_REGIONS_EXCEPT_SPECIFIED',
+  'SPECIFIED_REGIONS',
+  'NO_REGIONS',
+] as const;
+
+export type RegionLinkingMode = (typeof REGION_LINKING_MODES)[number];
+
+export interface FindingAggregator {
+  arn: string;
+  /** The aggregation (home) Region. */
+  region: string;
+  regionLinkingMode: RegionLinkingMode;
+  /** The excluded (ALL_REGIONS_EXCEPT_SPECIFIED) or included (SPECIFIED_REGIONS) Regions. */
+  regions: string[];
+}
+
 export function findingKey(productArn: string, id: string): string {
   return `${productArn}\u0000${id}`;
 }
 
 export class SecurityHubStore {
   private readonly hubs = new Map<string, HubState>();
-  readonly aggregators = new Map<string, { arn: string; region: string }[]>();
+  /** AWS allows one finding aggregator per account. */
+  readonly aggregators = new Map<string, FindingAggregator>();
+  /** Administrator account id -> its member account ids. */
+  readonly members = new Map<string, string[]>();
 
   hub(accountId: string, region: string): HubState {
     const key = `${accountId}/${region}`;
@@ -59,8 +81,48 @@ export class SecurityHubStore {
     return [...this.hubs.values()];
   }
 
+  /** The administrator whose member this account is, if any (an account has at most one). */
+  administratorOf(accountId: string): string | undefined {
+    for (const [administrator, members] of this.members)
+      if (members.includes(accountId)) return administrator;
+    return undefined;
+  }
+
+  /**
+   * The enabled hubs whose findings a caller in (accountId, region) reads and manages, its own first:
+   * its members' in the same Region and, in its aggregation Region, each of those accounts' linked Regions.
+   */
+  readableHubs(accountId: string, region: string): HubState[] {
+    const accounts = [accountId, ...(this.members.get(accountId) ?? [])];
+    const aggregator = this.aggregators.get(accountId);
+    const aggregating = aggregator?.region === region ? aggregator : undefined;
+    return accounts.flatMap((account) =>
+      [region, ...(aggregating ? this.linkedRegions(aggregating, account) : [])]
+        .map((each) => this.hubs.get(`${account}/${each}`))
+        .filter((hub): hub is HubState => Boolean(hub?.enabledAt)),
+    );
+  }
+
+  /** The Regions (besides the aggregation Region) whose enabled hubs of this account an aggregator links. */
+  linkedRegions(aggregator: FindingAggregator, accountId: string): string[] {
+    const enabled = this.allHubs()
+      .filter((hub) => hub.accountId === accountId && hub.enabledAt && hub.region !== aggregator.region)
+      .map((hub) => hub.region);
+    switch (aggregator.regionLinkingMode) {
+      case 'ALL_REGIONS':
+        return enabled;
+      case 'ALL_REGIONS_EXCEPT_SPECIFIED':
+        return enabled.filter((region) => !aggregator.regions.includes(region));
+      case 'SPECIFIED_REGIONS':
+        return enabled.filter((region) => aggregator.regions.includes(region));
+      case 'NO_REGIONS':
+        return [];
+    }
+  }
+
   clear(): void {
     this.hubs.clear();
     this.aggregators.clear();
+    this.members.clear();
   }
 }

@@ -63,6 +63,22 @@ describe('npm run emulator', () => {
     expect(state.hubs.reduce((sum, hub) => sum + hub.findings, 0)).toBe(10_000);
   });
 
+  it('adds a Security Hub administrator of every member account (--administrator)', async () => {
+    const info = (await startCli(['--findings', '10', '--administrator'])) as {
+      endpoint: string;
+      administrator: unknown;
+    };
+    expect(info.administrator).toEqual({
+      arn: 'arn:aws:iam::999999999999:role/HubgraphSecurityHubReadOnly',
+      accountId: '999999999999',
+      externalId: expect.stringMatching(/^hubgraph-/),
+    });
+    const state = (await (await fetch(`${info.endpoint}/_emulator/state`)).json()) as {
+      administrators: Record<string, string[]>;
+    };
+    expect(state.administrators).toEqual({ '999999999999': ['111111111111', '222222222222'] });
+  });
+
   it('serves HTTPS with a generated CA when asked (--tls)', async () => {
     const info = (await startCli(['--findings', '10', '--tls'])) as {
       endpoint: string;
