@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Emulator, FaultKind } from './emulator.ts';
+import { type Emulator, FAULT_KINDS, type FaultKind } from './emulator.ts';
 import { REGION_LINKING_MODES, type RegionLinkingMode } from './securityhub/store.ts';
 
 // The emulator's own control API under /_emulator/ — JSON, unauthenticated, loopback only, and
@@ -224,14 +224,20 @@ const ROUTES: Record<string, Handler> = {
     return { latencyMs: emulator.latencyMs };
   },
   'PUT /_emulator/faults': (emulator, body) => {
+    if (body.duplicatePages !== undefined) {
+      if (!Number.isInteger(body.duplicatePages) || (body.duplicatePages as number) < 0)
+        throw new AdminError(400, '"duplicatePages" must be a non-negative integer');
+      emulator.duplicatePages = body.duplicatePages as number;
+      if (body.rate === undefined) return { duplicatePages: emulator.duplicatePages };
+    }
     if (typeof body.rate !== 'number' || body.rate < 0 || body.rate > 1)
       throw new AdminError(400, '"rate" must be between 0 and 1');
     const kinds = strings(body, 'kinds', ['500', '503', 'reset', 'slow']) as FaultKind[];
-    if (kinds.some((kind) => !['500', '503', 'reset', 'slow'].includes(kind)))
-      throw new AdminError(400, 'fault kinds are 500, 503, reset and slow');
+    if (kinds.some((kind) => !FAULT_KINDS.includes(kind)))
+      throw new AdminError(400, `fault kinds are ${FAULT_KINDS.join(', ')}`);
     emulator.faultRate = body.rate;
     emulator.faultKinds = kinds;
-    return { rate: emulator.faultRate, kinds };
+    return { rate: emulator.faultRate, kinds, duplicatePages: emulator.duplicatePages };
   },
   'POST /_emulator/clock/advance': (emulator, body) => {
     if (typeof body.seconds !== 'number' || body.seconds < 0)

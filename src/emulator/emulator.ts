@@ -28,7 +28,8 @@ import { handleSts, stsErrorXml } from './sts.ts';
 // `Action=`, Security Hub by its REST paths. Every request is signed and checked; quotas, latency
 // and injected faults apply to AWS operations only, never to the /_emulator admin API.
 
-export type FaultKind = '500' | '503' | 'reset' | 'slow';
+export type FaultKind = '429' | '500' | '503' | 'reset' | 'slow';
+export const FAULT_KINDS: FaultKind[] = ['429', '500', '503', 'reset', 'slow'];
 
 interface Route {
   operation: string;
@@ -127,6 +128,8 @@ export class Emulator {
   latencyMs: number;
   faultRate: number;
   faultKinds: FaultKind[];
+  /** GetFindings pages still to serve twice (the page's NextToken leads back to the same page). */
+  duplicatePages = 0;
   private faultRandom: Random;
   readonly seed: number;
   /** Accounts whose Security Hub holds findings (the base account is Hubgraph's own). */
@@ -215,6 +218,7 @@ export class Emulator {
       return;
     }
     try {
+      if (fault === '429') throw new AwsError('TooManyRequestsException', 429, 'Too Many Requests');
       if (fault === '500')
         throw new AwsError(
           'InternalException',
@@ -287,6 +291,11 @@ export class Emulator {
           now: this.clock.now(),
           query: url.searchParams,
           snapshots: this.snapshots,
+          duplicatePage: () => {
+            if (this.duplicatePages <= 0) return false;
+            this.duplicatePages -= 1;
+            return true;
+          },
         });
         payload = JSON.stringify(result);
         contentType = 'application/json';

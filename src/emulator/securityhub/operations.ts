@@ -19,6 +19,8 @@ export interface OperationContext {
   now: Date;
   query: URLSearchParams;
   snapshots: SnapshotCache;
+  /** A fault: whether this page's NextToken should lead to the same page again. */
+  duplicatePage?: () => boolean;
 }
 
 type Body = Record<string, unknown>;
@@ -110,10 +112,10 @@ export function getFindings(body: Body, context: OperationContext) {
     snapshotId = context.snapshots.add(snapshot);
   }
   const page = snapshot.findings.slice(offset, offset + maxResults);
-  const next = offset + page.length;
+  const next = offset + page.length < snapshot.findings.length && context.duplicatePage?.() ? offset : offset + page.length;
   return {
     Findings: page,
-    ...(next < snapshot.findings.length
+    ...(offset + page.length < snapshot.findings.length
       ? { NextToken: encodeToken({ s: snapshotId, o: next, h: hash }) }
       : {}),
   };
