@@ -3,22 +3,32 @@ import { createAuthenticator } from './auth/authenticate.ts';
 import { RoleSessionCache, readCaBundle } from './aws/clients.ts';
 import type { Config } from './config.ts';
 import { loadMasterKey } from './connectors/crypto.ts';
+import { type AppServices, type Clock, systemClock } from './context.ts';
 import { type Database, openDatabase } from './db/client.ts';
 import { migrateDatabase } from './db/migrate.ts';
 import { EventBus } from './events/bus.ts';
-import type { AppServices } from './graphql/context.ts';
 import { createLogger } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
+import { type JobSettings, SyncJobs } from './sync/jobs.ts';
 
 export interface App extends AppServices {
   close(): Promise<void>;
 }
 
-/** Everything the service needs before it opens a port: database (migrated), events, metrics, auth. */
-export async function createApp(
-  config: Config,
-  options: { log?: Logger; database?: Database } = {},
-): Promise<App> {
+export interface AppOptions {
+  log?: Logger;
+  database?: Database;
+  clock?: Clock;
+  /**
+   * The job engine: 'api' to queue runs and keep schedules, 'worker' to also fire schedules and
+   * supervise jobs, false for none (tests and scripts that queue nothing). Default: from the role.
+   */
+  jobs?: 'api' | 'worker' | false;
+  jobSettings?: Partial<JobSettings>;
+}
+
+/** Everything the service needs before it opens a port: database (migrated), events, jobs, metrics, auth. */
+export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const log = options.log ?? createLogger(config.logLevel);
   // A database handed in (tests share one across servers) stays open when the app closes.
   const ownsDatabase = options.database === undefined;
@@ -52,16 +62,32 @@ export async function createApp(
   const eventBus = new EventBus(database, log);
   await eventBus.start();
   const metrics = createMetrics(database.driver, database.poolMax);
+  const clock = options.clock ?? systemClock;
+  const jobsRole = options.jobs ?? (config.role === 'api' ? 'api' : 'worker');
+  const jobs = jobsRole
+    ? await SyncJobs.start(database, log, {
+        worker: jobsRole === 'worker',
+        settings: {
+          heartbeatSeconds: config.jobs.heartbeatSeconds,
+          pollingIntervalSeconds: config.jobs.pollSeconds,
+          retryDelaySeconds: config.jobs.retryDelaySeconds,
+          ...options.jobSettings,
+        },
+      })
+    : undefined;
   return {
     config,
     masterKey,
-    aws: { transport, roleSessions: new RoleSessionCache() },
+    aws: { transport, roleSessions: new RoleSessionCache(() => clock.now().getTime()) },
     database,
     eventBus,
     log,
     metrics,
     authenticate: createAuthenticator(config.auth),
+    clock,
+    jobs,
     async close() {
+      await jobs?.stop({ graceful: true, timeoutMs: config.shutdownGraceMs });
       await eventBus.stop();
       metrics.close();
       if (ownsDatabase) await database.close();

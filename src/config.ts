@@ -36,6 +36,24 @@ const envSchema = z
     GRAPHQL_MAX_COST: z.coerce.number().int().min(1).default(50_000),
     GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(1).default(30),
     SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+    HUBGRAPH_ROLE: z.enum(['all', 'api', 'worker']).default('all'),
+    HUBGRAPH_SYNC_LOOKBACK_MINUTES: z.coerce
+      .number()
+      .min(0)
+      .max(7 * 24 * 60)
+      .default(30),
+    HUBGRAPH_SYNC_SWEEP_HOURS: z.coerce
+      .number()
+      .min(1)
+      .max(90 * 24)
+      .default(24),
+    HUBGRAPH_SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+    HUBGRAPH_SYNC_SLICES: z.coerce.number().int().min(1).max(32).default(4),
+    HUBGRAPH_SYNC_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
+    HUBGRAPH_SYNC_QUOTAS: z.enum(['aws', 'off']).default('aws'),
+    HUBGRAPH_JOB_HEARTBEAT_SECONDS: z.coerce.number().int().min(10).max(3600).default(30),
+    HUBGRAPH_JOB_POLL_SECONDS: z.coerce.number().min(0.5).max(60).default(2),
+    HUBGRAPH_JOB_RETRY_DELAY_SECONDS: z.coerce.number().int().min(0).max(3600).default(10),
   })
   .superRefine((env, ctx) => {
     if (env.AUTH_JWKS_URL && env.AUTH_JWT_SECRET) {
@@ -110,6 +128,20 @@ export interface Config {
     maxAliases: number;
   };
   shutdownGraceMs: number;
+  /** What this process does: serve the API, run sync jobs, or both. */
+  role: 'all' | 'api' | 'worker';
+  sync: {
+    lookbackMinutes: number;
+    sweepHours: number;
+    /** Runs at once per worker process. */
+    concurrency: number;
+    /** Sub-windows paged at once per account-Region. */
+    slices: number;
+    maxAttempts: number;
+    /** 'off' only against an emulator without quotas (benchmarks). */
+    quotas: 'aws' | 'off';
+  };
+  jobs: { heartbeatSeconds: number; pollSeconds: number; retryDelaySeconds: number };
 }
 
 export class ConfigError extends Error {
@@ -162,5 +194,19 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxAliases: env.GRAPHQL_MAX_ALIASES,
     },
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    role: env.HUBGRAPH_ROLE,
+    sync: {
+      lookbackMinutes: env.HUBGRAPH_SYNC_LOOKBACK_MINUTES,
+      sweepHours: env.HUBGRAPH_SYNC_SWEEP_HOURS,
+      concurrency: env.HUBGRAPH_SYNC_CONCURRENCY,
+      slices: env.HUBGRAPH_SYNC_SLICES,
+      maxAttempts: env.HUBGRAPH_SYNC_MAX_ATTEMPTS,
+      quotas: env.HUBGRAPH_SYNC_QUOTAS,
+    },
+    jobs: {
+      heartbeatSeconds: env.HUBGRAPH_JOB_HEARTBEAT_SECONDS,
+      pollSeconds: env.HUBGRAPH_JOB_POLL_SECONDS,
+      retryDelaySeconds: env.HUBGRAPH_JOB_RETRY_DELAY_SECONDS,
+    },
   };
 }

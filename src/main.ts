@@ -1,8 +1,12 @@
 import { createApp } from './app.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
+import { DataDirLockedError } from './db/data-dir-lock.ts';
 import { startServer } from './server.ts';
+import { syncSettingsOf } from './sync/settings.ts';
+import { SyncWorker } from './sync/worker.ts';
 
-// Process entry: config -> database (migrated) -> HTTP + WebSocket server; graceful shutdown.
+// Process entry: config -> database (migrated) -> job engine -> HTTP + WebSocket server and/or the
+// sync worker (HUBGRAPH_ROLE=all|api|worker); graceful shutdown.
 
 async function main(): Promise<void> {
   let config: Config;
@@ -16,14 +20,32 @@ async function main(): Promise<void> {
     throw error;
   }
   const app = await createApp(config);
-  const server = await startServer(app, { port: config.port, host: config.host });
-  app.log.info({ url: server.url }, `Hubgraph is serving GraphQL at ${server.url}`);
+  const worker =
+    config.role === 'api'
+      ? undefined
+      : new SyncWorker(app, app.jobs!, {
+          concurrency: config.sync.concurrency,
+          settings: syncSettingsOf(config),
+          quotas: config.sync.quotas,
+        });
+  await worker?.start();
+  const server = await startServer(app, {
+    port: config.port,
+    host: config.host,
+    graphql: config.role !== 'worker',
+  });
+  app.log.info(
+    { url: server.url, role: config.role },
+    config.role === 'worker'
+      ? `Hubgraph worker is running connector syncs (health and metrics at ${server.url.replace(/\/graphql$/, '')})`
+      : `Hubgraph is serving GraphQL at ${server.url}${worker ? ' and running connector syncs' : ''}`,
+  );
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    app.log.info({ signal }, 'shutting down: draining requests and subscriptions');
+    app.log.info({ signal }, 'shutting down: draining requests, subscriptions and runs');
     // Keeps the process alive until shutdown ends; if it hangs, exit loudly rather than silently.
     setTimeout(() => {
       app.log.error('graceful shutdown timed out; exiting');
@@ -31,6 +53,7 @@ async function main(): Promise<void> {
     }, config.shutdownGraceMs);
     try {
       await server.stop();
+      await worker?.stop(config.shutdownGraceMs);
       await app.close();
       app.log.info('stopped');
       process.exit(0);
@@ -44,6 +67,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof DataDirLockedError) {
+    process.stderr.write(`Hubgraph cannot start: ${error.message}\n`);
+    process.exit(3);
+  }
   process.stderr.write(
     `Hubgraph failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
   );

@@ -23,8 +23,9 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 export async function startServer(
   app: AppServices,
-  listen: { port: number; host: string },
+  listen: { port: number; host: string /** false: a worker's ops endpoints only. */; graphql?: boolean },
 ): Promise<RunningServer> {
+  const servesGraphQL = listen.graphql !== false;
   const schema = buildSchema();
   let apollo: ApolloServer<GraphQLContext> | undefined;
   let ready = false;
@@ -53,6 +54,11 @@ export async function startServer(
     const path = (req.url ?? '/').split('?')[0];
     switch (path) {
       case '/graphql':
+        if (!servesGraphQL)
+          return sendJson(res, 404, {
+            error:
+              'This process is a sync worker (HUBGRAPH_ROLE=worker); GraphQL is served by the api processes.',
+          });
         return handleGraphQLRequest(apollo!, req, res, () =>
           createContext(app, { authorization: req.headers.authorization, requestId }),
         );

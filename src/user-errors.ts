@@ -1,4 +1,4 @@
-import type { UserErrorCode } from '../generated/graphql.ts';
+import type { UserErrorCode } from './generated/graphql.ts';
 
 /** A business error of a mutation, returned in its payload: where (input path), what, and a code. */
 export interface UserErrorModel {

@@ -1,7 +1,4 @@
 import { and, eq, type SQL, sql } from 'drizzle-orm';
-import { assets } from '../db/schema.ts';
-import type { AssetFilter, RiskBand } from '../generated/graphql.ts';
-import { UserInputError } from '../graphql/errors.ts';
 import {
   type ArgumentPath,
   checkList,
@@ -9,7 +6,10 @@ import {
   idListCondition,
   intRangeCondition,
   listCondition,
-} from '../graphql/filter-helpers.ts';
+} from '../db/filter-helpers.ts';
+import { assets } from '../db/schema.ts';
+import { UserInputError } from '../errors.ts';
+import type { AssetFilter, RiskBand } from '../generated/graphql.ts';
 import { DEFAULT_ASSET_CRITICALITY } from './model.ts';
 import { RISK_BAND_RANGES } from './risk-bands.ts';
 

@@ -1,5 +1,5 @@
 import type { Executor } from '../db/client.ts';
-import { keyedLoader } from '../graphql/loader-utils.ts';
+import { keyedLoader } from '../db/loaders.ts';
 import type { AssetModel } from './model.ts';
 import { assetsByIds, assetsByResourceArns } from './queries.ts';
 

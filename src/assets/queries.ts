@@ -1,15 +1,12 @@
 import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
+import { rowsOf } from '../db/json-rows.ts';
+import { type ConnectionModel, dateKey, type KeysetOrder, type PageArgs, paginate } from '../db/keyset.ts';
 import { assets, findings } from '../db/schema.ts';
 import { rowsByIds, tablePageSource } from '../db/tenant-queries.ts';
 import type { AssetOrder } from '../generated/graphql.ts';
-import {
-  type ConnectionModel,
-  dateKey,
-  type KeysetOrder,
-  type PageArgs,
-  paginate,
-} from '../graphql/connection.ts';
+import type { RiskSummary } from '../mapping/risk-score.ts';
+import { LABEL_BANDS, type SeverityLabel } from '../mapping/scoring-constants.ts';
 import type { AssetModel } from './model.ts';
 
 // Every SQL statement about assets lives here. Each one is scoped to a tenant.
@@ -74,24 +71,54 @@ export function assetsByResourceArns(
     .where(and(eq(assets.tenantId, tenantId), inArray(assets.resourceArn, [...resourceArns])));
 }
 
-/** What asset risk is computed from: each asset's criticality and exposure, and its findings' scores. */
+/**
+ * What asset risk is computed from: each asset's criticality and exposure, and its counted
+ * findings summarised per band in the database (highest score, problems), so an asset with
+ * thousands of findings costs a few rows, not thousands.
+ */
 export async function riskInputsForAssets(db: Executor, tenantId: string, assetIds: readonly string[]) {
-  const [assetRows, findingRows] = await Promise.all([
+  const ids = sql`array[${sql.join(
+    assetIds.map((id) => sql`${id}`),
+    sql`, `,
+  )}]::uuid[]`;
+  const band = sql.raw(
+    `case ${(['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'] as const)
+      .map((label) => `when detection_score >= ${LABEL_BANDS[label].min} then '${label}'`)
+      .join(' ')} else 'INFORMATIONAL' end`,
+  );
+  const [assetRows, bandRows] = await Promise.all([
     db
       .select({ id: assets.id, criticality: assets.criticality, internetExposed: assets.internetExposed })
       .from(assets)
       .where(and(eq(assets.tenantId, tenantId), inArray(assets.id, [...assetIds]))),
-    db
-      .select({
-        assetId: findings.assetId,
-        detectionScore: findings.detectionScore,
-        counted: findings.counted,
-        dedupKey: findings.dedupKey,
-      })
-      .from(findings)
-      .where(and(eq(findings.tenantId, tenantId), inArray(findings.assetId, [...assetIds]))),
+    db.execute(sql`
+      select asset_id as "assetId", ${band} as band,
+             max(detection_score)::int as "maxScore",
+             count(distinct coalesce(dedup_key, id::text))::int as groups,
+             count(*)::int as findings
+        from ${findings}
+       where tenant_id = ${tenantId} and asset_id = any(${ids}) and counted
+       group by grouping sets ((asset_id, ${band}), (asset_id))`),
   ]);
-  return { assetRows, findingRows };
+  const summaries = new Map<string, RiskSummary>();
+  for (const row of rowsOf<{
+    assetId: string;
+    band: string | null;
+    maxScore: number;
+    groups: number;
+    findings: number;
+  }>(bandRows)) {
+    const summary = summaries.get(row.assetId) ?? { bands: {}, countedFindings: 0, problems: 0 };
+    // The (asset_id) grouping set has no band: it is the asset's totals.
+    if (row.band === null) {
+      summary.countedFindings = row.findings;
+      summary.problems = row.groups;
+    } else if (row.band !== 'INFORMATIONAL') {
+      summary.bands[row.band as SeverityLabel] = { maxScore: row.maxScore, groups: row.groups };
+    }
+    summaries.set(row.assetId, summary);
+  }
+  return { assetRows, summaries };
 }
 
 /** Stores many assets' risk in one statement. */

@@ -1,19 +1,30 @@
+import { UserInputError } from '../errors.ts';
 import type { Resolvers } from '../generated/graphql.ts';
 import { assetDetails } from './details.ts';
 import { DEFAULT_ASSET_CRITICALITY } from './model.ts';
 import { riskBand } from './risk-bands.ts';
-import { assetByReference, searchAssets, setCriticality } from './service.ts';
+import { searchAssets, setCriticality } from './service.ts';
 
 export const assetResolvers: Resolvers = {
   Query: {
-    assets: (_, args, ctx) => searchAssets(ctx, args),
+    assets: (_, args, ctx) => searchAssets(ctx.tenant, args),
     asset: (_, { id }, ctx) => ctx.loaders.assets.byId.load(id),
   },
   Mutation: {
-    assetSetCriticality: (_, { input }, ctx) => setCriticality(ctx, input),
+    assetSetCriticality: async (_, { input }, ctx) => {
+      const payload = await setCriticality(ctx.tenant, input);
+      ctx.loaders.assets.byId.clear(input.id);
+      return payload;
+    },
   },
   Asset: {
-    __resolveReference: (reference, ctx) => assetByReference(ctx, reference),
+    // Either key: `id`, or `resourceArn` (batched per request by the loaders).
+    __resolveReference: (reference: { id?: string; resourceArn?: string }, ctx) => {
+      if (reference.id !== undefined) return ctx.loaders.assets.byId.load(reference.id);
+      if (reference.resourceArn !== undefined)
+        return ctx.loaders.assets.byResourceArn.load(reference.resourceArn);
+      throw new UserInputError('An Asset reference needs `id` or `resourceArn`.', ['representations']);
+    },
     ec2Instance: (asset) => assetDetails(asset).ec2Instance,
     containerImage: (asset) => assetDetails(asset).containerImage,
     lambdaFunction: (asset) => assetDetails(asset).lambdaFunction,

@@ -1,31 +1,19 @@
+import type { TenantContext } from '../context.ts';
+import type { ConnectionModel } from '../db/keyset.ts';
 import type { AssetSetCriticalityInput, QueryAssetsArgs } from '../generated/graphql.ts';
-import type { ConnectionModel } from '../graphql/connection.ts';
-import type { GraphQLContext } from '../graphql/context.ts';
-import { UserInputError } from '../graphql/errors.ts';
-import { type UserErrorModel, userError } from '../graphql/user-errors.ts';
 import { parseCriticality } from '../mapping/assets.ts';
 import { DEFAULT_CRITICALITY_TAG } from '../mapping/scoring-constants.ts';
+import { type UserErrorModel, userError } from '../user-errors.ts';
 import { assetFilterCondition } from './filter.ts';
 import type { AssetModel } from './model.ts';
-import { assetOrder, listAssets, setAssetCriticality } from './queries.ts';
+import { assetOrder, assetsByIds, listAssets, setAssetCriticality } from './queries.ts';
 import { recomputeAssetRisk } from './risk.ts';
 
 export function searchAssets(
-  ctx: GraphQLContext,
+  ctx: TenantContext,
   args: QueryAssetsArgs,
 ): Promise<ConnectionModel<AssetModel>> {
   return listAssets(ctx.db, ctx.tenantId, assetFilterCondition(args.filter), assetOrder(args.orderBy), args);
-}
-
-/** `Asset` by either of its keys: `id`, or `resourceArn`. */
-export function assetByReference(
-  ctx: GraphQLContext,
-  reference: { id?: string; resourceArn?: string },
-): Promise<AssetModel | null> {
-  if (reference.id !== undefined) return ctx.loaders.assets.byId.load(reference.id);
-  if (reference.resourceArn !== undefined)
-    return ctx.loaders.assets.byResourceArn.load(reference.resourceArn);
-  throw new UserInputError('An Asset reference needs `id` or `resourceArn`.', ['representations']);
 }
 
 export interface AssetSetCriticalityPayloadModel {
@@ -35,7 +23,7 @@ export interface AssetSetCriticalityPayloadModel {
 
 /** Sets (1–5) or clears (null: back to the resource's tag, else the default) an asset's criticality, and re-scores it. */
 export async function setCriticality(
-  ctx: GraphQLContext,
+  ctx: TenantContext,
   input: AssetSetCriticalityInput,
 ): Promise<AssetSetCriticalityPayloadModel> {
   const { criticality } = input;
@@ -51,7 +39,7 @@ export async function setCriticality(
       ],
     };
   }
-  const asset = await ctx.loaders.assets.byId.load(input.id);
+  const [asset] = await assetsByIds(ctx.db, ctx.tenantId, [input.id]);
   if (!asset)
     return {
       asset: null,
@@ -63,6 +51,6 @@ export async function setCriticality(
     else await setAssetCriticality(tx, ctx.tenantId, asset.id, fromTag, fromTag === null ? 'DEFAULT' : 'TAG');
     await recomputeAssetRisk(tx, ctx.tenantId, [asset.id]);
   });
-  ctx.loaders.assets.byId.clear(asset.id);
-  return { asset: await ctx.loaders.assets.byId.load(asset.id), userErrors: [] };
+  const [updated] = await assetsByIds(ctx.db, ctx.tenantId, [asset.id]);
+  return { asset: updated ?? null, userErrors: [] };
 }

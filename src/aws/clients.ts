@@ -154,6 +154,12 @@ export class RoleSessionCache {
     string,
     { fingerprint: string; credentials: Promise<TemporaryCredentials> }
   >();
+  /** The clock expirations are judged by (AWS's own, in tests against the emulator). */
+  private readonly now: () => number;
+
+  constructor(now: () => number = Date.now) {
+    this.now = now;
+  }
 
   credentials(
     connectorId: string,
@@ -174,7 +180,7 @@ export class RoleSessionCache {
       const cached = this.sessions.get(connectorId);
       if (cached && cached.fingerprint === fingerprint) {
         const credentials = await cached.credentials.catch(() => undefined);
-        if (credentials && credentials.expiration.getTime() - Date.now() > REFRESH_MARGIN_MS)
+        if (credentials && credentials.expiration.getTime() - this.now() > REFRESH_MARGIN_MS)
           return credentials;
       }
       const fresh = assumeConnectorRole(target, transport);

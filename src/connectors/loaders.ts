@@ -1,11 +1,9 @@
-import DataLoader from 'dataloader';
 import type { Executor } from '../db/client.ts';
-import { keyedLoader } from '../graphql/loader-utils.ts';
+import { keyedLoader } from '../db/loaders.ts';
 import type { ConnectorModel } from './model.ts';
-import { checkpointsByRunIds, connectorsByIds } from './queries.ts';
+import { connectorsByIds } from './queries.ts';
 
 export type ConnectorLoaders = ReturnType<typeof createConnectorLoaders>;
-export type RunCheckpointRow = Awaited<ReturnType<typeof checkpointsByRunIds>>[number];
 
 export function createConnectorLoaders(db: Executor, tenantId: string) {
   return {
@@ -13,9 +11,5 @@ export function createConnectorLoaders(db: Executor, tenantId: string) {
       (ids) => connectorsByIds(db, tenantId, ids),
       (row) => row.id,
     ),
-    checkpointsByRun: new DataLoader<string, RunCheckpointRow[]>(async (runIds) => {
-      const rows = await checkpointsByRunIds(db, tenantId, runIds);
-      return runIds.map((id) => rows.filter((row) => row.runId === id));
-    }),
   };
 }

@@ -1,4 +1,3 @@
-import type { ConnectorRow, RunRow } from '../db/schema.ts';
+import type { ConnectorRow } from '../db/schema.ts';
 
 export type ConnectorModel = ConnectorRow;
-export type ConnectorRunModel = RunRow;

@@ -1,17 +1,11 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
-import { assets, connectorSecrets, connectors, findings, runCheckpoints, runs } from '../db/schema.ts';
+import { type ConnectionModel, dateKey, type KeysetOrder, type PageArgs, paginate } from '../db/keyset.ts';
+import { assets, connectorSecrets, connectors, findings } from '../db/schema.ts';
 import { nameTaken, rowsByIds, tablePageSource } from '../db/tenant-queries.ts';
-import {
-  type ConnectionModel,
-  dateKey,
-  type KeysetOrder,
-  type PageArgs,
-  paginate,
-} from '../graphql/connection.ts';
-import type { ConnectorModel, ConnectorRunModel } from './model.ts';
+import type { ConnectorModel } from './model.ts';
 
-// Every SQL statement about connectors and their runs lives here. Each one is scoped to a tenant.
+// Every SQL statement about connectors lives here (their runs: src/sync/queries.ts). Each one is scoped to a tenant.
 
 const connectorOrder: KeysetOrder<ConnectorModel> = {
   name: 'CREATED_AT',
@@ -38,32 +32,13 @@ export function connectorsByIds(
   return rowsByIds(db, connectors, tenantId, ids);
 }
 
-/** Newest run first. */
-const runOrder: KeysetOrder<ConnectorRunModel> = {
-  name: 'CREATED_AT',
-  direction: 'DESC',
-  keys: [
-    dateKey(sql`${runs.createdAt}`, (row) => row.createdAt),
-    { expression: sql`${runs.id}`, type: 'uuid', read: (row) => row.id },
-  ],
-};
-
-export function listRuns(
-  db: Executor,
-  tenantId: string,
-  connectorId: string,
-  args: PageArgs,
-): Promise<ConnectionModel<ConnectorRunModel>> {
-  const where = and(eq(runs.tenantId, tenantId), eq(runs.connectorId, connectorId));
-  return paginate(args, runOrder, tablePageSource(db, runs, where));
-}
-
-export function checkpointsByRunIds(db: Executor, tenantId: string, runIds: readonly string[]) {
-  return db
+/** The connector's row, locked for the rest of the transaction (state changes are read-modify-write). */
+export function lockConnector(tx: Executor, tenantId: string, id: string): Promise<ConnectorModel[]> {
+  return tx
     .select()
-    .from(runCheckpoints)
-    .where(and(eq(runCheckpoints.tenantId, tenantId), inArray(runCheckpoints.runId, [...runIds])))
-    .orderBy(asc(runCheckpoints.accountId), asc(runCheckpoints.region));
+    .from(connectors)
+    .where(and(eq(connectors.tenantId, tenantId), eq(connectors.id, id)))
+    .for('update');
 }
 
 export function connectorNameTaken(

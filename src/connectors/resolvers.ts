@@ -1,15 +1,26 @@
 import type { Resolvers } from '../generated/graphql.ts';
+import type { GraphQLContext } from '../graphql/context.ts';
+import { listRuns } from '../sync/queries.ts';
 import { maskAccessKeyId } from './masking.ts';
-import { listConnectors, listRuns } from './queries.ts';
+import { listConnectors } from './queries.ts';
 import {
   createConnector,
   deleteConnector,
   regenerateExternalId,
   setConnectorEnabled,
+  settingsOf,
   testConnector,
   updateConnector,
 } from './service.ts';
+import { nextRunAt } from './settings.ts';
 import { connectionTestProgress, connectorStateChanges } from './subscriptions.ts';
+
+/** After a mutation, the request's loaders must not answer with the connector as it was before. */
+async function fresh<T>(ctx: GraphQLContext, result: Promise<T>): Promise<T> {
+  const value = await result;
+  ctx.loaders.connectors.byId.clearAll();
+  return value;
+}
 
 export const connectorResolvers: Resolvers = {
   Query: {
@@ -17,12 +28,12 @@ export const connectorResolvers: Resolvers = {
     connector: (_, { id }, ctx) => ctx.loaders.connectors.byId.load(id),
   },
   Mutation: {
-    connectorCreate: (_, { input }, ctx) => createConnector(ctx, input),
-    connectorUpdate: (_, { input }, ctx) => updateConnector(ctx, input),
-    connectorDelete: (_, { input }, ctx) => deleteConnector(ctx, input),
-    connectorSetEnabled: (_, { input }, ctx) => setConnectorEnabled(ctx, input),
-    connectorTest: (_, { input }, ctx) => testConnector(ctx, input),
-    connectorRegenerateExternalId: (_, { input }, ctx) => regenerateExternalId(ctx, input),
+    connectorCreate: (_, { input }, ctx) => createConnector(ctx.tenant, input),
+    connectorUpdate: (_, { input }, ctx) => fresh(ctx, updateConnector(ctx.tenant, input)),
+    connectorDelete: (_, { input }, ctx) => fresh(ctx, deleteConnector(ctx.tenant, input)),
+    connectorSetEnabled: (_, { input }, ctx) => fresh(ctx, setConnectorEnabled(ctx.tenant, input)),
+    connectorTest: (_, { input }, ctx) => fresh(ctx, testConnector(ctx.tenant, input)),
+    connectorRegenerateExternalId: (_, { input }, ctx) => fresh(ctx, regenerateExternalId(ctx.tenant, input)),
   },
   Subscription: {
     connectorStateChanged: {
@@ -65,30 +76,14 @@ export const connectorResolvers: Resolvers = {
       };
     },
     schedule: (connector) => (connector.schedule as never) ?? null,
+    nextRunAt: (connector, _, ctx) =>
+      connector.enabled
+        ? nextRunAt(settingsOf(connector).schedule, ctx.tenant.clock.now(), connector.createdAt)
+        : null,
     defaultSeverity: (connector) => connector.defaultSeverity as never,
     lastTest: (connector) => (connector.lastTest as never) ?? null,
     transformMap: (connector, _, ctx) => ctx.loaders.transformMaps.byId.load(connector.transformMapKey),
     runs: (connector, args, ctx) => listRuns(ctx.db, ctx.tenantId, connector.id, args),
-  },
-  ConnectorRun: {
-    connector: async (run, _, ctx) => (await ctx.loaders.connectors.byId.load(run.connectorId))!,
-    trigger: (run) => run.trigger as never,
-    status: (run) => run.status as never,
-    progress: async (run, _, ctx) =>
-      (await ctx.loaders.connectors.checkpointsByRun.load(run.id)).map((checkpoint) => {
-        const counts = checkpoint.counts;
-        return {
-          accountId: checkpoint.accountId || null,
-          region: checkpoint.region,
-          pages: checkpoint.pages,
-          fetched: counts.fetched ?? 0,
-          created: counts.created ?? 0,
-          updated: counts.updated ?? 0,
-          unchanged: counts.unchanged ?? 0,
-          rejected: counts.rejected ?? 0,
-          throttled: counts.throttled ?? 0,
-          done: checkpoint.done,
-        };
-      }),
+    activeRun: (connector, _, ctx) => ctx.loaders.runs.activeOf.load(connector.id),
   },
 };

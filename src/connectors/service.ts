@@ -1,6 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AwsTarget } from '../aws/clients.ts';
+import type { TenantContext } from '../context.ts';
 import type { Executor, Tx } from '../db/client.ts';
+import { isUuid } from '../db/keyset.ts';
 import type { NewEvent } from '../events/model.ts';
 import { appendEvents } from '../events/queries.ts';
 import type {
@@ -11,20 +13,21 @@ import type {
   ConnectorTestInput,
   ConnectorUpdateInput,
 } from '../generated/graphql.ts';
-import { isUuid } from '../graphql/connection.ts';
-import type { GraphQLContext } from '../graphql/context.ts';
-import { type UserErrorModel, userError } from '../graphql/user-errors.ts';
 import { BUILT_IN_TRANSFORM_MAPS } from '../mapping/built-in-maps.ts';
+import { cancelActiveRunOf } from '../sync/service.ts';
 import { transformMapsByIds } from '../transform-maps/queries.ts';
+import { type UserErrorModel, userError } from '../user-errors.ts';
 import type { ConnectionCheckModel, ConnectionTestResultModel } from './connection-test/model.ts';
 import { runConnectionTest } from './connection-test/run.ts';
-import { SecretUnreadableError, seal, unseal } from './crypto.ts';
+import { type MasterKey, SecretUnreadableError, seal, unseal } from './crypto.ts';
 import type { ConnectorModel } from './model.ts';
 import {
   connectorNameTaken,
+  connectorsByIds,
   deleteConnectorRow,
   deleteSecrets,
   insertConnector,
+  lockConnector,
   purgeConnectorData,
   secretOf,
   storeSecret,
@@ -57,13 +60,13 @@ export function generateExternalId(): string {
 }
 
 export async function createConnector(
-  ctx: GraphQLContext,
+  ctx: TenantContext,
   input: ConnectorInput,
 ): Promise<ConnectorPayloadModel> {
   const settings = settingsFromInput(input);
   const errors = await checkSettings(ctx, settings);
   if (errors.length > 0) return { connector: null, userErrors: errors };
-  const now = new Date();
+  const now = ctx.clock.now();
   const connector = await ctx.db.transaction(async (tx) => {
     const next = nextRunAt(settings.schedule, now);
     const row = await insertConnector(tx, {
@@ -81,6 +84,7 @@ export async function createConnector(
         SECRET_KEY,
         seal(ctx.app.masterKey, settings.secretAccessKey),
       );
+    await ctx.app.jobs?.applySchedule(tx, row, now);
     await appendEvents(tx, ctx.tenantId, [stateEvent(row, null)]);
     return row;
   });
@@ -88,10 +92,10 @@ export async function createConnector(
 }
 
 export async function updateConnector(
-  ctx: GraphQLContext,
+  ctx: TenantContext,
   input: ConnectorUpdateInput,
 ): Promise<ConnectorPayloadModel> {
-  const current = await ctx.loaders.connectors.byId.load(input.id);
+  const current = await connectorById(ctx, input.id);
   if (!current) return notFound(input.id);
   const stored = await secretOf(ctx.db, ctx.tenantId, current.id, SECRET_KEY);
   const settings: ConnectorSettings = {
@@ -126,7 +130,7 @@ export async function updateConnector(
   }
   const errors = await checkSettings(ctx, settings, current.id);
   if (errors.length > 0) return { connector: null, userErrors: errors };
-  const now = new Date();
+  const now = ctx.clock.now();
   const connector = await ctx.db.transaction(async (tx) => {
     const next = nextRunAt(settings.schedule, now);
     const state =
@@ -148,16 +152,16 @@ export async function updateConnector(
         SECRET_KEY,
         seal(ctx.app.masterKey, settings.secretAccessKey),
       );
+    await ctx.app.jobs?.applySchedule(tx, row, now);
     if (state !== current.state) await appendEvents(tx, ctx.tenantId, [stateEvent(row, current.state)]);
     return row;
   });
   ctx.app.aws.roleSessions.forget(connector.id);
-  ctx.loaders.connectors.byId.clear(connector.id);
   return { connector, userErrors: [] };
 }
 
 export async function deleteConnector(
-  ctx: GraphQLContext,
+  ctx: TenantContext,
   input: ConnectorDeleteInput,
 ): Promise<{
   deletedId: string | null;
@@ -165,10 +169,13 @@ export async function deleteConnector(
   purgedAssets: number;
   userErrors: UserErrorModel[];
 }> {
-  const current = await ctx.loaders.connectors.byId.load(input.id);
+  const current = await connectorById(ctx, input.id);
   if (!current)
     return { deletedId: null, purgedFindings: 0, purgedAssets: 0, userErrors: notFound(input.id).userErrors };
+  // A run in progress stops at its next page; its rows go with the connector.
+  await cancelActiveRunOf(ctx, current.id);
   const purged = await ctx.db.transaction(async (tx) => {
+    await ctx.app.jobs?.applySchedule(tx, { ...current, enabled: false }, ctx.clock.now());
     const result = input.purge
       ? await purgeConnectorData(tx, ctx.tenantId, current.id)
       : { findingIds: [], assets: 0 };
@@ -192,7 +199,6 @@ export async function deleteConnector(
     return result;
   });
   ctx.app.aws.roleSessions.forget(current.id);
-  ctx.loaders.connectors.byId.clear(current.id);
   return {
     deletedId: current.id,
     purgedFindings: purged.findingIds.length,
@@ -202,36 +208,41 @@ export async function deleteConnector(
 }
 
 export async function setConnectorEnabled(
-  ctx: GraphQLContext,
+  ctx: TenantContext,
   input: ConnectorSetEnabledInput,
 ): Promise<ConnectorPayloadModel> {
-  const current = await ctx.loaders.connectors.byId.load(input.id);
+  const current = await connectorById(ctx, input.id);
   if (!current) return notFound(input.id);
-  const now = new Date();
+  const now = ctx.clock.now();
   const state = input.enabled
     ? stateFor(true, nextRunAt(settingsOf(current).schedule, now), now)
     : 'DISABLED';
-  const connector = await changeState(ctx.db, ctx.tenantId, current, state, null, { enabled: input.enabled });
-  ctx.loaders.connectors.byId.clear(current.id);
+  const connector = await ctx.db.transaction(async (tx) => {
+    const row = (await setConnectorState(tx, ctx.tenantId, current.id, state, null, now, {
+      enabled: input.enabled,
+    }))!;
+    await ctx.app.jobs?.applySchedule(tx, row, now);
+    return row;
+  });
+  if (!input.enabled) await cancelActiveRunOf(ctx, current.id);
   return { connector, userErrors: [] };
 }
 
 export async function regenerateExternalId(
-  ctx: GraphQLContext,
+  ctx: TenantContext,
   input: ConnectorRegenerateExternalIdInput,
 ): Promise<ConnectorPayloadModel> {
-  const current = await ctx.loaders.connectors.byId.load(input.id);
+  const current = await connectorById(ctx, input.id);
   if (!current) return notFound(input.id);
   const connector = (await updateConnectorRow(ctx.db, ctx.tenantId, current.id, {
     externalId: generateExternalId(),
   }))!;
   ctx.app.aws.roleSessions.forget(current.id);
-  ctx.loaders.connectors.byId.clear(current.id);
   return { connector, userErrors: [] };
 }
 
 export async function testConnector(
-  ctx: GraphQLContext,
+  ctx: TenantContext,
   input: ConnectorTestInput,
 ): Promise<{ result: ConnectionTestResultModel | null; userErrors: UserErrorModel[] }> {
   if ((input.id == null) === (input.draft == null)) {
@@ -272,7 +283,7 @@ export async function testConnector(
     target = targetOf(settings, generateExternalId(), settings.secretAccessKey ?? null);
     writeBack = settings.writeBackEnabled;
   } else {
-    connector = await ctx.loaders.connectors.byId.load(input.id!);
+    connector = await connectorById(ctx, input.id!);
     if (!connector) return { result: null, userErrors: notFound(input.id!).userErrors };
     try {
       target = await targetOfConnector(ctx.db, ctx.app.masterKey, connector);
@@ -308,12 +319,12 @@ export async function testConnector(
 
 /** Stores the test on the connector; a failed test puts it in FAILED, a passing one takes it out. */
 async function recordTest(
-  ctx: GraphQLContext,
+  ctx: TenantContext,
   connector: ConnectorModel,
   result: ConnectionTestResultModel,
 ): Promise<void> {
   const failed = result.checks.find((check) => check.status === 'FAILED');
-  const now = new Date();
+  const now = ctx.clock.now();
   const state = failed
     ? 'FAILED'
     : connector.state === 'FAILED'
@@ -322,31 +333,52 @@ async function recordTest(
   const lastError = failed
     ? `${failed.name}: ${failed.message}${failed.remediation ? ` Fix: ${failed.remediation}` : ''}`
     : null;
-  await changeState(ctx.db, ctx.tenantId, connector, state, lastError, {
+  await changeState(ctx, connector, state, lastError, {
     lastTest: result as unknown as Record<string, unknown>,
     ...(result.baseAccountId ? { baseAccountId: result.baseAccountId } : {}),
   });
-  ctx.loaders.connectors.byId.clear(connector.id);
 }
 
-/** Writes a state (and other columns) and, when the state changes, its event — in one transaction. */
-async function changeState(
-  db: GraphQLContext['db'],
-  tenantId: string,
+/**
+ * Writes a state (and other columns) and, when the state or error changes, its event — in one
+ * transaction.
+ */
+export async function changeState(
+  ctx: TenantContext,
   current: ConnectorModel,
   state: string,
   lastError: string | null,
-  columns: Partial<ConnectorModel>,
+  columns: Partial<ConnectorModel> = {},
 ): Promise<ConnectorModel> {
-  return db.transaction(async (tx: Tx) => {
-    const changed = state !== current.state || lastError !== current.lastError;
-    const row = (await updateConnectorRow(tx, tenantId, current.id, {
-      ...columns,
-      ...(changed ? { state, lastError, stateChangedAt: new Date() } : {}),
-    }))!;
-    if (changed) await appendEvents(tx, tenantId, [stateEvent(row, current.state)]);
-    return row;
-  });
+  return ctx.db.transaction(
+    async (tx: Tx) =>
+      (await setConnectorState(tx, ctx.tenantId, current.id, state, lastError, ctx.clock.now(), columns))!,
+  );
+}
+
+/**
+ * Inside the caller's transaction (the sync engine commits a state with its run): sets a
+ * connector's state and error, and appends the state event when either changed. Undefined when
+ * the connector is gone.
+ */
+export async function setConnectorState(
+  tx: Tx,
+  tenantId: string,
+  connectorId: string,
+  state: string,
+  lastError: string | null,
+  now: Date,
+  columns: Partial<ConnectorModel> = {},
+): Promise<ConnectorModel | undefined> {
+  const [current] = await lockConnector(tx, tenantId, connectorId);
+  if (!current) return undefined;
+  const changed = state !== current.state || lastError !== current.lastError;
+  const row = (await updateConnectorRow(tx, tenantId, current.id, {
+    ...columns,
+    ...(changed ? { state, lastError, stateChangedAt: now } : {}),
+  }))!;
+  if (changed) await appendEvents(tx, tenantId, [stateEvent(row, current.state)]);
+  return row;
 }
 
 function stateEvent(row: ConnectorModel, previousState: string | null): NewEvent {
@@ -364,13 +396,13 @@ function stateFor(enabled: boolean, next: Date | null, now: Date): string {
 }
 
 async function checkSettings(
-  ctx: GraphQLContext,
+  ctx: TenantContext,
   settings: ConnectorSettings,
   exceptId?: string,
 ): Promise<UserErrorModel[]> {
   const errors = validateSettings(settings, {
     allowCustomEndpoints: ctx.app.config.allowCustomEndpoints,
-    now: new Date(),
+    now: ctx.clock.now(),
   });
   if (settings.name && (await connectorNameTaken(ctx.db, ctx.tenantId, settings.name, exceptId))) {
     errors.push(
@@ -463,13 +495,18 @@ function targetOf(
 /** What it takes to reach AWS for a saved connector; the secret is decrypted here, in memory only. */
 export async function targetOfConnector(
   db: Executor,
-  masterKey: GraphQLContext['app']['masterKey'],
+  masterKey: MasterKey,
   connector: ConnectorModel,
 ): Promise<AwsTarget> {
   const sealed = connector.accessKeyId
     ? await secretOf(db, connector.tenantId, connector.id, SECRET_KEY)
     : undefined;
   return targetOf(settingsOf(connector), connector.externalId, sealed ? unseal(masterKey, sealed) : null);
+}
+
+/** A connector of the context's tenant, or null (an unknown or malformed id, or another tenant's). */
+export async function connectorById(ctx: TenantContext, id: string): Promise<ConnectorModel | null> {
+  return (await connectorsByIds(ctx.db, ctx.tenantId, [id]))[0] ?? null;
 }
 
 function notFound(id: string): ConnectorPayloadModel {

@@ -7,7 +7,7 @@ import type {
   ConnectorScheduleInput,
   ConnectorScopeInput,
 } from '../generated/graphql.ts';
-import { type UserErrorModel, userError } from '../graphql/user-errors.ts';
+import { type UserErrorModel, userError } from '../user-errors.ts';
 
 // A connector's settings, validated as a whole before anything is written: every mistake a user can
 // make comes back as a userError with its field path and the fix, never as a failed sync later.
@@ -360,12 +360,22 @@ function validateScope(scope: ConnectorScope, errors: UserErrorModel[]): void {
     Object.entries(SCOPE_FILTER_ATTRIBUTES).filter(
       ([field]) => scope[field as keyof typeof SCOPE_FILTER_ATTRIBUTES].length > 0,
     ).length + Object.keys(scope.awsFilters ?? {}).length;
-  if (attributes > 10)
+  // Security Hub takes 10 filter attributes per request, and every sync request spends one on the
+  // `UpdatedAt` window it reads.
+  if (attributes > 9)
     errors.push(
       userError(
         at(),
-        `The scope filters on ${attributes} attributes; Security Hub allows at most 10.`,
+        `The scope filters on ${attributes} attributes; Security Hub allows 10 per request and the sync needs one for UpdatedAt, so at most 9.`,
         'OUT_OF_RANGE',
+      ),
+    );
+  if (scope.awsFilters?.UpdatedAt !== undefined)
+    errors.push(
+      userError(
+        at('awsFilters', 'UpdatedAt'),
+        'The sync reads by UpdatedAt itself (incrementally, from where the last run ended); filter on CreatedAt, LastObservedAt or another date instead.',
+        'NOT_ALLOWED',
       ),
     );
 }
@@ -428,20 +438,28 @@ function validateSchedule(schedule: ConnectorSchedule, now: Date, errors: UserEr
   }
 }
 
-/** The next run time of a schedule, or null when it has none left. */
-export function nextRunAt(schedule: ConnectorSchedule | null, now: Date): Date | null {
+/**
+ * The next run time of a schedule, or null when it has none left. An interval counts from its
+ * start (the job engine's RRULE is anchored there too), so it does not drift with each save.
+ */
+export function nextRunAt(schedule: ConnectorSchedule | null, now: Date, createdAt: Date = now): Date | null {
   if (!schedule) return null;
-  const start = schedule.startAt ? new Date(schedule.startAt) : now;
-  const from = start.getTime() > now.getTime() ? start : now;
+  const start = schedule.startAt ? new Date(schedule.startAt) : createdAt;
   let next: Date;
-  if (schedule.kind === 'ONCE' || schedule.intervalMinutes !== null) next = from;
-  else
+  if (schedule.kind === 'ONCE') next = start.getTime() > now.getTime() ? start : now;
+  else if (schedule.intervalMinutes !== null) {
+    const step = schedule.intervalMinutes * 60_000;
+    const elapsed = now.getTime() - start.getTime();
+    next = elapsed <= 0 ? start : new Date(start.getTime() + Math.ceil(elapsed / step) * step);
+  } else {
+    const from = start.getTime() > now.getTime() ? start : now;
     next = CronExpressionParser.parse(schedule.cron!, {
       tz: 'UTC',
       currentDate: new Date(from.getTime() - 1),
     })
       .next()
       .toDate();
+  }
   if (schedule.endAt && next.getTime() > Date.parse(schedule.endAt)) return null;
   return next;
 }

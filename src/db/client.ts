@@ -5,6 +5,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import type { ExtractTablesWithRelations } from 'drizzle-orm/relations';
 import postgres from 'postgres';
+import { lockDataDir } from './data-dir-lock.ts';
 import { schema } from './schema.ts';
 import { statementLogger } from './statements.ts';
 
@@ -24,6 +25,8 @@ export interface Database {
   url?: string;
   /** Connections the pool may open (1 for PGlite, which is single-connection). */
   poolMax: number;
+  /** The embedded database itself (PGlite only): the job engine runs on the same instance. */
+  pglite?: PGlite;
   /** Subscribes to a NOTIFY channel; resolves once listening. Returns the unsubscribe. */
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   ping(): Promise<void>;
@@ -73,12 +76,21 @@ function openPostgres(url: string, poolMax: number): Database {
 
 async function openPglite(dataDir: string): Promise<Database> {
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
-  const client = await PGlite.create(dataDir);
+  // Before PGlite touches the directory: a second process would corrupt it.
+  const lock = await lockDataDir(dataDir);
+  let client: PGlite;
+  try {
+    client = await PGlite.create(dataDir);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   const db = drizzlePglite({ client, schema, logger: statementLogger }) as unknown as Db;
   return {
     db,
     driver: 'pglite',
     poolMax: 1,
+    pglite: client,
     async listen(channel, onPayload) {
       const unlisten = await client.listen(channel, onPayload);
       return () => unlisten();
@@ -88,6 +100,7 @@ async function openPglite(dataDir: string): Promise<Database> {
     },
     async close() {
       if (!client.closed) await client.close();
+      lock.release();
     },
   };
 }

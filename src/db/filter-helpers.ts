@@ -1,6 +1,6 @@
 import { type AnyColumn, gte, inArray, lt, type SQL, sql } from 'drizzle-orm';
-import { isUuid } from './connection.ts';
-import { UserInputError } from './errors.ts';
+import { UserInputError } from '../errors.ts';
+import { isUuid } from './keyset.ts';
 
 // Building blocks shared by every domain's filter compiler: bounded lists, id lists, ranges.
 // An omitted field does not filter; an empty list matches nothing (OR over no values).

@@ -1,5 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm';
-import { UserInputError } from './errors.ts';
+import { UserInputError } from '../errors.ts';
 
 // Relay connections over keyset pagination. A cursor holds the values of the row it points at for
 // every sort key (the last key is always the id, so the order is total). Pages are "rows after this

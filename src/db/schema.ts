@@ -93,6 +93,8 @@ export const connectors = pgTable(
     defaultSeverity: text('default_severity').notNull().default('MEDIUM'),
     writeBackEnabled: boolean('write_back_enabled').notNull().default(false),
     lastTest: jsonb('last_test').$type<Record<string, unknown>>(),
+    /** When the last complete read of everything in scope (a full run or a reconciliation) started. */
+    lastSweepAt: timestamptz('last_sweep_at'),
     stateChangedAt: timestamptz('state_changed_at').notNull().defaultNow(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -134,42 +136,99 @@ export const runs = pgTable(
       .references(() => connectors.id, { onDelete: 'cascade' }),
     /** SCHEDULE | MANUAL | RECONCILE */
     trigger: text('trigger').notNull(),
+    /** What was asked for: AUTO (decided at start) | INCREMENTAL | FULL | RECONCILE. */
+    requestedMode: text('requested_mode').notNull().default('AUTO'),
+    /** What the run does, decided when it starts: FULL | INCREMENTAL | RECONCILE. */
+    mode: text('mode'),
     /** QUEUED | RUNNING | SUCCEEDED | FAILED | CANCELLED */
     status: text('status').notNull(),
+    /** The job engine's (pg-boss) job that carries this run; a retried job resumes the same run. */
+    jobId: text('job_id').notNull(),
+    /** The engine's queue that job is on. */
+    queue: text('queue').notNull().default('connector-run'),
+    /** The job attempt that owns the run: an older attempt (a worker presumed dead) is fenced off. */
+    attempt: integer('attempt').notNull().default(0),
+    /** host:pid of the worker running the current attempt. */
+    worker: text('worker'),
     windowStart: timestamptz('window_start'),
+    /** Fixed for the whole run (a moving window would invalidate NextToken): the run's start. */
     windowEnd: timestamptz('window_end'),
-    leaseOwner: text('lease_owner'),
-    leaseExpiresAt: timestamptz('lease_expires_at'),
+    /** The streams the run reads (Region, aggregation, accounts), as planned at its start. */
+    plan: jsonb('plan').$type<Record<string, unknown>>(),
     error: text('error'),
+    /** What to do about `error`. */
+    remediation: text('remediation'),
+    cancelRequestedAt: timestamptz('cancel_requested_at'),
     startedAt: timestamptz('started_at'),
     finishedAt: timestamptz('finished_at'),
     createdAt: createdAt(),
+    updatedAt: updatedAt(),
   },
   (t) => [
     index('runs_connector_idx').on(t.tenantId, t.connectorId, t.createdAt, t.id),
-    index('runs_lease_idx').on(t.status, t.leaseExpiresAt),
+    uniqueIndex('runs_job_key').on(t.jobId),
+    index('runs_status_idx').on(t.status),
   ],
 );
 
-/** One row per (run, region, scope slice): committed in the same transaction as its page. */
-export const runCheckpoints = pgTable(
-  'run_checkpoints',
+/**
+ * One sub-window of a run's read (a Region's or aggregation's `UpdatedAt` range), paged on its own
+ * and committed in the same transaction as each page it wrote: where a resumed run continues.
+ */
+export const runSlices = pgTable(
+  'run_slices',
   {
     runId: uuid('run_id')
       .notNull()
       .references(() => runs.id, { onDelete: 'cascade' }),
     tenantId: tenantId(),
-    accountId: text('account_id').notNull().default(''),
+    /** Unique within the run, e.g. `us-east-1#3`. */
+    slice: text('slice').notNull(),
+    /** The stream (Region, or aggregation Region with its linked Regions) the slice belongs to. */
+    stream: text('stream').notNull(),
+    /** The account and Region the requests go to (their quota). */
+    accountId: text('account_id').notNull(),
     region: text('region').notNull(),
-    pages: integer('pages').notNull().default(0),
+    /** Inclusive `UpdatedAt` bounds of what this slice must read. */
+    windowStart: timestamptz('window_start').notNull(),
+    windowEnd: timestamptz('window_end').notNull(),
+    /**
+     * The `End` of the query `nextToken` belongs to: past `windowEnd` when another slice took over the
+     * rest of the window (this one then stops once it reads past `windowEnd`, without a new query).
+     */
+    queryEnd: timestamptz('query_end'),
     nextToken: text('next_token'),
-    /** Highest (UpdatedAt, ProductArn, Id) committed: the cursor the next run starts from. */
-    cursorUpdatedAt: timestamptz('cursor_updated_at'),
-    counts: jsonb('counts').notNull().$type<Record<string, number>>(),
+    /** `UpdatedAt` of the last finding committed: where a rejected NextToken restarts the slice. */
+    highWater: timestamptz('high_water'),
+    pages: integer('pages').notNull().default(0),
+    throttled: integer('throttled').notNull().default(0),
+    retries: integer('retries').notNull().default(0),
+    /** Per `<account>/<region>` of the findings: fetched, created, updated, unchanged, rejected. */
+    counts: jsonb('counts').notNull().$type<Record<string, Record<string, number>>>(),
     done: boolean('done').notNull().default(false),
+    startedAt: timestamptz('started_at'),
+    finishedAt: timestamptz('finished_at'),
     updatedAt: updatedAt(),
   },
-  (t) => [primaryKey({ columns: [t.runId, t.accountId, t.region] })],
+  (t) => [primaryKey({ columns: [t.runId, t.slice] })],
+);
+
+/** Where a connector's next incremental read of one stream starts (the end of its last complete read). */
+export const connectorCursors = pgTable(
+  'connector_cursors',
+  {
+    connectorId: uuid('connector_id')
+      .notNull()
+      .references(() => connectors.id, { onDelete: 'cascade' }),
+    tenantId: tenantId(),
+    stream: text('stream').notNull(),
+    cursorAt: timestamptz('cursor_at').notNull(),
+    /** The scope the cursor was read under: another scope starts from scratch. */
+    scopeHash: text('scope_hash').notNull(),
+    runId: uuid('run_id').references(() => runs.id, { onDelete: 'set null' }),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.connectorId, t.stream] })],
 );
 
 export const assets = pgTable(
@@ -284,6 +343,10 @@ export const findings = pgTable(
     awsUpdatedAt: timestamptz('aws_updated_at').notNull(),
     /** The original ASFF, as received. */
     raw: jsonb('raw').notNull().$type<Record<string, unknown>>(),
+    /** When a sync last read it from Security Hub (set for every finding a full read sees). */
+    lastSyncedAt: timestamptz('last_synced_at'),
+    /** When a full read no longer found it in Security Hub (expired after 90 days, or deleted). */
+    vanishedAt: timestamptz('vanished_at'),
     search: tsvector('search')
       .notNull()
       .generatedAlwaysAs(sql`to_tsvector('simple', coalesce(title, '') || ' ' || coalesce(description, ''))`),
@@ -300,7 +363,9 @@ export const findings = pgTable(
     index('findings_tenant_updated_idx').on(t.tenantId, t.awsUpdatedAt, t.id),
     index('findings_tenant_asset_idx').on(t.tenantId, t.assetId),
     index('findings_tenant_connector_idx').on(t.tenantId, t.connectorId),
-    index('findings_tenant_dedup_idx').on(t.tenantId, t.dedupKey),
+    // Electing a de-duplication group's primary reads one row per group, however large it grows.
+    index('findings_tenant_dedup_idx').on(t.tenantId, t.dedupKey, t.counted.desc(), t.firstObservedAt, t.id),
+    index('findings_tenant_dedup_primary_idx').on(t.tenantId, t.dedupKey).where(sql`${t.isPrimary}`),
     index('findings_tenant_account_region_idx').on(t.tenantId, t.awsAccountId, t.region),
     index('findings_cves_idx').using('gin', t.cves),
     index('findings_search_idx').using('gin', t.search),
@@ -321,11 +386,16 @@ export const findingRejects = pgTable(
     /** [{ path, message }] */
     problems: jsonb('problems').notNull().$type<{ path: string; message: string }[]>(),
     raw: jsonb('raw').notNull().$type<unknown>(),
+    /** sha256 of the raw finding: the same malformed finding read again is one reject, seen again. */
+    fingerprint: text('fingerprint'),
+    seenCount: integer('seen_count').notNull().default(1),
+    lastSeenAt: timestamptz('last_seen_at').notNull().defaultNow(),
     createdAt: createdAt(),
   },
   (t) => [
     index('finding_rejects_tenant_idx').on(t.tenantId, t.createdAt, t.id),
     index('finding_rejects_run_idx').on(t.runId),
+    uniqueIndex('finding_rejects_fingerprint_key').on(t.tenantId, t.fingerprint),
   ],
 );
 
@@ -352,7 +422,8 @@ export const schema = {
   connectors,
   connectorSecrets,
   runs,
-  runCheckpoints,
+  runSlices,
+  connectorCursors,
   assets,
   findings,
   findingRejects,
@@ -367,3 +438,4 @@ export type ConnectorRow = typeof connectors.$inferSelect;
 export type TransformMapRow = typeof transformMaps.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
 export type RunRow = typeof runs.$inferSelect;
+export type RunSliceRow = typeof runSlices.$inferSelect;

@@ -1,7 +1,7 @@
 import { type AnyColumn, and, count, eq, inArray, ne, type SQL, sql } from 'drizzle-orm';
 import type { PgTable, SelectedFields } from 'drizzle-orm/pg-core';
-import { isUuid, type PageSource } from '../graphql/connection.ts';
 import type { Executor } from './client.ts';
+import { isUuid, type PageSource } from './keyset.ts';
 
 // Queries every tenant-scoped table needs, written once: a keyset page source, rows by id, name
 // uniqueness. Each is scoped to the tenant it is given.
@@ -63,4 +63,14 @@ export async function nameTaken(
     )
     .limit(1);
   return rows.length > 0;
+}
+
+/**
+ * Serializes one kind of write within a tenant until the transaction ends. Writers that touch the
+ * same rows in different orders (pages sharing assets or de-duplication groups) would otherwise
+ * deadlock; these sections are short, so waiting in line costs less than PostgreSQL's deadlock
+ * detection (a second) and a retry.
+ */
+export async function lockTenantSection(tx: Executor, tenantId: string, section: 'assets' | 'dedup'): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`${section}:${tenantId}`}, 0))`);
 }

@@ -1,4 +1,4 @@
-import { UserInputError } from '../graphql/errors.ts';
+import { UserInputError } from '../errors.ts';
 
 /** Event cursors are the event log's ids, as decimal strings (they exceed 2^53 in time). */
 export function parseEventCursor(after: string, path: readonly (string | number)[]): bigint {

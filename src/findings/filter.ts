@@ -1,7 +1,4 @@
 import { and, eq, type SQL, sql } from 'drizzle-orm';
-import { findings } from '../db/schema.ts';
-import type { FindingFilter } from '../generated/graphql.ts';
-import { UserInputError } from '../graphql/errors.ts';
 import {
   type ArgumentPath,
   checkList,
@@ -9,7 +6,10 @@ import {
   idListCondition,
   intRangeCondition,
   listCondition,
-} from '../graphql/filter-helpers.ts';
+} from '../db/filter-helpers.ts';
+import { findings } from '../db/schema.ts';
+import { UserInputError } from '../errors.ts';
+import type { FindingFilter } from '../generated/graphql.ts';
 
 // GraphQL FindingFilter -> one SQL condition. Fields AND together, values in a list OR together.
 // Every list and range is checked here, so a bad argument fails with its path before any SQL runs.

@@ -1,6 +1,8 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, sql } from 'drizzle-orm';
 import { recomputeAssetRisk } from '../assets/risk.ts';
-import type { Db, Tx } from '../db/client.ts';
+import type { Db, Executor, Tx } from '../db/client.ts';
+import { jsonRowsInsert, rowsOf } from '../db/json-rows.ts';
+import { lockTenantSection } from '../db/tenant-queries.ts';
 import { assets, findings } from '../db/schema.ts';
 import type { NewEvent } from '../events/model.ts';
 import { appendEvents } from '../events/queries.ts';
@@ -24,31 +26,101 @@ export interface IngestItem {
   assets: AssetRecord[];
 }
 
+export type IngestOutcome = 'created' | 'updated' | 'unchanged';
+
 export interface IngestResult {
   created: number;
   updated: number;
   unchanged: number;
   /** Assets whose findings changed: their risk needs recomputing. */
   affectedAssetIds: string[];
+  /** What became of each finding of the page, by `identityKey(productArn, awsId)`. */
+  outcomes: Map<string, IngestOutcome>;
 }
 
 export interface IngestOptions {
   connectorId?: string | null;
-  /** Runs inside the page's transaction after the upsert (e.g. the sync's checkpoint). */
-  withinTransaction?: (tx: Tx, result: IngestResult) => Promise<void>;
+  /**
+   * Runs inside the page's transaction after the upsert (the sync's checkpoint); the events it
+   * returns are appended with the page's own.
+   */
+  withinTransaction?: (tx: Tx, result: IngestResult) => Promise<NewEvent[] | undefined>;
 }
 
-export function ingestFindingsPage(
+/**
+ * Writes a page: its assets, then its findings, their events and the caller's own writes in ONE
+ * transaction, then the risk of every asset the page touched.
+ *
+ * Assets and their risk are kept out of the page's transaction on purpose. Concurrent pages share
+ * assets (an instance has hundreds of findings); a row an upsert touched stays locked until its
+ * transaction ends, so inside the page's transaction every page touching an instance would wait
+ * for the others to commit. Both writes are merges that any later page repeats (first/last seen,
+ * tags; risk from the findings as stored), so one interrupted between them loses nothing: the page
+ * is read again, or the next sighting (and a sync's end, which re-scores what it touched) mends it.
+ */
+export async function ingestFindingsPage(
   db: Db,
   tenantId: string,
   items: readonly IngestItem[],
   options: IngestOptions = {},
 ): Promise<IngestResult> {
-  return db.transaction(async (tx) => {
-    const result = await upsertPage(tx, tenantId, items, options.connectorId ?? null);
-    await options.withinTransaction?.(tx, result);
-    return result;
-  });
+  const connectorId = options.connectorId ?? null;
+  const assetIds = await retryOnConflict(() =>
+    db.transaction(async (tx) => {
+      await lockTenantSection(tx, tenantId, 'assets');
+      return upsertAssets(
+        tx,
+        tenantId,
+        connectorId,
+        items.flatMap((item) => item.assets),
+      );
+    }),
+  );
+  const result = await retryOnConflict(() =>
+    db.transaction(async (tx) => {
+      const page = await upsertPage(tx, tenantId, items, connectorId, assetIds);
+      const extra = await options.withinTransaction?.(tx, page.result);
+      // Last: the event log's lock is held from here to the commit only.
+      await appendEvents(tx, tenantId, [...page.events, ...(extra ?? [])]);
+      return page.result;
+    }),
+  );
+  await rescoreAssets(db, tenantId, [...new Set([...assetIds.values(), ...result.affectedAssetIds])]);
+  return result;
+}
+
+/** Re-scores assets after their page committed, in line with the tenant's other asset writes. */
+export function rescoreAssets(db: Db, tenantId: string, assetIds: readonly string[]): Promise<void> {
+  if (assetIds.length === 0) return Promise.resolve();
+  return retryOnConflict(() =>
+    db.transaction(async (tx) => {
+      await lockTenantSection(tx, tenantId, 'assets');
+      await recomputeAssetRisk(tx, tenantId, assetIds);
+    }),
+  );
+}
+
+/**
+ * Concurrent pages may share assets, de-duplication groups and (at sub-window boundaries) findings.
+ * Rows are written in a fixed order, which makes deadlocks rare; PostgreSQL breaks the rest, and
+ * the page is simply written again (its transaction left nothing behind).
+ */
+async function retryOnConflict<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      const code = sqlState(error);
+      if (attempt >= 5 || (code !== '40P01' && code !== '40001')) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 40 * attempt));
+    }
+  }
+}
+
+function sqlState(error: unknown): string | undefined {
+  const e = error as { code?: unknown; cause?: { code?: unknown } };
+  const code = e?.code ?? e?.cause?.code;
+  return typeof code === 'string' ? code : undefined;
 }
 
 async function upsertPage(
@@ -56,14 +128,8 @@ async function upsertPage(
   tenantId: string,
   items: readonly IngestItem[],
   connectorId: string | null,
-): Promise<IngestResult> {
-  const assetIds = await upsertAssets(
-    tx,
-    tenantId,
-    connectorId,
-    items.flatMap((item) => item.assets),
-  );
-
+  assetIds: Map<string, string>,
+): Promise<{ result: IngestResult; events: NewEvent[] }> {
   // One version per identity: a page may carry the same finding twice; the later UpdatedAt wins.
   const latest = new Map<string, FindingRecord>();
   for (const { finding } of items) {
@@ -71,8 +137,13 @@ async function upsertPage(
     const seen = latest.get(key);
     if (!seen || finding.awsUpdatedAt.getTime() >= seen.awsUpdatedAt.getTime()) latest.set(key, finding);
   }
-  const incoming = [...latest.values()];
-  if (incoming.length === 0) return { created: 0, updated: 0, unchanged: 0, affectedAssetIds: [] };
+  // A fixed order for every writer: row locks are then taken in the same order (no deadlocks).
+  const incoming = [...latest.values()].sort((a, b) =>
+    compareText(identityKey(a.productArn, a.awsId), identityKey(b.productArn, b.awsId)),
+  );
+  const outcomes = new Map<string, IngestOutcome>();
+  if (incoming.length === 0)
+    return { result: { created: 0, updated: 0, unchanged: 0, affectedAssetIds: [], outcomes }, events: [] };
 
   const stored = new Map<string, StoredVersion>(
     (
@@ -110,12 +181,13 @@ async function upsertPage(
       (finding.awsUpdatedAt.getTime() === before.awsUpdatedAt.getTime() &&
         !sameJson(finding.raw, before.raw));
     if (newer) changes.push({ finding, before });
-    else unchanged += 1;
+    else {
+      unchanged += 1;
+      outcomes.set(identityKey(finding.productArn, finding.awsId), 'unchanged');
+    }
   }
-  if (changes.length === 0) {
-    await recomputeAssetRisk(tx, tenantId, [...assetIds.values()]);
-    return { created: 0, updated: 0, unchanged, affectedAssetIds: [] };
-  }
+  if (changes.length === 0)
+    return { result: { created: 0, updated: 0, unchanged, affectedAssetIds: [], outcomes }, events: [] };
 
   const rows = changes.map(({ finding }) => {
     const { assetResourceArn, ...columns } = finding;
@@ -126,21 +198,24 @@ async function upsertPage(
       assetId: assetResourceArn ? (assetIds.get(assetResourceArn) ?? null) : null,
     };
   });
-  const written = await tx
-    .insert(findings)
-    .values(rows)
-    .onConflictDoUpdate({
-      target: [findings.tenantId, findings.productArn, findings.awsId],
-      set: overwriteAllBut(['id', 'tenantId', 'productArn', 'awsId', 'createdAt', 'isPrimary', 'search']),
-      // Guards against a concurrent writer that stored a newer version since we looked.
-      setWhere: sql`${findings.awsUpdatedAt} <= excluded.aws_updated_at`,
-    })
-    .returning({
-      id: findings.id,
-      productArn: findings.productArn,
-      awsId: findings.awsId,
-      assetId: findings.assetId,
-    });
+  const written = rowsOf<{
+    id: string;
+    productArn: string;
+    awsId: string;
+    assetId: string | null;
+    inserted: boolean;
+  }>(
+    // The guard repeats the check above against a concurrent writer (another page that read the
+    // same finding) that stored it since we looked: only a newer or different version replaces it.
+    // `xmax = 0` tells an inserted row from an updated one.
+    await tx.execute(sql`
+        insert into ${findings} ${jsonRowsInsert(findings, FINDING_INSERT_KEYS, rows)}
+        on conflict (tenant_id, product_arn, aws_id) do update set ${FINDING_OVERWRITE}
+        where ${findings.awsUpdatedAt} < excluded.aws_updated_at
+           or (${findings.awsUpdatedAt} = excluded.aws_updated_at and ${findings.raw} is distinct from excluded.raw)
+        returning id, product_arn as "productArn", aws_id as "awsId", asset_id as "assetId",
+                  (xmax = 0) as inserted`),
+  );
 
   const writtenByKey = new Map(written.map((row) => [identityKey(row.productArn, row.awsId), row]));
   const events: NewEvent[] = [];
@@ -149,32 +224,62 @@ async function upsertPage(
   let created = 0;
   let updated = 0;
   for (const { finding, before } of changes) {
-    const row = writtenByKey.get(identityKey(finding.productArn, finding.awsId));
+    const key = identityKey(finding.productArn, finding.awsId);
+    const row = writtenByKey.get(key);
     if (!row) {
       unchanged += 1;
+      outcomes.set(key, 'unchanged');
       continue;
     }
-    if (before) updated += 1;
-    else created += 1;
+    if (row.inserted) created += 1;
+    else updated += 1;
+    outcomes.set(key, row.inserted ? 'created' : 'updated');
     if (row.assetId) affectedAssets.add(row.assetId);
     if (before?.assetId) affectedAssets.add(before.assetId);
     if (finding.dedupKey) dedupKeys.add(finding.dedupKey);
     events.push({
       topic: 'finding',
-      type: before ? 'UPDATED' : 'CREATED',
+      type: row.inserted ? 'CREATED' : 'UPDATED',
       entityId: row.id,
-      payload: { changedFields: before ? changedTopLevelFields(before.raw, finding.raw) : [] },
+      payload: { changedFields: row.inserted ? [] : changedTopLevelFields(before?.raw, finding.raw) },
     });
   }
-  await electGroupPrimaries(tx, tenantId, [...dedupKeys]);
-  // Every asset the page touched: its findings or its tags (criticality, exposure) may have changed.
-  await recomputeAssetRisk(tx, tenantId, [...new Set([...assetIds.values(), ...affectedAssets])]);
-  await appendEvents(tx, tenantId, events);
-  return { created, updated, unchanged, affectedAssetIds: [...affectedAssets] };
+  if (dedupKeys.size > 0) {
+    // Groups span pages: one page at a time elects (the section ends with the transaction).
+    await lockTenantSection(tx, tenantId, 'dedup');
+    await electGroupPrimaries(tx, tenantId, [...dedupKeys].sort(compareText));
+  }
+  return { result: { created, updated, unchanged, affectedAssetIds: [...affectedAssets], outcomes }, events };
+}
+
+/**
+ * A page's assets alone (a connector that syncs ASSETS but not FINDINGS), upserted and re-scored
+ * in one transaction, with the caller's own writes (its checkpoint) in the same transaction.
+ */
+export async function ingestAssetsPage(
+  db: Db,
+  tenantId: string,
+  records: readonly AssetRecord[],
+  options: { connectorId?: string | null; withinTransaction?: (tx: Tx) => Promise<NewEvent[] | undefined> } = {},
+): Promise<number> {
+  const ids = await retryOnConflict(() =>
+    db.transaction(async (tx) => {
+      await lockTenantSection(tx, tenantId, 'assets');
+      return upsertAssets(tx, tenantId, options.connectorId ?? null, records);
+    }),
+  );
+  await retryOnConflict(() =>
+    db.transaction(async (tx) => {
+      const events = await options.withinTransaction?.(tx);
+      await appendEvents(tx, tenantId, events ?? []);
+    }),
+  );
+  await rescoreAssets(db, tenantId, [...ids.values()]);
+  return ids.size;
 }
 
 async function upsertAssets(
-  tx: Tx,
+  tx: Executor,
   tenantId: string,
   connectorId: string | null,
   records: readonly AssetRecord[],
@@ -187,7 +292,11 @@ async function upsertAssets(
   if (byArn.size === 0) return new Map();
   const rows = await tx
     .insert(assets)
-    .values([...byArn.values()].map((record) => ({ ...record, tenantId, connectorId })))
+    .values(
+      [...byArn.values()]
+        .sort((a, b) => compareText(a.resourceArn, b.resourceArn))
+        .map((record) => ({ ...record, tenantId, connectorId })),
+    )
     .onConflictDoUpdate({
       target: [assets.tenantId, assets.resourceArn],
       set: {
@@ -228,37 +337,68 @@ function mergeAssetSightings(a: AssetRecord, b: AssetRecord): AssetRecord {
  */
 async function electGroupPrimaries(tx: Tx, tenantId: string, dedupKeys: string[]): Promise<void> {
   if (dedupKeys.length === 0) return;
+  const keys = sql`array[${sql.join(
+    dedupKeys.map((key) => sql`${key}`),
+    sql`, `,
+  )}]::text[]`;
+  // Index lookups only, however large a group grows: the winner of each group from the election
+  // index, then the current primaries (a partial index) demoted, then the winners promoted.
+  const winners = rowsOf<{ id: string }>(
+    await tx.execute(sql`
+      select p.id from unnest(${keys}) as k(key)
+      cross join lateral (
+        select id from ${findings}
+         where tenant_id = ${tenantId} and dedup_key = k.key
+         order by counted desc nulls last, first_observed_at, id
+         limit 1
+      ) as p`),
+  ).map((row) => row.id);
+  if (winners.length === 0) return;
+  const ids = sql`array[${sql.join(
+    winners.map((id) => sql`${id}`),
+    sql`, `,
+  )}]::uuid[]`;
   await tx.execute(sql`
-    update ${findings} as f
-       set is_primary = (f.id = g.primary_id)
-      from (
-        select distinct on (dedup_key) dedup_key, id as primary_id
-          from ${findings}
-         where tenant_id = ${tenantId}
-           and dedup_key in (${sql.join(
-             dedupKeys.map((key) => sql`${key}`),
-             sql`, `,
-           )})
-         order by dedup_key, counted desc, first_observed_at, id
-      ) as g
-     where f.tenant_id = ${tenantId}
-       and f.dedup_key = g.dedup_key
-       and f.is_primary is distinct from (f.id = g.primary_id)`);
+    update ${findings} set is_primary = false
+     where tenant_id = ${tenantId} and dedup_key = any(${keys}) and is_primary and id <> all(${ids})`);
+  await tx.execute(sql`
+    update ${findings} set is_primary = true
+     where tenant_id = ${tenantId} and id = any(${ids}) and not is_primary`);
 }
+
+/** The columns a page writes: everything but what the database assigns. */
+const FINDING_INSERT_KEYS = Object.keys(getTableColumns(findings)).filter(
+  (key) => !['id', 'isPrimary', 'search', 'createdAt', 'updatedAt'].includes(key),
+);
 
 /** Every column from the incoming row (`excluded`), except those that identify or date the row. */
-function overwriteAllBut(keep: string[]) {
-  const set: Record<string, unknown> = { updatedAt: sql`now()` };
-  for (const [key, column] of Object.entries(findings)) {
-    if (keep.includes(key) || key === 'updatedAt' || typeof column !== 'object' || column === null) continue;
-    const name = (column as { name?: unknown }).name;
-    if (typeof name !== 'string' || !('columnType' in column)) continue;
-    set[key] = sql.raw(`excluded."${name}"`);
-  }
-  return set;
+const FINDING_OVERWRITE = sql.raw(
+  [
+    ...Object.entries(getTableColumns(findings))
+      .filter(
+        ([key]) =>
+          ![
+            'id',
+            'tenantId',
+            'productArn',
+            'awsId',
+            'createdAt',
+            'isPrimary',
+            'search',
+            'updatedAt',
+          ].includes(key),
+      )
+      .map(([, column]) => `"${column.name}" = excluded."${column.name}"`),
+    '"updated_at" = now()',
+  ].join(', '),
+);
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function identityKey(productArn: string, awsId: string): string {
+/** A finding's identity as one string: (ProductArn, Id), as in Security Hub. */
+export function identityKey(productArn: string, awsId: string): string {
   return `${productArn}\n${awsId}`;
 }
 

@@ -1,16 +1,16 @@
 import DataLoader from 'dataloader';
 import { and, eq } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
-import { findings } from '../db/schema.ts';
-import type { FindingFilter, FindingOrder } from '../generated/graphql.ts';
 import {
   buildConnection,
   type ConnectionModel,
   type PageArgs,
   pageQuery,
   resolvePageArgs,
-} from '../graphql/connection.ts';
-import { keyedLoader, loaderFamily } from '../graphql/loader-utils.ts';
+} from '../db/keyset.ts';
+import { keyedLoader, loaderFamily } from '../db/loaders.ts';
+import { findings } from '../db/schema.ts';
+import type { FindingFilter, FindingOrder } from '../generated/graphql.ts';
 import { findingFilterCondition } from './filter.ts';
 import type { FindingModel } from './model.ts';
 import {

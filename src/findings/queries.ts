@@ -1,8 +1,5 @@
 import { and, count, eq, getTableColumns, inArray, lte, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
-import { findings } from '../db/schema.ts';
-import { rowsByIds, tablePageSource } from '../db/tenant-queries.ts';
-import type { FindingOrder } from '../generated/graphql.ts';
 import {
   type ConnectionModel,
   dateKey,
@@ -10,7 +7,10 @@ import {
   type PageArgs,
   type PageQuery,
   paginate,
-} from '../graphql/connection.ts';
+} from '../db/keyset.ts';
+import { findings } from '../db/schema.ts';
+import { rowsByIds, tablePageSource } from '../db/tenant-queries.ts';
+import type { FindingOrder } from '../generated/graphql.ts';
 import type { FindingModel, FindingStatsModel } from './model.ts';
 
 // Every SQL statement about findings lives here. Each one is scoped to a tenant.

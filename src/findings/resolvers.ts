@@ -1,12 +1,13 @@
+import { UserInputError } from '../errors.ts';
 import type { Resolvers } from '../generated/graphql.ts';
-import { findingByReference, searchFindings, statsOfFindings } from './service.ts';
+import { searchFindings, statsOfFindings } from './service.ts';
 import { findingChanges } from './subscriptions.ts';
 
 export const findingResolvers: Resolvers = {
   Query: {
-    findings: (_, args, ctx) => searchFindings(ctx, args),
+    findings: (_, args, ctx) => searchFindings(ctx.tenant, args),
     finding: (_, { id }, ctx) => ctx.loaders.findings.byId.load(id),
-    findingStats: (_, { filter }, ctx) => statsOfFindings(ctx, filter),
+    findingStats: (_, { filter }, ctx) => statsOfFindings(ctx.tenant, filter),
   },
   Subscription: {
     findingsChanged: {
@@ -14,7 +15,18 @@ export const findingResolvers: Resolvers = {
     },
   },
   Finding: {
-    __resolveReference: (reference, ctx) => findingByReference(ctx, reference),
+    // Either key: `id`, or the AWS identity `productArn awsId` (batched per request by the loaders).
+    __resolveReference: (reference: { id?: string; productArn?: string; awsId?: string }, ctx) => {
+      if (reference.id !== undefined) return ctx.loaders.findings.byId.load(reference.id);
+      if (reference.productArn !== undefined && reference.awsId !== undefined)
+        return ctx.loaders.findings.byAwsIdentity.load({
+          productArn: reference.productArn,
+          awsId: reference.awsId,
+        });
+      throw new UserInputError('A Finding reference needs `id`, or `productArn` and `awsId`.', [
+        'representations',
+      ]);
+    },
     source: () => 'aws_security_hub',
     findingName: (finding) => finding.title,
     severity: (finding) => ({

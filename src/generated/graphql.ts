@@ -2,9 +2,10 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { FindingModel, FindingStatsModel } from '../findings/model.ts';
 import type { AssetModel } from '../assets/model.ts';
-import type { ConnectorModel, ConnectorRunModel } from '../connectors/model.ts';
+import type { ConnectorModel } from '../connectors/model.ts';
+import type { ConnectorRunModel, RunProgressEventModel } from '../sync/model.ts';
 import type { TransformMapModel } from '../transform-maps/model.ts';
-import type { ConnectionModel, EdgeModel, PageInfoModel } from '../graphql/connection.ts';
+import type { ConnectionModel, EdgeModel, PageInfoModel } from '../db/keyset.ts';
 import type { FindingChangeEventModel, ConnectorStateEventModel } from '../events/model.ts';
 import type { PreviewModel } from '../mapping/preview.ts';
 import type { AssetRecord } from '../mapping/records.ts';
@@ -200,6 +201,8 @@ export type ConnectionTestResult = {
 /** How Hubgraph reaches one AWS Security Hub deployment: credentials, regions, scope and schedule. */
 export type Connector = {
   __typename?: 'Connector';
+  /** The run that is queued or running, if any. */
+  activeRun?: Maybe<ConnectorRun>;
   auth: ConnectorAuth;
   createdAt: Scalars['DateTime']['output'];
   /** Applied to findings that carry no severity at all. */
@@ -211,10 +214,13 @@ export type Connector = {
   id: Scalars['ID']['output'];
   /** The error that put the connector in FAILED, with what to do about it. */
   lastError?: Maybe<Scalars['String']['output']>;
+  /** When the last complete read of everything in scope (a first sync or a reconciliation) started. */
+  lastSweepAt?: Maybe<Scalars['DateTime']['output']>;
   lastTest?: Maybe<ConnectionTestResult>;
   name: Scalars['String']['output'];
   nextRunAt?: Maybe<Scalars['DateTime']['output']>;
   regions: Array<Scalars['String']['output']>;
+  /** Runs, newest first. */
   runs: ConnectorRunConnection;
   schedule?: Maybe<ConnectorSchedule>;
   scope: ConnectorScope;
@@ -333,19 +339,48 @@ export type ConnectorRegenerateExternalIdInput = {
   id: Scalars['ID']['input'];
 };
 
+/**
+ * One sync of a connector: every finding in its scope, from each of its Regions (an aggregation
+ * Region reads its linked Regions once, there), into Hubgraph. A run is crash-safe: a worker that
+ * dies hands it to another, which resumes from the last page committed.
+ */
 export type ConnectorRun = {
   __typename?: 'ConnectorRun';
+  /** The job attempt running it (0 first; more after a worker died or a transient failure). */
+  attempt: Scalars['Int']['output'];
+  cancelRequestedAt?: Maybe<Scalars['DateTime']['output']>;
   connector: Connector;
   createdAt: Scalars['DateTime']['output'];
+  durationMs?: Maybe<Scalars['Int']['output']>;
+  /** Why the run failed (or, while it retries, why the last attempt failed). */
   error?: Maybe<Scalars['String']['output']>;
+  /** Estimated seconds until the run ends; null while unknown. */
+  etaSeconds?: Maybe<Scalars['Int']['output']>;
+  /** Findings read per second since the run started. */
+  findingsPerSecond: Scalars['Float']['output'];
   finishedAt?: Maybe<Scalars['DateTime']['output']>;
   id: Scalars['ID']['output'];
+  /** What the run does: FULL (first read, or a new scope), INCREMENTAL (from the cursor) or RECONCILE (a full re-read that also marks findings gone from Security Hub). */
+  mode?: Maybe<RunMode>;
+  /** Per account and Region: findings counted where they come from, requests where they went. */
   progress: Array<RunRegionProgress>;
+  /** What to do about the error. */
+  remediation?: Maybe<Scalars['String']['output']>;
+  /** What was asked for (AUTO decides at start). */
+  requestedMode: RunMode;
   startedAt?: Maybe<Scalars['DateTime']['output']>;
   status: RunStatus;
+  totals: RunTotals;
   trigger: RunTrigger;
   windowEnd?: Maybe<Scalars['DateTime']['output']>;
+  /** The `UpdatedAt` window read: from the cursor less the lookback (the epoch for a full read) to the run's start, fixed for the whole run. */
   windowStart?: Maybe<Scalars['DateTime']['output']>;
+};
+
+export type ConnectorRunCancelInput = {
+  connectorId?: InputMaybe<Scalars['ID']['input']>;
+  /** The run to cancel; or give `connectorId` to cancel that connector's current run. */
+  runId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 export type ConnectorRunConnection = {
@@ -360,6 +395,39 @@ export type ConnectorRunEdge = {
   __typename?: 'ConnectorRunEdge';
   cursor: Scalars['String']['output'];
   node: ConnectorRun;
+};
+
+export type ConnectorRunNowInput = {
+  /** The connector to sync now. */
+  id: Scalars['ID']['input'];
+  mode?: InputMaybe<RunMode>;
+};
+
+export type ConnectorRunPayload = {
+  __typename?: 'ConnectorRunPayload';
+  run?: Maybe<ConnectorRun>;
+  userErrors: Array<UserError>;
+};
+
+/** A run's progress (at most about once a second while it runs, and when it ends). */
+export type ConnectorRunProgressEvent = {
+  __typename?: 'ConnectorRunProgressEvent';
+  connectorId: Scalars['ID']['output'];
+  cursor: Scalars['String']['output'];
+  elapsedMs: Scalars['Int']['output'];
+  error?: Maybe<Scalars['String']['output']>;
+  etaSeconds?: Maybe<Scalars['Int']['output']>;
+  findingsPerSecond: Scalars['Float']['output'];
+  /** Share of the run's sub-windows read, 0–1. */
+  fraction?: Maybe<Scalars['Float']['output']>;
+  mode?: Maybe<RunMode>;
+  occurredAt: Scalars['DateTime']['output'];
+  regions: Array<RunRegionProgress>;
+  remediation?: Maybe<Scalars['String']['output']>;
+  run?: Maybe<ConnectorRun>;
+  runId: Scalars['ID']['output'];
+  status: RunStatus;
+  totals: RunTotals;
 };
 
 export type ConnectorSchedule = {
@@ -738,6 +806,10 @@ export type Mutation = {
   connectorDelete: ConnectorDeletePayload;
   /** A new external id: the role's trust policy must then be updated to it. */
   connectorRegenerateExternalId: ConnectorPayload;
+  /** Stops a queued or running run; what it committed stays, and the next run continues from the last complete read. */
+  connectorRunCancel: ConnectorRunPayload;
+  /** Queues a run of the connector now (one run per connector at a time). */
+  connectorRunNow: ConnectorRunPayload;
   connectorSetEnabled: ConnectorPayload;
   /** Runs the five checks in order; a failed check skips those that depend on it. */
   connectorTest: ConnectorTestPayload;
@@ -766,6 +838,16 @@ export type MutationConnectorDeleteArgs = {
 
 export type MutationConnectorRegenerateExternalIdArgs = {
   input: ConnectorRegenerateExternalIdInput;
+};
+
+
+export type MutationConnectorRunCancelArgs = {
+  input: ConnectorRunCancelInput;
+};
+
+
+export type MutationConnectorRunNowArgs = {
+  input: ConnectorRunNowInput;
 };
 
 
@@ -838,6 +920,7 @@ export type Query = {
    * backward (at most 500 per page); cursors are stable while new findings arrive.
    */
   findings: FindingConnection;
+  run?: Maybe<ConnectorRun>;
   transformMap?: Maybe<TransformMap>;
   /** Built-in maps first, then custom maps, oldest first. */
   transformMaps: TransformMapConnection;
@@ -896,6 +979,11 @@ export type QueryFindingsArgs = {
 };
 
 
+export type QueryRunArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type QueryTransformMapArgs = {
   id: Scalars['ID']['input'];
 };
@@ -935,15 +1023,26 @@ export type RiskBand =
   | 'MEDIUM'
   | 'SEVERE';
 
+export type RunMode =
+  /** FULL when a Region has no cursor yet (or the scope changed), RECONCILE when a sweep is due, else INCREMENTAL. */
+  | 'AUTO'
+  | 'FULL'
+  | 'INCREMENTAL'
+  | 'RECONCILE';
+
 export type RunRegionProgress = {
   __typename?: 'RunRegionProgress';
   accountId?: Maybe<Scalars['String']['output']>;
   created: Scalars['Int']['output'];
   done: Scalars['Boolean']['output'];
+  durationMs?: Maybe<Scalars['Int']['output']>;
   fetched: Scalars['Int']['output'];
   pages: Scalars['Int']['output'];
   region: Scalars['String']['output'];
   rejected: Scalars['Int']['output'];
+  /** Request attempts beyond the first (throttling, 5xx, dropped connections, expired sessions). */
+  retries: Scalars['Int']['output'];
+  /** Requests AWS answered with 429 (the SDK waited and retried them). */
   throttled: Scalars['Int']['output'];
   unchanged: Scalars['Int']['output'];
   updated: Scalars['Int']['output'];
@@ -955,6 +1054,18 @@ export type RunStatus =
   | 'QUEUED'
   | 'RUNNING'
   | 'SUCCEEDED';
+
+export type RunTotals = {
+  __typename?: 'RunTotals';
+  created: Scalars['Int']['output'];
+  fetched: Scalars['Int']['output'];
+  pages: Scalars['Int']['output'];
+  rejected: Scalars['Int']['output'];
+  retries: Scalars['Int']['output'];
+  throttled: Scalars['Int']['output'];
+  unchanged: Scalars['Int']['output'];
+  updated: Scalars['Int']['output'];
+};
 
 export type RunTrigger =
   | 'MANUAL'
@@ -991,6 +1102,8 @@ export type SeverityLabel =
 
 export type Subscription = {
   __typename?: 'Subscription';
+  /** Progress of one connector's runs (or all the tenant's, without `connectorId`), replayable from `after`. */
+  connectorRunProgress: ConnectorRunProgressEvent;
   /** State changes of one connector, or of all the tenant's connectors. */
   connectorStateChanged: ConnectorStateEvent;
   /** Checks of connection tests as they finish: of one connector, or of one test (`testId`). */
@@ -1000,6 +1113,12 @@ export type Subscription = {
    * delivered). With `after`, first replays every matching event after that cursor, then goes live.
    */
   findingsChanged: FindingChangeEvent;
+};
+
+
+export type SubscriptionConnectorRunProgressArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  connectorId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 
@@ -1149,6 +1268,8 @@ export type UserError = {
 export type UserErrorCode =
   | 'DUPLICATE'
   | 'INVALID'
+  /** Something is already under way (e.g. a run of this connector). */
+  | 'IN_PROGRESS'
   | 'IN_USE'
   | 'NOT_ALLOWED'
   | 'NOT_FOUND'
@@ -1321,8 +1442,13 @@ export type ResolversTypes = {
   ConnectorPayload: ResolverTypeWrapper<Omit<ConnectorPayload, 'connector'> & { connector?: Maybe<ResolversTypes['Connector']> }>;
   ConnectorRegenerateExternalIdInput: ConnectorRegenerateExternalIdInput;
   ConnectorRun: ResolverTypeWrapper<ConnectorRunModel>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  ConnectorRunCancelInput: ConnectorRunCancelInput;
   ConnectorRunConnection: ResolverTypeWrapper<ConnectionModel<ConnectorRunModel>>;
   ConnectorRunEdge: ResolverTypeWrapper<EdgeModel<ConnectorRunModel>>;
+  ConnectorRunNowInput: ConnectorRunNowInput;
+  ConnectorRunPayload: ResolverTypeWrapper<Omit<ConnectorRunPayload, 'run'> & { run?: Maybe<ResolversTypes['ConnectorRun']> }>;
+  ConnectorRunProgressEvent: ResolverTypeWrapper<RunProgressEventModel>;
   ConnectorSchedule: ResolverTypeWrapper<ConnectorSchedule>;
   ConnectorScheduleInput: ConnectorScheduleInput;
   ConnectorScope: ResolverTypeWrapper<ConnectorScope>;
@@ -1340,7 +1466,6 @@ export type ResolversTypes = {
   Ec2InstanceDetails: ResolverTypeWrapper<Ec2InstanceDetails>;
   FacetCount: ResolverTypeWrapper<FacetCount>;
   Finding: ResolverTypeWrapper<FindingModel>;
-  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   FindingChangeEvent: ResolverTypeWrapper<FindingChangeEventModel>;
   FindingChangeType: FindingChangeType;
   FindingCompliance: ResolverTypeWrapper<FindingCompliance>;
@@ -1367,8 +1492,10 @@ export type ResolversTypes = {
   RecordState: RecordState;
   RegionStatus: ResolverTypeWrapper<RegionStatus>;
   RiskBand: RiskBand;
+  RunMode: RunMode;
   RunRegionProgress: ResolverTypeWrapper<RunRegionProgress>;
   RunStatus: RunStatus;
+  RunTotals: ResolverTypeWrapper<RunTotals>;
   RunTrigger: RunTrigger;
   ScheduleKind: ScheduleKind;
   SeverityCount: ResolverTypeWrapper<SeverityCount>;
@@ -1423,8 +1550,13 @@ export type ResolversParentTypes = {
   ConnectorPayload: Omit<ConnectorPayload, 'connector'> & { connector?: Maybe<ResolversParentTypes['Connector']> };
   ConnectorRegenerateExternalIdInput: ConnectorRegenerateExternalIdInput;
   ConnectorRun: ConnectorRunModel;
+  Float: Scalars['Float']['output'];
+  ConnectorRunCancelInput: ConnectorRunCancelInput;
   ConnectorRunConnection: ConnectionModel<ConnectorRunModel>;
   ConnectorRunEdge: EdgeModel<ConnectorRunModel>;
+  ConnectorRunNowInput: ConnectorRunNowInput;
+  ConnectorRunPayload: Omit<ConnectorRunPayload, 'run'> & { run?: Maybe<ResolversParentTypes['ConnectorRun']> };
+  ConnectorRunProgressEvent: RunProgressEventModel;
   ConnectorSchedule: ConnectorSchedule;
   ConnectorScheduleInput: ConnectorScheduleInput;
   ConnectorScope: ConnectorScope;
@@ -1440,7 +1572,6 @@ export type ResolversParentTypes = {
   Ec2InstanceDetails: Ec2InstanceDetails;
   FacetCount: FacetCount;
   Finding: FindingModel;
-  Float: Scalars['Float']['output'];
   FindingChangeEvent: FindingChangeEventModel;
   FindingCompliance: FindingCompliance;
   FindingConnection: ConnectionModel<FindingModel>;
@@ -1462,6 +1593,7 @@ export type ResolversParentTypes = {
   Query: Record<PropertyKey, never>;
   RegionStatus: RegionStatus;
   RunRegionProgress: RunRegionProgress;
+  RunTotals: RunTotals;
   SeverityCount: SeverityCount;
   SeverityCounts: SeverityCounts;
   Subscription: Record<PropertyKey, never>;
@@ -1560,6 +1692,7 @@ export type ConnectionTestResultResolvers<ContextType = GraphQLContext, ParentTy
 
 export type ConnectorResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Connector'] = ResolversParentTypes['Connector'], FederationReferenceType extends FederationReferenceTypes['Connector'] = FederationReferenceTypes['Connector']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Connector']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  activeRun?: Resolver<Maybe<ResolversTypes['ConnectorRun']>, ParentType, ContextType>;
   auth?: Resolver<ResolversTypes['ConnectorAuth'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   defaultSeverity?: Resolver<ResolversTypes['SeverityLabel'], ParentType, ContextType>;
@@ -1568,6 +1701,7 @@ export type ConnectorResolvers<ContextType = GraphQLContext, ParentType extends 
   endpointOverride?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  lastSweepAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   lastTest?: Resolver<Maybe<ResolversTypes['ConnectionTestResult']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   nextRunAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
@@ -1618,14 +1752,23 @@ export type ConnectorPayloadResolvers<ContextType = GraphQLContext, ParentType e
 };
 
 export type ConnectorRunResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ConnectorRun'] = ResolversParentTypes['ConnectorRun']> = {
+  attempt?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  cancelRequestedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   connector?: Resolver<ResolversTypes['Connector'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  durationMs?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  etaSeconds?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  findingsPerSecond?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  mode?: Resolver<Maybe<ResolversTypes['RunMode']>, ParentType, ContextType>;
   progress?: Resolver<Array<ResolversTypes['RunRegionProgress']>, ParentType, ContextType>;
+  remediation?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  requestedMode?: Resolver<ResolversTypes['RunMode'], ParentType, ContextType>;
   startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['RunStatus'], ParentType, ContextType>;
+  totals?: Resolver<ResolversTypes['RunTotals'], ParentType, ContextType>;
   trigger?: Resolver<ResolversTypes['RunTrigger'], ParentType, ContextType>;
   windowEnd?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   windowStart?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
@@ -1641,6 +1784,29 @@ export type ConnectorRunConnectionResolvers<ContextType = GraphQLContext, Parent
 export type ConnectorRunEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ConnectorRunEdge'] = ResolversParentTypes['ConnectorRunEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['ConnectorRun'], ParentType, ContextType>;
+};
+
+export type ConnectorRunPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ConnectorRunPayload'] = ResolversParentTypes['ConnectorRunPayload']> = {
+  run?: Resolver<Maybe<ResolversTypes['ConnectorRun']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+};
+
+export type ConnectorRunProgressEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ConnectorRunProgressEvent'] = ResolversParentTypes['ConnectorRunProgressEvent']> = {
+  connectorId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  elapsedMs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  etaSeconds?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  findingsPerSecond?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  fraction?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  mode?: Resolver<Maybe<ResolversTypes['RunMode']>, ParentType, ContextType>;
+  occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  regions?: Resolver<Array<ResolversTypes['RunRegionProgress']>, ParentType, ContextType>;
+  remediation?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  run?: Resolver<Maybe<ResolversTypes['ConnectorRun']>, ParentType, ContextType>;
+  runId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['RunStatus'], ParentType, ContextType>;
+  totals?: Resolver<ResolversTypes['RunTotals'], ParentType, ContextType>;
 };
 
 export type ConnectorScheduleResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ConnectorSchedule'] = ResolversParentTypes['ConnectorSchedule']> = {
@@ -1845,6 +2011,8 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   connectorCreate?: Resolver<ResolversTypes['ConnectorPayload'], ParentType, ContextType, RequireFields<MutationConnectorCreateArgs, 'input'>>;
   connectorDelete?: Resolver<ResolversTypes['ConnectorDeletePayload'], ParentType, ContextType, RequireFields<MutationConnectorDeleteArgs, 'input'>>;
   connectorRegenerateExternalId?: Resolver<ResolversTypes['ConnectorPayload'], ParentType, ContextType, RequireFields<MutationConnectorRegenerateExternalIdArgs, 'input'>>;
+  connectorRunCancel?: Resolver<ResolversTypes['ConnectorRunPayload'], ParentType, ContextType, RequireFields<MutationConnectorRunCancelArgs, 'input'>>;
+  connectorRunNow?: Resolver<ResolversTypes['ConnectorRunPayload'], ParentType, ContextType, RequireFields<MutationConnectorRunNowArgs, 'input'>>;
   connectorSetEnabled?: Resolver<ResolversTypes['ConnectorPayload'], ParentType, ContextType, RequireFields<MutationConnectorSetEnabledArgs, 'input'>>;
   connectorTest?: Resolver<ResolversTypes['ConnectorTestPayload'], ParentType, ContextType, RequireFields<MutationConnectorTestArgs, 'input'>>;
   connectorUpdate?: Resolver<ResolversTypes['ConnectorPayload'], ParentType, ContextType, RequireFields<MutationConnectorUpdateArgs, 'input'>>;
@@ -1879,6 +2047,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   finding?: Resolver<Maybe<ResolversTypes['Finding']>, ParentType, ContextType, RequireFields<QueryFindingArgs, 'id'>>;
   findingStats?: Resolver<ResolversTypes['FindingStats'], ParentType, ContextType, Partial<QueryFindingStatsArgs>>;
   findings?: Resolver<ResolversTypes['FindingConnection'], ParentType, ContextType, RequireFields<QueryFindingsArgs, 'orderBy'>>;
+  run?: Resolver<Maybe<ResolversTypes['ConnectorRun']>, ParentType, ContextType, RequireFields<QueryRunArgs, 'id'>>;
   transformMap?: Resolver<Maybe<ResolversTypes['TransformMap']>, ParentType, ContextType, RequireFields<QueryTransformMapArgs, 'id'>>;
   transformMaps?: Resolver<ResolversTypes['TransformMapConnection'], ParentType, ContextType, Partial<QueryTransformMapsArgs>>;
   transformPreview?: Resolver<ResolversTypes['TransformPreview'], ParentType, ContextType, RequireFields<QueryTransformPreviewArgs, 'finding' | 'mapId'>>;
@@ -1896,10 +2065,23 @@ export type RunRegionProgressResolvers<ContextType = GraphQLContext, ParentType 
   accountId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   created?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   done?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  durationMs?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   fetched?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   pages?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   region?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   rejected?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  retries?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  throttled?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  unchanged?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  updated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type RunTotalsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RunTotals'] = ResolversParentTypes['RunTotals']> = {
+  created?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  fetched?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  pages?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  rejected?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  retries?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   throttled?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   unchanged?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   updated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -1920,6 +2102,7 @@ export type SeverityCountsResolvers<ContextType = GraphQLContext, ParentType ext
 };
 
 export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  connectorRunProgress?: SubscriptionResolver<ResolversTypes['ConnectorRunProgressEvent'], "connectorRunProgress", ParentType, ContextType, Partial<SubscriptionConnectorRunProgressArgs>>;
   connectorStateChanged?: SubscriptionResolver<ResolversTypes['ConnectorStateEvent'], "connectorStateChanged", ParentType, ContextType, Partial<SubscriptionConnectorStateChangedArgs>>;
   connectorTestProgress?: SubscriptionResolver<ResolversTypes['ConnectionTestEvent'], "connectorTestProgress", ParentType, ContextType, Partial<SubscriptionConnectorTestProgressArgs>>;
   findingsChanged?: SubscriptionResolver<ResolversTypes['FindingChangeEvent'], "findingsChanged", ParentType, ContextType, Partial<SubscriptionFindingsChangedArgs>>;
@@ -2020,6 +2203,8 @@ export type Resolvers<ContextType = GraphQLContext> = {
   ConnectorRun?: ConnectorRunResolvers<ContextType>;
   ConnectorRunConnection?: ConnectorRunConnectionResolvers<ContextType>;
   ConnectorRunEdge?: ConnectorRunEdgeResolvers<ContextType>;
+  ConnectorRunPayload?: ConnectorRunPayloadResolvers<ContextType>;
+  ConnectorRunProgressEvent?: ConnectorRunProgressEventResolvers<ContextType>;
   ConnectorSchedule?: ConnectorScheduleResolvers<ContextType>;
   ConnectorScope?: ConnectorScopeResolvers<ContextType>;
   ConnectorStateEvent?: ConnectorStateEventResolvers<ContextType>;
@@ -2047,6 +2232,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Query?: QueryResolvers<ContextType>;
   RegionStatus?: RegionStatusResolvers<ContextType>;
   RunRegionProgress?: RunRegionProgressResolvers<ContextType>;
+  RunTotals?: RunTotalsResolvers<ContextType>;
   SeverityCount?: SeverityCountResolvers<ContextType>;
   SeverityCounts?: SeverityCountsResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;

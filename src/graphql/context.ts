@@ -1,30 +1,16 @@
 import type { Logger } from 'pino';
 import { createAssetLoaders } from '../assets/loaders.ts';
-import { AuthenticationError, type Authenticator, type Principal } from '../auth/authenticate.ts';
+import { AuthenticationError, type Principal } from '../auth/authenticate.ts';
 import { ensureTenant } from '../auth/tenants.ts';
-import type { AwsTransport, RoleSessionCache } from '../aws/clients.ts';
-import type { Config } from '../config.ts';
-import type { MasterKey } from '../connectors/crypto.ts';
 import { createConnectorLoaders } from '../connectors/loaders.ts';
-import type { Database, Db } from '../db/client.ts';
-import type { EventBus } from '../events/bus.ts';
+import { type AppServices, type TenantContext, tenantContext } from '../context.ts';
+import type { Db } from '../db/client.ts';
+import { UnauthenticatedError } from '../errors.ts';
 import { createFindingLoaders } from '../findings/loaders.ts';
-import type { Metrics } from '../observability/metrics.ts';
+import { createRunLoaders } from '../sync/loaders.ts';
 import { createTransformMapLoaders } from '../transform-maps/loaders.ts';
-import { UnauthenticatedError } from './errors.ts';
 
-/** What lives as long as the process: shared by every request. */
-export interface AppServices {
-  config: Config;
-  /** Seals connector secrets at rest. */
-  masterKey: MasterKey;
-  aws: { transport: AwsTransport; roleSessions: RoleSessionCache };
-  database: Database;
-  eventBus: EventBus;
-  log: Logger;
-  metrics: Metrics;
-  authenticate: Authenticator;
-}
+export type { AppServices };
 
 /** What one request (or one WebSocket connection's operation) sees. */
 export interface GraphQLContext {
@@ -35,6 +21,8 @@ export interface GraphQLContext {
   log: Logger;
   loaders: Loaders;
   app: AppServices;
+  /** What the domain services take: the request's tenant, database, events, clock and logger. */
+  tenant: TenantContext;
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;
@@ -46,6 +34,7 @@ export function createLoaders(db: Db, tenantId: string) {
     assets: createAssetLoaders(db, tenantId),
     connectors: createConnectorLoaders(db, tenantId),
     transformMaps: createTransformMapLoaders(db, tenantId),
+    runs: createRunLoaders(db, tenantId),
   };
 }
 
@@ -63,13 +52,15 @@ export async function createContext(
   }
   const db = app.database.db;
   await ensureTenant(db, principal.tenantId);
+  const log = app.log.child({ requestId: request.requestId, tenantId: principal.tenantId });
   return {
     requestId: request.requestId,
     tenantId: principal.tenantId,
     devMode: app.config.auth === undefined,
     db,
-    log: app.log.child({ requestId: request.requestId, tenantId: principal.tenantId }),
+    log,
     loaders: createLoaders(db, principal.tenantId),
     app,
+    tenant: tenantContext(app, principal.tenantId, log),
   };
 }

@@ -1,5 +1,5 @@
 import type { GraphQLFormattedError } from 'graphql';
-import { ErrorCode } from './errors.ts';
+import { ErrorCode } from '../errors.ts';
 
 /**
  * One error policy for HTTP and WebSocket: errors a client can act on pass through with their

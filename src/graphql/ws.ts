@@ -13,6 +13,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { AuthenticationError, type Principal } from '../auth/authenticate.ts';
 import { ensureTenant } from '../auth/tenants.ts';
+import { tenantContext } from '../context.ts';
 import { type AppServices, createLoaders, type GraphQLContext } from './context.ts';
 import { formatGraphQLError, isInternalError } from './format-error.ts';
 
@@ -71,14 +72,16 @@ export function attachWebSocketServer(
         if (errors.length > 0) return errors;
         const principal = extra.principal!;
         const requestId = `${extra.connectionId}:${id}`;
+        const log = app.log.child({ requestId, tenantId: principal.tenantId });
         const contextValue: GraphQLContext = {
           requestId,
           tenantId: principal.tenantId,
           devMode: app.config.auth === undefined,
           db: app.database.db,
-          log: app.log.child({ requestId, tenantId: principal.tenantId }),
+          log,
           loaders: createLoaders(app.database.db, principal.tenantId),
           app,
+          tenant: tenantContext(app, principal.tenantId, log),
         };
         app.metrics.activeSubscriptions.inc({ operation: payload.operationName ?? 'anonymous' });
         return {

@@ -7,6 +7,7 @@ import {
   RISK_BAND_WEIGHTS,
   RISK_COUNT_EXPONENT,
   SCORING_VERSION,
+  type SeverityLabel,
 } from './scoring-constants.ts';
 
 // Asset risk (0–1000): min(1000, round(ACS × E × Σ_b w_b · max(score_b) · n_b^0.01)) over the bands
@@ -39,33 +40,61 @@ export interface AssetRisk {
   scoringVersion: string;
 }
 
+/**
+ * What asset risk is computed from, per band of counted findings: the highest score and how many
+ * problems (de-duplication groups) have a counted finding there. The database computes the same
+ * summary with an aggregate (src/assets/queries.ts), so a sync never reads an asset's findings one
+ * by one.
+ */
+export interface RiskSummary {
+  bands: Partial<Record<SeverityLabel, { maxScore: number; groups: number }>>;
+  countedFindings: number;
+  /** Distinct problems among the counted findings (all bands, informational included). */
+  problems: number;
+}
+
 export function assetRiskScore(input: RiskInput): AssetRisk {
-  // Per band: the highest score of a counted finding in it, and how many problems (de-duplication
-  // groups) have a counted finding in it — a group reported by three standards counts once. Both
-  // only grow when a finding starts to count and only shrink when one stops, so the score is monotone.
-  const bands = new Map<string, { maxScore: number; groups: Set<string> }>();
+  return riskFromSummary(summarizeFindings(input.findings), input.criticality, input.internetExposed);
+}
+
+export function summarizeFindings(findings: RiskInput['findings']): RiskSummary {
+  // Both only grow when a finding starts to count and only shrink when one stops, so the score is
+  // monotone.
+  const bands = new Map<SeverityLabel, { maxScore: number; groups: Set<string> }>();
+  const problems = new Set<string>();
   let countedFindings = 0;
-  input.findings.forEach((finding, index) => {
+  findings.forEach((finding, index) => {
     if (!finding.counted) return;
     countedFindings += 1;
+    const group = finding.dedupKey ?? `#${index}`;
+    problems.add(group);
     const band = labelOfScore(finding.detectionScore);
     if (band === 'INFORMATIONAL') return;
     const entry = bands.get(band) ?? { maxScore: 0, groups: new Set<string>() };
     entry.maxScore = Math.max(entry.maxScore, finding.detectionScore);
-    entry.groups.add(finding.dedupKey ?? `#${index}`);
+    entry.groups.add(group);
     bands.set(band, entry);
   });
-  const problems = new Set<string>();
-  input.findings.forEach((finding, index) => {
-    if (finding.counted) problems.add(finding.dedupKey ?? `#${index}`);
-  });
-  const criticality = input.criticality ?? DEFAULT_ASSET_CRITICALITY;
-  const exposure = input.internetExposed ? INTERNET_EXPOSURE_FACTOR : 1;
+  return {
+    bands: Object.fromEntries(
+      [...bands].map(([band, entry]) => [band, { maxScore: entry.maxScore, groups: entry.groups.size }]),
+    ),
+    countedFindings,
+    problems: problems.size,
+  };
+}
+
+export function riskFromSummary(
+  summary: RiskSummary,
+  criticalityInput: number | null,
+  internetExposed: boolean,
+): AssetRisk {
+  const criticality = criticalityInput ?? DEFAULT_ASSET_CRITICALITY;
+  const exposure = internetExposed ? INTERNET_EXPOSURE_FACTOR : 1;
   const contributions = (['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'] as const)
-    .filter((band) => bands.has(band))
+    .filter((band) => summary.bands[band] !== undefined)
     .map((band) => {
-      const { maxScore, groups } = bands.get(band)!;
-      const count = groups.size;
+      const { maxScore, groups: count } = summary.bands[band]!;
       const weight = RISK_BAND_WEIGHTS[band];
       return {
         band,
@@ -90,13 +119,13 @@ export function assetRiskScore(input: RiskInput): AssetRisk {
     scoringVersion: SCORING_VERSION,
     factors: {
       scoringVersion: SCORING_VERSION,
-      criticality: { value: criticality, defaulted: input.criticality === null },
-      exposure: { internetExposed: input.internetExposed, factor: exposure },
+      criticality: { value: criticality, defaulted: criticalityInput === null },
+      exposure: { internetExposed, factor: exposure },
       bands: contributions,
       raw,
       capped: raw > MAX_ASSET_RISK,
-      countedFindings,
-      groupsCollapsed: countedFindings - problems.size,
+      countedFindings: summary.countedFindings,
+      groupsCollapsed: summary.countedFindings - summary.problems,
     },
   };
 }

@@ -33,3 +33,18 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     destination,
   );
 }
+
+/**
+ * An error as a log line should carry it: name, code and message (with its cause), cut short. A
+ * failed SQL statement's message would otherwise repeat every parameter of a page of findings.
+ */
+export function errorSummary(error: unknown): { name: string; message: string; code?: string } {
+  const e = error as { name?: string; message?: string; code?: string; cause?: { message?: string } };
+  const cause = e?.cause?.message ? ` (cause: ${e.cause.message})` : '';
+  const message = `${e?.message ?? String(error)}`.split('\nparams:')[0]!;
+  return {
+    name: e?.name ?? 'Error',
+    ...(e?.code ? { code: String(e.code) } : {}),
+    message: `${message.slice(0, 500)}${cause.slice(0, 300)}`,
+  };
+}

@@ -9,6 +9,13 @@ export interface Metrics {
   activeSubscriptions: Gauge<'operation'>;
   dbStatements: Counter<'driver'>;
   dbPoolMax: Gauge<'driver'>;
+  syncRuns: Counter<'status'>;
+  syncActiveRuns: Gauge;
+  syncRunDuration: Histogram<'connector'>;
+  syncPages: Counter<'connector' | 'region'>;
+  syncFindings: Counter<'connector' | 'outcome'>;
+  syncThrottled: Counter<'connector' | 'region'>;
+  syncRetries: Counter<'connector' | 'region'>;
   close(): void;
 }
 
@@ -47,6 +54,48 @@ export function createMetrics(driver: string, poolMax: number): Metrics {
     registers: [registry],
   });
   dbPoolMax.set({ driver }, poolMax);
+  const syncRuns = new Counter({
+    name: 'hubgraph_sync_runs_total',
+    help: 'Connector runs that ended, by outcome (SUCCEEDED, FAILED, CANCELLED)',
+    labelNames: ['status'] as const,
+    registers: [registry],
+  });
+  const syncActiveRuns = new Gauge({
+    name: 'hubgraph_sync_active_runs',
+    help: 'Connector runs executing in this process',
+    registers: [registry],
+  });
+  const syncRunDuration = new Histogram({
+    name: 'hubgraph_sync_run_duration_seconds',
+    help: 'How long connector run attempts took',
+    labelNames: ['connector'] as const,
+    buckets: [1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 12 * 3600],
+    registers: [registry],
+  });
+  const syncPages = new Counter({
+    name: 'hubgraph_sync_pages_total',
+    help: 'GetFindings pages written, by connector and Region asked',
+    labelNames: ['connector', 'region'] as const,
+    registers: [registry],
+  });
+  const syncFindings = new Counter({
+    name: 'hubgraph_sync_findings_total',
+    help: 'Findings read, by connector and outcome (created, updated, unchanged, rejected)',
+    labelNames: ['connector', 'outcome'] as const,
+    registers: [registry],
+  });
+  const syncThrottled = new Counter({
+    name: 'hubgraph_sync_throttled_total',
+    help: 'Requests AWS throttled (429), by connector and Region',
+    labelNames: ['connector', 'region'] as const,
+    registers: [registry],
+  });
+  const syncRetries = new Counter({
+    name: 'hubgraph_sync_retries_total',
+    help: 'Request attempts beyond the first, by connector and Region',
+    labelNames: ['connector', 'region'] as const,
+    registers: [registry],
+  });
   const stopCounting = onStatement(() => dbStatements.inc({ driver }));
   return {
     registry,
@@ -55,6 +104,13 @@ export function createMetrics(driver: string, poolMax: number): Metrics {
     activeSubscriptions,
     dbStatements,
     dbPoolMax,
+    syncRuns,
+    syncActiveRuns,
+    syncRunDuration,
+    syncPages,
+    syncFindings,
+    syncThrottled,
+    syncRetries,
     close: stopCounting,
   };
 }

@@ -1,3 +1,5 @@
+import type { TransformMapRow } from '../db/schema.ts';
+
 export interface TransformMapEntryModel {
   target: string;
   source: string;
@@ -18,4 +20,18 @@ export interface TransformMapModel {
   entries: TransformMapEntryModel[];
   createdAt: Date | null;
   updatedAt: Date | null;
+}
+
+export function customTransformMapModel(row: TransformMapRow): TransformMapModel {
+  return {
+    id: row.id,
+    key: null,
+    name: row.name,
+    description: row.description,
+    builtIn: false,
+    version: row.version,
+    entries: row.entries as TransformMapEntryModel[],
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
 }

@@ -9,15 +9,21 @@ import {
 
 export const transformMapResolvers: Resolvers = {
   Query: {
-    transformMaps: (_, args, ctx) => listTransformMaps(ctx, args),
+    transformMaps: (_, args, ctx) => listTransformMaps(ctx.tenant, args),
     transformMap: (_, { id }, ctx) => ctx.loaders.transformMaps.byId.load(id),
     transformPreview: (_, { mapId, finding, settings }, ctx) =>
-      previewTransform(ctx, mapId, finding, settings),
+      previewTransform(ctx.tenant, mapId, finding, settings),
   },
   Mutation: {
-    transformMapClone: (_, { input }, ctx) => cloneTransformMap(ctx, input),
-    transformMapUpdate: (_, { input }, ctx) => updateTransformMap(ctx, input),
-    transformMapDelete: (_, { input }, ctx) => deleteTransformMap(ctx, input),
+    transformMapClone: (_, { input }, ctx) => cloneTransformMap(ctx.tenant, input),
+    transformMapUpdate: async (_, { input }, ctx) => {
+      ctx.loaders.transformMaps.byId.clear(input.id);
+      return updateTransformMap(ctx.tenant, input);
+    },
+    transformMapDelete: async (_, { input }, ctx) => {
+      ctx.loaders.transformMaps.byId.clear(input.id);
+      return deleteTransformMap(ctx.tenant, input);
+    },
   },
   TransformMap: {
     __resolveReference: (reference, ctx) => ctx.loaders.transformMaps.byId.load(reference.id),

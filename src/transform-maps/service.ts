@@ -1,21 +1,14 @@
 import { sql } from 'drizzle-orm';
+import type { TenantContext } from '../context.ts';
 import type { Executor } from '../db/client.ts';
-import type { TransformMapRow } from '../db/schema.ts';
+import { type ConnectionModel, type KeysetOrder, type PageArgs, paginateArray } from '../db/keyset.ts';
+import { NotFoundError } from '../errors.ts';
 import type {
   TransformMapCloneInput,
   TransformMapDeleteInput,
   TransformMapUpdateInput,
   TransformPreviewSettings,
 } from '../generated/graphql.ts';
-import {
-  type ConnectionModel,
-  type KeysetOrder,
-  type PageArgs,
-  paginateArray,
-} from '../graphql/connection.ts';
-import type { GraphQLContext } from '../graphql/context.ts';
-import { NotFoundError } from '../graphql/errors.ts';
-import { type UserErrorModel, userError } from '../graphql/user-errors.ts';
 import { BUILT_IN_TRANSFORM_MAPS } from '../mapping/built-in-maps.ts';
 import { type PreviewModel, previewFinding } from '../mapping/preview.ts';
 import {
@@ -24,8 +17,9 @@ import {
   type TransformMapDefinition,
   type TransformMapEntryDefinition,
 } from '../mapping/transform-map.ts';
-import { builtInTransformMaps } from './built-ins.ts';
-import type { TransformMapEntryModel, TransformMapModel } from './model.ts';
+import { type UserErrorModel, userError } from '../user-errors.ts';
+import { builtInTransformMaps, transformMapsById } from './built-ins.ts';
+import { customTransformMapModel, type TransformMapModel } from './model.ts';
 import {
   connectorsUsingMap,
   customTransformMaps,
@@ -35,20 +29,6 @@ import {
   transformMapsByIds,
   updateTransformMapRow,
 } from './queries.ts';
-
-export function customTransformMapModel(row: TransformMapRow): TransformMapModel {
-  return {
-    id: row.id,
-    key: null,
-    name: row.name,
-    description: row.description,
-    builtIn: false,
-    version: row.version,
-    entries: row.entries as TransformMapEntryModel[],
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
-  };
-}
 
 /** Built-in maps first (by key), then the tenant's own, oldest first. */
 const order: KeysetOrder<TransformMapModel> = {
@@ -63,7 +43,7 @@ const order: KeysetOrder<TransformMapModel> = {
 
 /** A tenant has few maps, so the list is paged in memory with the same cursors as SQL lists. */
 export async function listTransformMaps(
-  ctx: GraphQLContext,
+  ctx: TenantContext,
   args: PageArgs,
 ): Promise<ConnectionModel<TransformMapModel>> {
   const custom = (await customTransformMaps(ctx.db, ctx.tenantId)).map(customTransformMapModel);
@@ -76,10 +56,10 @@ export interface TransformMapPayloadModel {
 }
 
 export async function cloneTransformMap(
-  ctx: GraphQLContext,
+  ctx: TenantContext,
   input: TransformMapCloneInput,
 ): Promise<TransformMapPayloadModel> {
-  const source = await ctx.loaders.transformMaps.byId.load(input.id);
+  const source = await transformMapById(ctx, input.id);
   if (!source)
     return failed(userError(['input', 'id'], `No transform map has the id "${input.id}".`, 'NOT_FOUND'));
   const definition: TransformMapDefinition = {
@@ -99,10 +79,10 @@ export async function cloneTransformMap(
 }
 
 export async function updateTransformMap(
-  ctx: GraphQLContext,
+  ctx: TenantContext,
   input: TransformMapUpdateInput,
 ): Promise<TransformMapPayloadModel> {
-  const current = await ctx.loaders.transformMaps.byId.load(input.id);
+  const current = await transformMapById(ctx, input.id);
   if (!current)
     return failed(userError(['input', 'id'], `No transform map has the id "${input.id}".`, 'NOT_FOUND'));
   if (current.builtIn) {
@@ -128,15 +108,14 @@ export async function updateTransformMap(
   });
   if (!row)
     return failed(userError(['input', 'id'], `No transform map has the id "${input.id}".`, 'NOT_FOUND'));
-  ctx.loaders.transformMaps.byId.clear(current.id);
   return { transformMap: customTransformMapModel(row), userErrors: [] };
 }
 
 export async function deleteTransformMap(
-  ctx: GraphQLContext,
+  ctx: TenantContext,
   input: TransformMapDeleteInput,
 ): Promise<{ deletedId: string | null; userErrors: UserErrorModel[] }> {
-  const current = await ctx.loaders.transformMaps.byId.load(input.id);
+  const current = await transformMapById(ctx, input.id);
   if (!current)
     return {
       deletedId: null,
@@ -164,12 +143,11 @@ export async function deleteTransformMap(
     };
   }
   await deleteTransformMapRow(ctx.db, ctx.tenantId, current.id);
-  ctx.loaders.transformMaps.byId.clear(current.id);
   return { deletedId: current.id, userErrors: [] };
 }
 
 export async function previewTransform(
-  ctx: GraphQLContext,
+  ctx: TenantContext,
   mapId: string,
   finding: unknown,
   settings: TransformPreviewSettings | null | undefined,
@@ -214,7 +192,7 @@ export async function compiledMapFor(
 }
 
 async function checkDefinition(
-  ctx: GraphQLContext,
+  ctx: TenantContext,
   definition: TransformMapDefinition,
   exceptId?: string,
 ): Promise<UserErrorModel[]> {
@@ -263,4 +241,8 @@ function toDefinition(entry: {
 
 function failed(...userErrors: UserErrorModel[]): TransformMapPayloadModel {
   return { transformMap: null, userErrors };
+}
+
+async function transformMapById(ctx: TenantContext, id: string): Promise<TransformMapModel | null> {
+  return (await transformMapsById(ctx.db, ctx.tenantId, [id]))[0] ?? null;
 }

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { SignJWT } from 'jose';
-import { type App, createApp } from '../../src/app.ts';
+import { type App, type AppOptions, createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Database } from '../../src/db/client.ts';
 import { createLogger } from '../../src/observability/logger.ts';
@@ -50,6 +50,7 @@ export function tokenFor(tenantId: string, claims: Record<string, unknown> = {})
 export async function startTestServer(
   database: Database,
   env: Record<string, string> = {},
+  options: Pick<AppOptions, 'jobs' | 'jobSettings' | 'clock'> = {},
 ): Promise<TestServer> {
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -66,7 +67,13 @@ export async function startTestServer(
       done();
     },
   });
-  const app = await createApp(config, { database, log: createLogger(config.logLevel, sink) });
+  // The job engine queues runs and keeps schedules; tests that run syncs start a worker of their own.
+  const app = await createApp(config, {
+    database,
+    log: createLogger(config.logLevel, sink),
+    jobs: 'api',
+    ...options,
+  });
   const server = await startServer(app, { port: 0, host: '127.0.0.1' });
   return {
     app,

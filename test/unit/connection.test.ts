@@ -1,13 +1,13 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { toTsQuery } from '../../src/findings/filter.ts';
 import {
   type ConnectionModel,
   decodeCursor,
   encodeCursor,
   type KeysetOrder,
   paginateArray,
-} from '../../src/graphql/connection.ts';
+} from '../../src/db/keyset.ts';
+import { toTsQuery } from '../../src/findings/filter.ts';
 
 interface Item {
   id: string;

@@ -1,0 +1,697 @@
+import type { AwsSecurityFinding, AwsSecurityFindingFilters } from '@aws-sdk/client-securityhub';
+import type { ConnectorModel } from '../connectors/model.ts';
+import { settingsOf, targetOfConnector } from '../connectors/service.ts';
+import type { TenantContext } from '../context.ts';
+import type { Tx } from '../db/client.ts';
+import type { RunRow, RunSliceRow } from '../db/schema.ts';
+import type { NewEvent } from '../events/model.ts';
+import { appendEvents } from '../events/queries.ts';
+import {
+  type IngestItem,
+  type IngestOutcome,
+  identityKey,
+  ingestAssetsPage,
+  ingestFindingsPage,
+  rescoreAssets,
+} from '../findings/ingest.ts';
+import { mapFinding, type Reject } from '../mapping/map-finding.ts';
+import type { SeverityLabel } from '../mapping/scoring-constants.ts';
+import type { CompiledTransformMap } from '../mapping/transform-map.ts';
+import { errorSummary } from '../observability/logger.ts';
+import { compiledMapFor } from '../transform-maps/service.ts';
+import {
+  isAbort,
+  isInvalidNextToken,
+  isTransient,
+  PermanentSyncError,
+  permanentFailure,
+} from './aws-errors.ts';
+import { crashPoint } from './crash-points.ts';
+import { scopeFilters, scopeHash, sliceFilters } from './filters.ts';
+import { type FindingCounts, type RunMode, type StreamPlan, ZERO_COUNTS } from './model.ts';
+import { initialSlices, isFutureSlice, planStreams, sliceName } from './plan.ts';
+import { runProgress } from './progress.ts';
+import {
+  assertRunOwned,
+  assetsSyncedSince,
+  cursorsOf,
+  insertSlices,
+  markSeen,
+  markVanished,
+  saveCursor,
+  saveRejects,
+  saveSlice,
+  slicesOfRun,
+  updateRun,
+} from './queries.ts';
+import type { RateLimiter } from './rate-limiter.ts';
+import { countRequests, type FindingsPage, type RequestCounters, SecurityHubReader } from './reader.ts';
+
+// One run of one connector, from its plan to its last page: every stream (Region or aggregation)
+// in parallel; in each, sub-windows of `UpdatedAt` paged concurrently (an idle one takes half of the
+// busiest one's remaining window) at the account-Region quota; each page mapped, scored and written
+// in ONE transaction with its slice's checkpoint, so a crash at any point resumes exactly there.
+
+export interface SyncSettings {
+  /** How far before the cursor an incremental read starts (findings that became visible late). */
+  lookbackMs: number;
+  /** How often a full reconciliation read is due (picks up console changes, marks vanished findings). */
+  sweepIntervalMs: number;
+  /** Sub-windows paged at once per stream: enough to keep the quota busy when pages are slow. */
+  sliceConcurrency: number;
+  /** Sub-windows a full read starts with. */
+  fullSlices: number;
+  /** SDK attempts per request. */
+  sdkMaxAttempts: number;
+  /** Our own retries of a page once the SDK has given up (with backoff). */
+  pageRetries: number;
+  /** At most one progress event per run this often. */
+  progressIntervalMs: number;
+}
+
+export const DEFAULT_SYNC_SETTINGS: SyncSettings = {
+  lookbackMs: 30 * 60_000,
+  sweepIntervalMs: 24 * 3_600_000,
+  sliceConcurrency: 4,
+  fullSlices: 8,
+  sdkMaxAttempts: 6,
+  pageRetries: 5,
+  progressIntervalMs: 1_000,
+};
+
+/** A slice is not split once less than this much of its window is left. */
+const MIN_SPLIT_MS = 1_000;
+
+export interface RunDependencies {
+  limiter: RateLimiter;
+  signal: AbortSignal;
+  settings: SyncSettings;
+  /** Told after each page commits (tests stop a run there to resume it). */
+  onPageCommitted?: (slice: string) => void;
+}
+
+interface SliceState extends RunSliceRow {
+  /** The last page had a NextToken: there is more to read. */
+  hasMore: boolean;
+  /** An idle sub-window wants half of this one's remaining window. */
+  splitRequested: boolean;
+}
+
+export class RunExecution {
+  private readonly ctx: TenantContext;
+  private run: RunRow;
+  private readonly connector: ConnectorModel;
+  private readonly deps: RunDependencies;
+  private readonly slices = new Map<string, SliceState>();
+  private streams: StreamPlan[] = [];
+  private reader!: SecurityHubReader;
+  private map!: CompiledTransformMap;
+  private scope!: AwsSecurityFindingFilters;
+  private lastProgressAt = 0;
+  private readonly findingsEnabled: boolean;
+  private readonly assetsEnabled: boolean;
+
+  constructor(ctx: TenantContext, run: RunRow, connector: ConnectorModel, deps: RunDependencies) {
+    this.ctx = ctx;
+    this.run = run;
+    this.connector = connector;
+    this.deps = deps;
+    const dataTypes = settingsOf(connector).scope.dataTypes;
+    this.findingsEnabled = dataTypes.includes('FINDINGS');
+    this.assetsEnabled = dataTypes.includes('ASSETS');
+  }
+
+  /** Who reads, as an error message names it. */
+  private get principal(): string {
+    if (this.connector.roleArn) return `role ${this.connector.roleArn}`;
+    return this.connector.authMode === 'ACCESS_KEY'
+      ? "the connector's access key"
+      : "Hubgraph's own identity (default credential chain)";
+  }
+
+  get runRow(): RunRow {
+    return this.run;
+  }
+
+  /** Reads everything the plan says; resolves once every stream is complete. */
+  async execute(): Promise<void> {
+    const { app } = this.ctx;
+    const settings = settingsOf(this.connector);
+    this.scope = scopeFilters(settings.scope);
+    const map = await compiledMapFor(this.ctx.db, this.ctx.tenantId, this.connector.transformMapKey);
+    if (!map)
+      throw new PermanentSyncError(
+        `The connector's transform map "${this.connector.transformMapKey}" does not exist (or no longer compiles).`,
+        'Point the connector at an existing map with connectorUpdate(transformMapId), e.g. the built-in aws-security-hub-vulnerability.',
+      );
+    this.map = map;
+    this.reader = new SecurityHubReader({
+      connectorId: this.connector.id,
+      target: await targetOfConnector(this.ctx.db, app.masterKey, this.connector),
+      transport: app.aws.transport,
+      roleSessions: app.aws.roleSessions,
+      limiter: this.deps.limiter,
+      maxAttempts: this.deps.settings.sdkMaxAttempts,
+      signal: this.deps.signal,
+      log: this.ctx.log,
+    });
+    await this.asPermanent(this.connector.regions[0]!, () => this.reader.account());
+    if (!this.run.plan) await this.asPermanent(this.connector.regions[0]!, () => this.plan());
+    else this.streams = (this.run.plan as { streams: StreamPlan[] }).streams;
+    for (const row of await slicesOfRun(this.ctx.db, this.run.id))
+      this.slices.set(row.slice, { ...row, hasMore: row.nextToken !== null, splitRequested: false });
+    await Promise.all(this.streams.map((stream) => this.readStream(stream)));
+  }
+
+  /** Runs `work`, turning an AWS error no retry will mend into one that says what to change. */
+  private async asPermanent<T>(region: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw (
+        permanentFailure(error, {
+          region,
+          accountId: this.reader.accountId ?? "the connector's account",
+          principal: this.principal,
+        }) ?? error
+      );
+    }
+  }
+
+  /** Decides the streams, their modes and windows, and writes the first slices (once per run). */
+  private async plan(): Promise<void> {
+    const runStart = this.run.windowEnd!;
+    const aggregation = await this.reader.aggregation(this.connector.regions[0]!).catch((error: unknown) => {
+      // Without the permission the Regions are read one by one: correct, only slower.
+      if (isAccessDenied(error)) {
+        this.ctx.log.warn(
+          { err: errorSummary(error) },
+          'cannot read the finding aggregator (allow securityhub:ListFindingAggregators and securityhub:GetFindingAggregator); reading each Region on its own',
+        );
+        return undefined;
+      }
+      throw error;
+    });
+    const cursors = new Map(
+      (await cursorsOf(this.ctx.db, this.ctx.tenantId, this.connector.id)).map((row) => [row.stream, row]),
+    );
+    const sweepDue =
+      this.connector.lastSweepAt === null ||
+      runStart.getTime() - this.connector.lastSweepAt.getTime() >= this.deps.settings.sweepIntervalMs;
+    this.streams = planStreams({
+      accountId: await this.reader.account(),
+      regions: this.connector.regions,
+      aggregation,
+      scope: this.scope,
+      cursors,
+      requested: this.run.requestedMode as never,
+      sweepDue,
+      lookbackMs: this.deps.settings.lookbackMs,
+      runStart,
+    });
+    const mode = summaryMode(this.streams.map((stream) => stream.mode));
+    const windowStart = new Date(Math.min(...this.streams.map((stream) => Date.parse(stream.from))));
+    await this.ctx.db.transaction(async (tx) => {
+      await assertRunOwned(tx, this.run.id, this.run.attempt);
+      await insertSlices(
+        tx,
+        this.streams.flatMap((stream) =>
+          initialSlices(stream, runStart, this.deps.settings.fullSlices).map((window, index) => ({
+            runId: this.run.id,
+            tenantId: this.ctx.tenantId,
+            slice: sliceName(stream.stream, index),
+            stream: stream.stream,
+            accountId: stream.accountId,
+            region: stream.region,
+            windowStart: window.start,
+            windowEnd: window.end,
+            counts: {},
+          })),
+        ),
+      );
+      this.run = (await updateRun(tx, this.run.id, {
+        plan: { streams: this.streams, aggregation: aggregation ?? null },
+        mode,
+        windowStart,
+        updatedAt: this.ctx.clock.now(),
+      }))!;
+    });
+    crashPoint('plan-saved');
+  }
+
+  /** Pages a stream's slices, `sliceConcurrency` at a time, then completes the stream. */
+  private async readStream(stream: StreamPlan): Promise<void> {
+    const pending = [...this.slices.values()]
+      .filter((slice) => slice.stream === stream.stream && !slice.done)
+      .sort((a, b) => a.slice.localeCompare(b.slice));
+    const running = new Set<SliceState>();
+    const limit = this.deps.settings.sliceConcurrency;
+    await new Promise<void>((resolve, reject) => {
+      let failed = false;
+      const pump = () => {
+        if (failed) return;
+        while (running.size < limit && pending.length > 0) start(pending.shift()!);
+        if (running.size === 0) resolve();
+        else if (running.size < limit) this.requestSplit(running);
+      };
+      const start = (slice: SliceState) => {
+        running.add(slice);
+        this.readSlice(stream, slice, (added) => {
+          pending.push(added);
+          pump();
+        }).then(
+          () => {
+            running.delete(slice);
+            pump();
+          },
+          (error: unknown) => {
+            failed = true;
+            reject(error);
+          },
+        );
+      };
+      pump();
+    });
+    await this.completeStream(stream);
+  }
+
+  /** Asks the busiest slice with the most window left to hand half of it over (one request at a time). */
+  private requestSplit(running: Set<SliceState>): void {
+    if ([...running].some((slice) => slice.splitRequested)) return;
+    let donor: SliceState | undefined;
+    let widest = MIN_SPLIT_MS;
+    for (const slice of running) {
+      if (isFutureSlice(slice) || !slice.hasMore) continue;
+      const left = slice.windowEnd.getTime() - (slice.highWater ?? slice.windowStart).getTime();
+      if (left > widest) {
+        widest = left;
+        donor = slice;
+      }
+    }
+    if (donor) donor.splitRequested = true;
+  }
+
+  private async readSlice(
+    stream: StreamPlan,
+    slice: SliceState,
+    onSplit: (added: SliceState) => void,
+  ): Promise<void> {
+    if (!slice.startedAt) slice.startedAt = this.ctx.clock.now();
+    let restarts = 0;
+    let next: Promise<FetchedPage> | undefined = this.fetchPage(stream, slice, slice.nextToken ?? undefined);
+    for (;;) {
+      let fetched: FetchedPage;
+      try {
+        fetched = await next!;
+      } catch (error) {
+        // Security Hub no longer takes the token (it expired, or it is from another emulator or
+        // service instance): read the rest of the window again from the last commit.
+        if (isInvalidNextToken(error) && restarts < 5) {
+          restarts += 1;
+          this.ctx.log.info(
+            { slice: slice.slice, err: error },
+            'NextToken refused; restarting the slice from its checkpoint',
+          );
+          slice.windowStart = slice.highWater ?? slice.windowStart;
+          slice.queryEnd = null;
+          slice.nextToken = null;
+          crashPoint('slice-restarted');
+          next = this.fetchPage(stream, slice, undefined);
+          continue;
+        }
+        throw error;
+      }
+      crashPoint('page-fetched');
+      // Fetch the next page while this one is written (unless this page ends the slice).
+      const last = lastUpdatedAt(fetched.page);
+      const ends = !fetched.page.nextToken || (last !== undefined && last >= slice.windowEnd.getTime());
+      next = ends ? undefined : quiet(this.fetchPage(stream, slice, fetched.page.nextToken));
+      await this.commitPage(stream, slice, fetched);
+      if (slice.done) {
+        crashPoint('slice-done');
+        return;
+      }
+      if (slice.splitRequested) {
+        slice.splitRequested = false;
+        const added = await this.split(slice);
+        if (added) onSplit(added);
+      }
+      next ??= this.fetchPage(stream, slice, slice.nextToken ?? undefined);
+    }
+  }
+
+  /** One page, waiting out throttling and transient faults beyond the SDK's own retries. */
+  private async fetchPage(
+    stream: StreamPlan,
+    slice: SliceState,
+    token: string | undefined,
+  ): Promise<FetchedPage> {
+    const counters: RequestCounters = { requests: 0, attempts: 0, throttled: 0 };
+    const filters = sliceFilters(
+      this.scope,
+      // A slice that handed part of its window over keeps paging the query its token belongs to.
+      { start: slice.windowStart, end: token ? (slice.queryEnd ?? slice.windowEnd) : slice.windowEnd },
+      stream.regionFilter === 'server' ? stream.regions : undefined,
+    );
+    for (let retry = 0; ; retry++) {
+      try {
+        const page = await countRequests(counters, () =>
+          this.reader.getFindings(stream.region, filters, token),
+        );
+        return { page, attempts: counters.attempts, throttled: counters.throttled };
+      } catch (error) {
+        if (isAbort(error)) throw error;
+        const permanent = permanentFailure(error, {
+          region: stream.region,
+          accountId: stream.accountId,
+          principal: this.principal,
+        });
+        if (permanent) throw permanent;
+        if (!isTransient(error) || retry >= this.deps.settings.pageRetries) throw error;
+        this.ctx.log.warn(
+          { slice: slice.slice, err: error, retry },
+          'page failed after the SDK retries; waiting to try again',
+        );
+        await sleep(Math.min(30_000, 1_000 * 2 ** retry), this.deps.signal);
+      }
+    }
+  }
+
+  /** Maps a page and writes it, its assets, rejects, events and the slice's checkpoint in one transaction. */
+  private async commitPage(stream: StreamPlan, slice: SliceState, fetched: FetchedPage): Promise<void> {
+    const now = this.ctx.clock.now();
+    const { page } = fetched;
+    const mapped = new CountsByOrigin(slice.counts, stream);
+    const items: IngestItem[] = [];
+    const rejects: { reject: Reject; raw: unknown }[] = [];
+    const byIdentity = new Map<string, AwsSecurityFinding>();
+    let highWater = slice.highWater;
+    for (const finding of page.findings) {
+      const updatedAt = Date.parse(String(finding?.UpdatedAt));
+      if (!Number.isNaN(updatedAt) && (!highWater || updatedAt > highWater.getTime()))
+        highWater = new Date(updatedAt);
+      if (stream.regionFilter === 'client' && !stream.regions.includes(finding?.Region ?? '')) continue;
+      mapped.add(finding, 'fetched');
+      const outcome = mapFinding(finding, this.map, {
+        defaultSeverity: this.connector.defaultSeverity as SeverityLabel,
+      });
+      if (!outcome.ok) {
+        rejects.push({ reject: outcome.reject, raw: finding });
+        mapped.add(finding, 'rejected');
+        continue;
+      }
+      byIdentity.set(identityKey(outcome.finding.productArn, outcome.finding.awsId), finding);
+      items.push({
+        finding: {
+          ...outcome.finding,
+          lastSyncedAt: now,
+          assetResourceArn: this.assetsEnabled ? outcome.finding.assetResourceArn : null,
+        },
+        assets: this.assetsEnabled ? outcome.assets : [],
+      });
+    }
+    crashPoint('page-mapped');
+    // Done when the query is exhausted, or the slice read past its window (another slice took the rest).
+    const done = !page.nextToken || (highWater !== null && highWater.getTime() >= slice.windowEnd.getTime());
+    const fullRead = stream.mode !== 'INCREMENTAL';
+    let checkpoint: Partial<SliceState> = {};
+    // Runs inside the page's transaction, and again if PostgreSQL has to retry it: nothing outside
+    // changes until the commit.
+    const within = async (tx: Tx, outcomes?: Map<string, IngestOutcome>): Promise<NewEvent[]> => {
+      await assertRunOwned(tx, this.run.id, this.run.attempt);
+      crashPoint('page-upserted');
+      await saveRejects(tx, this.ctx.tenantId, this.connector.id, this.run.id, rejects, now);
+      const counts = mapped.copy();
+      const unchanged: { productArn: string; awsId: string }[] = [];
+      for (const [key, finding] of byIdentity) {
+        const outcome = outcomes?.get(key) ?? 'unchanged';
+        counts.add(finding, outcome);
+        if (outcome === 'unchanged') unchanged.push({ productArn: finding.ProductArn!, awsId: finding.Id! });
+      }
+      if (fullRead && this.findingsEnabled) await markSeen(tx, this.ctx.tenantId, unchanged, now);
+      checkpoint = {
+        nextToken: done ? null : (page.nextToken ?? null),
+        windowStart: slice.windowStart,
+        queryEnd: slice.queryEnd,
+        highWater,
+        pages: slice.pages + 1,
+        throttled: slice.throttled + fetched.throttled,
+        retries: slice.retries + Math.max(0, fetched.attempts - 1),
+        counts: counts.value,
+        done,
+        startedAt: slice.startedAt,
+        finishedAt: done ? now : null,
+      };
+      await saveSlice(tx, this.run.id, slice.slice, checkpoint);
+      crashPoint('page-checkpointed');
+      const progress = this.progressEvent(now, false, undefined, { ...slice, ...checkpoint });
+      return progress ? [progress] : [];
+    };
+    if (this.findingsEnabled) {
+      await ingestFindingsPage(this.ctx.db, this.ctx.tenantId, items, {
+        connectorId: this.connector.id,
+        withinTransaction: (tx, result) => within(tx, result.outcomes),
+      });
+    } else {
+      await ingestAssetsPage(
+        this.ctx.db,
+        this.ctx.tenantId,
+        items.flatMap((item) => item.assets),
+        { connectorId: this.connector.id, withinTransaction: (tx) => within(tx) },
+      );
+    }
+    const before = totalsOf(slice.counts as unknown as Record<string, FindingCounts>);
+    Object.assign(slice, checkpoint, { hasMore: !done });
+    crashPoint('page-committed');
+    this.deps.onPageCommitted?.(slice.slice);
+    this.recordMetrics(
+      stream,
+      fetched,
+      before,
+      totalsOf(slice.counts as unknown as Record<string, FindingCounts>),
+    );
+  }
+
+  private recordMetrics(
+    stream: StreamPlan,
+    fetched: FetchedPage,
+    before: FindingCounts,
+    after: FindingCounts,
+  ): void {
+    const { metrics } = this.ctx.app;
+    const labels = { connector: this.connector.id, region: stream.region };
+    metrics.syncPages.inc(labels);
+    if (fetched.throttled > 0) metrics.syncThrottled.inc(labels, fetched.throttled);
+    if (fetched.attempts > 1) metrics.syncRetries.inc(labels, fetched.attempts - 1);
+    for (const field of ['created', 'updated', 'unchanged', 'rejected'] as const) {
+      const added = after[field] - before[field];
+      if (added > 0) metrics.syncFindings.inc({ connector: this.connector.id, outcome: field }, added);
+    }
+  }
+
+  /**
+   * Hands the second half of this slice's remaining window to a new slice, in one transaction. This
+   * slice keeps paging its query (its token stays good) and stops once it reads past the middle;
+   * the new one reads [middle, end] with a query of its own.
+   */
+  private async split(slice: SliceState): Promise<SliceState | undefined> {
+    const from = (slice.highWater ?? slice.windowStart).getTime();
+    const end = slice.windowEnd.getTime();
+    if (end - from < 2 * MIN_SPLIT_MS) return undefined;
+    const middle = new Date(from + Math.floor((end - from) / 2));
+    const siblings = [...this.slices.values()].filter((other) => other.stream === slice.stream).length;
+    const added: SliceState = {
+      ...slice,
+      slice: sliceName(slice.stream, siblings),
+      windowStart: middle,
+      windowEnd: slice.windowEnd,
+      queryEnd: null,
+      nextToken: null,
+      highWater: null,
+      pages: 0,
+      throttled: 0,
+      retries: 0,
+      counts: {},
+      done: false,
+      startedAt: null,
+      finishedAt: null,
+      hasMore: true,
+      splitRequested: false,
+    };
+    const queryEnd = slice.queryEnd ?? slice.windowEnd;
+    await this.ctx.db.transaction(async (tx) => {
+      await assertRunOwned(tx, this.run.id, this.run.attempt);
+      await saveSlice(tx, this.run.id, slice.slice, { windowEnd: middle, queryEnd });
+      const { hasMore: _hasMore, splitRequested: _split, updatedAt: _updatedAt, ...row } = added;
+      await insertSlices(tx, [row]);
+    });
+    slice.windowEnd = middle;
+    slice.queryEnd = queryEnd;
+    this.slices.set(added.slice, added);
+    crashPoint('slice-split');
+    return added;
+  }
+
+  /**
+   * Every slice of the stream is committed: its window is read. Moves the stream's cursor to the
+   * run's start and, after a full read, marks the connector's findings that the read did not see
+   * (they expired or were deleted in Security Hub).
+   */
+  private async completeStream(stream: StreamPlan): Promise<void> {
+    const now = this.ctx.clock.now();
+    const vanishedAssets = await this.ctx.db.transaction(async (tx) => {
+      await assertRunOwned(tx, this.run.id, this.run.attempt);
+      await saveCursor(tx, {
+        tenantId: this.ctx.tenantId,
+        connectorId: this.connector.id,
+        stream: stream.stream,
+        cursorAt: this.run.windowEnd!,
+        scopeHash: scopeHash(this.scope),
+        runId: this.run.id,
+      });
+      if (stream.mode !== 'INCREMENTAL' && this.findingsEnabled) {
+        const vanished = await markVanished(
+          tx,
+          this.ctx.tenantId,
+          this.connector.id,
+          stream.regions,
+          this.run.windowEnd!,
+          now,
+        );
+        if (vanished.length > 0) {
+          await appendEvents(
+            tx,
+            this.ctx.tenantId,
+            vanished.map(
+              (row): NewEvent => ({
+                topic: 'finding',
+                type: 'UPDATED',
+                entityId: row.id,
+                payload: { changedFields: ['vanishedAt'] },
+              }),
+            ),
+          );
+          this.ctx.log.info(
+            { stream: stream.stream, vanished: vanished.length },
+            'findings gone from Security Hub',
+          );
+        }
+        return vanished.flatMap((row) => (row.assetId ? [row.assetId] : []));
+      }
+      return [];
+    });
+    // Pages re-score their assets after they commit; a crash in between is mended here.
+    const touched = await assetsSyncedSince(
+      this.ctx.db,
+      this.ctx.tenantId,
+      this.connector.id,
+      stream.regions,
+      this.run.windowEnd!,
+    );
+    const rescore = [...new Set([...touched, ...vanishedAssets])];
+    for (let i = 0; i < rescore.length; i += 500)
+      await rescoreAssets(this.ctx.db, this.ctx.tenantId, rescore.slice(i, i + 500));
+    crashPoint('stream-completed');
+  }
+
+  /** Whether the run read everything in scope (so it counts as a sweep). */
+  get fullRead(): boolean {
+    return this.streams.length > 0 && this.streams.every((stream) => stream.mode !== 'INCREMENTAL');
+  }
+
+  /** The run's progress as an event, at most once per progress interval (or always when `force`). */
+  progressEvent(now: Date, force: boolean, status?: string, pending?: SliceState): NewEvent | undefined {
+    if (!force && now.getTime() - this.lastProgressAt < this.deps.settings.progressIntervalMs)
+      return undefined;
+    this.lastProgressAt = now.getTime();
+    const slices = [...this.slices.values()].map((slice) =>
+      pending && slice.slice === pending.slice ? pending : slice,
+    );
+    return {
+      topic: 'run',
+      type: 'PROGRESS',
+      entityId: this.run.id,
+      payload: {
+        connectorId: this.connector.id,
+        status: status ?? 'RUNNING',
+        mode: this.run.mode,
+        ...runProgress(this.run, slices, now),
+      },
+    };
+  }
+}
+
+/** A slice's counts per `<account>/<region>` of the findings (where they come from). */
+class CountsByOrigin {
+  readonly value: Record<string, FindingCounts>;
+  private readonly stream: StreamPlan;
+
+  constructor(counts: Record<string, unknown>, stream: StreamPlan) {
+    this.value = structuredClone(counts) as Record<string, FindingCounts>;
+    this.stream = stream;
+  }
+
+  add(finding: AwsSecurityFinding, field: keyof FindingCounts): void {
+    const key = `${finding?.AwsAccountId ?? this.stream.accountId}/${finding?.Region ?? this.stream.region}`;
+    this.value[key] ??= { ...ZERO_COUNTS };
+    this.value[key][field] += 1;
+  }
+
+  copy(): CountsByOrigin {
+    return new CountsByOrigin(this.value, this.stream);
+  }
+}
+
+/** `UpdatedAt` of a page's last finding (pages are sorted by it, ascending). */
+function lastUpdatedAt(page: FindingsPage): number | undefined {
+  const time = Date.parse(String(page.findings.at(-1)?.UpdatedAt));
+  return Number.isNaN(time) ? undefined : time;
+}
+
+interface FetchedPage {
+  page: FindingsPage;
+  attempts: number;
+  throttled: number;
+}
+
+function totalsOf(counts: Record<string, FindingCounts>): FindingCounts {
+  const totals = { ...ZERO_COUNTS };
+  for (const entry of Object.values(counts))
+    for (const field of Object.keys(totals) as (keyof FindingCounts)[]) totals[field] += entry[field];
+  return totals;
+}
+
+function summaryMode(modes: RunMode[]): RunMode {
+  if (modes.includes('RECONCILE')) return 'RECONCILE';
+  if (modes.length > 0 && modes.every((mode) => mode === 'FULL')) return 'FULL';
+  return modes.includes('FULL') ? 'FULL' : 'INCREMENTAL';
+}
+
+function isAccessDenied(error: unknown): boolean {
+  const name = (error as { name?: string })?.name;
+  return name === 'AccessDeniedException' || name === 'AccessDenied';
+}
+
+/** A prefetch nobody may await (the slice failed meanwhile) must not become an unhandled rejection. */
+function quiet<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {});
+  return promise;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,153 @@
+import type { AwsSecurityFindingFilters } from '@aws-sdk/client-securityhub';
+import type { runSlices } from '../db/schema.ts';
+import { regionFilterFits, scopeHash } from './filters.ts';
+import {
+  EPOCH,
+  FAR_FUTURE,
+  type FindingAggregation,
+  type RequestedMode,
+  type RunMode,
+  type StreamPlan,
+} from './model.ts';
+
+// What a run reads, decided once at its start and kept in the run: the streams (a Region, or an
+// aggregation Region with the linked Regions it serves), each stream's mode and window, and the
+// sub-windows (slices) each is paged in.
+
+const DAY = 86_400_000;
+/** Security Hub keeps a finding 90 days after its last update; older ones are rare (a day's margin). */
+const RETENTION = 91 * DAY;
+
+export interface PlanInput {
+  accountId: string;
+  regions: string[];
+  aggregation: FindingAggregation | undefined;
+  scope: AwsSecurityFindingFilters;
+  /** Cursor per stream name, with the scope it was read under. */
+  cursors: Map<string, { cursorAt: Date; scopeHash: string }>;
+  requested: RequestedMode;
+  sweepDue: boolean;
+  lookbackMs: number;
+  runStart: Date;
+}
+
+/** The Regions an aggregator links (regionsKnown: the account's other enabled Regions are unknown here). */
+export function linkedRegions(aggregation: FindingAggregation, candidates: readonly string[]): string[] {
+  const listed = new Set(aggregation.regions);
+  return candidates.filter((region) => {
+    if (region === aggregation.region) return false;
+    switch (aggregation.linkingMode) {
+      case 'ALL_REGIONS':
+        return true;
+      case 'ALL_REGIONS_EXCEPT_SPECIFIED':
+        return !listed.has(region);
+      case 'SPECIFIED_REGIONS':
+        return listed.has(region);
+      default:
+        return false;
+    }
+  });
+}
+
+export function planStreams(input: PlanInput): StreamPlan[] {
+  const { aggregation, regions } = input;
+  const aggregating = aggregation !== undefined && regions.includes(aggregation.region);
+  const served = aggregating ? linkedRegions(aggregation, regions) : [];
+  const groups: string[][] = aggregating
+    ? [
+        [aggregation.region, ...served],
+        ...regions.filter((r) => r !== aggregation.region && !served.includes(r)).map((r) => [r]),
+      ]
+    : regions.map((region) => [region]);
+  const hash = scopeHash(input.scope);
+  return groups.map((group) => {
+    const region = group[0]!;
+    const stream = group.join('+');
+    const cursor = input.cursors.get(stream);
+    const usable = cursor && cursor.scopeHash === hash ? cursor : undefined;
+    const mode = modeOf(input.requested, usable !== undefined, input.sweepDue);
+    // An aggregation Region answers for every linked Region, configured or not: keep to the configured.
+    const isAggregation =
+      aggregating && region === aggregation.region && aggregation.linkingMode !== 'NO_REGIONS';
+    return {
+      stream,
+      accountId: input.accountId,
+      region,
+      regions: group,
+      regionFilter: isAggregation ? (regionFilterFits(input.scope) ? 'server' : 'client') : 'none',
+      mode,
+      from: (mode === 'INCREMENTAL' && usable
+        ? new Date(usable.cursorAt.getTime() - input.lookbackMs)
+        : EPOCH
+      ).toISOString(),
+    };
+  });
+}
+
+function modeOf(requested: RequestedMode, hasCursor: boolean, sweepDue: boolean): RunMode {
+  if (!hasCursor) return 'FULL';
+  if (requested === 'AUTO') return sweepDue ? 'RECONCILE' : 'INCREMENTAL';
+  return requested;
+}
+
+/**
+ * A stream's first slices. A full read splits Security Hub's retention period into `fullSlices`
+ * sub-windows paged concurrently (plus one for anything older); an incremental read starts as one.
+ * Every stream also reads what is dated after the run's start (a provider's clock ahead of ours, or
+ * an update during the run), so nothing waits for the clock to catch up. Neighbours share their
+ * boundary instant: a finding there is read twice, never missed.
+ */
+export function initialSlices(
+  stream: StreamPlan,
+  runStart: Date,
+  fullSlices: number,
+): { start: Date; end: Date; future: boolean }[] {
+  const from = new Date(stream.from);
+  const slices: { start: Date; end: Date; future: boolean }[] = [];
+  if (stream.mode === 'INCREMENTAL') {
+    slices.push({ start: from, end: runStart, future: false });
+  } else {
+    const retained = new Date(runStart.getTime() - RETENTION);
+    slices.push({ start: EPOCH, end: retained, future: false });
+    const width = (runStart.getTime() - retained.getTime()) / fullSlices;
+    for (let i = 0; i < fullSlices; i++) {
+      slices.push({
+        start: new Date(Math.round(retained.getTime() + i * width)),
+        end: i === fullSlices - 1 ? runStart : new Date(Math.round(retained.getTime() + (i + 1) * width)),
+        future: false,
+      });
+    }
+  }
+  slices.push({ start: runStart, end: FAR_FUTURE, future: true });
+  return slices;
+}
+
+export function sliceRows(
+  runId: string,
+  tenantId: string,
+  streams: StreamPlan[],
+  runStart: Date,
+  fullSlices: number,
+): (typeof runSlices.$inferInsert)[] {
+  return streams.flatMap((stream) =>
+    initialSlices(stream, runStart, fullSlices).map((window, index) => ({
+      runId,
+      tenantId,
+      slice: sliceName(stream.stream, index),
+      stream: stream.stream,
+      accountId: stream.accountId,
+      region: stream.region,
+      windowStart: window.start,
+      windowEnd: window.end,
+      counts: {},
+    })),
+  );
+}
+
+export function sliceName(stream: string, index: number): string {
+  return `${stream}#${String(index).padStart(4, '0')}`;
+}
+
+export function isFutureSlice(slice: { windowEnd: Date }): boolean {
+  return slice.windowEnd.getTime() >= FAR_FUTURE.getTime();
+}

@@ -1,0 +1,135 @@
+import type { RunRow, RunSliceRow } from '../db/schema.ts';
+import { type FindingCounts, ZERO_COUNTS } from './model.ts';
+import { isFutureSlice } from './plan.ts';
+
+// A run's progress, from its slices: per account and Region (findings are counted where they come
+// from; pages, throttles and retries where the requests went), totals, throughput and an estimate of
+// the time left. The same numbers feed the API, the progress events and the metrics.
+
+export interface RegionProgress extends FindingCounts {
+  accountId: string;
+  region: string;
+  pages: number;
+  throttled: number;
+  retries: number;
+  durationMs: number | null;
+  done: boolean;
+}
+
+export interface RunProgress extends FindingCounts {
+  pages: number;
+  throttled: number;
+  retries: number;
+  regions: RegionProgress[];
+  elapsedMs: number;
+  findingsPerSecond: number;
+  /** 0–1, counting each sub-window equally; null before anything is known. */
+  fraction: number | null;
+  etaSeconds: number | null;
+}
+
+type SliceLike = Pick<
+  RunSliceRow,
+  | 'accountId'
+  | 'region'
+  | 'windowStart'
+  | 'windowEnd'
+  | 'highWater'
+  | 'pages'
+  | 'throttled'
+  | 'retries'
+  | 'counts'
+  | 'done'
+  | 'startedAt'
+  | 'finishedAt'
+>;
+
+export function runProgress(
+  run: Pick<RunRow, 'startedAt' | 'finishedAt'>,
+  slices: readonly SliceLike[],
+  now: Date,
+): RunProgress {
+  const rows = new Map<string, RegionProgress>();
+  const row = (accountId: string, region: string) => {
+    const key = `${accountId}/${region}`;
+    let found = rows.get(key);
+    if (!found) {
+      found = {
+        accountId,
+        region,
+        ...ZERO_COUNTS,
+        pages: 0,
+        throttled: 0,
+        retries: 0,
+        durationMs: null,
+        done: true,
+      };
+      rows.set(key, found);
+    }
+    return found;
+  };
+  const spans = new Map<string, { start: number; end: number | null; done: boolean }>();
+  for (const slice of slices) {
+    const requests = row(slice.accountId, slice.region);
+    requests.pages += slice.pages;
+    requests.throttled += slice.throttled;
+    requests.retries += slice.retries;
+    const spanKey = `${slice.accountId}/${slice.region}`;
+    const span = spans.get(spanKey) ?? { start: Number.POSITIVE_INFINITY, end: 0, done: true };
+    if (slice.startedAt) span.start = Math.min(span.start, slice.startedAt.getTime());
+    span.end = slice.finishedAt && span.end !== null ? Math.max(span.end, slice.finishedAt.getTime()) : null;
+    span.done &&= slice.done;
+    spans.set(spanKey, span);
+    for (const [key, counts] of Object.entries(slice.counts ?? {})) {
+      const [accountId = slice.accountId, region = slice.region] = key.split('/');
+      const target = row(accountId, region);
+      for (const field of Object.keys(ZERO_COUNTS) as (keyof FindingCounts)[])
+        target[field] += counts[field] ?? 0;
+    }
+  }
+  for (const [key, span] of spans) {
+    const target = rows.get(key)!;
+    target.done = span.done;
+    if (Number.isFinite(span.start))
+      target.durationMs = (span.end ?? (span.done ? span.start : now.getTime())) - span.start;
+  }
+  // Rows of findings' own accounts and Regions are done when the stream that brought them is.
+  const allDone = slices.every((slice) => slice.done);
+  for (const target of rows.values())
+    if (!spans.has(`${target.accountId}/${target.region}`)) target.done = allDone;
+
+  const regions = [...rows.values()].sort((a, b) =>
+    a.accountId === b.accountId ? a.region.localeCompare(b.region) : a.accountId.localeCompare(b.accountId),
+  );
+  const totals = { ...ZERO_COUNTS, pages: 0, throttled: 0, retries: 0 };
+  for (const region of regions)
+    for (const field of Object.keys(totals) as (keyof typeof totals)[]) totals[field] += region[field];
+
+  const started = run.startedAt?.getTime();
+  const elapsedMs = started === undefined ? 0 : (run.finishedAt ?? now).getTime() - started;
+  const measured = slices.filter((slice) => !isFutureSlice(slice));
+  const fraction =
+    measured.length === 0
+      ? null
+      : measured.reduce((sum, slice) => sum + sliceFraction(slice), 0) / measured.length;
+  const remaining =
+    fraction !== null && fraction >= 0.02 && fraction < 1
+      ? (elapsedMs / 1000) * ((1 - fraction) / fraction)
+      : null;
+  return {
+    ...totals,
+    regions,
+    elapsedMs,
+    findingsPerSecond: elapsedMs > 0 ? Math.round((totals.fetched / elapsedMs) * 1000 * 10) / 10 : 0,
+    fraction: fraction === null ? null : Math.round(fraction * 1000) / 1000,
+    etaSeconds: allDone ? 0 : remaining === null ? null : Math.round(remaining),
+  };
+}
+
+function sliceFraction(slice: SliceLike): number {
+  if (slice.done) return 1;
+  if (!slice.highWater) return 0;
+  const span = slice.windowEnd.getTime() - slice.windowStart.getTime();
+  if (span <= 0) return 0;
+  return Math.min(1, Math.max(0, (slice.highWater.getTime() - slice.windowStart.getTime()) / span));
+}

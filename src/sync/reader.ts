@@ -1,0 +1,188 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import {
+  type AwsSecurityFinding,
+  type AwsSecurityFindingFilters,
+  GetFindingAggregatorCommand,
+  GetFindingsCommand,
+  ListFindingAggregatorsCommand,
+  type SecurityHubClient,
+} from '@aws-sdk/client-securityhub';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import type { Logger } from 'pino';
+import {
+  type AwsTarget,
+  type AwsTransport,
+  type RoleSessionCache,
+  securityHubClient,
+  stsClient,
+} from '../aws/clients.ts';
+import { isExpiredCredentials, isThrottling, PermanentSyncError } from './aws-errors.ts';
+import { SORT_BY_UPDATED_AT } from './filters.ts';
+import type { FindingAggregation } from './model.ts';
+import type { RateLimiter } from './rate-limiter.ts';
+
+// Reads Security Hub for one run: one SDK client per Region, every attempt (the SDK's own retries
+// included) waiting for a token of the account-Region quota, credentials from the role-session
+// cache (assumed again when AWS says they expired), and per-call counters of throttles and retries.
+
+/** Counters of the calls made inside `countRequests`: attributed to whoever asked (a slice). */
+export interface RequestCounters {
+  requests: number;
+  attempts: number;
+  throttled: number;
+}
+
+const counting = new AsyncLocalStorage<RequestCounters>();
+
+export function countRequests<T>(counters: RequestCounters, work: () => Promise<T>): Promise<T> {
+  return counting.run(counters, work);
+}
+
+export interface FindingsPage {
+  findings: AwsSecurityFinding[];
+  nextToken: string | undefined;
+}
+
+export interface ReaderOptions {
+  connectorId: string;
+  target: AwsTarget;
+  transport: AwsTransport;
+  roleSessions: RoleSessionCache;
+  limiter: RateLimiter;
+  /** SDK attempts per call (throttling and transient faults are retried with backoff). */
+  maxAttempts: number;
+  signal: AbortSignal;
+  log: Logger;
+}
+
+export class SecurityHubReader {
+  private readonly clients = new Map<string, SecurityHubClient>();
+  private readonly options: ReaderOptions;
+  /** The account whose quota the requests spend (the role's, or the identity's). */
+  accountId: string | undefined;
+
+  constructor(options: ReaderOptions) {
+    this.options = options;
+    this.accountId = options.target.roleArn?.split(':')[4];
+  }
+
+  /** The account Security Hub answers for; asks STS once when no role names it. */
+  async account(): Promise<string> {
+    if (this.accountId) return this.accountId;
+    const { target, transport } = this.options;
+    const credentials = this.options.roleSessions.credentials(this.options.connectorId, target, transport);
+    const identity = await stsClient(
+      target,
+      transport,
+      credentials,
+      target.regions[0],
+      this.options.maxAttempts,
+    ).send(new GetCallerIdentityCommand({}), { abortSignal: this.options.signal });
+    this.accountId = identity.Account!;
+    return this.accountId;
+  }
+
+  async getFindings(
+    region: string,
+    filters: AwsSecurityFindingFilters,
+    nextToken: string | undefined,
+  ): Promise<FindingsPage> {
+    const command = new GetFindingsCommand({
+      Filters: filters,
+      SortCriteria: SORT_BY_UPDATED_AT,
+      MaxResults: 100,
+      ...(nextToken ? { NextToken: nextToken } : {}),
+    });
+    const output = await this.send(region, (client, options) => client.send(command, options));
+    return { findings: output.Findings ?? [], nextToken: output.NextToken || undefined };
+  }
+
+  /**
+   * The account's finding aggregator, if it has one and may be read. Security Hub allows one per
+   * account; ListFindingAggregators answers the same in every Region.
+   */
+  async aggregation(region: string): Promise<FindingAggregation | undefined> {
+    const list = await this.send(region, (client, options) =>
+      client.send(new ListFindingAggregatorsCommand({}), options),
+    );
+    const arn = list.FindingAggregators?.[0]?.FindingAggregatorArn;
+    if (!arn) return undefined;
+    const home = arn.split(':')[3] ?? region;
+    const aggregator = await this.send(home, (client, options) =>
+      client.send(new GetFindingAggregatorCommand({ FindingAggregatorArn: arn }), options),
+    );
+    return {
+      region: aggregator.FindingAggregationRegion ?? home,
+      linkingMode: aggregator.RegionLinkingMode ?? 'ALL_REGIONS',
+      regions: aggregator.Regions ?? [],
+    };
+  }
+
+  private async send<Output>(
+    region: string,
+    call: (client: SecurityHubClient, options: { abortSignal: AbortSignal }) => Promise<Output>,
+  ): Promise<Output> {
+    for (let refreshed = false; ; refreshed = true) {
+      try {
+        return await call(this.client(region), { abortSignal: this.options.signal });
+      } catch (error) {
+        // Our cache thought the session good, AWS did not (clocks disagree, or it was revoked):
+        // assume the role again, once, on a new client (the SDK memoizes the old identity).
+        if (!refreshed && isExpiredCredentials(error)) {
+          this.options.log.info({ region }, 'session credentials expired; assuming the role again');
+          this.options.roleSessions.forget(this.options.connectorId);
+          this.clients.delete(region);
+          continue;
+        }
+        throw translateCredentialFailure(error, this.options.target);
+      }
+    }
+  }
+
+  private client(region: string): SecurityHubClient {
+    let client = this.clients.get(region);
+    if (client) return client;
+    const { connectorId, target, transport, roleSessions, limiter, maxAttempts, signal } = this.options;
+    client = securityHubClient(
+      target,
+      transport,
+      roleSessions.credentials(connectorId, target, transport),
+      region,
+      maxAttempts,
+    );
+    // Runs once per attempt (the retry middleware sits above this step), so retries wait for a
+    // token too and every throttle is counted.
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const operation = (context.commandName ?? 'Unknown').replace(/Command$/, '');
+        await limiter.acquire(this.accountId ?? 'unknown', region, operation, signal);
+        const counters = counting.getStore();
+        if (counters) counters.attempts += 1;
+        try {
+          return await next(args);
+        } catch (error) {
+          if (counters && isThrottling(error)) counters.throttled += 1;
+          throw error;
+        }
+      },
+      { step: 'deserialize', name: 'hubgraphQuotaAndCounters', priority: 'high' },
+    );
+    this.clients.set(region, client);
+    return client;
+  }
+}
+
+/** An AssumeRole refusal says nothing about Security Hub: say what is wrong with the trust policy. */
+function translateCredentialFailure(error: unknown, target: AwsTarget): unknown {
+  const e = error as { name?: string; message?: string };
+  if (
+    (e?.name === 'AccessDenied' || e?.name === 'AccessDeniedException') &&
+    /sts:AssumeRole/.test(e.message ?? '')
+  )
+    return new PermanentSyncError(
+      `Could not assume ${target.roleArn}: ${e.message}`,
+      `Let Hubgraph's identity assume ${target.roleArn}: its trust policy must allow sts:AssumeRole with the condition {"StringEquals": {"sts:ExternalId": "${target.externalId}"}} (run connectorTest for a ready-to-paste statement).`,
+      e.name,
+    );
+  return error;
+}

@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../../src/db/client.ts';
+import { slicesOfRun } from '../../../src/sync/queries.ts';
+import { openTestDatabase } from '../../support/database.ts';
+import { expectedFrom, type SyncHarness, startSyncHarness, viewOf } from '../../support/sync.ts';
+
+// AWS as it is on a bad day: throttling, 5xx, dropped connections, a role session that expires in
+// the middle of the run, and AWS's real quota. Nothing may be lost, and the run's counters say what
+// happened.
+
+let database: Database;
+let sync: SyncHarness;
+
+beforeAll(async () => {
+  database = await openTestDatabase();
+  sync = await startSyncHarness(database, {
+    emulator: { findings: 900, seed: 31, latencyMs: 20 },
+    settings: { sdkMaxAttempts: 4, pageRetries: 8 },
+  });
+});
+
+afterAll(async () => {
+  await sync?.close();
+  await database?.close();
+});
+
+const counters = async () =>
+  (await sync.emulator.admin('GET', '/_emulator/counters')) as Record<string, Record<string, number>>;
+
+describe('a run against a faulty Security Hub', () => {
+  it('completes with nothing lost through 10% throttling, 5% 5xx, connection resets and an expiring session', async () => {
+    const connector = await sync.createConnector({
+      auth: {
+        mode: 'ASSUME_ROLE',
+        sourceMode: 'ACCESS_KEY',
+        accessKeyId: sync.emulator.baseCredentials.accessKeyId,
+        secretAccessKey: sync.emulator.baseCredentials.secretAccessKey,
+        roleArn: sync.emulator.roles[0]!.arn,
+        sessionDurationSeconds: 900,
+      },
+    });
+    await sync.emulator.admin('DELETE', '/_emulator/counters');
+    await sync.emulator.admin('PUT', '/_emulator/faults', { rate: 0.2, kinds: ['429', '429', '500', 'reset'] });
+    const runId = await sync.queue(connector.id);
+    // Once a few pages are in, the role session expires (the emulator's clock jumps past it).
+    for (;;) {
+      const slices = await slicesOfRun(sync.ctx.db, runId);
+      if (slices.reduce((sum, slice) => sum + slice.pages, 0) >= 3) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await sync.emulator.admin('POST', '/_emulator/clock/advance', { seconds: 901, evolve: false });
+    const { run, progress } = await sync.waitForRun(runId, 120_000);
+    await sync.emulator.admin('PUT', '/_emulator/faults', { rate: 0 });
+
+    expect(run.status).toBe('SUCCEEDED');
+    expect(viewOf(await sync.stored())).toEqual(expectedFrom(sync.inSecurityHub()));
+    const seen = await counters();
+    expect(seen.GetFindings?.['429']).toBeGreaterThan(0);
+    expect(seen.GetFindings?.['500']).toBeGreaterThan(0);
+    expect(seen.GetFindings?.['0']).toBeGreaterThan(0); // connections reset
+    expect(seen.AssumeRole?.['200']).toBeGreaterThanOrEqual(2); // the expired session was replaced
+    expect(progress.throttled).toBeGreaterThan(0);
+    expect(progress.throttled).toBeLessThanOrEqual(seen.GetFindings!['429']!);
+    expect(progress.retries).toBeGreaterThanOrEqual(progress.throttled);
+  });
+
+  it("stays within AWS's GetFindings quota (3/s, burst 6): no request is throttled", async () => {
+    const connector = await sync.createConnector({ regions: ['us-east-1'] });
+    await sync.emulator.admin('PUT', '/_emulator/quotas', { enabled: true, reset: true });
+    await sync.emulator.admin('DELETE', '/_emulator/counters');
+    const { run, progress } = await sync.run(connector.id, 'FULL');
+    await sync.emulator.admin('PUT', '/_emulator/quotas', { enabled: false });
+    expect(run.status).toBe('SUCCEEDED');
+    const seen = await counters();
+    expect(seen.GetFindings?.['429'] ?? 0).toBe(0);
+    expect(progress.throttled).toBe(0);
+    // 3 a second after the burst: the run cannot have been faster than the quota allows.
+    const requests = seen.GetFindings!['200']!;
+    const seconds = (run.finishedAt!.getTime() - run.startedAt!.getTime()) / 1000;
+    expect(seconds).toBeGreaterThanOrEqual((requests - 6) / 3 - 1);
+  });
+});

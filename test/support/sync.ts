@@ -1,0 +1,242 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
+import { eq } from 'drizzle-orm';
+import { type App, createApp } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import type { ConnectorModel } from '../../src/connectors/model.ts';
+import { createConnector } from '../../src/connectors/service.ts';
+import { type TenantContext, tenantContext } from '../../src/context.ts';
+import type { Database } from '../../src/db/client.ts';
+import { findings, type RunRow, type RunSliceRow } from '../../src/db/schema.ts';
+import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../../src/emulator/index.ts';
+import type { ConnectorInput } from '../../src/generated/graphql.ts';
+import { DEFAULT_SYNC_SETTINGS, type SyncSettings } from '../../src/sync/engine.ts';
+import type { RequestedMode } from '../../src/sync/model.ts';
+import { type RunProgress, runProgress } from '../../src/sync/progress.ts';
+import { runsByIds, slicesOfRun } from '../../src/sync/queries.ts';
+import { runConnectorNow } from '../../src/sync/service.ts';
+import { SyncWorker } from '../../src/sync/worker.ts';
+import { newTenant } from './database.ts';
+
+// The sync engine as tests drive it: an emulator whose clock is the service's, the real job engine
+// (a queue of the harness's own, so parallel test files never take each other's jobs), a worker,
+// and a tenant of its own.
+
+export interface SyncHarness {
+  emulator: RunningEmulator;
+  app: App;
+  worker: SyncWorker;
+  ctx: TenantContext;
+  createConnector(
+    overrides?: Partial<ConnectorInput>,
+    roleIndex?: number,
+    tenant?: TenantContext,
+  ): Promise<ConnectorModel>;
+  /** Queues a run and waits until it ends. */
+  run(connectorId: string, mode?: RequestedMode): Promise<FinishedRun>;
+  queue(connectorId: string, mode?: RequestedMode): Promise<string>;
+  waitForRun(runId: string, timeoutMs?: number): Promise<FinishedRun>;
+  /** What the database holds for the tenant (the harness's, or another), by identity. */
+  stored(tenant?: TenantContext): Promise<Map<string, StoredFinding>>;
+  /** What Security Hub (the emulator) holds for these accounts, by identity. */
+  inSecurityHub(accountIds?: string[]): Map<string, AwsSecurityFinding>;
+  close(): Promise<void>;
+}
+
+export interface FinishedRun {
+  run: RunRow;
+  slices: RunSliceRow[];
+  progress: RunProgress;
+}
+
+export interface StoredFinding {
+  updatedAt: string;
+  recordState: string;
+  workflowStatus: string;
+  rawHash: string;
+  vanished: boolean;
+  detectionScore: number;
+}
+
+export const FAST_JOBS = { pollingIntervalSeconds: 0.5, retryDelaySeconds: 0, monitorIntervalSeconds: 1 };
+
+export async function startSyncHarness(
+  database: Database,
+  options: { emulator?: EmulatorOptions; settings?: Partial<SyncSettings>; concurrency?: number } = {},
+): Promise<SyncHarness> {
+  const emulator = await startEmulator({
+    accounts: 1,
+    regions: ['us-east-1', 'eu-west-1'],
+    quotas: false,
+    seed: 7,
+    ...options.emulator,
+  });
+  const clock = { now: () => emulator.emulator.clock.now() };
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    HUBGRAPH_ALLOW_CUSTOM_ENDPOINTS: 'true',
+  });
+  const app = await createApp(config, {
+    database,
+    clock,
+    jobs: 'worker',
+    jobSettings: { ...FAST_JOBS, queue: `connector-run-${randomUUID().slice(0, 8)}` },
+  });
+  const worker = new SyncWorker(app, app.jobs!, {
+    concurrency: options.concurrency ?? 2,
+    settings: { ...DEFAULT_SYNC_SETTINGS, ...options.settings },
+    maintenanceIntervalMs: 1_000,
+  });
+  await worker.start();
+  const ctx = tenantContext(app, await newTenant(database, 'sync'));
+
+  const waitForRun = async (runId: string, timeoutMs = 60_000): Promise<FinishedRun> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const [run] = await runsByIds(ctx.db, ctx.tenantId, [runId]);
+      if (run && run.status !== 'QUEUED' && run.status !== 'RUNNING') {
+        const slices = await slicesOfRun(ctx.db, run.id);
+        return { run, slices, progress: runProgress(run, slices, clock.now()) };
+      }
+      if (Date.now() > deadline) throw new Error(`run ${runId} did not finish in ${timeoutMs} ms (${run?.status})`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+  const queue = async (connectorId: string, mode: RequestedMode = 'AUTO') => {
+    const payload = await runConnectorNow(ctx, { id: connectorId, mode });
+    if (!payload.run || payload.userErrors.length > 0) throw new Error(JSON.stringify(payload.userErrors));
+    return payload.run.id;
+  };
+
+  return {
+    emulator,
+    app,
+    worker,
+    ctx,
+    async createConnector(overrides = {}, roleIndex = 0, tenant = ctx) {
+      const role = emulator.roles[roleIndex] ?? emulator.administrator!;
+      const payload = await createConnector(tenant, {
+        name: `connector-${randomUUID().slice(0, 8)}`,
+        regions: emulator.regions,
+        endpointOverride: emulator.endpoint,
+        auth: {
+          mode: 'ASSUME_ROLE',
+          sourceMode: 'ACCESS_KEY',
+          accessKeyId: emulator.baseCredentials.accessKeyId,
+          secretAccessKey: emulator.baseCredentials.secretAccessKey,
+          roleArn: role.arn,
+          sessionDurationSeconds: 3600,
+        },
+        ...overrides,
+      });
+      if (!payload.connector) throw new Error(JSON.stringify(payload.userErrors));
+      // As a user would: put Hubgraph's external id into the role's trust policy.
+      await emulator.admin('PUT', '/_emulator/roles/trust', {
+        roleArn: role.arn,
+        trustedPrincipals: [emulator.baseCredentials.arn],
+        externalId: payload.connector.externalId,
+      });
+      return payload.connector;
+    },
+    queue,
+    waitForRun,
+    async run(connectorId, mode = 'AUTO') {
+      return waitForRun(await queue(connectorId, mode));
+    },
+    async stored(tenant = ctx) {
+      const rows = await tenant.db
+        .select({
+          productArn: findings.productArn,
+          awsId: findings.awsId,
+          awsUpdatedAt: findings.awsUpdatedAt,
+          recordState: findings.recordState,
+          workflowStatus: findings.workflowStatus,
+          raw: findings.raw,
+          vanishedAt: findings.vanishedAt,
+          detectionScore: findings.detectionScore,
+        })
+        .from(findings)
+        .where(eq(findings.tenantId, tenant.tenantId));
+      return new Map(
+        rows.map((row) => [
+          `${row.productArn}|${row.awsId}`,
+          {
+            updatedAt: row.awsUpdatedAt.toISOString(),
+            recordState: row.recordState,
+            workflowStatus: row.workflowStatus,
+            rawHash: hashJson(row.raw),
+            vanished: row.vanishedAt !== null,
+            detectionScore: row.detectionScore,
+          },
+        ]),
+      );
+    },
+    inSecurityHub(accountIds = emulator.accounts) {
+      const all = new Map<string, AwsSecurityFinding>();
+      for (const hub of emulator.emulator.store.allHubs())
+        if (hub.enabledAt && accountIds.includes(hub.accountId))
+          for (const finding of hub.findings.values()) all.set(`${finding.ProductArn}|${finding.Id}`, finding);
+      return all;
+    },
+    async close() {
+      await worker.stop(5_000);
+      await app.close();
+      await emulator.close();
+    },
+  };
+}
+
+/** Security Hub's findings as the database should hold them (what a correct sync ends with). */
+export function expectedFrom(findingsInHub: Map<string, AwsSecurityFinding>): Map<string, StoredFindingView> {
+  return new Map(
+    [...findingsInHub].map(([key, finding]) => [
+      key,
+      {
+        updatedAt: new Date(finding.UpdatedAt!).toISOString(),
+        recordState: finding.RecordState ?? 'ACTIVE',
+        workflowStatus: finding.Workflow?.Status ?? 'NEW',
+        rawHash: hashJson(asTheSdkParsesIt(finding)),
+      },
+    ]),
+  );
+}
+
+/**
+ * The AWS SDK keeps only the fields its model knows: the generator's `AwsEc2Instance.Platform`
+ * (which Inspector sends, and the model lacks) does not reach Hubgraph.
+ */
+function asTheSdkParsesIt(finding: AwsSecurityFinding): AwsSecurityFinding {
+  const copy = structuredClone(finding);
+  for (const resource of copy.Resources ?? [])
+    if (resource.Details?.AwsEc2Instance) delete (resource.Details.AwsEc2Instance as Record<string, unknown>).Platform;
+  return copy;
+}
+
+export type StoredFindingView = Pick<StoredFinding, 'updatedAt' | 'recordState' | 'workflowStatus' | 'rawHash'>;
+
+/** The comparable part of what is stored. */
+export function viewOf(stored: Map<string, StoredFinding>): Map<string, StoredFindingView> {
+  return new Map(
+    [...stored].map(([key, { updatedAt, recordState, workflowStatus, rawHash }]) => [
+      key,
+      { updatedAt, recordState, workflowStatus, rawHash },
+    ]),
+  );
+}
+
+/** JSON with sorted keys, hashed: jsonb does not keep key order. */
+export function hashJson(value: unknown): string {
+  return createHash('sha256').update(canonical(value)).digest('hex');
+}
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object')
+    return `{${Object.keys(value)
+      .sort()
+      .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
+      .map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`)
+      .join(',')}}`;
+  return JSON.stringify(value);
+}
