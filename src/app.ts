@@ -71,6 +71,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
           heartbeatSeconds: config.jobs.heartbeatSeconds,
           pollingIntervalSeconds: config.jobs.pollSeconds,
           retryDelaySeconds: config.jobs.retryDelaySeconds,
+          retryLimit: config.jobs.retryLimit,
+          queue: config.jobs.queue,
           ...options.jobSettings,
         },
       })

@@ -49,11 +49,17 @@ const envSchema = z
       .default(24),
     HUBGRAPH_SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
     HUBGRAPH_SYNC_SLICES: z.coerce.number().int().min(1).max(32).default(4),
+    HUBGRAPH_SYNC_FULL_SLICES: z.coerce.number().int().min(1).max(64).default(8),
     HUBGRAPH_SYNC_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
     HUBGRAPH_SYNC_QUOTAS: z.enum(['aws', 'off']).default('aws'),
     HUBGRAPH_JOB_HEARTBEAT_SECONDS: z.coerce.number().int().min(10).max(3600).default(30),
     HUBGRAPH_JOB_POLL_SECONDS: z.coerce.number().min(0.5).max(60).default(2),
     HUBGRAPH_JOB_RETRY_DELAY_SECONDS: z.coerce.number().int().min(0).max(3600).default(10),
+    HUBGRAPH_JOB_RETRY_LIMIT: z.coerce.number().int().min(0).max(100).default(10),
+    HUBGRAPH_JOB_QUEUE: z
+      .string()
+      .regex(/^[\w.-]{1,64}$/, 'letters, digits, _ . - (at most 64)')
+      .default('connector-run'),
   })
   .superRefine((env, ctx) => {
     if (env.AUTH_JWKS_URL && env.AUTH_JWT_SECRET) {
@@ -137,11 +143,19 @@ export interface Config {
     concurrency: number;
     /** Sub-windows paged at once per account-Region. */
     slices: number;
+    /** Sub-windows a full read of Security Hub's 90 days starts with (idle ones split busy ones). */
+    fullSlices: number;
     maxAttempts: number;
     /** 'off' only against an emulator without quotas (benchmarks). */
     quotas: 'aws' | 'off';
   };
-  jobs: { heartbeatSeconds: number; pollSeconds: number; retryDelaySeconds: number };
+  jobs: {
+    heartbeatSeconds: number;
+    pollSeconds: number;
+    retryDelaySeconds: number;
+    retryLimit: number;
+    queue: string;
+  };
 }
 
 export class ConfigError extends Error {
@@ -200,6 +214,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       sweepHours: env.HUBGRAPH_SYNC_SWEEP_HOURS,
       concurrency: env.HUBGRAPH_SYNC_CONCURRENCY,
       slices: env.HUBGRAPH_SYNC_SLICES,
+      fullSlices: env.HUBGRAPH_SYNC_FULL_SLICES,
       maxAttempts: env.HUBGRAPH_SYNC_MAX_ATTEMPTS,
       quotas: env.HUBGRAPH_SYNC_QUOTAS,
     },
@@ -207,6 +222,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       heartbeatSeconds: env.HUBGRAPH_JOB_HEARTBEAT_SECONDS,
       pollSeconds: env.HUBGRAPH_JOB_POLL_SECONDS,
       retryDelaySeconds: env.HUBGRAPH_JOB_RETRY_DELAY_SECONDS,
+      retryLimit: env.HUBGRAPH_JOB_RETRY_LIMIT,
+      queue: env.HUBGRAPH_JOB_QUEUE,
     },
   };
 }

@@ -2,8 +2,8 @@ import { and, eq, getTableColumns, sql } from 'drizzle-orm';
 import { recomputeAssetRisk } from '../assets/risk.ts';
 import type { Db, Executor, Tx } from '../db/client.ts';
 import { jsonRowsInsert, rowsOf } from '../db/json-rows.ts';
-import { lockTenantSection } from '../db/tenant-queries.ts';
 import { assets, findings } from '../db/schema.ts';
+import { lockTenantSection } from '../db/tenant-queries.ts';
 import type { NewEvent } from '../events/model.ts';
 import { appendEvents } from '../events/queries.ts';
 import type { AssetRecord, FindingRecord } from '../mapping/records.ts';
@@ -260,7 +260,10 @@ export async function ingestAssetsPage(
   db: Db,
   tenantId: string,
   records: readonly AssetRecord[],
-  options: { connectorId?: string | null; withinTransaction?: (tx: Tx) => Promise<NewEvent[] | undefined> } = {},
+  options: {
+    connectorId?: string | null;
+    withinTransaction?: (tx: Tx) => Promise<NewEvent[] | undefined>;
+  } = {},
 ): Promise<number> {
   const ids = await retryOnConflict(() =>
     db.transaction(async (tx) => {

@@ -375,6 +375,8 @@ export type ConnectorRun = {
   windowEnd?: Maybe<Scalars['DateTime']['output']>;
   /** The `UpdatedAt` window read: from the cursor less the lookback (the epoch for a full read) to the run's start, fixed for the whole run. */
   windowStart?: Maybe<Scalars['DateTime']['output']>;
+  /** The process running the current attempt (host:pid:instance). */
+  worker?: Maybe<Scalars['String']['output']>;
 };
 
 export type ConnectorRunCancelInput = {
@@ -1772,6 +1774,7 @@ export type ConnectorRunResolvers<ContextType = GraphQLContext, ParentType exten
   trigger?: Resolver<ResolversTypes['RunTrigger'], ParentType, ContextType>;
   windowEnd?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   windowStart?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  worker?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type ConnectorRunConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ConnectorRunConnection'] = ResolversParentTypes['ConnectorRunConnection']> = {

@@ -256,8 +256,9 @@ export class RunExecution {
       };
       const start = (slice: SliceState) => {
         running.add(slice);
+        // After every page: a split may have added a slice, and idle capacity may want one.
         this.readSlice(stream, slice, (added) => {
-          pending.push(added);
+          if (added) pending.push(added);
           pump();
         }).then(
           () => {
@@ -294,7 +295,7 @@ export class RunExecution {
   private async readSlice(
     stream: StreamPlan,
     slice: SliceState,
-    onSplit: (added: SliceState) => void,
+    onPage: (added: SliceState | undefined) => void,
   ): Promise<void> {
     if (!slice.startedAt) slice.startedAt = this.ctx.clock.now();
     let restarts = 0;
@@ -331,11 +332,12 @@ export class RunExecution {
         crashPoint('slice-done');
         return;
       }
+      let added: SliceState | undefined;
       if (slice.splitRequested) {
         slice.splitRequested = false;
-        const added = await this.split(slice);
-        if (added) onSplit(added);
+        added = await this.split(slice);
       }
+      onPage(added);
       next ??= this.fetchPage(stream, slice, slice.nextToken ?? undefined);
     }
   }

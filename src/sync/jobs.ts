@@ -118,7 +118,9 @@ export class SyncJobs {
     const db = inTransaction(tx);
     await this.boss.unschedule(this.queue, connector.id, { db });
     // A scheduled run that has not started belongs to the old schedule (it has no run row yet).
-    const waiting = (await this.boss.findJobs<RunJobData>(this.queue, { key: connector.id, queued: true, db }))
+    const waiting = (
+      await this.boss.findJobs<RunJobData>(this.queue, { key: connector.id, queued: true, db })
+    )
       .filter((job) => job.state === 'created' && job.data.trigger === 'SCHEDULE')
       .map((job) => job.id);
     if (waiting.length > 0) await this.boss.deleteJob(this.queue, waiting, { db });

@@ -8,6 +8,7 @@ export function syncSettingsOf(config: Config): SyncSettings {
     lookbackMs: config.sync.lookbackMinutes * 60_000,
     sweepIntervalMs: config.sync.sweepHours * 3_600_000,
     sliceConcurrency: config.sync.slices,
+    fullSlices: config.sync.fullSlices,
     sdkMaxAttempts: config.sync.maxAttempts,
   };
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { SignJWT } from 'jose';
 import { type App, type AppOptions, createApp } from '../../src/app.ts';
@@ -73,6 +74,8 @@ export async function startTestServer(
     log: createLogger(config.logLevel, sink),
     jobs: 'api',
     ...options,
+    // A queue of its own: what this server queues is never taken by another test's worker.
+    jobSettings: { queue: `connector-run-${randomUUID().slice(0, 8)}`, ...options.jobSettings },
   });
   const server = await startServer(app, { port: 0, host: '127.0.0.1' });
   return {

@@ -99,7 +99,8 @@ export async function startSyncHarness(
         const slices = await slicesOfRun(ctx.db, run.id);
         return { run, slices, progress: runProgress(run, slices, clock.now()) };
       }
-      if (Date.now() > deadline) throw new Error(`run ${runId} did not finish in ${timeoutMs} ms (${run?.status})`);
+      if (Date.now() > deadline)
+        throw new Error(`run ${runId} did not finish in ${timeoutMs} ms (${run?.status})`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   };
@@ -176,7 +177,8 @@ export async function startSyncHarness(
       const all = new Map<string, AwsSecurityFinding>();
       for (const hub of emulator.emulator.store.allHubs())
         if (hub.enabledAt && accountIds.includes(hub.accountId))
-          for (const finding of hub.findings.values()) all.set(`${finding.ProductArn}|${finding.Id}`, finding);
+          for (const finding of hub.findings.values())
+            all.set(`${finding.ProductArn}|${finding.Id}`, finding);
       return all;
     },
     async close() {
@@ -209,11 +211,15 @@ export function expectedFrom(findingsInHub: Map<string, AwsSecurityFinding>): Ma
 function asTheSdkParsesIt(finding: AwsSecurityFinding): AwsSecurityFinding {
   const copy = structuredClone(finding);
   for (const resource of copy.Resources ?? [])
-    if (resource.Details?.AwsEc2Instance) delete (resource.Details.AwsEc2Instance as Record<string, unknown>).Platform;
+    if (resource.Details?.AwsEc2Instance)
+      delete (resource.Details.AwsEc2Instance as Record<string, unknown>).Platform;
   return copy;
 }
 
-export type StoredFindingView = Pick<StoredFinding, 'updatedAt' | 'recordState' | 'workflowStatus' | 'rawHash'>;
+export type StoredFindingView = Pick<
+  StoredFinding,
+  'updatedAt' | 'recordState' | 'workflowStatus' | 'rawHash'
+>;
 
 /** The comparable part of what is stored. */
 export function viewOf(stored: Map<string, StoredFinding>): Map<string, StoredFindingView> {

@@ -112,7 +112,10 @@ export function getFindings(body: Body, context: OperationContext) {
     snapshotId = context.snapshots.add(snapshot);
   }
   const page = snapshot.findings.slice(offset, offset + maxResults);
-  const next = offset + page.length < snapshot.findings.length && context.duplicatePage?.() ? offset : offset + page.length;
+  const next =
+    offset + page.length < snapshot.findings.length && context.duplicatePage?.()
+      ? offset
+      : offset + page.length;
   return {
     Findings: page,
     ...(offset + page.length < snapshot.findings.length

@@ -30,16 +30,20 @@ afterAll(async () => {
 
 /** Findings of one account and Region, all updated at `updatedAt`, as a provider imports them. */
 function importAt(count: number, updatedAt: Date, seed: number, region = 'us-east-1'): AwsSecurityFinding[] {
-  const imported = generateFindings({ seed, count, accountIds: [ACCOUNT], regions: [region], now: updatedAt }).map(
-    (finding) => ({
-      ...finding,
-      RecordState: 'ACTIVE' as const,
-      CreatedAt: updatedAt.toISOString(),
-      FirstObservedAt: updatedAt.toISOString(),
-      UpdatedAt: updatedAt.toISOString(),
-      LastObservedAt: updatedAt.toISOString(),
-    }),
-  );
+  const imported = generateFindings({
+    seed,
+    count,
+    accountIds: [ACCOUNT],
+    regions: [region],
+    now: updatedAt,
+  }).map((finding) => ({
+    ...finding,
+    RecordState: 'ACTIVE' as const,
+    CreatedAt: updatedAt.toISOString(),
+    FirstObservedAt: updatedAt.toISOString(),
+    UpdatedAt: updatedAt.toISOString(),
+    LastObservedAt: updatedAt.toISOString(),
+  }));
   for (const finding of imported) sync.emulator.emulator.importAsProvider(finding);
   return imported;
 }
@@ -80,7 +84,9 @@ describe('full, then incremental', () => {
       .from(connectorCursors)
       .where(eq(connectorCursors.connectorId, connectorId));
     expect(cursors.map((cursor) => cursor.stream).sort()).toEqual(['eu-west-1', 'us-east-1']);
-    expect(cursors.every((cursor) => cursor.cursorAt.getTime() === first.run.windowEnd!.getTime())).toBe(true);
+    expect(cursors.every((cursor) => cursor.cursorAt.getTime() === first.run.windowEnd!.getTime())).toBe(
+      true,
+    );
   });
 
   it('then reads only what changed since the cursor (less the lookback): nothing new, nothing written', async () => {
@@ -196,7 +202,8 @@ describe('edge cases', () => {
     const next = await sync.run(connector.id);
     expect(next.progress.created).toBe(1);
     const stored = await sync.stored();
-    for (const finding of [...future, ...normal]) expect(stored.has(`${finding.ProductArn}|${finding.Id}`)).toBe(true);
+    for (const finding of [...future, ...normal])
+      expect(stored.has(`${finding.ProductArn}|${finding.Id}`)).toBe(true);
   });
 
   it('a malformed finding is kept as a reject with its reason and does not stop the run or its neighbours', async () => {

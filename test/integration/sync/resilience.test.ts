@@ -40,7 +40,10 @@ describe('a run against a faulty Security Hub', () => {
       },
     });
     await sync.emulator.admin('DELETE', '/_emulator/counters');
-    await sync.emulator.admin('PUT', '/_emulator/faults', { rate: 0.2, kinds: ['429', '429', '500', 'reset'] });
+    await sync.emulator.admin('PUT', '/_emulator/faults', {
+      rate: 0.2,
+      kinds: ['429', '429', '500', 'reset'],
+    });
     const runId = await sync.queue(connector.id);
     // Once a few pages are in, the role session expires (the emulator's clock jumps past it).
     for (;;) {

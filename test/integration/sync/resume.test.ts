@@ -41,7 +41,9 @@ async function attempt(
   number: number,
   stopAfter?: number,
 ): Promise<number> {
-  const run = (await ctx.db.transaction((tx) => claimRun(tx, runId, number, `test:${number}`, ctx.clock.now())))!;
+  const run = (await ctx.db.transaction((tx) =>
+    claimRun(tx, runId, number, `test:${number}`, ctx.clock.now()),
+  ))!;
   const controller = new AbortController();
   let commits = 0;
   const execution = new RunExecution(ctx, run, connector, {
@@ -78,7 +80,12 @@ async function storedIn(ctx: TenantContext) {
 describe('resuming', () => {
   it('from every intermediate checkpoint gives the same final state as an uninterrupted run', async () => {
     const reference = await freshTenant();
-    const pages = await attempt(reference.ctx, reference.connector, await newRun(reference.ctx, reference.connector), 0);
+    const pages = await attempt(
+      reference.ctx,
+      reference.connector,
+      await newRun(reference.ctx, reference.connector),
+      0,
+    );
     const expected = await storedIn(reference.ctx);
     expect(expected).toEqual(expectedFrom(sync.inSecurityHub()));
     expect(pages).toBeGreaterThanOrEqual(8);

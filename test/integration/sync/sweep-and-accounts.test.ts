@@ -48,7 +48,9 @@ describe('the reconciliation sweep', () => {
     });
     const result = await client.send(
       new BatchUpdateFindingsCommand({
-        FindingIdentifiers: old.slice(0, 3).map((finding) => ({ Id: finding.Id!, ProductArn: finding.ProductArn! })),
+        FindingIdentifiers: old
+          .slice(0, 3)
+          .map((finding) => ({ Id: finding.Id!, ProductArn: finding.ProductArn! })),
         Workflow: { Status: 'SUPPRESSED' },
         Note: { Text: 'accepted risk', UpdatedBy: 'alice' },
       }),
@@ -73,7 +75,8 @@ describe('the reconciliation sweep', () => {
       expect(after.workflowStatus).toBe('SUPPRESSED');
       expect(after.vanished).toBe(false);
     }
-    for (const finding of old.slice(3)) expect(stored.get(`${finding.ProductArn}|${finding.Id}`)!.vanished).toBe(true);
+    for (const finding of old.slice(3))
+      expect(stored.get(`${finding.ProductArn}|${finding.Id}`)!.vanished).toBe(true);
     const vanished = await sync.ctx.db
       .select({ counted: findings.counted })
       .from(findings)
@@ -104,7 +107,9 @@ describe('the reconciliation sweep', () => {
 
 describe('Regions with a finding aggregator', () => {
   it('reads linked Regions once, in the aggregation Region, and counts each finding in its own Region', async () => {
-    const sync = await harness({ emulator: { findings: 400, seed: 43, regions: ['us-east-1', 'eu-west-1'] } });
+    const sync = await harness({
+      emulator: { findings: 400, seed: 43, regions: ['us-east-1', 'eu-west-1'] },
+    });
     await sync.emulator.admin('POST', '/_emulator/aggregators', {
       accountId: sync.emulator.accounts[0],
       region: 'us-east-1',

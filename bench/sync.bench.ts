@@ -1,0 +1,187 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import postgres from 'postgres';
+import { createApp } from '../src/app.ts';
+import { ensureTenant } from '../src/auth/tenants.ts';
+import { loadConfig } from '../src/config.ts';
+import { createConnector } from '../src/connectors/service.ts';
+import { tenantContext } from '../src/context.ts';
+import { openDatabase } from '../src/db/client.ts';
+import { DEFAULT_SYNC_SETTINGS } from '../src/sync/engine.ts';
+import { runProgress } from '../src/sync/progress.ts';
+import { runsByIds, slicesOfRun } from '../src/sync/queries.ts';
+import { runConnectorNow } from '../src/sync/service.ts';
+import { SyncWorker } from '../src/sync/worker.ts';
+
+/**
+ * The sync engine against the AWS emulator in a process of its own, on real PostgreSQL
+ * (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test; a database of the benchmark's
+ * own is created there and dropped after):
+ * - sync.pipeline_findings_per_s: 100,000 findings in 2 Regions, quotas off (emulator and
+ *   Hubgraph): what reading, mapping, scoring and writing sustain. Target ≥ 5,000.
+ * - sync.peak_rss_mb: the Hubgraph process's peak resident memory during that run. Target ≤ 300.
+ * - sync.quota_efficiency: one account-Region, the emulator at 3 requests/s (burst 6) with 700 ms
+ *   pages, 30,000 findings: findings/s over the 300 the quota allows. Target ≥ 0.95, with
+ *   sync.quota_throttled (429s the emulator answered) 0.
+ */
+export async function run(): Promise<Record<string, number>> {
+  const base = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const name = `hubgraph_bench_${Date.now()}`;
+  const admin = postgres(base, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database "${name}"`);
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  try {
+    const pipeline = await syncOnce(url.toString(), {
+      findings: 100_000,
+      regions: 'us-east-1,eu-west-1',
+      emulatorArgs: ['--no-quotas'],
+      quotas: 'off',
+    });
+    const quota = await syncOnce(url.toString(), {
+      findings: 30_000,
+      regions: 'us-east-1',
+      emulatorArgs: ['--rate', '3', '--burst', '6', '--latency-ms', '700'],
+      quotas: 'aws',
+    });
+    return {
+      'sync.pipeline_findings_per_s': Math.round(pipeline.findingsPerSecond),
+      'sync.peak_rss_mb': Math.round(pipeline.peakRssMb),
+      'sync.quota_efficiency': Math.round((quota.findingsPerSecond / 300) * 1000) / 1000,
+      'sync.quota_throttled': quota.throttled,
+    };
+  } finally {
+    await admin.unsafe(`drop database if exists "${name}" with (force)`);
+    await admin.end({ timeout: 5 });
+  }
+}
+
+interface SyncFigures {
+  findingsPerSecond: number;
+  peakRssMb: number;
+  throttled: number;
+}
+
+async function syncOnce(
+  databaseUrl: string,
+  options: { findings: number; regions: string; emulatorArgs: string[]; quotas: 'aws' | 'off' },
+): Promise<SyncFigures> {
+  const emulator = await startEmulatorProcess([
+    '--port',
+    '0',
+    '--findings',
+    String(options.findings),
+    '--accounts',
+    '1',
+    '--regions',
+    options.regions,
+    '--seed',
+    '5',
+    ...options.emulatorArgs,
+  ]);
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'error',
+    DATABASE_URL: databaseUrl,
+    HUBGRAPH_ALLOW_CUSTOM_ENDPOINTS: 'true',
+  });
+  const database = await openDatabase({ url: databaseUrl, poolMax: 10 });
+  const app = await createApp(config, {
+    database,
+    jobs: 'worker',
+    jobSettings: { pollingIntervalSeconds: 0.5 },
+  });
+  const worker = new SyncWorker(app, app.jobs!, {
+    concurrency: 1,
+    quotas: options.quotas,
+    settings: { ...DEFAULT_SYNC_SETTINGS, sliceConcurrency: 4 },
+  });
+  await worker.start();
+  try {
+    const tenantId = `bench-${Date.now()}`;
+    await ensureTenant(database.db, tenantId);
+    const ctx = tenantContext(app, tenantId);
+    const role = emulator.info.roles[0]!;
+    const created = await createConnector(ctx, {
+      name: 'bench',
+      regions: options.regions.split(','),
+      endpointOverride: emulator.info.endpoint,
+      auth: {
+        mode: 'ASSUME_ROLE',
+        sourceMode: 'ACCESS_KEY',
+        accessKeyId: emulator.info.baseCredentials.accessKeyId,
+        secretAccessKey: emulator.info.baseCredentials.secretAccessKey,
+        roleArn: role.arn,
+      },
+    });
+    const connector = created.connector!;
+    await emulator.admin('PUT', '/_emulator/roles/trust', {
+      roleArn: role.arn,
+      trustedPrincipals: [`arn:aws:iam::${emulator.info.baseCredentials.accountId}:user/hubgraph`],
+      externalId: connector.externalId,
+    });
+    await emulator.admin('DELETE', '/_emulator/counters');
+    let peakRss = process.memoryUsage().rss;
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    }, 100);
+    const queued = await runConnectorNow(ctx, { id: connector.id, mode: 'FULL' });
+    let done = (await runsByIds(database.db, tenantId, [queued.run!.id]))[0]!;
+    while (done.status === 'QUEUED' || done.status === 'RUNNING') {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      done = (await runsByIds(database.db, tenantId, [queued.run!.id]))[0]!;
+    }
+    clearInterval(sampler);
+    if (done.status !== 'SUCCEEDED') throw new Error(`the benchmark run ${done.status}: ${done.error}`);
+    const progress = runProgress(done, await slicesOfRun(database.db, done.id), new Date());
+    if (progress.created !== options.findings)
+      throw new Error(`the run created ${progress.created} findings, expected ${options.findings}`);
+    const seconds = (done.finishedAt!.getTime() - done.startedAt!.getTime()) / 1000;
+    const counters = (await emulator.admin('GET', '/_emulator/counters')) as Record<
+      string,
+      Record<string, number>
+    >;
+    return {
+      findingsPerSecond: options.findings / seconds,
+      peakRssMb: peakRss / 2 ** 20,
+      throttled: counters.GetFindings?.['429'] ?? 0,
+    };
+  } finally {
+    await worker.stop(5_000);
+    await app.close();
+    await database.close();
+    emulator.child.kill('SIGTERM');
+    await once(emulator.child, 'exit');
+  }
+}
+
+interface EmulatorProcess {
+  child: ChildProcess;
+  info: {
+    endpoint: string;
+    baseCredentials: { accessKeyId: string; secretAccessKey: string; accountId: string };
+    roles: { arn: string; accountId: string }[];
+  };
+  admin(method: string, path: string, body?: unknown): Promise<unknown>;
+}
+
+/** `npm run emulator` in a process of its own, so that it never competes with Hubgraph for a core. */
+async function startEmulatorProcess(args: string[]): Promise<EmulatorProcess> {
+  const child = spawn(process.execPath, ['src/emulator/cli.ts', ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
+  const info = JSON.parse(line) as EmulatorProcess['info'];
+  return {
+    child,
+    info,
+    async admin(method, path, body) {
+      const response = await fetch(`${info.endpoint}${path}`, {
+        method,
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return response.json();
+    },
+  };
+}

@@ -1,0 +1,247 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type RunningEmulator, startEmulator } from '../../src/emulator/index.ts';
+import { type ServiceProcess, startServiceProcess } from '../support/service-process.ts';
+import { expectedFrom } from '../support/sync.ts';
+
+// Several service processes: on one PostgreSQL the job engine places each run on exactly one of
+// them and hands a dead one's run to another; on the embedded database a second process is refused.
+
+const databaseUrl = inject('databaseUrl');
+let emulator: RunningEmulator;
+const running: ServiceProcess[] = [];
+const queue = `connector-run-${randomUUID().slice(0, 8)}`;
+
+beforeAll(async () => {
+  emulator = await startEmulator({ findings: 1500, accounts: 3, quotas: false, seed: 81 });
+});
+
+afterEach(async () => {
+  for (const service of running.splice(0))
+    if (service.child.exitCode === null && service.child.signalCode === null) {
+      service.child.kill('SIGKILL');
+      await service.exited;
+    }
+});
+
+afterAll(async () => {
+  await emulator?.close();
+});
+
+async function start(storage: { databaseUrl?: string; dataDir?: string }, env: Record<string, string> = {}) {
+  const service = await startServiceProcess(storage, {
+    HUBGRAPH_JOB_QUEUE: queue,
+    HUBGRAPH_JOB_HEARTBEAT_SECONDS: '10',
+    ...env,
+  });
+  running.push(service);
+  return service;
+}
+
+/** A connector on the role of account `account` (each role trusts one external id: one connector each). */
+async function createConnector(
+  service: ServiceProcess,
+  tenantId: string,
+  extra: Record<string, unknown> = {},
+  account = 0,
+) {
+  const role = emulator.roles[account]!;
+  const { connectorCreate } = await service.graphql<{
+    connectorCreate: { connector: { id: string; auth: { externalId: string } }; userErrors: unknown[] };
+  }>(
+    tenantId,
+    `mutation($input: ConnectorInput!) { connectorCreate(input: $input) {
+      connector { id auth { externalId } } userErrors { field message code } } }`,
+    {
+      input: {
+        name: `proc-${randomUUID().slice(0, 6)}`,
+        regions: emulator.regions,
+        endpointOverride: emulator.endpoint,
+        auth: {
+          mode: 'ASSUME_ROLE',
+          sourceMode: 'ACCESS_KEY',
+          accessKeyId: emulator.baseCredentials.accessKeyId,
+          secretAccessKey: emulator.baseCredentials.secretAccessKey,
+          roleArn: role.arn,
+        },
+        ...extra,
+      },
+    },
+  );
+  expect(connectorCreate.userErrors).toEqual([]);
+  await emulator.admin('PUT', '/_emulator/roles/trust', {
+    roleArn: role.arn,
+    trustedPrincipals: [emulator.baseCredentials.arn],
+    externalId: connectorCreate.connector.auth.externalId,
+  });
+  return connectorCreate.connector.id;
+}
+
+interface RunView {
+  id: string;
+  status: string;
+  error: string | null;
+  trigger: string;
+  attempt: number;
+  totals: { created: number };
+}
+
+async function runsOf(service: ServiceProcess, tenantId: string, connectorId: string): Promise<RunView[]> {
+  const { connector } = await service.graphql<{ connector: { runs: { nodes: RunView[] } } }>(
+    tenantId,
+    `query($id: ID!) { connector(id: $id) { runs(first: 20) { nodes { id status error trigger attempt totals { created } } } } }`,
+    { id: connectorId },
+  );
+  return connector.runs.nodes;
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** What Security Hub holds for one account. */
+function inSecurityHub(accountId: string) {
+  const all = new Map();
+  for (const hub of emulator.emulator.store.allHubs())
+    if (hub.accountId === accountId)
+      for (const finding of hub.findings.values()) all.set(`${finding.ProductArn}|${finding.Id}`, finding);
+  return all;
+}
+
+describe.skipIf(!databaseUrl)('two service processes on one PostgreSQL', () => {
+  it('run each scheduled run exactly once (a schedule that starts now, and one-off schedules)', async () => {
+    const storage = { databaseUrl };
+    const [a, b] = [await start(storage), await start(storage)];
+    const tenantId = `procs-${randomUUID().slice(0, 8)}`;
+    const soon = new Date(Date.now() + 3_000).toISOString();
+    const recurring = await createConnector(a, tenantId, {
+      regions: ['us-east-1'],
+      schedule: { kind: 'RECURRING', intervalMinutes: 60, startAt: soon },
+    });
+    const once = [
+      await createConnector(
+        b,
+        tenantId,
+        { regions: ['eu-west-1'], schedule: { kind: 'ONCE', startAt: soon } },
+        1,
+      ),
+      await createConnector(
+        a,
+        tenantId,
+        { regions: ['eu-west-1'], schedule: { kind: 'ONCE', startAt: soon } },
+        2,
+      ),
+    ];
+    for (const connectorId of [recurring, ...once]) {
+      const runs = await until(`the scheduled run of ${connectorId}`, async () => {
+        const found = await runsOf(a, tenantId, connectorId);
+        return found.some((run) => !['QUEUED', 'RUNNING'].includes(run.status)) ? found : undefined;
+      });
+      expect(runs).toHaveLength(1);
+      expect(runs[0]).toMatchObject({ trigger: 'SCHEDULE', status: 'SUCCEEDED', attempt: 0 });
+    }
+    // Nothing else fires: the schedules' next occurrences are an hour away, the one-offs are spent.
+    await new Promise((resolve) => setTimeout(resolve, 12_000));
+    for (const connectorId of [recurring, ...once])
+      expect(await runsOf(b, tenantId, connectorId)).toHaveLength(1);
+  }, 150_000);
+
+  it('hand the run of a process killed mid-run to the other, which finishes it from its checkpoint', async () => {
+    const storage = { databaseUrl };
+    const [a, b] = [await start(storage), await start(storage)];
+    const tenantId = `procs-${randomUUID().slice(0, 8)}`;
+    const connectorId = await createConnector(a, tenantId);
+    await emulator.admin('PUT', '/_emulator/latency', { ms: 250 });
+    try {
+      const { connectorRunNow } = await a.graphql<{ connectorRunNow: { run: { id: string } } }>(
+        tenantId,
+        `mutation($id: ID!) { connectorRunNow(input: { id: $id }) { run { id } } }`,
+        { id: connectorId },
+      );
+      const runId = connectorRunNow.run.id;
+      // Once pages are in, the process named as the run's worker is killed.
+      await until('pages of the run', async () => {
+        const runs = await runsOf(a, tenantId, connectorId);
+        return runs[0]?.status === 'RUNNING' && runs[0].totals.created > 0 ? true : undefined;
+      });
+      const victim = await ownerByWorker(a, tenantId, runId, [a, b]);
+      const other = victim === a ? b : a;
+      victim.child.kill('SIGKILL');
+      await victim.exited;
+      const finished = await until('the other process to finish the run', async () => {
+        const runs = await runsOf(other, tenantId, connectorId);
+        return runs[0] && !['QUEUED', 'RUNNING'].includes(runs[0].status) ? runs[0] : undefined;
+      });
+      expect(finished.status).toBe('SUCCEEDED');
+      expect(finished.attempt).toBeGreaterThanOrEqual(1);
+      const { findings } = await other.graphql<{ findings: { totalCount: number } }>(
+        tenantId,
+        `{ findings(first: 1) { totalCount } }`,
+      );
+      expect(findings.totalCount).toBe(expectedFrom(inSecurityHub(emulator.roles[0]!.accountId)).size);
+    } finally {
+      await emulator.admin('PUT', '/_emulator/latency', { ms: 0 });
+    }
+  }, 150_000);
+});
+
+/** The process running a run, from the run's worker (host:pid:nonce). */
+async function ownerByWorker(
+  service: ServiceProcess,
+  tenantId: string,
+  runId: string,
+  candidates: ServiceProcess[],
+): Promise<ServiceProcess> {
+  return until('the run to name its worker', async () => {
+    const { run } = await service.graphql<{ run: { worker: string | null } }>(
+      tenantId,
+      `query($id: ID!) { run(id: $id) { worker } }`,
+      { id: runId },
+    );
+    const pid = Number(run.worker?.split(':')[1]);
+    return candidates.find((candidate) => candidate.child.pid === pid);
+  });
+}
+
+describe('the embedded database', () => {
+  it('refuses a second process on the same DATA_DIR at once, naming the first, which keeps working', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'hubgraph-lock-'));
+    try {
+      const first = await start({ dataDir });
+      const second = await startServiceProcess(
+        { dataDir },
+        { HUBGRAPH_JOB_QUEUE: queue },
+        { waitReady: false },
+      );
+      running.push(second);
+      const { code } = await second.exited;
+      expect(code).toBe(3);
+      expect(second.output()).toContain(`pid ${first.child.pid}`);
+      expect(second.output()).toMatch(/give this one its own DATA_DIR/);
+      const tenantId = 'lock-test';
+      const connectorId = await createConnector(first, tenantId, { regions: ['us-east-1'] });
+      const { connectorRunNow } = await first.graphql<{ connectorRunNow: { run: { id: string } } }>(
+        tenantId,
+        `mutation($id: ID!) { connectorRunNow(input: { id: $id }) { run { id } } }`,
+        { id: connectorId },
+      );
+      const run = await until('the run', async () => {
+        const runs = await runsOf(first, tenantId, connectorId);
+        return runs.find((found) => found.id === connectorRunNow.run.id && found.status === 'SUCCEEDED');
+      });
+      expect(run.totals.created).toBeGreaterThan(0);
+    } finally {
+      for (const service of running.splice(0)) await service.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});

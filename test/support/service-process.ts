@@ -1,0 +1,96 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import { TEST_AUDIENCE, TEST_ISSUER, TEST_JWT_SECRET, tokenFor } from './server.ts';
+
+// The service as a real process (`node src/main.ts`), on the suite's PostgreSQL or on a PGlite
+// DATA_DIR of its own, with JWT auth so every test acts as its own tenant.
+
+export interface ServiceProcess {
+  child: ChildProcess;
+  port: number;
+  url: string;
+  output: () => string;
+  graphql<T>(tenantId: string, query: string, variables?: Record<string, unknown>): Promise<T>;
+  /** Resolves with the exit code (null when killed by a signal) and the signal. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stop(): Promise<void>;
+}
+
+/** A fresh PGlite data directory, or undefined on PostgreSQL (the suite's database). */
+export function storageForProcesses(): { databaseUrl?: string; dataDir?: string } {
+  const databaseUrl = inject('databaseUrl');
+  return databaseUrl ? { databaseUrl } : { dataDir: mkdtempSync(join(tmpdir(), 'hubgraph-proc-')) };
+}
+
+export async function startServiceProcess(
+  storage: { databaseUrl?: string; dataDir?: string },
+  env: Record<string, string> = {},
+  options: { waitReady?: boolean } = {},
+): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, ['src/main.ts'], {
+    env: {
+      PATH: process.env.PATH,
+      // A free port of the system's choosing (parallel test files never collide); read from the log.
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      NODE_ENV: 'test',
+      AUTH_JWT_SECRET: TEST_JWT_SECRET,
+      AUTH_ISSUER: TEST_ISSUER,
+      AUTH_AUDIENCE: TEST_AUDIENCE,
+      HUBGRAPH_ALLOW_CUSTOM_ENDPOINTS: 'true',
+      HUBGRAPH_JOB_POLL_SECONDS: '0.5',
+      HUBGRAPH_JOB_RETRY_DELAY_SECONDS: '0',
+      ...(storage.databaseUrl ? { DATABASE_URL: storage.databaseUrl } : { DATA_DIR: storage.dataDir! }),
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const service: ServiceProcess = {
+    child,
+    port: 0,
+    url: '',
+    output: () => output,
+    exited,
+    async graphql<T>(tenantId: string, query: string, variables?: Record<string, unknown>) {
+      const response = await fetch(service.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${await tokenFor(tenantId)}` },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await response.json()) as { data?: T; errors?: unknown };
+      if (body.errors) throw new Error(JSON.stringify(body.errors));
+      return body.data!;
+    },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+  if (options.waitReady !== false) {
+    for (let attempt = 0; attempt < 300; attempt++) {
+      // Killed on purpose (a crash point reached during start-up): the caller awaits `exited`.
+      if (child.signalCode !== null) return service;
+      if (child.exitCode !== null) throw new Error(`service exited (${child.exitCode}):\n${output}`);
+      const listening = /"url":"(http:\/\/[^"]+:(\d+)\/graphql)"/.exec(output);
+      if (listening) {
+        service.url = listening[1]!;
+        service.port = Number(listening[2]);
+        const ready = await fetch(service.url.replace(/graphql$/, 'readyz')).catch(() => undefined);
+        if (ready?.status === 200) return service;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`service did not become ready:\n${output}`);
+  }
+  return service;
+}
