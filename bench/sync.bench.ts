@@ -8,6 +8,7 @@ import { loadConfig } from '../src/config.ts';
 import { createConnector } from '../src/connectors/service.ts';
 import { tenantContext } from '../src/context.ts';
 import { openDatabase } from '../src/db/client.ts';
+import { connectorInputFor, type EmulatorAddress, trustHubgraph } from '../src/emulator/connector.ts';
 import { DEFAULT_SYNC_SETTINGS } from '../src/sync/engine.ts';
 import { runProgress } from '../src/sync/progress.ts';
 import { runsByIds, slicesOfRun } from '../src/sync/queries.ts';
@@ -34,13 +35,13 @@ export async function run(): Promise<Record<string, number>> {
   url.pathname = `/${name}`;
   try {
     const pipeline = await syncOnce(url.toString(), {
-      findings: 100_000,
+      findings: Number(process.env.BENCH_SYNC_FINDINGS ?? 100_000),
       regions: 'us-east-1,eu-west-1',
       emulatorArgs: ['--no-quotas'],
       quotas: 'off',
     });
     const quota = await syncOnce(url.toString(), {
-      findings: 30_000,
+      findings: Number(process.env.BENCH_SYNC_QUOTA_FINDINGS ?? 30_000),
       regions: 'us-east-1',
       emulatorArgs: ['--rate', '3', '--burst', '6', '--latency-ms', '700'],
       quotas: 'aws',
@@ -103,24 +104,12 @@ async function syncOnce(
     await ensureTenant(database.db, tenantId);
     const ctx = tenantContext(app, tenantId);
     const role = emulator.info.roles[0]!;
-    const created = await createConnector(ctx, {
-      name: 'bench',
-      regions: options.regions.split(','),
-      endpointOverride: emulator.info.endpoint,
-      auth: {
-        mode: 'ASSUME_ROLE',
-        sourceMode: 'ACCESS_KEY',
-        accessKeyId: emulator.info.baseCredentials.accessKeyId,
-        secretAccessKey: emulator.info.baseCredentials.secretAccessKey,
-        roleArn: role.arn,
-      },
-    });
+    const created = await createConnector(
+      ctx,
+      connectorInputFor(emulator.info, role.arn, { name: 'bench', regions: options.regions.split(',') }),
+    );
     const connector = created.connector!;
-    await emulator.admin('PUT', '/_emulator/roles/trust', {
-      roleArn: role.arn,
-      trustedPrincipals: [`arn:aws:iam::${emulator.info.baseCredentials.accountId}:user/hubgraph`],
-      externalId: connector.externalId,
-    });
+    await trustHubgraph(emulator.info, role.arn, connector.externalId);
     await emulator.admin('DELETE', '/_emulator/counters');
     let peakRss = process.memoryUsage().rss;
     const sampler = setInterval(() => {
@@ -158,11 +147,7 @@ async function syncOnce(
 
 interface EmulatorProcess {
   child: ChildProcess;
-  info: {
-    endpoint: string;
-    baseCredentials: { accessKeyId: string; secretAccessKey: string; accountId: string };
-    roles: { arn: string; accountId: string }[];
-  };
+  info: EmulatorAddress & { roles: { arn: string; accountId: string }[] };
   admin(method: string, path: string, body?: unknown): Promise<unknown>;
 }
 

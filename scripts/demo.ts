@@ -6,6 +6,7 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
+import { connectorInputFor, trustHubgraph } from '../src/emulator/connector.ts';
 import { startEmulator } from '../src/emulator/index.ts';
 import { startServer } from '../src/server.ts';
 import { syncSettingsOf } from '../src/sync/settings.ts';
@@ -95,18 +96,10 @@ try {
       connectorCreate(input: $input) { connector { id auth { externalId } } userErrors { field message } }
     }`,
     {
-      input: {
+      input: connectorInputFor(emulator, role.arn, {
         name: 'Security Hub administrator (demo)',
         regions: emulator.regions,
-        endpointOverride: emulator.endpoint,
-        auth: {
-          mode: 'ASSUME_ROLE',
-          sourceMode: 'ACCESS_KEY',
-          accessKeyId: emulator.baseCredentials.accessKeyId,
-          secretAccessKey: emulator.baseCredentials.secretAccessKey,
-          roleArn: role.arn,
-        },
-      },
+      }),
     },
   );
   const connector = connectorCreate.connector;
@@ -114,14 +107,7 @@ try {
   say(`Connector ${connector.id} created; its external id is ${connector.auth.externalId}`);
 
   // 2. The role's trust policy gets Hubgraph's external id (in AWS: IAM console or CloudFormation).
-  await fetch(`${emulator.endpoint}/_emulator/roles/trust`, {
-    method: 'PUT',
-    body: JSON.stringify({
-      roleArn: role.arn,
-      trustedPrincipals: [emulator.baseCredentials.arn],
-      externalId: connector.auth.externalId,
-    }),
-  });
+  await trustHubgraph(emulator, role.arn, connector.auth.externalId);
   say(`Trust policy of ${role.arn} now requires that external id`);
 
   // 3. The connection test: five checks, each with its fix when it fails.

@@ -135,10 +135,19 @@ export async function updateAssetRisks(
     ),
     sql`, `,
   );
+  // Rows locked in resource ARN order, as the asset upsert takes them, and not against the key-share
+  // locks that pages' findings take on their assets: writers of assets never deadlock.
   await db.execute(sql`
+    with locked as (
+      select id from ${assets}
+       where tenant_id = ${tenantId} and id in (select v.id from (values ${values}) as v(id, score, factors, version))
+       order by resource_arn
+       for no key update
+    )
     update ${assets} set risk_score = v.score, risk_factors = v.factors, scoring_version = v.version, updated_at = now()
-      from (values ${values}) as v(id, score, factors, version)
-     where ${assets.tenantId} = ${tenantId} and ${assets.id} = v.id`);
+      from (values ${values}) as v(id, score, factors, version), locked
+     where ${assets.tenantId} = ${tenantId} and ${assets.id} = v.id and locked.id = v.id
+       and (${assets.riskScore} is distinct from v.score or ${assets.riskFactors} is distinct from v.factors)`);
 }
 
 export async function setAssetCriticality(

@@ -15,9 +15,19 @@ export function jsonRowsInsert(
   keys: readonly string[],
   rows: readonly Record<string, unknown>[],
 ): SQL {
-  const columns = getTableColumns(table) as Record<string, PgColumn>;
+  const { columns, recordset } = jsonRecordset(table, keys, rows);
+  return sql`(${columns}) select ${columns} from ${recordset}`;
+}
+
+/** The pieces of `jsonRowsInsert`, for a statement that adds to the select (a join, a lock). */
+export function jsonRecordset(
+  table: PgTable,
+  keys: readonly string[],
+  rows: readonly Record<string, unknown>[],
+): { columns: SQL; recordset: SQL } {
+  const all = getTableColumns(table) as Record<string, PgColumn>;
   const used = keys.map((key) => {
-    const column = columns[key];
+    const column = all[key];
     if (!column) throw new Error(`${key} is not a column of this table`);
     return column;
   });
@@ -31,7 +41,10 @@ export function jsonRowsInsert(
     });
     return record;
   });
-  return sql`(${names}) select ${names} from jsonb_to_recordset(${JSON.stringify(document)}::jsonb) as r(${definitions})`;
+  return {
+    columns: names,
+    recordset: sql`jsonb_to_recordset(${JSON.stringify(document)}::jsonb) as r(${definitions})`,
+  };
 }
 
 /** The rows a raw statement returned: postgres.js answers with an array, PGlite with `{ rows }`. */

@@ -71,10 +71,6 @@ export async function nameTaken(
  * deadlock; these sections are short, so waiting in line costs less than PostgreSQL's deadlock
  * detection (a second) and a retry.
  */
-export async function lockTenantSection(
-  tx: Executor,
-  tenantId: string,
-  section: 'assets' | 'dedup',
-): Promise<void> {
+export async function lockTenantSection(tx: Executor, tenantId: string, section: 'dedup'): Promise<void> {
   await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`${section}:${tenantId}`}, 0))`);
 }

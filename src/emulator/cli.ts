@@ -60,6 +60,7 @@ process.stdout.write(
       accessKeyId: emulator.baseCredentials.accessKeyId,
       secretAccessKey: emulator.baseCredentials.secretAccessKey,
       accountId: emulator.baseCredentials.accountId,
+      arn: emulator.baseCredentials.arn,
     },
     accounts: emulator.accounts,
     roles: emulator.roles,

@@ -1,17 +1,9 @@
-// AWS's request quotas for Security Hub, per account and Region (research/aws-api.md §5), as token
-// buckets: `rate` tokens a second up to `burst`. An empty bucket answers 429 TooManyRequestsException.
+import { type Quota, securityHubQuota } from '../aws/quotas.ts';
 
-export interface Quota {
-  rate: number;
-  burst: number;
-}
+// AWS's request quotas for Security Hub as token buckets per account, Region and operation. An
+// empty bucket answers 429 TooManyRequestsException.
 
-export const SECURITY_HUB_QUOTAS: Record<string, Quota> = {
-  GetFindings: { rate: 3, burst: 6 },
-  BatchImportFindings: { rate: 10, burst: 30 },
-  BatchUpdateFindings: { rate: 10, burst: 30 },
-  default: { rate: 10, burst: 30 },
-};
+export type { Quota };
 
 interface Bucket {
   tokens: number;
@@ -25,12 +17,7 @@ export class RateLimiter {
   overrides: Partial<Record<string, Quota>> = {};
 
   quotaOf(operation: string): Quota {
-    return (
-      this.overrides[operation] ??
-      this.overrides.all ??
-      SECURITY_HUB_QUOTAS[operation] ??
-      SECURITY_HUB_QUOTAS.default!
-    );
+    return this.overrides[operation] ?? this.overrides.all ?? securityHubQuota(operation);
   }
 
   /** Takes a token for this (account, region, operation) at wall-clock time `nowMs`; false when throttled. */

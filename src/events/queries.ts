@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, inArray, max, sql } from 'drizzle-orm';
 import type { Executor, Tx } from '../db/client.ts';
+import { jsonRecordset } from '../db/json-rows.ts';
 import { events } from '../db/schema.ts';
 import type { EventTopic, NewEvent } from './model.ts';
 
@@ -16,16 +17,26 @@ export interface EventNotification {
   topics: EventTopic[];
 }
 
-/** Appends events inside the caller's transaction and wakes every replica's listeners at commit. */
+/**
+ * Appends events inside the caller's transaction and wakes every replica's listeners at commit.
+ * One statement (lock, insert, notify): the lock is then held for the commit's round trip only.
+ */
 export async function appendEvents(tx: Tx, tenantId: string, newEvents: readonly NewEvent[]): Promise<void> {
   if (newEvents.length === 0) return;
-  await tx.execute(sql`select pg_advisory_xact_lock(${EVENT_WRITE_LOCK})`);
-  await tx.insert(events).values(newEvents.map((event) => ({ ...event, tenantId })));
   const notification: EventNotification = {
     tenantId,
     topics: [...new Set(newEvents.map((event) => event.topic))],
   };
-  await tx.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${JSON.stringify(notification)})`);
+  const { columns, recordset } = jsonRecordset(
+    events,
+    ['tenantId', 'topic', 'type', 'entityId', 'payload'],
+    newEvents.map((event) => ({ ...event, tenantId })),
+  );
+  // The lock's row joins every inserted row, so it is taken before the first id is drawn.
+  await tx.execute(sql`
+    with locked as (select pg_advisory_xact_lock(${EVENT_WRITE_LOCK})),
+         inserted as (insert into ${events} (${columns}) select ${columns} from locked, ${recordset} returning 1)
+    select pg_notify(${EVENTS_CHANNEL}, ${JSON.stringify(notification)}) from (select count(*) from inserted) as written`);
 }
 
 export function eventsAfter(

@@ -52,6 +52,11 @@ export function findingFilterCondition(
         : sql`${findings.fixAvailable} is distinct from 'YES'`,
     listCondition(findings.fixAvailable, filter.fixAvailability, at('fixAvailability')),
     filter.counted == null ? undefined : eq(findings.counted, filter.counted),
+    filter.vanished == null
+      ? undefined
+      : filter.vanished
+        ? sql`${findings.vanishedAt} is not null`
+        : sql`${findings.vanishedAt} is null`,
     dateRangeCondition(findings.firstObservedAt, filter.firstObservedAt, at('firstObservedAt')),
     dateRangeCondition(findings.lastObservedAt, filter.lastObservedAt, at('lastObservedAt')),
     dateRangeCondition(findings.awsUpdatedAt, filter.updatedAt, at('updatedAt')),

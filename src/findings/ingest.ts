@@ -36,10 +36,24 @@ export interface IngestResult {
   affectedAssetIds: string[];
   /** What became of each finding of the page, by `identityKey(productArn, awsId)`. */
   outcomes: Map<string, IngestOutcome>;
+  /** De-duplication groups a written finding belongs to: their primary may change. */
+  dedupKeys: string[];
+}
+
+/** What follows from a committed page: groups to elect a primary in, assets to re-score. */
+export interface PageEffects {
+  dedupKeys: string[];
+  assetIds: string[];
 }
 
 export interface IngestOptions {
   connectorId?: string | null;
+  /**
+   * Who applies the page's effects (group primaries, asset risk) after its commit: at once
+   * (default), or the caller (a sync batches them: re-scoring an asset reads all its findings, and
+   * the pages of one run touch the same assets and groups over and over).
+   */
+  afterCommit?: 'now' | ((effects: PageEffects) => void);
   /**
    * Runs inside the page's transaction after the upsert (the sync's checkpoint); the events it
    * returns are appended with the page's own.
@@ -49,14 +63,15 @@ export interface IngestOptions {
 
 /**
  * Writes a page: its assets, then its findings, their events and the caller's own writes in ONE
- * transaction, then the risk of every asset the page touched.
+ * transaction, then what follows from it: the primary of every de-duplication group it touched and
+ * the risk of every asset.
  *
- * Assets and their risk are kept out of the page's transaction on purpose. Concurrent pages share
- * assets (an instance has hundreds of findings); a row an upsert touched stays locked until its
- * transaction ends, so inside the page's transaction every page touching an instance would wait
- * for the others to commit. Both writes are merges that any later page repeats (first/last seen,
- * tags; risk from the findings as stored), so one interrupted between them loses nothing: the page
- * is read again, or the next sighting (and a sync's end, which re-scores what it touched) mends it.
+ * Assets, primaries and risk are kept out of the page's transaction on purpose. Concurrent pages
+ * share assets (an instance has hundreds of findings) and groups; a row a statement touched stays
+ * locked until its transaction ends, so inside the page's transaction every page touching an
+ * instance would wait for the others to commit. Each is derived from what is stored and recomputed
+ * whole, so one interrupted before it runs loses nothing: the next page touching the same asset or
+ * group (and a sync's end, which redoes what its run touched) mends it.
  */
 export async function ingestFindingsPage(
   db: Db,
@@ -66,15 +81,12 @@ export async function ingestFindingsPage(
 ): Promise<IngestResult> {
   const connectorId = options.connectorId ?? null;
   const assetIds = await retryOnConflict(() =>
-    db.transaction(async (tx) => {
-      await lockTenantSection(tx, tenantId, 'assets');
-      return upsertAssets(
-        tx,
-        tenantId,
-        connectorId,
-        items.flatMap((item) => item.assets),
-      );
-    }),
+    upsertAssets(
+      db,
+      tenantId,
+      connectorId,
+      items.flatMap((item) => item.assets),
+    ),
   );
   const result = await retryOnConflict(() =>
     db.transaction(async (tx) => {
@@ -85,19 +97,31 @@ export async function ingestFindingsPage(
       return page.result;
     }),
   );
-  await rescoreAssets(db, tenantId, [...new Set([...assetIds.values(), ...result.affectedAssetIds])]);
+  const effects = {
+    dedupKeys: result.dedupKeys,
+    assetIds: [...new Set([...assetIds.values(), ...result.affectedAssetIds])],
+  };
+  if (typeof options.afterCommit === 'function') options.afterCommit(effects);
+  else await applyPageEffects(db, tenantId, effects);
   return result;
 }
 
-/** Re-scores assets after their page committed, in line with the tenant's other asset writes. */
-export function rescoreAssets(db: Db, tenantId: string, assetIds: readonly string[]): Promise<void> {
-  if (assetIds.length === 0) return Promise.resolve();
-  return retryOnConflict(() =>
-    db.transaction(async (tx) => {
-      await lockTenantSection(tx, tenantId, 'assets');
-      await recomputeAssetRisk(tx, tenantId, assetIds);
-    }),
-  );
+/**
+ * Elects the primary of each group and re-scores each asset (in that order: risk counts a group
+ * once), each in line with the tenant's other writers of the same rows.
+ */
+export async function applyPageEffects(db: Db, tenantId: string, effects: PageEffects): Promise<void> {
+  const keys = [...new Set(effects.dedupKeys)].sort(compareText);
+  for (let i = 0; i < keys.length; i += 500)
+    await retryOnConflict(() =>
+      db.transaction(async (tx) => {
+        await lockTenantSection(tx, tenantId, 'dedup');
+        await electGroupPrimaries(tx, tenantId, keys.slice(i, i + 500));
+      }),
+    );
+  const assetIds = [...new Set(effects.assetIds)];
+  for (let i = 0; i < assetIds.length; i += 500)
+    await retryOnConflict(() => recomputeAssetRisk(db, tenantId, assetIds.slice(i, i + 500)));
 }
 
 /**
@@ -143,7 +167,10 @@ async function upsertPage(
   );
   const outcomes = new Map<string, IngestOutcome>();
   if (incoming.length === 0)
-    return { result: { created: 0, updated: 0, unchanged: 0, affectedAssetIds: [], outcomes }, events: [] };
+    return {
+      result: { created: 0, updated: 0, unchanged: 0, affectedAssetIds: [], outcomes, dedupKeys: [] },
+      events: [],
+    };
 
   const stored = new Map<string, StoredVersion>(
     (
@@ -187,7 +214,10 @@ async function upsertPage(
     }
   }
   if (changes.length === 0)
-    return { result: { created: 0, updated: 0, unchanged, affectedAssetIds: [], outcomes }, events: [] };
+    return {
+      result: { created: 0, updated: 0, unchanged, affectedAssetIds: [], outcomes, dedupKeys: [] },
+      events: [],
+    };
 
   const rows = changes.map(({ finding }) => {
     const { assetResourceArn, ...columns } = finding;
@@ -244,12 +274,17 @@ async function upsertPage(
       payload: { changedFields: row.inserted ? [] : changedTopLevelFields(before?.raw, finding.raw) },
     });
   }
-  if (dedupKeys.size > 0) {
-    // Groups span pages: one page at a time elects (the section ends with the transaction).
-    await lockTenantSection(tx, tenantId, 'dedup');
-    await electGroupPrimaries(tx, tenantId, [...dedupKeys].sort(compareText));
-  }
-  return { result: { created, updated, unchanged, affectedAssetIds: [...affectedAssets], outcomes }, events };
+  return {
+    result: {
+      created,
+      updated,
+      unchanged,
+      affectedAssetIds: [...affectedAssets],
+      outcomes,
+      dedupKeys: [...dedupKeys],
+    },
+    events,
+  };
 }
 
 /**
@@ -260,24 +295,20 @@ export async function ingestAssetsPage(
   db: Db,
   tenantId: string,
   records: readonly AssetRecord[],
-  options: {
-    connectorId?: string | null;
+  options: Pick<IngestOptions, 'connectorId' | 'afterCommit'> & {
     withinTransaction?: (tx: Tx) => Promise<NewEvent[] | undefined>;
   } = {},
 ): Promise<number> {
-  const ids = await retryOnConflict(() =>
-    db.transaction(async (tx) => {
-      await lockTenantSection(tx, tenantId, 'assets');
-      return upsertAssets(tx, tenantId, options.connectorId ?? null, records);
-    }),
-  );
+  const ids = await retryOnConflict(() => upsertAssets(db, tenantId, options.connectorId ?? null, records));
   await retryOnConflict(() =>
     db.transaction(async (tx) => {
       const events = await options.withinTransaction?.(tx);
       await appendEvents(tx, tenantId, events ?? []);
     }),
   );
-  await rescoreAssets(db, tenantId, [...ids.values()]);
+  const effects = { dedupKeys: [], assetIds: [...ids.values()] };
+  if (typeof options.afterCommit === 'function') options.afterCommit(effects);
+  else await applyPageEffects(db, tenantId, effects);
   return ids.size;
 }
 
@@ -293,6 +324,8 @@ async function upsertAssets(
     byArn.set(record.resourceArn, seen ? mergeAssetSightings(seen, record) : record);
   }
   if (byArn.size === 0) return new Map();
+  // One statement, rows in resource ARN order: every writer of assets locks them in that order
+  // (risk updates too), so concurrent pages wait for each other briefly but never deadlock.
   const rows = await tx
     .insert(assets)
     .values(

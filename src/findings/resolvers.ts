@@ -49,6 +49,7 @@ export const findingResolvers: Resolvers = {
     updatedAt: (finding) => finding.awsUpdatedAt,
     ingestedAt: (finding) => finding.createdAt,
     syncedAt: (finding) => finding.updatedAt,
+    lastReadAt: (finding) => finding.lastSyncedAt,
     raw: async (finding, _, ctx) => (await ctx.loaders.findings.raw.load(finding.id)) ?? {},
     duplicates: async (finding, _, ctx) =>
       finding.dedupKey

@@ -618,6 +618,8 @@ export type Finding = {
   /** As the transform map reads it (built-in map: a fix for every vulnerable package; PARTIAL is false here and kept in `fixAvailable`). */
   isPatchAvailable?: Maybe<Scalars['Boolean']['output']>;
   lastObservedAt: Scalars['DateTime']['output'];
+  /** When a sync last read it from Security Hub (every full read touches every finding it sees). */
+  lastReadAt?: Maybe<Scalars['DateTime']['output']>;
   note?: Maybe<FindingNote>;
   /** The finding that represents its group in counts and asset risk; itself when it is the primary, null when it has no group. */
   primary?: Maybe<Finding>;
@@ -645,6 +647,8 @@ export type Finding = {
   /** ASFF `UpdatedAt`. */
   updatedAt: Scalars['DateTime']['output'];
   userDefinedFields?: Maybe<Scalars['JSON']['output']>;
+  /** When a full read no longer found it in Security Hub (expired 90 days after its last update, or deleted). It then no longer counts toward risk. */
+  vanishedAt?: Maybe<Scalars['DateTime']['output']>;
   verificationState?: Maybe<VerificationState>;
   workflowStatus: WorkflowStatus;
 };
@@ -714,6 +718,8 @@ export type FindingFilter = {
   search?: InputMaybe<Scalars['String']['input']>;
   severityLabels?: InputMaybe<Array<SeverityLabel>>;
   updatedAt?: InputMaybe<DateTimeRange>;
+  /** Only findings gone from Security Hub (true), or only those still there (false). */
+  vanished?: InputMaybe<Scalars['Boolean']['input']>;
   workflowStatuses?: InputMaybe<Array<WorkflowStatus>>;
 };
 
@@ -1909,6 +1915,7 @@ export type FindingResolvers<ContextType = GraphQLContext, ParentType extends Re
   isExploitAvailable?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   isPatchAvailable?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   lastObservedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  lastReadAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   note?: Resolver<Maybe<ResolversTypes['FindingNote']>, ParentType, ContextType>;
   primary?: Resolver<Maybe<ResolversTypes['Finding']>, ParentType, ContextType>;
   productArn?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1929,6 +1936,7 @@ export type FindingResolvers<ContextType = GraphQLContext, ParentType extends Re
   types?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   userDefinedFields?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+  vanishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   verificationState?: Resolver<Maybe<ResolversTypes['VerificationState']>, ParentType, ContextType>;
   workflowStatus?: Resolver<ResolversTypes['WorkflowStatus'], ParentType, ContextType>;
 };

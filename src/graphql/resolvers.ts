@@ -1,9 +1,9 @@
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import { assetResolvers } from '../assets/resolvers.ts';
 import { connectorResolvers } from '../connectors/resolvers.ts';
+import { runResolvers } from '../connectors/run-resolvers.ts';
 import { findingResolvers } from '../findings/resolvers.ts';
 import type { Resolvers } from '../generated/graphql.ts';
-import { syncResolvers } from '../sync/resolvers.ts';
 import { transformMapResolvers } from '../transform-maps/resolvers.ts';
 
 const lazy = <T>(value: T | (() => Promise<T>)) =>
@@ -40,7 +40,7 @@ export function allResolvers(): Resolvers {
     findingResolvers,
     assetResolvers,
     connectorResolvers,
-    syncResolvers,
+    runResolvers,
     transformMapResolvers,
   ]) {
     for (const [typeName, fields] of Object.entries(resolvers)) {

@@ -1,4 +1,5 @@
 import type { AwsSecurityFinding, AwsSecurityFindingFilters } from '@aws-sdk/client-securityhub';
+import { sql } from 'drizzle-orm';
 import type { ConnectorModel } from '../connectors/model.ts';
 import { settingsOf, targetOfConnector } from '../connectors/service.ts';
 import type { TenantContext } from '../context.ts';
@@ -7,12 +8,13 @@ import type { RunRow, RunSliceRow } from '../db/schema.ts';
 import type { NewEvent } from '../events/model.ts';
 import { appendEvents } from '../events/queries.ts';
 import {
+  applyPageEffects,
   type IngestItem,
   type IngestOutcome,
   identityKey,
   ingestAssetsPage,
   ingestFindingsPage,
-  rescoreAssets,
+  type PageEffects,
 } from '../findings/ingest.ts';
 import { mapFinding, type Reject } from '../mapping/map-finding.ts';
 import type { SeverityLabel } from '../mapping/scoring-constants.ts';
@@ -29,11 +31,10 @@ import {
 import { crashPoint } from './crash-points.ts';
 import { scopeFilters, scopeHash, sliceFilters } from './filters.ts';
 import { type FindingCounts, type RunMode, type StreamPlan, ZERO_COUNTS } from './model.ts';
-import { initialSlices, isFutureSlice, planStreams, sliceName } from './plan.ts';
+import { isFutureSlice, planStreams, sliceName, sliceRows } from './plan.ts';
 import { runProgress } from './progress.ts';
 import {
   assertRunOwned,
-  assetsSyncedSince,
   cursorsOf,
   insertSlices,
   markSeen,
@@ -42,6 +43,7 @@ import {
   saveRejects,
   saveSlice,
   slicesOfRun,
+  touchedSince,
   updateRun,
 } from './queries.ts';
 import type { RateLimiter } from './rate-limiter.ts';
@@ -82,6 +84,9 @@ export const DEFAULT_SYNC_SETTINGS: SyncSettings = {
 /** A slice is not split once less than this much of its window is left. */
 const MIN_SPLIT_MS = 1_000;
 
+/** How often a run brings the primaries and risk its pages touched up to date. */
+const EFFECTS_INTERVAL_MS = 10_000;
+
 export interface RunDependencies {
   limiter: RateLimiter;
   signal: AbortSignal;
@@ -108,6 +113,11 @@ export class RunExecution {
   private map!: CompiledTransformMap;
   private scope!: AwsSecurityFindingFilters;
   private lastProgressAt = 0;
+  /** Groups and assets pages touched since they were last brought up to date, and the work under way. */
+  private readonly touchedGroups = new Set<string>();
+  private readonly touchedAssets = new Set<string>();
+  private applying: Promise<void> = Promise.resolve();
+  private lastAppliedAt = 0;
   private readonly findingsEnabled: boolean;
   private readonly assetsEnabled: boolean;
 
@@ -119,6 +129,34 @@ export class RunExecution {
     const dataTypes = settingsOf(connector).scope.dataTypes;
     this.findingsEnabled = dataTypes.includes('FINDINGS');
     this.assetsEnabled = dataTypes.includes('ASSETS');
+  }
+
+  /**
+   * Pages leave their groups' primaries and their assets' risk to the run: re-scoring an asset
+   * reads all its findings, and the pages of a full read touch the same assets and groups again and
+   * again. Applied every few seconds while the run goes on, and for everything at stream completion.
+   */
+  private readonly pageEffects = (effects: PageEffects): void => {
+    for (const key of effects.dedupKeys) this.touchedGroups.add(key);
+    for (const id of effects.assetIds) this.touchedAssets.add(id);
+    if (performance.now() - this.lastAppliedAt >= EFFECTS_INTERVAL_MS) void this.applyTouched();
+  };
+
+  private applyTouched(): Promise<void> {
+    this.lastAppliedAt = performance.now();
+    const effects = { dedupKeys: [...this.touchedGroups], assetIds: [...this.touchedAssets] };
+    this.touchedGroups.clear();
+    this.touchedAssets.clear();
+    this.applying = this.applying
+      .then(() => applyPageEffects(this.ctx.db, this.ctx.tenantId, effects))
+      .catch((error: unknown) => {
+        // The stream's completion redoes everything the run touched.
+        this.ctx.log.warn(
+          { err: errorSummary(error) },
+          'could not update group primaries and asset risk yet',
+        );
+      });
+    return this.applying;
   }
 
   /** Who reads, as an error message names it. */
@@ -215,19 +253,7 @@ export class RunExecution {
       await assertRunOwned(tx, this.run.id, this.run.attempt);
       await insertSlices(
         tx,
-        this.streams.flatMap((stream) =>
-          initialSlices(stream, runStart, this.deps.settings.fullSlices).map((window, index) => ({
-            runId: this.run.id,
-            tenantId: this.ctx.tenantId,
-            slice: sliceName(stream.stream, index),
-            stream: stream.stream,
-            accountId: stream.accountId,
-            region: stream.region,
-            windowStart: window.start,
-            windowEnd: window.end,
-            counts: {},
-          })),
-        ),
+        sliceRows(this.run.id, this.ctx.tenantId, this.streams, runStart, this.deps.settings.fullSlices),
       );
       this.run = (await updateRun(tx, this.run.id, {
         plan: { streams: this.streams, aggregation: aggregation ?? null },
@@ -421,6 +447,9 @@ export class RunExecution {
     // changes until the commit.
     const within = async (tx: Tx, outcomes?: Map<string, IngestOutcome>): Promise<NewEvent[]> => {
       await assertRunOwned(tx, this.run.id, this.run.attempt);
+      // The page can always be read again: its commit need not wait for the WAL to reach the disk
+      // (a database crash loses the page and its checkpoint together, and the run reads it again).
+      await tx.execute(sql`set local synchronous_commit = off`);
       crashPoint('page-upserted');
       await saveRejects(tx, this.ctx.tenantId, this.connector.id, this.run.id, rejects, now);
       const counts = mapped.copy();
@@ -453,13 +482,18 @@ export class RunExecution {
       await ingestFindingsPage(this.ctx.db, this.ctx.tenantId, items, {
         connectorId: this.connector.id,
         withinTransaction: (tx, result) => within(tx, result.outcomes),
+        afterCommit: this.pageEffects,
       });
     } else {
       await ingestAssetsPage(
         this.ctx.db,
         this.ctx.tenantId,
         items.flatMap((item) => item.assets),
-        { connectorId: this.connector.id, withinTransaction: (tx) => within(tx) },
+        {
+          connectorId: this.connector.id,
+          withinTransaction: (tx) => within(tx),
+          afterCommit: this.pageEffects,
+        },
       );
     }
     const before = totalsOf(slice.counts as unknown as Record<string, FindingCounts>);
@@ -541,7 +575,7 @@ export class RunExecution {
    */
   private async completeStream(stream: StreamPlan): Promise<void> {
     const now = this.ctx.clock.now();
-    const vanishedAssets = await this.ctx.db.transaction(async (tx) => {
+    const vanished = await this.ctx.db.transaction(async (tx) => {
       await assertRunOwned(tx, this.run.id, this.run.attempt);
       await saveCursor(tx, {
         tenantId: this.ctx.tenantId,
@@ -578,21 +612,24 @@ export class RunExecution {
             'findings gone from Security Hub',
           );
         }
-        return vanished.flatMap((row) => (row.assetId ? [row.assetId] : []));
+        return vanished;
       }
       return [];
     });
-    // Pages re-score their assets after they commit; a crash in between is mended here.
-    const touched = await assetsSyncedSince(
+    // Every group and asset the stream's findings touched in this run (also those of pages a crash
+    // interrupted before their effects were applied), and those of vanished findings.
+    await this.applying;
+    const touched = await touchedSince(
       this.ctx.db,
       this.ctx.tenantId,
       this.connector.id,
       stream.regions,
       this.run.windowEnd!,
     );
-    const rescore = [...new Set([...touched, ...vanishedAssets])];
-    for (let i = 0; i < rescore.length; i += 500)
-      await rescoreAssets(this.ctx.db, this.ctx.tenantId, rescore.slice(i, i + 500));
+    await applyPageEffects(this.ctx.db, this.ctx.tenantId, {
+      dedupKeys: [...touched.dedupKeys, ...vanished.flatMap((row) => (row.dedupKey ? [row.dedupKey] : []))],
+      assetIds: [...touched.assetIds, ...vanished.flatMap((row) => (row.assetId ? [row.assetId] : []))],
+    });
     crashPoint('stream-completed');
   }
 

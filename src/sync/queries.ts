@@ -341,7 +341,7 @@ export async function markVanished(
   regions: readonly string[],
   readStartedAt: Date,
   now: Date,
-): Promise<{ id: string; assetId: string | null }[]> {
+): Promise<{ id: string; assetId: string | null; dedupKey: string | null }[]> {
   return tx
     .update(findings)
     .set({ vanishedAt: now, counted: false, updatedAt: now })
@@ -354,19 +354,19 @@ export async function markVanished(
         or(isNull(findings.lastSyncedAt), lt(findings.lastSyncedAt, readStartedAt)),
       ),
     )
-    .returning({ id: findings.id, assetId: findings.assetId });
+    .returning({ id: findings.id, assetId: findings.assetId, dedupKey: findings.dedupKey });
 }
 
-/** Assets of the connector's findings a run wrote in these Regions (written at or after `since`). */
-export async function assetsSyncedSince(
+/** Groups and assets of the connector's findings a run wrote in these Regions (at or after `since`). */
+export async function touchedSince(
   db: Executor,
   tenantId: string,
   connectorId: string,
   regions: readonly string[],
   since: Date,
-): Promise<string[]> {
+): Promise<{ dedupKeys: string[]; assetIds: string[] }> {
   const rows = await db
-    .selectDistinct({ assetId: findings.assetId })
+    .selectDistinct({ assetId: findings.assetId, dedupKey: findings.dedupKey })
     .from(findings)
     .where(
       and(
@@ -376,7 +376,10 @@ export async function assetsSyncedSince(
         gte(findings.lastSyncedAt, since),
       ),
     );
-  return rows.flatMap((row) => (row.assetId ? [row.assetId] : []));
+  return {
+    dedupKeys: [...new Set(rows.flatMap((row) => (row.dedupKey ? [row.dedupKey] : [])))],
+    assetIds: [...new Set(rows.flatMap((row) => (row.assetId ? [row.assetId] : [])))],
+  };
 }
 
 /** Newest run first. */

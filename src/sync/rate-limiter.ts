@@ -1,20 +1,8 @@
-// AWS's request quotas are token buckets per account, Region and operation (research/aws-api.md §5):
+import { type Quota, securityHubQuota } from '../aws/quotas.ts';
+
+// AWS's request quotas are token buckets per account, Region and operation (src/aws/quotas.ts):
 // GetFindings refills 3 tokens a second up to 6. Hubgraph waits for a token before every attempt —
-// the SDK's retries included — so it runs at the quota instead of into it.
-
-export interface Quota {
-  /** Tokens a second; 0 or Infinity: unlimited. */
-  rate: number;
-  burst: number;
-}
-
-/** AWS's published quotas per account and Region; "all others" is 10/s, burst 30. */
-export const AWS_QUOTAS: Record<string, Quota> = {
-  GetFindings: { rate: 3, burst: 6 },
-  BatchUpdateFindings: { rate: 10, burst: 30 },
-  BatchImportFindings: { rate: 10, burst: 30 },
-};
-const OTHER_OPERATIONS: Quota = { rate: 10, burst: 30 };
+// the SDK's retries included — so it runs at the quota instead of into it. A rate of 0 is unlimited.
 
 /**
  * One less token of burst than AWS allows: a request sent the moment our bucket allows it may reach
@@ -36,7 +24,7 @@ export class RateLimiter {
   private readonly now: () => number;
 
   constructor(options: { quotas?: (operation: string) => Quota; now?: () => number } = {}) {
-    this.quotas = options.quotas ?? awsQuota;
+    this.quotas = options.quotas ?? securityHubQuota;
     this.now = options.now ?? (() => performance.now());
   }
 
@@ -91,10 +79,6 @@ export class RateLimiter {
 
 function capacity(quota: Quota): number {
   return Math.max(1, quota.burst - BURST_MARGIN);
-}
-
-export function awsQuota(operation: string): Quota {
-  return AWS_QUOTAS[operation] ?? OTHER_OPERATIONS;
 }
 
 export const UNLIMITED: (operation: string) => Quota = () => ({ rate: 0, burst: 0 });

@@ -150,6 +150,9 @@ export class SecurityHubReader {
       region,
       maxAttempts,
     );
+    // The SDK's logger middleware filters every response for its (no-op) logger: a copy of each
+    // page's hundred findings for nothing.
+    client.middlewareStack.remove('loggerMiddleware');
     // Runs once per attempt (the retry middleware sits above this step), so retries wait for a
     // token too and every throttle is counted.
     client.middlewareStack.add(

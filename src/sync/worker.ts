@@ -25,7 +25,7 @@ import {
   unfinishedRuns,
   updateRun,
 } from './queries.ts';
-import { awsQuota, RateLimiter, UNLIMITED } from './rate-limiter.ts';
+import { RateLimiter, UNLIMITED } from './rate-limiter.ts';
 
 // The worker side of the job engine: takes run jobs, runs them, and records how each ended. It also
 // notices runs whose job ended without them (retries exhausted after crashes) and runs whose
@@ -63,7 +63,7 @@ export class SyncWorker {
       maintenanceIntervalMs: 30_000,
       ...options,
     };
-    this.limiter = new RateLimiter({ quotas: this.options.quotas === 'off' ? UNLIMITED : awsQuota });
+    this.limiter = new RateLimiter(this.options.quotas === 'off' ? { quotas: UNLIMITED } : {});
   }
 
   async start(): Promise<void> {

@@ -7,7 +7,7 @@ import { READ_ROLE_ACTIONS, type RunningEmulator, startEmulator } from '../../sr
 import { SyncWorker } from '../../src/sync/worker.ts';
 import { newTenant, openTestDatabase } from '../support/database.ts';
 import { startTestServer, type TestServer, tokenFor } from '../support/server.ts';
-import { FAST_JOBS } from '../support/sync.ts';
+import { createConnectorOverApi, FAST_JOBS } from '../support/sync.ts';
 
 // The sync as a frontend or an integrator sees it: runs queued and cancelled over GraphQL, their
 // history with per-Region counters, progress and state changes streamed over graphql-ws, metrics.
@@ -58,42 +58,20 @@ interface RunView {
   progress: { region: string; created: number; done: boolean }[];
 }
 
-async function createConnector(
-  overrides: Record<string, unknown> = {},
-): Promise<{ id: string; externalId: string }> {
-  const role = emulator.roles[0]!;
-  const response = await gql<{
-    connectorCreate: {
-      connector: { id: string; state: string; auth: { externalId: string } } | null;
-      userErrors: unknown[];
-    };
-  }>(
-    `mutation($input: ConnectorInput!) { connectorCreate(input: $input) {
-      connector { id state auth { externalId } } userErrors { field message code } } }`,
-    {
-      input: {
-        name: `sync-${randomUUID().slice(0, 6)}`,
-        regions: emulator.regions,
-        endpointOverride: emulator.endpoint,
-        auth: {
-          mode: 'ASSUME_ROLE',
-          sourceMode: 'ACCESS_KEY',
-          accessKeyId: emulator.baseCredentials.accessKeyId,
-          secretAccessKey: emulator.baseCredentials.secretAccessKey,
-          roleArn: role.arn,
-        },
-        ...overrides,
-      },
-    },
+/** A connector made over the API (it starts REGISTERED: no schedule, never run). */
+async function createConnector(overrides: Record<string, unknown> = {}): Promise<{ id: string }> {
+  const id = await createConnectorOverApi(
+    async <T>(query: string, variables?: Record<string, unknown>) => (await gql<T>(query, variables)).data!,
+    emulator,
+    emulator.roles[0]!.arn,
+    overrides,
   );
-  const connector = response.data!.connectorCreate.connector!;
-  expect(connector.state).toBe('REGISTERED');
-  await emulator.admin('PUT', '/_emulator/roles/trust', {
-    roleArn: role.arn,
-    trustedPrincipals: [emulator.baseCredentials.arn],
-    externalId: connector.auth.externalId,
-  });
-  return { id: connector.id, externalId: connector.auth.externalId };
+  const state = await gql<{ connector: { state: string } }>(
+    `query($id: ID!) { connector(id: $id) { state } }`,
+    { id },
+  );
+  expect(state.data!.connector.state).toBe('REGISTERED');
+  return { id };
 }
 
 async function runNow(id: string, mode = 'AUTO') {

@@ -3,8 +3,13 @@ import { rmSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.ts';
 import type { CrashPoint } from '../../src/sync/crash-points.ts';
-import { type ServiceProcess, startServiceProcess, storageForProcesses } from '../support/service-process.ts';
-import { expectedFrom, hashJson, type StoredFindingView } from '../support/sync.ts';
+import {
+  killAll,
+  type ServiceProcess,
+  startServiceProcess,
+  storageForProcesses,
+} from '../support/service-process.ts';
+import { createConnectorOverApi, expectedFrom, hashJson, type StoredFindingView } from '../support/sync.ts';
 
 // A worker killed with SIGKILL — nothing gets to clean up — at each of a dozen points of a run,
 // then started again, ends with exactly the data of an uninterrupted run: no finding lost, none
@@ -19,14 +24,7 @@ beforeAll(async () => {
   emulator = await startEmulator({ findings: 3000, accounts: 1, quotas: false, seed: 71 });
 });
 
-// A test that failed half-way must not leave a process holding the data directory.
-afterEach(async () => {
-  for (const service of running.splice(0))
-    if (service.child.exitCode === null && service.child.signalCode === null) {
-      service.child.kill('SIGKILL');
-      await service.exited;
-    }
-});
+afterEach(() => killAll(running));
 
 afterAll(async () => {
   await emulator?.close();
@@ -45,34 +43,13 @@ async function start(env: Record<string, string> = {}): Promise<ServiceProcess> 
   return service;
 }
 
-async function createConnector(service: ServiceProcess, tenantId: string): Promise<string> {
-  const role = emulator.roles[0]!;
-  const { connectorCreate } = await service.graphql<{
-    connectorCreate: { connector: { id: string; auth: { externalId: string } } };
-  }>(
-    tenantId,
-    `mutation($input: ConnectorInput!) { connectorCreate(input: $input) { connector { id auth { externalId } } } }`,
-    {
-      input: {
-        name: 'crash-test',
-        regions: emulator.regions,
-        endpointOverride: emulator.endpoint,
-        auth: {
-          mode: 'ASSUME_ROLE',
-          sourceMode: 'ACCESS_KEY',
-          accessKeyId: emulator.baseCredentials.accessKeyId,
-          secretAccessKey: emulator.baseCredentials.secretAccessKey,
-          roleArn: role.arn,
-        },
-      },
-    },
+function createConnector(service: ServiceProcess, tenantId: string): Promise<string> {
+  return createConnectorOverApi(
+    (query, variables) => service.graphql(tenantId, query, variables),
+    emulator,
+    emulator.roles[0]!.arn,
+    { name: 'crash-test' },
   );
-  await emulator.admin('PUT', '/_emulator/roles/trust', {
-    roleArn: role.arn,
-    trustedPrincipals: [emulator.baseCredentials.arn],
-    externalId: connectorCreate.connector.auth.externalId,
-  });
-  return connectorCreate.connector.id;
 }
 
 async function runStatus(service: ServiceProcess, tenantId: string, runId: string) {
@@ -105,19 +82,7 @@ async function storedOver(
   const stored = new Map<string, StoredFindingView>();
   let after: string | null = null;
   for (;;) {
-    const { findings }: { findings: FindingsPage } = await service.graphql<{
-      findings: {
-        nodes: {
-          productArn: string;
-          awsId: string;
-          updatedAt: string;
-          recordState: string;
-          workflowStatus: string;
-          raw: unknown;
-        }[];
-        pageInfo: { hasNextPage: boolean; endCursor: string };
-      };
-    }>(
+    const { findings }: { findings: FindingsPage } = await service.graphql<{ findings: FindingsPage }>(
       tenantId,
       `query($after: String) { findings(first: 500, after: $after) {
         nodes { productArn awsId updatedAt recordState workflowStatus raw }

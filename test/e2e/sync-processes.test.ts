@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.ts';
-import { type ServiceProcess, startServiceProcess } from '../support/service-process.ts';
-import { expectedFrom } from '../support/sync.ts';
+import { killAll, type ServiceProcess, startServiceProcess } from '../support/service-process.ts';
+import { createConnectorOverApi, expectedFrom } from '../support/sync.ts';
 
 // Several service processes: on one PostgreSQL the job engine places each run on exactly one of
 // them and hands a dead one's run to another; on the embedded database a second process is refused.
@@ -19,13 +19,7 @@ beforeAll(async () => {
   emulator = await startEmulator({ findings: 1500, accounts: 3, quotas: false, seed: 81 });
 });
 
-afterEach(async () => {
-  for (const service of running.splice(0))
-    if (service.child.exitCode === null && service.child.signalCode === null) {
-      service.child.kill('SIGKILL');
-      await service.exited;
-    }
-});
+afterEach(() => killAll(running));
 
 afterAll(async () => {
   await emulator?.close();
@@ -42,42 +36,18 @@ async function start(storage: { databaseUrl?: string; dataDir?: string }, env: R
 }
 
 /** A connector on the role of account `account` (each role trusts one external id: one connector each). */
-async function createConnector(
+function createConnector(
   service: ServiceProcess,
   tenantId: string,
   extra: Record<string, unknown> = {},
   account = 0,
-) {
-  const role = emulator.roles[account]!;
-  const { connectorCreate } = await service.graphql<{
-    connectorCreate: { connector: { id: string; auth: { externalId: string } }; userErrors: unknown[] };
-  }>(
-    tenantId,
-    `mutation($input: ConnectorInput!) { connectorCreate(input: $input) {
-      connector { id auth { externalId } } userErrors { field message code } } }`,
-    {
-      input: {
-        name: `proc-${randomUUID().slice(0, 6)}`,
-        regions: emulator.regions,
-        endpointOverride: emulator.endpoint,
-        auth: {
-          mode: 'ASSUME_ROLE',
-          sourceMode: 'ACCESS_KEY',
-          accessKeyId: emulator.baseCredentials.accessKeyId,
-          secretAccessKey: emulator.baseCredentials.secretAccessKey,
-          roleArn: role.arn,
-        },
-        ...extra,
-      },
-    },
+): Promise<string> {
+  return createConnectorOverApi(
+    (query, variables) => service.graphql(tenantId, query, variables),
+    emulator,
+    emulator.roles[account]!.arn,
+    extra,
   );
-  expect(connectorCreate.userErrors).toEqual([]);
-  await emulator.admin('PUT', '/_emulator/roles/trust', {
-    roleArn: role.arn,
-    trustedPrincipals: [emulator.baseCredentials.arn],
-    externalId: connectorCreate.connector.auth.externalId,
-  });
-  return connectorCreate.connector.id;
 }
 
 interface RunView {

@@ -94,3 +94,12 @@ export async function startServiceProcess(
   }
   return service;
 }
+
+/** Kills what is still running (a test that failed half-way must not leave a process holding a DATA_DIR). */
+export async function killAll(services: ServiceProcess[]): Promise<void> {
+  for (const service of services.splice(0))
+    if (service.child.exitCode === null && service.child.signalCode === null) {
+      service.child.kill('SIGKILL');
+      await service.exited;
+    }
+}

@@ -8,6 +8,7 @@ import { createConnector } from '../../src/connectors/service.ts';
 import { type TenantContext, tenantContext } from '../../src/context.ts';
 import type { Database } from '../../src/db/client.ts';
 import { findings, type RunRow, type RunSliceRow } from '../../src/db/schema.ts';
+import { connectorInputFor, trustHubgraph } from '../../src/emulator/connector.ts';
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../../src/emulator/index.ts';
 import type { ConnectorInput } from '../../src/generated/graphql.ts';
 import { DEFAULT_SYNC_SETTINGS, type SyncSettings } from '../../src/sync/engine.ts';
@@ -117,27 +118,13 @@ export async function startSyncHarness(
     ctx,
     async createConnector(overrides = {}, roleIndex = 0, tenant = ctx) {
       const role = emulator.roles[roleIndex] ?? emulator.administrator!;
-      const payload = await createConnector(tenant, {
-        name: `connector-${randomUUID().slice(0, 8)}`,
-        regions: emulator.regions,
-        endpointOverride: emulator.endpoint,
-        auth: {
-          mode: 'ASSUME_ROLE',
-          sourceMode: 'ACCESS_KEY',
-          accessKeyId: emulator.baseCredentials.accessKeyId,
-          secretAccessKey: emulator.baseCredentials.secretAccessKey,
-          roleArn: role.arn,
-          sessionDurationSeconds: 3600,
-        },
-        ...overrides,
-      });
+      const payload = await createConnector(
+        tenant,
+        connectorInputFor(emulator, role.arn, { regions: emulator.regions, ...overrides }),
+      );
       if (!payload.connector) throw new Error(JSON.stringify(payload.userErrors));
       // As a user would: put Hubgraph's external id into the role's trust policy.
-      await emulator.admin('PUT', '/_emulator/roles/trust', {
-        roleArn: role.arn,
-        trustedPrincipals: [emulator.baseCredentials.arn],
-        externalId: payload.connector.externalId,
-      });
+      await trustHubgraph(emulator, role.arn, payload.connector.externalId);
       return payload.connector;
     },
     queue,
@@ -187,6 +174,31 @@ export async function startSyncHarness(
       await emulator.close();
     },
   };
+}
+
+/**
+ * A connector created as a user creates one over the API (`connectorCreate`), with Hubgraph's
+ * external id then put into the role's trust policy. Returns its id.
+ */
+export async function createConnectorOverApi(
+  graphql: <T>(query: string, variables?: Record<string, unknown>) => Promise<T>,
+  emulator: RunningEmulator,
+  roleArn: string,
+  overrides: Partial<ConnectorInput> = {},
+): Promise<string> {
+  const { connectorCreate } = await graphql<{
+    connectorCreate: {
+      connector: { id: string; auth: { externalId: string } } | null;
+      userErrors: unknown[];
+    };
+  }>(
+    `mutation($input: ConnectorInput!) { connectorCreate(input: $input) {
+      connector { id auth { externalId } } userErrors { field message code } } }`,
+    { input: connectorInputFor(emulator, roleArn, { regions: emulator.regions, ...overrides }) },
+  );
+  if (!connectorCreate.connector) throw new Error(JSON.stringify(connectorCreate.userErrors));
+  await trustHubgraph(emulator, roleArn, connectorCreate.connector.auth.externalId);
+  return connectorCreate.connector.id;
 }
 
 /** Security Hub's findings as the database should hold them (what a correct sync ends with). */

@@ -61,7 +61,12 @@ export function generateFindings(options: FindingGeneratorOptions): AwsSecurityF
   };
   const times = (): Times => {
     const created = now - random.int(2, 60) * DAY - random.int(0, DAY);
-    const updated = Math.min(now - 1000, created + random.int(0, 30) * DAY + random.int(0, DAY));
+    // An update that would lie ahead of the clock folds back into the last two days: real findings
+    // are not all updated at the same instant (they were, once, and the sync's sub-windows could
+    // not share them out).
+    const planned = created + random.int(0, 30) * DAY + random.int(0, DAY);
+    const latest = now - 1000;
+    const updated = planned <= latest ? planned : latest - ((planned - latest) % (2 * DAY));
     return {
       createdAt: iso(created),
       updatedAt: iso(updated),

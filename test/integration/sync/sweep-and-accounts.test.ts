@@ -6,6 +6,7 @@ import { targetOfConnector } from '../../../src/connectors/service.ts';
 import type { Database } from '../../../src/db/client.ts';
 import { findings } from '../../../src/db/schema.ts';
 import { ADMINISTRATOR_ACCOUNT_ID } from '../../../src/emulator/index.ts';
+import { searchFindings } from '../../../src/findings/service.ts';
 import { scopeHash } from '../../../src/sync/filters.ts';
 import { planStreams } from '../../../src/sync/plan.ts';
 import { openTestDatabase } from '../../support/database.ts';
@@ -82,6 +83,13 @@ describe('the reconciliation sweep', () => {
       .from(findings)
       .where(and(eq(findings.tenantId, sync.ctx.tenantId), isNotNull(findings.vanishedAt)));
     expect(vanished.map((row) => row.counted)).toEqual([false, false]);
+    const gone = await searchFindings(sync.ctx, { filter: { vanished: true }, first: 10 });
+    expect(gone.nodes.map((finding) => finding.awsId).sort()).toEqual(
+      old
+        .slice(3)
+        .map((finding) => finding.Id)
+        .sort(),
+    );
     // Everything still in Security Hub matches it exactly.
     const present = new Map([...stored].filter(([, finding]) => !finding.vanished));
     expect(viewOf(present)).toEqual(expectedFrom(sync.inSecurityHub()));

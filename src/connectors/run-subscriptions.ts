@@ -3,8 +3,8 @@ import { parseEventCursor } from '../events/cursor.ts';
 import { flatMapBatches } from '../events/iterators.ts';
 import type { GraphQLContext } from '../graphql/context.ts';
 import { createLoaders } from '../graphql/context.ts';
-import type { RunProgressEventModel } from './model.ts';
-import { ZERO_COUNTS } from './model.ts';
+import type { RunProgressEventModel } from '../sync/model.ts';
+import { ZERO_COUNTS } from '../sync/model.ts';
 
 /** `connectorRunProgress`: progress of one connector's runs (or all the tenant's), replayable from `after`. */
 export function runProgressEvents(

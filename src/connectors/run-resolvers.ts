@@ -1,9 +1,9 @@
 import type { Resolvers } from '../generated/graphql.ts';
 import type { GraphQLContext } from '../graphql/context.ts';
-import type { ConnectorRunModel } from './model.ts';
-import { runProgress } from './progress.ts';
-import { cancelConnectorRun, runConnectorNow } from './service.ts';
-import { runProgressEvents } from './subscriptions.ts';
+import type { ConnectorRunModel } from '../sync/model.ts';
+import { runProgress } from '../sync/progress.ts';
+import { cancelConnectorRun, runConnectorNow } from '../sync/service.ts';
+import { runProgressEvents } from './run-subscriptions.ts';
 
 /** A run's progress from its slices (loaded once per run per request). */
 async function progressOf(run: ConnectorRunModel, ctx: GraphQLContext) {
@@ -21,7 +21,7 @@ const totals = (progress: Awaited<ReturnType<typeof progressOf>>) => ({
   retries: progress.retries,
 });
 
-export const syncResolvers: Resolvers = {
+export const runResolvers: Resolvers = {
   Query: {
     run: (_, { id }, ctx) => ctx.loaders.runs.byId.load(id),
   },
