@@ -47,6 +47,7 @@ describe('npm run emulator', () => {
         accessKeyId: expect.stringMatching(/^AKIA/),
         secretAccessKey: expect.any(String),
         accountId: '100000000001',
+        arn: 'arn:aws:iam::100000000001:user/hubgraph',
       },
       accounts: ['111111111111', '222222222222', '333333333333'],
       roles: expect.arrayContaining([
