@@ -4,7 +4,6 @@ import {
   fromDrizzle,
   fromPglite,
   type Db as IDatabase,
-  type Job,
   type JobWithMetadata,
   PgBoss,
 } from 'pg-boss';
@@ -255,4 +254,3 @@ function icsTime(date: Date): string {
     .replace(/\.\d{3}/, '');
 }
 
-export type { Job };

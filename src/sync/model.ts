@@ -47,12 +47,6 @@ export interface FindingAggregation {
   regions: string[];
 }
 
-export interface RunPlan {
-  streams: StreamPlan[];
-  /** Regions that could not be read, with why (the run fails if any). */
-  skipped: { region: string; reason: string }[];
-}
-
 /** Counts of one `<account>/<region>` of findings within a slice. */
 export type FindingCounts = {
   fetched: number;

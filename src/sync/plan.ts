@@ -31,7 +31,7 @@ export interface PlanInput {
   runStart: Date;
 }
 
-/** The Regions an aggregator links (regionsKnown: the account's other enabled Regions are unknown here). */
+/** Which of `candidates` an aggregator links to its aggregation Region (never that Region itself). */
 export function linkedRegions(aggregation: FindingAggregation, candidates: readonly string[]): string[] {
   const listed = new Set(aggregation.regions);
   return candidates.filter((region) => {
