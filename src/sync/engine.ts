@@ -336,7 +336,7 @@ export class RunExecution {
         if (isInvalidNextToken(error) && restarts < 5) {
           restarts += 1;
           this.ctx.log.info(
-            { slice: slice.slice, err: error },
+            { slice: slice.slice, err: errorSummary(error) },
             'NextToken refused; restarting the slice from its checkpoint',
           );
           slice.windowStart = slice.highWater ?? slice.windowStart;
@@ -397,7 +397,7 @@ export class RunExecution {
         if (permanent) throw permanent;
         if (!isTransient(error) || retry >= this.deps.settings.pageRetries) throw error;
         this.ctx.log.warn(
-          { slice: slice.slice, err: error, retry },
+          { slice: slice.slice, err: errorSummary(error), retry },
           'page failed after the SDK retries; waiting to try again',
         );
         await sleep(Math.min(30_000, 1_000 * 2 ** retry), this.deps.signal);

@@ -10,6 +10,7 @@ import {
 import type { Logger } from 'pino';
 import type { ConnectorSchedule } from '../connectors/settings.ts';
 import type { Database, Tx } from '../db/client.ts';
+import { errorSummary } from '../observability/logger.ts';
 import type { RunJobData } from './model.ts';
 
 // Connector runs on pg-boss, a Postgres job engine: a run is a job, at most one active per
@@ -88,7 +89,8 @@ export class SyncJobs {
             max: 3,
             application_name: 'hubgraph-jobs',
           });
-    boss.on('error', (error) => log.error({ err: error }, 'job engine error'));
+    // Summarised: a pg error carries its client, connection parameters (and password) included.
+    boss.on('error', (error) => log.error({ err: errorSummary(error) }, 'job engine error'));
     boss.on('warning', (warning) => log.warn({ warning }, 'job engine warning'));
     await boss.start();
     await ensureQueue(boss, settings);
@@ -253,4 +255,3 @@ function icsTime(date: Date): string {
     .replace(/[-:]/g, '')
     .replace(/\.\d{3}/, '');
 }
-

@@ -6,6 +6,7 @@ import type { RunRow } from '../db/schema.ts';
 import type { NewEvent } from '../events/model.ts';
 import { appendEvents } from '../events/queries.ts';
 import type { ConnectorRunCancelInput, ConnectorRunNowInput } from '../generated/graphql.ts';
+import { errorSummary } from '../observability/logger.ts';
 import { type UserErrorModel, userError } from '../user-errors.ts';
 import type { RequestedMode } from './model.ts';
 import { activeRunOf, insertRun, lockRun, requestRunCancel, runsByIds, updateRun } from './queries.ts';
@@ -111,7 +112,7 @@ export async function cancelRun(ctx: TenantContext, run: RunRow): Promise<RunRow
   });
   await ctx.app.jobs?.cancel(run.jobId).catch((error: unknown) => {
     ctx.log.warn(
-      { err: error, runId: run.id },
+      { err: errorSummary(error), runId: run.id },
       'the job engine could not cancel the job (it may have ended)',
     );
   });
