@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import postgres from 'postgres';
 import { createApp } from '../src/app.ts';
@@ -9,19 +10,18 @@ import { createConnector } from '../src/connectors/service.ts';
 import { tenantContext } from '../src/context.ts';
 import { openDatabase } from '../src/db/client.ts';
 import { connectorInputFor, type EmulatorAddress, trustHubgraph } from '../src/emulator/connector.ts';
-import { DEFAULT_SYNC_SETTINGS } from '../src/sync/engine.ts';
 import { runProgress } from '../src/sync/progress.ts';
 import { runsByIds, slicesOfRun } from '../src/sync/queries.ts';
 import { runConnectorNow } from '../src/sync/service.ts';
-import { SyncWorker } from '../src/sync/worker.ts';
 
 /**
- * The sync engine against the AWS emulator in a process of its own, on real PostgreSQL
+ * The sync engine (`npm run worker`, a process of its own) against the AWS emulator (another), on real PostgreSQL
  * (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test; a database of the benchmark's
  * own is created there and dropped after):
  * - sync.pipeline_findings_per_s: 100,000 findings in 2 Regions, quotas off (emulator and
  *   Hubgraph): what reading, mapping, scoring and writing sustain. Target ≥ 5,000.
- * - sync.peak_rss_mb: the Hubgraph process's peak resident memory during that run. Target ≤ 300.
+ * - sync.peak_rss_mb: the worker process's peak resident memory (from its start to the run's end).
+ *   Target ≤ 300.
  * - sync.quota_efficiency: one account-Region, the emulator at 3 requests/s (burst 6) with 700 ms
  *   pages, 30,000 findings: findings/s over the 300 the quota allows. Target ≥ 0.95, with
  *   sync.quota_throttled (429s the emulator answered) 0.
@@ -87,18 +87,10 @@ async function syncOnce(
     DATABASE_URL: databaseUrl,
     HUBGRAPH_ALLOW_CUSTOM_ENDPOINTS: 'true',
   });
-  const database = await openDatabase({ url: databaseUrl, poolMax: 10 });
-  const app = await createApp(config, {
-    database,
-    jobs: 'worker',
-    jobSettings: { pollingIntervalSeconds: 0.5 },
-  });
-  const worker = new SyncWorker(app, app.jobs!, {
-    concurrency: 1,
-    quotas: options.quotas,
-    settings: { ...DEFAULT_SYNC_SETTINGS, sliceConcurrency: 4 },
-  });
-  await worker.start();
+  // This process only queues the run and watches it; the sync runs in a worker process.
+  const database = await openDatabase({ url: databaseUrl, poolMax: 2 });
+  const app = await createApp(config, { database, jobs: 'api' });
+  let worker: WorkerProcess | undefined;
   try {
     const tenantId = `bench-${Date.now()}`;
     await ensureTenant(database.db, tenantId);
@@ -110,18 +102,20 @@ async function syncOnce(
     );
     const connector = created.connector!;
     await trustHubgraph(emulator.info, role.arn, connector.externalId);
+    worker = await startWorkerProcess({
+      DATABASE_URL: databaseUrl,
+      HUBGRAPH_ALLOW_CUSTOM_ENDPOINTS: 'true',
+      HUBGRAPH_SYNC_QUOTAS: options.quotas,
+      HUBGRAPH_JOB_POLL_SECONDS: '0.5',
+    });
     await emulator.admin('DELETE', '/_emulator/counters');
-    let peakRss = process.memoryUsage().rss;
-    const sampler = setInterval(() => {
-      peakRss = Math.max(peakRss, process.memoryUsage().rss);
-    }, 100);
     const queued = await runConnectorNow(ctx, { id: connector.id, mode: 'FULL' });
     let done = (await runsByIds(database.db, tenantId, [queued.run!.id]))[0]!;
     while (done.status === 'QUEUED' || done.status === 'RUNNING') {
       await new Promise((resolve) => setTimeout(resolve, 200));
       done = (await runsByIds(database.db, tenantId, [queued.run!.id]))[0]!;
     }
-    clearInterval(sampler);
+    const peakRssMb = worker.peakRssMb();
     if (done.status !== 'SUCCEEDED') throw new Error(`the benchmark run ${done.status}: ${done.error}`);
     const progress = runProgress(done, await slicesOfRun(database.db, done.id), new Date());
     if (progress.created !== options.findings)
@@ -133,15 +127,92 @@ async function syncOnce(
     >;
     return {
       findingsPerSecond: options.findings / seconds,
-      peakRssMb: peakRss / 2 ** 20,
+      peakRssMb,
       throttled: counters.GetFindings?.['429'] ?? 0,
     };
   } finally {
-    await worker.stop(5_000);
+    await worker?.stop();
     await app.close();
     await database.close();
     emulator.child.kill('SIGTERM');
     await once(emulator.child, 'exit');
+  }
+}
+
+interface WorkerProcess {
+  /** The worker's peak resident memory so far (the kernel's high-water mark, VmHWM). */
+  peakRssMb(): number;
+  stop(): Promise<void>;
+}
+
+/**
+ * `npm run worker`, exactly as an operator starts it (its Node flags included), configured through
+ * the environment. npm runs the script through a shell, so the Node process is found among npm's
+ * descendants: its memory is what the benchmark reports.
+ */
+async function startWorkerProcess(env: Record<string, string>): Promise<WorkerProcess> {
+  const child = spawn('npm', ['run', '--silent', 'worker'], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const exited = once(child, 'exit');
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    lines.on('line', (line) => {
+      if (output.length < 20_000) output += `${line}\n`;
+      if (line.includes('Hubgraph worker is running connector syncs')) resolve();
+    });
+    void exited.then(() => reject(new Error(`the worker exited before it was ready:\n${output}`)));
+  });
+  const pid = descendants(child.pid!).find((candidate) => {
+    const [command, ...args] = commandLine(candidate);
+    return command?.endsWith('node') && args.includes('src/main.ts');
+  });
+  if (pid === undefined) throw new Error("the worker's Node process was not found under npm");
+  return {
+    peakRssMb() {
+      const kib = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+      return Number(kib) / 1024;
+    },
+    async stop() {
+      process.kill(pid, 'SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** Every process under `pid` (Linux /proc). */
+function descendants(pid: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // Fields after the command name (which may hold spaces): state, ppid, …
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  const found: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    const parent = queue.shift()!;
+    for (const [child, ppid] of parents)
+      if (ppid === parent) {
+        found.push(child);
+        queue.push(child);
+      }
+  }
+  return found;
+}
+
+function commandLine(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return [];
   }
 }
 

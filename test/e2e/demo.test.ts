@@ -11,10 +11,14 @@ describe('npm run demo -- --once', () => {
   it('syncs the emulator into a fresh embedded database and prints one JSON line', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'hubgraph-demo-test-'));
     try {
-      const child = spawn(process.execPath, ['scripts/demo.ts', '--once', '--findings', '600'], {
-        env: { PATH: process.env.PATH, DATA_DIR: dataDir },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        process.execPath,
+        ['--import', './src/module-hooks.ts', 'scripts/demo.ts', '--once', '--findings', '600'],
+        {
+          env: { PATH: process.env.PATH, DATA_DIR: dataDir },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let stdout = '';
       let stderr = '';
       child.stdout!.on('data', (chunk) => (stdout += chunk));

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SERVICE_ARGS } from '../support/service-process.ts';
 
 // The service as `npm start` runs it: a real process, no variables but a free port and a data
 // directory, embedded PGlite, dev mode.
@@ -14,7 +15,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'hubgraph-start-'));
 const port = 41_000 + Math.floor(Math.random() * 2000);
 
 beforeAll(async () => {
-  child = spawn(process.execPath, ['src/main.ts'], {
+  child = spawn(process.execPath, SERVICE_ARGS, {
     env: { PATH: process.env.PATH, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -62,7 +63,7 @@ describe('npm start', () => {
 
 describe('a bad configuration', () => {
   it('is refused before a port opens, every problem named', async () => {
-    const bad = spawn(process.execPath, ['src/main.ts'], {
+    const bad = spawn(process.execPath, SERVICE_ARGS, {
       env: { PATH: process.env.PATH, PORT: 'eighty', DATABASE_URL: 'mysql://nope' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

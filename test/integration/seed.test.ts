@@ -35,7 +35,7 @@ interface Run {
 
 function seed(args: string[]): Promise<Run> {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, DATA_DIR: dataDir };
-  const child = spawn(process.execPath, ['scripts/seed.ts', ...args], {
+  const child = spawn(process.execPath, ['--import', './src/module-hooks.ts', 'scripts/seed.ts', ...args], {
     cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -25,12 +25,15 @@ export function storageForProcesses(): { databaseUrl?: string; dataDir?: string 
   return databaseUrl ? { databaseUrl } : { dataDir: mkdtempSync(join(tmpdir(), 'hubgraph-proc-')) };
 }
 
+/** How `npm start` runs the service: the module hooks preloaded, then the entry point. */
+export const SERVICE_ARGS = ['--import', './src/module-hooks.ts', 'src/main.ts'];
+
 export async function startServiceProcess(
   storage: { databaseUrl?: string; dataDir?: string },
   env: Record<string, string> = {},
   options: { waitReady?: boolean } = {},
 ): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ['src/main.ts'], {
+  const child = spawn(process.execPath, SERVICE_ARGS, {
     env: {
       PATH: process.env.PATH,
       // A free port of the system's choosing (parallel test files never collide); read from the log.
