@@ -97,7 +97,8 @@ describe('resuming', () => {
       await attempt(ctx, connector, runId, 1);
       expect(await storedIn(ctx), `stopped after page ${stop}`).toEqual(expected);
     }
-  });
+    // A dozen syncs in one test: ≈ 10 s on an idle machine, several times that on a busy one.
+  }, 180_000);
 
   it('fences off an older attempt: once a newer one claims the run, the old one cannot commit a page', async () => {
     const { ctx, connector } = await freshTenant();
