@@ -188,31 +188,70 @@ describe('findings pagination', () => {
 
   it('neither skips nor repeats a row while findings are inserted between pages', async () => {
     const tenant = await newTenant(database);
-    const initial = Array.from({ length: 30 }, (_, i) =>
-      anInspectorEc2Finding({ detectionScore: (i * 37) % 101, severity: LABELS[i % 5] }),
+    // Every score distinct (37 is invertible mod 101), inserted ones too: the order is then known
+    // without the id tie-break, and so is every page.
+    const initialScores = Array.from({ length: 30 }, (_, i) => (i * 37) % 101);
+    const unused = Array.from({ length: 101 }, (_, score) => score).filter(
+      (score) => !initialScores.includes(score),
     );
-    await ingestFindingsPage(database.db, tenant, initial);
+    const stored = new Map<string, number>();
+    const store = async (scores: number[]) => {
+      const batch = scores.map((score) => anInspectorEc2Finding({ detectionScore: score }));
+      await ingestFindingsPage(database.db, tenant, batch);
+      for (const item of batch) stored.set(item.finding.awsId, item.finding.detectionScore);
+    };
+    await store(initialScores);
+    const initialIds = new Set(stored.keys());
     const orderBy = { field: 'DETECTION_SCORE', direction: 'DESC' };
     const seen: string[] = [];
     let after: string | null = null;
-    let inserted = 0;
-    for (;;) {
+    let position = Number.POSITIVE_INFINITY;
+    for (let pages = 0; ; pages++) {
+      expect(pages, 'paging ends').toBeLessThan(30);
+      // What keyset paging must return: the 6 highest scores below the position, whatever was
+      // inserted since the previous page.
+      const ahead = [...stored].filter(([, score]) => score < position).sort((x, y) => y[1] - x[1]);
       const result = await page({ orderBy, first: 6, after }, tenant);
-      seen.push(...result.edges.map((edge) => edge.node.awsId));
+      const awsIds = result.edges.map((edge) => edge.node.awsId);
+      expect(awsIds).toEqual(ahead.slice(0, 6).map(([awsId]) => awsId));
+      expect(result.pageInfo.hasNextPage).toBe(ahead.length > 6);
+      seen.push(...awsIds);
+      position = stored.get(awsIds.at(-1)!)!;
       // New findings land all over the ordering: above, inside and below the current position.
-      await ingestFindingsPage(
-        database.db,
-        tenant,
-        [0, 50, 100].map((score) => anInspectorEc2Finding({ detectionScore: score })),
-      );
-      inserted += 3;
+      await store([unused.pop()!, unused.splice(unused.length >> 1, 1)[0]!, unused.shift()!]);
       if (!result.pageInfo.hasNextPage) break;
       after = result.pageInfo.endCursor;
     }
-    const original = initial.map((item) => item.finding.awsId);
     expect(new Set(seen).size, 'no row is delivered twice').toBe(seen.length);
-    for (const awsId of original) expect(seen, 'no original row is skipped').toContain(awsId);
-    expect(inserted).toBeGreaterThan(0);
+    for (const awsId of initialIds) expect(seen, 'no original row is skipped').toContain(awsId);
+    expect(seen.length, 'rows inserted below the position are delivered too').toBeGreaterThan(
+      initialIds.size,
+    );
+  });
+
+  it('ends on a full last page, forward and backward, without promising another', async () => {
+    const orderBy = { field: 'UPDATED_AT', direction: 'ASC' };
+    for (const size of [8, 12]) {
+      const pages = items.length / size; // 48 findings: 6 and 4 full pages
+      const hasNext: boolean[] = [];
+      let after: string | null = null;
+      for (let i = 0; i < pages; i++) {
+        const result = await page({ orderBy, first: size, after });
+        expect(result.edges).toHaveLength(size);
+        hasNext.push(result.pageInfo.hasNextPage);
+        after = result.pageInfo.endCursor;
+      }
+      expect(hasNext).toEqual([...Array(pages - 1).fill(true), false]);
+      const hasPrevious: boolean[] = [];
+      let before: string | null = null;
+      for (let i = 0; i < pages; i++) {
+        const result = await page({ orderBy, last: size, before });
+        expect(result.edges).toHaveLength(size);
+        hasPrevious.push(result.pageInfo.hasPreviousPage);
+        before = result.pageInfo.startCursor;
+      }
+      expect(hasPrevious).toEqual([...Array(pages - 1).fill(true), false]);
+    }
   });
 
   it('gives totalCount, nodes and edges that agree', async () => {

@@ -11,7 +11,6 @@ import {
 import { ingestFindingsPage } from '../../src/findings/ingest.ts';
 import { VULNERABILITY_MAP, VULNERABILITY_MAP_KEY } from '../../src/mapping/built-in-maps.ts';
 import { mapFinding } from '../../src/mapping/map-finding.ts';
-import { assetRiskScore } from '../../src/mapping/risk-score.ts';
 import { compileTransformMap } from '../../src/mapping/transform-map.ts';
 import { newTenant, openTestDatabase } from '../support/database.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
@@ -70,11 +69,16 @@ interface Preview {
   assets: { resourceArn: string; resourceType: string; name: string | null }[];
 }
 
-async function preview(mapId: string, finding: unknown, settings?: Record<string, unknown>) {
+async function preview(
+  mapId: string,
+  finding: unknown,
+  settings?: Record<string, unknown>,
+  tenant = tenantId,
+) {
   const response = await api.graphql<{ transformPreview: Preview }>(
     PREVIEW,
     { mapId, finding, settings },
-    { tenantId },
+    { tenantId: tenant },
   );
   expect(response.errors).toBeUndefined();
   return response.data!.transformPreview;
@@ -145,6 +149,7 @@ describe('transform maps over GraphQL', () => {
   });
 
   it('clones the built-in map, edits the copy and previews with it', async () => {
+    const tenant = await newTenant(database);
     const cloned = await api.graphql<{
       transformMapClone: {
         transformMap: { id: string; version: number; builtIn: boolean; entries: unknown[] };
@@ -153,7 +158,7 @@ describe('transform maps over GraphQL', () => {
     }>(
       'mutation($input: TransformMapCloneInput!) { transformMapClone(input: $input) { transformMap { id version builtIn entries { target } } userErrors { field message code } } }',
       { input: { id: VULNERABILITY_MAP_KEY, name: 'Ours' } },
-      { tenantId },
+      { tenantId: tenant },
     );
     expect(cloned.data!.transformMapClone.userErrors).toEqual([]);
     const copy = cloned.data!.transformMapClone.transformMap;
@@ -174,21 +179,30 @@ describe('transform maps over GraphQL', () => {
     }>(
       'mutation($input: TransformMapUpdateInput!) { transformMapUpdate(input: $input) { transformMap { version } userErrors { field message code } } }',
       { input: { id: copy.id, entries } },
-      { tenantId },
+      { tenantId: tenant },
     );
     expect(updated.data!.transformMapUpdate).toEqual({ transformMap: { version: 2 }, userErrors: [] });
     const control = aControlAsff();
-    const result = await preview(copy.id, control);
+    const result = await preview(copy.id, control, undefined, tenant);
     expect(result.fields.find((entry) => entry.target === 'findingName')!.value).toBe(control.GeneratorId);
   });
 
   it("refuses an invalid edit with the entry's path, and saves nothing", async () => {
-    const cloned = await api.graphql<{ transformMapClone: { transformMap: { id: string } } }>(
-      'mutation { transformMapClone(input: { id: "aws-security-hub-vulnerability", name: "Strict" }) { transformMap { id } } }',
-      {},
-      { tenantId },
-    );
-    const id = cloned.data!.transformMapClone.transformMap.id;
+    // Its own tenant, holding a map named "Ours" for the rename to collide with.
+    const tenant = await newTenant(database);
+    const clone = async (name: string) => {
+      const cloned = await api.graphql<{
+        transformMapClone: { transformMap: { id: string }; userErrors: unknown[] };
+      }>(
+        'mutation($input: TransformMapCloneInput!) { transformMapClone(input: $input) { transformMap { id } userErrors { field message code } } }',
+        { input: { id: VULNERABILITY_MAP_KEY, name } },
+        { tenantId: tenant },
+      );
+      expect(cloned.data!.transformMapClone.userErrors).toEqual([]);
+      return cloned.data!.transformMapClone.transformMap.id;
+    };
+    await clone('Ours');
+    const id = await clone('Strict');
     const response = await api.graphql<{
       transformMapUpdate: {
         transformMap: null;
@@ -201,7 +215,7 @@ describe('transform maps over GraphQL', () => {
           { target: "colour", source: "Title" }
         ] }) { transformMap { id } userErrors { field message code } } }`,
       { id },
-      { tenantId },
+      { tenantId: tenant },
     );
     const { transformMap, userErrors } = response.data!.transformMapUpdate;
     expect(transformMap).toBeNull();
@@ -233,26 +247,27 @@ describe('transform maps over GraphQL', () => {
     const after = await api.graphql<{ transformMap: { version: number; name: string } }>(
       'query($id: ID!) { transformMap(id: $id) { version name } }',
       { id },
-      { tenantId },
+      { tenantId: tenant },
     );
     expect(after.data!.transformMap).toEqual({ version: 1, name: 'Strict' });
   });
 
   it('keeps built-in maps read-only and maps in use undeletable', async () => {
+    const tenant = await newTenant(database);
     const builtInEdit = await api.graphql<{ transformMapUpdate: { userErrors: { code: string }[] } }>(
       'mutation { transformMapUpdate(input: { id: "aws-security-hub-vulnerability", name: "Mine" }) { userErrors { code } } }',
       {},
-      { tenantId },
+      { tenantId: tenant },
     );
     expect(builtInEdit.data!.transformMapUpdate.userErrors).toEqual([{ code: 'NOT_ALLOWED' }]);
     const cloned = await api.graphql<{ transformMapClone: { transformMap: { id: string } } }>(
       'mutation { transformMapClone(input: { id: "aws-security-hub-vulnerability", name: "In use" }) { transformMap { id } } }',
       {},
-      { tenantId },
+      { tenantId: tenant },
     );
     const id = cloned.data!.transformMapClone.transformMap.id;
     await database.db.insert(connectors).values({
-      tenantId,
+      tenantId: tenant,
       name: 'prod',
       authMode: 'DEFAULT_CHAIN',
       externalId: 'x'.repeat(40),
@@ -264,7 +279,7 @@ describe('transform maps over GraphQL', () => {
       'mutation($id: ID!) { transformMapDelete(input: { id: $id }) { deletedId userErrors { field code message } } }';
     const inUse = await api.graphql<{
       transformMapDelete: { deletedId: null; userErrors: { code: string; message: string }[] };
-    }>(deleteMutation, { id }, { tenantId });
+    }>(deleteMutation, { id }, { tenantId: tenant });
     expect(inUse.data!.transformMapDelete.userErrors[0]).toMatchObject({
       code: 'IN_USE',
       message: expect.stringMatching(/1 connector/),
@@ -272,19 +287,19 @@ describe('transform maps over GraphQL', () => {
     const builtInDelete = await api.graphql<{ transformMapDelete: { userErrors: { code: string }[] } }>(
       deleteMutation,
       { id: VULNERABILITY_MAP_KEY },
-      { tenantId },
+      { tenantId: tenant },
     );
     expect(builtInDelete.data!.transformMapDelete.userErrors[0]!.code).toBe('NOT_ALLOWED');
     const unused = await api.graphql<{ transformMapClone: { transformMap: { id: string } } }>(
       'mutation { transformMapClone(input: { id: "aws-security-hub-vulnerability", name: "Scratch" }) { transformMap { id } } }',
       {},
-      { tenantId },
+      { tenantId: tenant },
     );
     const scratch = unused.data!.transformMapClone.transformMap.id;
     const deleted = await api.graphql<{ transformMapDelete: { deletedId: string } }>(
       deleteMutation,
       { id: scratch },
-      { tenantId },
+      { tenantId: tenant },
     );
     expect(deleted.data!.transformMapDelete.deletedId).toBe(scratch);
   });
@@ -308,7 +323,7 @@ describe('scores stored by ingest', () => {
           id: string;
           riskScore: number;
           riskBand: string;
-          riskFactors: { groupsCollapsed: number };
+          riskFactors: Record<string, unknown>;
           findingCounts: { total: number };
         }[];
       };
@@ -330,18 +345,23 @@ describe('scores stored by ingest', () => {
     );
     const [asset] = response.data!.assets.nodes;
     const findings = response.data!.findings.nodes;
-    const expected = assetRiskScore({
-      findings: findings.map((finding) => ({
-        detectionScore: finding.detectionScore,
-        counted: true,
-        dedupKey: finding.dedupKey,
-      })),
-      criticality: null,
-      internetExposed: false,
-    });
+    // Worked by hand from the published formulas (shared/research/scoring-reliability.md):
+    // - the CVE finding: C = 10 × 8.1 = 81; T = max(70 for the exploit, EPSS 0.41 on the curve
+    //   85 + (0.41 − 0.2) / (0.5 − 0.2) × 15 = 95.5) = 95.5;
+    //   FDS = round(0.65 × 81 + 0.35 × 95.5) = round(52.65 + 33.425) = round(86.075) = 86 (HIGH);
+    // - each control: HIGH with Normalized 70, inside its band: 70 (HIGH); both are one problem.
+    // - ARS: ACS 2 (no Criticality tag), E 1 (no public IP, no exposure tag); HIGH holds two
+    //   problems with max 86: round(2 × 1 × 1.0 × 86 × 2^0.01) = round(172 × 1.0069556) = 173.
+    expect(findings.map((finding) => finding.detectionScore).sort()).toEqual([70, 70, 86]);
     expect(asset).toMatchObject({
-      riskScore: expected.score,
-      riskFactors: { groupsCollapsed: 1 },
+      riskScore: 173,
+      riskBand: 'LOW',
+      riskFactors: {
+        groupsCollapsed: 1,
+        criticality: { value: 2, defaulted: true },
+        exposure: { internetExposed: false, factor: 1 },
+        bands: [{ band: 'HIGH', weight: 1, maxScore: 86, count: 2 }],
+      },
       findingCounts: { total: 2 },
     });
     const group = findings.filter((finding) => finding.dedupKey?.startsWith('control:'));

@@ -58,6 +58,45 @@ describe('in-memory connections', () => {
   });
 });
 
+describe('full pages', () => {
+  // 24 rows in pages of 4: the last page is full, and nothing lies beyond it.
+  const rows: Item[] = Array.from({ length: 24 }, (_, n) => ({ id: uuid(n), score: n % 5 }));
+
+  it('paging forward, the last page is full and says there is no next page', () => {
+    const hasNext: unknown[] = [];
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let page = 0; page < 6; page++) {
+      const result: ConnectionModel<Item> = paginateArray(rows, { first: 4, after }, order);
+      expect(result.nodes).toHaveLength(4);
+      seen.push(...result.nodes.map((item) => item.id));
+      hasNext.push(result.pageInfo.hasNextPage);
+      after = result.pageInfo.endCursor;
+    }
+    expect(hasNext).toEqual([true, true, true, true, true, false]);
+    expect(new Set(seen).size).toBe(24);
+    expect(paginateArray(rows, { first: 4, after }, order).nodes).toEqual([]);
+  });
+
+  it('paging backward, the first page is full and says there is no previous page', () => {
+    const hasPrevious: unknown[] = [];
+    let before: string | null = null;
+    for (let page = 0; page < 6; page++) {
+      const result: ConnectionModel<Item> = paginateArray(rows, { last: 4, before }, order);
+      expect(result.nodes).toHaveLength(4);
+      hasPrevious.push(result.pageInfo.hasPreviousPage);
+      before = result.pageInfo.startCursor;
+    }
+    expect(hasPrevious).toEqual([true, true, true, true, true, false]);
+  });
+
+  it('a page as large as the whole list has nothing on either side', () => {
+    expect(paginateArray(rows, { first: 24 }, order).pageInfo.hasNextPage).toBe(false);
+    expect(paginateArray(rows, { last: 24 }, order).pageInfo.hasPreviousPage).toBe(false);
+    expect(paginateArray(rows, { first: 23 }, order).pageInfo.hasNextPage).toBe(true);
+  });
+});
+
 describe('search text to tsquery', () => {
   it('keeps letters and digits only, ANDs words, and honours a trailing *', () => {
     expect(toTsQuery('xz  backdoor')).toBe('xz & backdoor');

@@ -289,6 +289,9 @@ describe('number, boolean, IP and keyword filters', () => {
     expect(select({ SeverityNormalized: [{ Gte: 70 }] })).toEqual([inspector, control]);
     expect(select({ SeverityNormalized: [{ Gt: 20, Lte: 70 }] })).toEqual([ecr, control]);
     expect(select({ NetworkDestinationPort: [{ Eq: 22 }] })).toEqual([guardDuty]);
+    // Eq on an attribute every finding has: only the equal one matches.
+    expect(select({ SeverityNormalized: [{ Eq: 40 }] })).toEqual([ecr]);
+    expect(select({ SeverityNormalized: [{ Eq: 41 }] })).toEqual([]);
     expect(select({ SeverityNormalized: [{ Gt: 89 }, { Lt: 21 }] })).toEqual([inspector, guardDuty]);
     expect(() => compileFindingFilters({ SeverityNormalized: [{}] }, now)).toThrow(/needs Gte/);
     expect(() => compileFindingFilters({ SeverityNormalized: [{ Eq: 1, Gte: 0 }] }, now)).toThrow(
@@ -338,6 +341,17 @@ describe('sorting', () => {
         ]),
       ),
     ).toEqual([inspector, control, ecr, guardDuty]);
+  });
+
+  it('puts findings without the sort attribute last, ascending and descending', () => {
+    const high = { ...control, Criticality: 60 };
+    const low = { ...ecr, Criticality: 10 };
+    // The two without a Criticality tie, and break it on ProductArn: guardduty before inspector.
+    const findings = [inspector, high, guardDuty, low];
+    const sorted = (SortOrder: 'asc' | 'desc') =>
+      [...findings].sort(compareFindings([{ Field: 'Criticality', SortOrder }]));
+    expect(sorted('asc')).toEqual([low, high, guardDuty, inspector]);
+    expect(sorted('desc')).toEqual([high, low, guardDuty, inspector]);
   });
 
   it('rejects an unknown field or order', () => {

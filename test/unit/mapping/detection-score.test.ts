@@ -100,7 +100,9 @@ describe('detection score: choosing the CVSS entry', () => {
     );
     const { factors, score } = detectionScore(finding, settings);
     expect(factors.cvss).toMatchObject({ baseScore: 6.1, adjusted: true, source: 'AMAZON_INSPECTOR', C: 61 });
-    expect(score).toBe(Math.round(0.65 * 61 + 0.35 * 65));
+    // C = 10 × 6.1 = 61; T = EPSS curve at its anchor 0.05 = 65 (no exploit);
+    // FDS = round(0.65 × 61 + 0.35 × 65) = round(39.65 + 22.75) = round(62.4) = 62.
+    expect(score).toBe(62);
   });
 
   it('takes the highest v3 over v2, and v2 only when nothing newer exists', () => {
@@ -204,47 +206,96 @@ describe('detection score: findings without CVSS', () => {
 });
 
 describe('what counts toward risk', () => {
-  const cases: [string, AwsSecurityFinding, string[]][] = [
-    ['an active failed control', aControlAsff({}, 5, { control: CONTROLS[0], status: 'FAILED' }), []],
+  // Excluded findings keep the score their severity gives them (the API shows it); they only stop
+  // counting toward asset risk. Scores worked by hand from the published formulas:
+  // - a control labelled HIGH with Normalized 70 (inside the HIGH band 70–89): 70;
+  // - a passed control is INFORMATIONAL with Normalized 0: 0;
+  // - the Inspector finding (seed 1, CVE-2023-38545): the adjusted CVSS entry 8.3 gives C = 83;
+  //   no exploit, EPSS 0.27 gives T = 85 + (0.27 − 0.2) / (0.5 − 0.2) × (100 − 85) = 88.5;
+  //   FDS = round(0.65 × 83 + 0.35 × 88.5) = round(53.95 + 30.975) = round(84.925) = 85.
+  const cases: [string, AwsSecurityFinding, string[], number][] = [
+    ['an active failed control', aControlAsff({}, 5, { control: CONTROLS[0], status: 'FAILED' }), [], 70],
     [
       'a passed control',
       aControlAsff({}, 5, { status: 'PASSED' }),
       ['compliance PASSED', 'workflow RESOLVED'],
+      0,
     ],
     [
       'a control not available',
       aControlAsff({ Compliance: { Status: 'NOT_AVAILABLE' } }),
       ['compliance NOT_AVAILABLE'],
+      70,
     ],
+    ['an active vulnerability', anInspectorEc2Asff(), [], 85],
     [
       'a suppressed finding',
       anInspectorEc2Asff({ Workflow: { Status: 'SUPPRESSED' } }),
       ['workflow SUPPRESSED'],
+      85,
     ],
-    ['an archived finding', anInspectorEc2Asff({ RecordState: 'ARCHIVED' }), ['record ARCHIVED']],
+    ['an archived finding', anInspectorEc2Asff({ RecordState: 'ARCHIVED' }), ['record ARCHIVED'], 85],
   ];
-  for (const [name, finding, reasons] of cases) {
-    it(`${reasons.length ? 'does not count' : 'counts'} ${name}, keeping its score`, () => {
+  for (const [name, finding, reasons, score] of cases) {
+    it(`${reasons.length ? 'does not count' : 'counts'} ${name}, keeping its score ${score}`, () => {
       const result = detectionScore(finding, settings);
       expect(result.counted).toBe(reasons.length === 0);
       expect(result.factors.excludedBecause).toEqual(reasons);
-      expect(result.score).toBeGreaterThanOrEqual(0);
+      expect(result.score).toBe(score);
+      expect(result.factors.score).toBe(score);
     });
   }
 });
 
 describe('explanations', () => {
   it('records every input of a CVSS score and why its band differs from the label', () => {
-    const finding = anInspectorEc2Asff({}, 1, CVES[0]!); // log4j: CVSS 10, exploit, EPSS 0.94
+    // log4j on seed 1: NVD CVSS 10 and an Inspector-adjusted 8.5 (it wins: C = 85), exploit
+    // available, EPSS 0.94358, LastKnownExploitAt 2026-09-12: the exploited branch,
+    // FDS = round(90 + 0.1 × 85) = round(98.5) = 99, band CRITICAL where the label says HIGH.
+    const finding = anInspectorEc2Asff({}, 1, CVES[0]!);
     const { factors, score } = detectionScore(finding, settings);
+    expect(score).toBe(99);
     expect(factors).toMatchObject({
-      score,
-      branch: expect.stringMatching(/cvss|exploited/),
-      cvss: { cve: 'CVE-2021-44228', C: expect.any(Number) },
-      label: { source: 'label' },
+      score: 99,
+      band: 'CRITICAL',
+      branch: 'exploited',
+      formula: '90 + 0.1·C',
+      cvss: {
+        cve: 'CVE-2021-44228',
+        C: 85,
+        baseScore: 8.5,
+        adjusted: true,
+        source: 'AMAZON_INSPECTOR',
+        version: '3.1',
+      },
+      // T = max(70 for the exploit, the EPSS curve at 0.94358 = 100, past its last anchor) = 100.
+      threat: {
+        exploitAvailable: 'YES',
+        epss: 0.94358,
+        fromExploit: 70,
+        fromEpss: 100,
+        T: 100,
+        unknown: false,
+      },
+      exploitedAt: '2026-09-12T00:00:00.000Z',
+      label: { value: 'HIGH', source: 'label', normalized: 70, original: null },
       counted: true,
-      context: { productName: 'Inspector', resourceType: 'AwsEc2Instance' },
+      excludedBecause: [],
+      context: { fixAvailable: 'YES', productName: 'Inspector', resourceType: 'AwsEc2Instance' },
     });
-    if (factors.band !== factors.label.value) expect(factors.bandDeviation?.reason).toMatch(/CVSS|exploited/);
+    expect(factors.bandDeviation).toEqual({
+      label: 'HIGH',
+      scoreBand: 'CRITICAL',
+      reason: 'exploited in the wild (LastKnownExploitAt 2026-09-12T00:00:00.000Z)',
+    });
+  });
+
+  it('records no band deviation when the score stays in the label band', () => {
+    const { factors } = detectionScore(
+      aControlAsff({ Severity: { Label: 'HIGH', Normalized: 75 } }),
+      settings,
+    );
+    expect(factors).toMatchObject({ score: 75, band: 'HIGH', branch: 'normalized' });
+    expect(factors.bandDeviation).toBeUndefined();
   });
 });

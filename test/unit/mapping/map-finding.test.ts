@@ -36,21 +36,21 @@ describe('the built-in map on an Inspector EC2 package vulnerability', () => {
       externalAssetId: resource.Id,
       findingName: 'CVE-2022-3602 - openssl',
       externalFindingId: `${asff.ProductArn}/${asff.Id}`,
-      findingSeverity: expect.any(Number),
+      findingSeverity: 4, // Severity.Label HIGH as a level 1–5
       findingDescription: asff.Description,
       findingFirstFoundOn: '2026-10-01T09:00:00.000Z',
       findingLastFoundOn: '2026-10-20T09:00:00.000Z',
       productName: 'Inspector',
       recommendation: asff.Remediation!.Recommendation!.Text,
-      cvss3Base: expect.any(Number),
+      cvss3Base: 7.5, // the only CVSS entry: NVD 3.1
       isExploitAvailable: false,
-      isPatchAvailable: expect.any(Boolean),
+      isPatchAvailable: true, // FixAvailable YES
       references: [
         'https://nvd.nist.gov/vuln/detail/CVE-2022-3602',
         'https://www.cve.org/CVERecord?id=CVE-2022-3602',
       ],
-      assetName: resource.Tags?.Name ?? resource.Id,
-      cloudInstanceId: resource.Id!.split('/').at(-1),
+      assetName: resource.Id, // the instance has no Name tag
+      cloudInstanceId: 'i-089c1daed188c5f64',
       systemType: 'AwsEc2Instance',
     });
   });

@@ -1,0 +1,142 @@
+import { and, asc, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/db/client.ts';
+import { events, findings } from '../../src/db/schema.ts';
+import { type IngestItem, identityKey, ingestFindingsPage } from '../../src/findings/ingest.ts';
+import { newTenant, openTestDatabase } from '../support/database.ts';
+import { anInspectorEc2Finding } from '../support/factories.ts';
+
+// How one page of findings is applied: which version of a finding wins, and when a version with
+// the same UpdatedAt still replaces the stored one.
+
+let database: Database;
+
+beforeAll(async () => {
+  database = await openTestDatabase();
+});
+
+afterAll(async () => {
+  await database?.close();
+});
+
+/** The same finding (identity and assets) as another version: new fields, raw ASFF and UpdatedAt. */
+function versionOf(
+  item: IngestItem,
+  changes: { title?: string; workflowStatus?: string; awsUpdatedAt?: Date; raw?: Record<string, unknown> },
+): IngestItem {
+  return {
+    assets: item.assets,
+    finding: {
+      ...item.finding,
+      ...changes,
+      raw: {
+        ...item.finding.raw,
+        ...changes.raw,
+        ...(changes.title ? { Title: changes.title } : {}),
+        ...(changes.awsUpdatedAt ? { UpdatedAt: changes.awsUpdatedAt.toISOString() } : {}),
+      },
+    },
+  };
+}
+
+async function stored(tenantId: string) {
+  return database.db
+    .select({
+      awsId: findings.awsId,
+      title: findings.title,
+      workflowStatus: findings.workflowStatus,
+      awsUpdatedAt: findings.awsUpdatedAt,
+      raw: findings.raw,
+    })
+    .from(findings)
+    .where(eq(findings.tenantId, tenantId));
+}
+
+async function findingEvents(tenantId: string) {
+  return database.db
+    .select({ type: events.type, payload: events.payload })
+    .from(events)
+    .where(and(eq(events.tenantId, tenantId), eq(events.topic, 'finding')))
+    .orderBy(asc(events.id));
+}
+
+describe('a finding stored again with the same UpdatedAt', () => {
+  // BatchUpdateFindings (a workflow status, a note) changes a finding without moving UpdatedAt.
+  it('replaces the stored version when its content changed, and announces what changed', async () => {
+    const tenantId = await newTenant(database);
+    const first = anInspectorEc2Finding();
+    first.finding.raw = { ...first.finding.raw, Workflow: { Status: 'NEW' } };
+    await ingestFindingsPage(database.db, tenantId, [first]);
+    const notified = versionOf(first, {
+      workflowStatus: 'NOTIFIED',
+      raw: { Workflow: { Status: 'NOTIFIED' } },
+    });
+    expect(notified.finding.awsUpdatedAt).toEqual(first.finding.awsUpdatedAt);
+
+    const result = await ingestFindingsPage(database.db, tenantId, [notified]);
+
+    expect(result).toMatchObject({ created: 0, updated: 1, unchanged: 0 });
+    const key = identityKey(first.finding.productArn, first.finding.awsId);
+    expect(result.outcomes.get(key)).toBe('updated');
+    const [row] = await stored(tenantId);
+    expect(row).toMatchObject({ workflowStatus: 'NOTIFIED', raw: { Workflow: { Status: 'NOTIFIED' } } });
+    expect(await findingEvents(tenantId)).toEqual([
+      { type: 'CREATED', payload: { changedFields: [] } },
+      { type: 'UPDATED', payload: { changedFields: ['Workflow'] } },
+    ]);
+  });
+
+  it('leaves it unchanged when the content is the same, whatever the key order of the raw ASFF', async () => {
+    const tenantId = await newTenant(database);
+    const first = anInspectorEc2Finding();
+    first.finding.raw = { ...first.finding.raw, Workflow: { Status: 'NEW' }, Note: { Text: 'n' } };
+    await ingestFindingsPage(database.db, tenantId, [first]);
+    const reordered = { ...first, finding: { ...first.finding, raw: { ...first.finding.raw } } };
+    reordered.finding.raw = Object.fromEntries(Object.entries(first.finding.raw).reverse());
+
+    const result = await ingestFindingsPage(database.db, tenantId, [reordered]);
+
+    expect(result).toMatchObject({ created: 0, updated: 0, unchanged: 1 });
+    expect((await findingEvents(tenantId)).map((event) => event.type)).toEqual(['CREATED']);
+  });
+
+  it('never lets an older version replace a newer one', async () => {
+    const tenantId = await newTenant(database);
+    const current = anInspectorEc2Finding({ title: 'current' });
+    await ingestFindingsPage(database.db, tenantId, [current]);
+    const older = versionOf(current, {
+      title: 'older',
+      awsUpdatedAt: new Date(current.finding.awsUpdatedAt.getTime() - 60_000),
+    });
+
+    const result = await ingestFindingsPage(database.db, tenantId, [older]);
+
+    expect(result).toMatchObject({ created: 0, updated: 0, unchanged: 1 });
+    expect((await stored(tenantId)).map((row) => row.title)).toEqual(['current']);
+  });
+});
+
+describe('two versions of one finding in the same page', () => {
+  for (const order of ['earlier first', 'later first'] as const) {
+    it(`keeps the later version (${order})`, async () => {
+      const tenantId = await newTenant(database);
+      const earlier = anInspectorEc2Finding({ title: 'earlier' });
+      const later = versionOf(earlier, {
+        title: 'later',
+        awsUpdatedAt: new Date(earlier.finding.awsUpdatedAt.getTime() + 3_600_000),
+      });
+      const page = order === 'earlier first' ? [earlier, later] : [later, earlier];
+
+      const result = await ingestFindingsPage(database.db, tenantId, page);
+
+      expect(result).toMatchObject({ created: 1, updated: 0, unchanged: 0 });
+      const rows = await stored(tenantId);
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({
+        title: 'later',
+        awsUpdatedAt: later.finding.awsUpdatedAt,
+        raw: { Title: 'later' },
+      });
+    });
+  }
+});
