@@ -344,9 +344,10 @@ export class RunExecution {
       }
       crashPoint('page-fetched');
       // Fetch the next page while this one is written (unless this page ends the slice).
-      const ends = pageEndsSlice(fetched.page.nextToken, lastUpdatedAt(fetched.page), slice.windowEnd);
+      const highWater = highWaterAfter(slice.highWater, fetched.page.findings);
+      const ends = pageEndsSlice(fetched.page.nextToken, highWater, slice.windowEnd);
       next = ends ? undefined : quiet(this.fetchPage(stream, slice, fetched.page.nextToken));
-      await this.commitPage(stream, slice, fetched);
+      await this.commitPage(stream, slice, fetched, highWater);
       if (slice.done) {
         crashPoint('slice-done');
         return;
@@ -397,8 +398,16 @@ export class RunExecution {
     }
   }
 
-  /** Maps a page and writes it, its assets, rejects, events and the slice's checkpoint in one transaction. */
-  private async commitPage(stream: StreamPlan, slice: SliceState, fetched: FetchedPage): Promise<void> {
+  /**
+   * Maps a page and writes it, its assets, rejects, events and the slice's checkpoint in one
+   * transaction. `highWater` is the slice's high-water mark after the page (`highWaterAfter`).
+   */
+  private async commitPage(
+    stream: StreamPlan,
+    slice: SliceState,
+    fetched: FetchedPage,
+    highWater: Date | null,
+  ): Promise<void> {
     const now = this.ctx.clock.now();
     const { page } = fetched;
     const mapped = new CountsByOrigin(slice.counts, stream);
@@ -431,7 +440,7 @@ export class RunExecution {
       slice,
       {
         nextToken: page.nextToken,
-        highWater: highWaterAfter(slice.highWater, page.findings),
+        highWater,
         attempts: fetched.attempts,
         throttled: fetched.throttled,
       },
@@ -659,12 +668,6 @@ class CountsByOrigin {
   copy(): CountsByOrigin {
     return new CountsByOrigin(this.value, this.stream);
   }
-}
-
-/** `UpdatedAt` of a page's last finding (pages are sorted by it, ascending). */
-function lastUpdatedAt(page: FindingsPage): Date | null {
-  const time = Date.parse(String(page.findings.at(-1)?.UpdatedAt));
-  return Number.isNaN(time) ? null : new Date(time);
 }
 
 interface FetchedPage {
