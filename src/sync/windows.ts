@@ -5,7 +5,7 @@ import { isFutureSlice } from './plan.ts';
 // page belongs to, and the checkpoint a page commits. The first slices of a run are decided in
 // plan.ts; everything here is a pure function of a slice and a page, so the engine's I/O stays apart.
 
-/** A slice is not split once less than twice this much of its window is left. */
+/** Neither half of a split window is narrower than this. */
 export const MIN_SPLIT_MS = 1_000;
 
 /** What the window decisions read of a slice (a run_slices row, or the engine's state of one). */
@@ -38,20 +38,28 @@ export function windowLeftMs(slice: SliceWindow): number {
 }
 
 /**
+ * Whether what is left of a window is worth halving: two halves narrower than MIN_SPLIT_MS would
+ * cost more requests than they save.
+ */
+export function wideEnoughToSplit(leftMs: number): boolean {
+  return leftMs >= 2 * MIN_SPLIT_MS;
+}
+
+/**
  * The slice that should hand the second half of its remaining window to an idle one: of those with
- * more pages, the one with the most window left, if more than MIN_SPLIT_MS is. None while a request
- * is pending: the donor answers it after its next page, and its window is measured again then.
+ * more pages and wide enough to split, the one with the most window left. None while a request is
+ * pending: the donor answers it after its next page, and its window is measured again then.
  */
 export function chooseSplitDonor<T extends SplitCandidate>(running: Iterable<T>): T | undefined {
   const slices = [...running];
   if (slices.some((slice) => slice.splitRequested)) return undefined;
   let donor: T | undefined;
-  let widest = MIN_SPLIT_MS;
+  let widest = 0;
   for (const slice of slices) {
     // The future slice runs to the year 9999: its half would be millennia that hold nothing.
     if (isFutureSlice(slice) || !slice.hasMore) continue;
     const left = windowLeftMs(slice);
-    if (left > widest) {
+    if (wideEnoughToSplit(left) && left > widest) {
       widest = left;
       donor = slice;
     }
@@ -68,14 +76,14 @@ export interface WindowSplit {
 }
 
 /**
- * Halves what is left of a slice's window, or nothing when less than 2 × MIN_SPLIT_MS is left (two
- * halves narrower than MIN_SPLIT_MS would cost more requests than they save). The halves share the
- * middle instant: a finding there is read by both and written once.
+ * Halves what is left of a slice's window, or nothing when it is no longer wide enough (the donor
+ * read on since it was chosen). The halves share the middle instant: a finding there is read by
+ * both and written once.
  */
 export function splitWindow(slice: SliceWindow): WindowSplit | undefined {
   const from = unreadFrom(slice).getTime();
   const end = slice.windowEnd.getTime();
-  if (end - from < 2 * MIN_SPLIT_MS) return undefined;
+  if (!wideEnoughToSplit(end - from)) return undefined;
   const middle = new Date(from + Math.floor((end - from) / 2));
   return {
     // A slice split before already pages a query that ends further on: its token belongs to that one.

@@ -12,6 +12,7 @@ import {
   type SplitCandidate,
   splitWindow,
   unreadFrom,
+  wideEnoughToSplit,
   windowLeftMs,
 } from '../../../src/sync/windows.ts';
 
@@ -111,12 +112,12 @@ describe('choosing the split donor', () => {
     expect(chooseSplitDonor([future])).toBeUndefined();
   });
 
-  it('asks nobody when no slice has more than MIN_SPLIT_MS left', () => {
+  it('asks only a slice with at least 2 × MIN_SPLIT_MS left, which splitWindow then halves', () => {
     expect(MIN_SPLIT_MS).toBe(1_000);
-    expect(chooseSplitDonor([sliceWithLeft(1_000)])).toBeUndefined();
-    expect(chooseSplitDonor([sliceWithLeft(999), sliceWithLeft(1_000)])).toBeUndefined();
-    const justWider = sliceWithLeft(1_001);
-    expect(chooseSplitDonor([sliceWithLeft(1_000), justWider])).toBe(justWider);
+    expect(chooseSplitDonor([sliceWithLeft(1_999)])).toBeUndefined();
+    expect(chooseSplitDonor([sliceWithLeft(1_001), sliceWithLeft(1_999)])).toBeUndefined();
+    const wideEnough = sliceWithLeft(2_000);
+    expect(chooseSplitDonor([sliceWithLeft(1_999), wideEnough])).toBe(wideEnough);
   });
 
   it('asks nobody when nothing runs', () => {
@@ -125,6 +126,12 @@ describe('choosing the split donor', () => {
 });
 
 describe('splitting a window', () => {
+  it('is worth it from 2 × MIN_SPLIT_MS left', () => {
+    expect(wideEnoughToSplit(1_999)).toBe(false);
+    expect(wideEnoughToSplit(2_000)).toBe(true);
+    expect(wideEnoughToSplit(3_600_000)).toBe(true);
+  });
+
   it('halves what is left after the high-water mark; the donor keeps paging its query to the old end', () => {
     const slice = aSlice({ highWater: at('2026-05-01T00:20:00.000Z') });
     expect(splitWindow(slice)).toEqual({
