@@ -73,6 +73,14 @@ describe('room for a server-side Region filter', () => {
     expect(regionFilterFits(scopeOn(9))).toBe(false);
   });
 
+  it("has none when the scope filters on Region itself, so the stream's Regions never replace the scope's", () => {
+    // One filter per attribute: sliceFilters would overwrite the scope's Region filter.
+    expect(regionFilterFits({ Region: [{ Value: 'eu-west-1', Comparison: 'EQUALS' }] })).toBe(false);
+    expect(regionFilterFits({ Region: [{ Value: 'eu-', Comparison: 'PREFIX_NOT_EQUALS' }] })).toBe(false);
+    // An empty list filters nothing (Security Hub ignores it): room as before.
+    expect(regionFilterFits({ ...scopeOn(8), Region: [] })).toBe(true);
+  });
+
   it('does not count UpdatedAt against the scope: the window replaces it', () => {
     const withWindow = {
       ...scopeOn(8),

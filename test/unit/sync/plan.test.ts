@@ -183,6 +183,22 @@ describe('planning the streams', () => {
     expect(stream).toMatchObject({ regionFilter: 'client' });
   });
 
+  it('filters Regions client-side when the scope has a Region filter of its own, which stays server-side', () => {
+    const ownRegions: AwsSecurityFindingFilters = { Region: [{ Value: 'eu-west-1', Comparison: 'EQUALS' }] };
+    const [stream] = planStreams(
+      aPlanInput({
+        regions: ['us-east-1', 'eu-west-1'],
+        scope: ownRegions,
+        aggregation: { region: 'us-east-1', linkingMode: 'ALL_REGIONS', regions: [] },
+      }),
+    );
+    expect(stream).toMatchObject({
+      stream: 'us-east-1+eu-west-1',
+      regions: ['us-east-1', 'eu-west-1'],
+      regionFilter: 'client',
+    });
+  });
+
   it('reads each Region on its own when the aggregation Region is not configured', () => {
     const streams = planStreams(
       aPlanInput({
