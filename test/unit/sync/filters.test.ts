@@ -133,6 +133,14 @@ describe("a scope's hash", () => {
     expect(scopeHash({ ResourceType: [{ Value: 'AwsEc2Instance', Comparison: 'EQUALS' }] })).toBe(
       'de199487bd186f85',
     );
+    // printf '%s' '{"ResourceType":[{"Comparison":"EQUALS","Value":"A"},{"Comparison":"PREFIX","Value":"B"}]}' | sha256sum
+    const twoValues: AwsSecurityFindingFilters = {
+      ResourceType: [
+        { Value: 'A', Comparison: 'EQUALS' },
+        { Value: 'B', Comparison: 'PREFIX' },
+      ],
+    };
+    expect(scopeHash(twoValues)).toBe('c49446f6e196d2be');
   });
 
   it('does not depend on the order of keys, at any depth', () => {
