@@ -31,7 +31,7 @@ import {
 import { crashPoint } from './crash-points.ts';
 import { scopeFilters, scopeHash, sliceFilters } from './filters.ts';
 import { type FindingCounts, type RunMode, type StreamPlan, ZERO_COUNTS } from './model.ts';
-import { isFutureSlice, planStreams, sliceName, sliceRows } from './plan.ts';
+import { planStreams, sliceName, sliceRows } from './plan.ts';
 import { runProgress } from './progress.ts';
 import {
   assertRunOwned,
@@ -48,6 +48,15 @@ import {
 } from './queries.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import { countRequests, type FindingsPage, type RequestCounters, SecurityHubReader } from './reader.ts';
+import {
+  checkpointAfterPage,
+  chooseSplitDonor,
+  highWaterAfter,
+  pageEndsSlice,
+  pageQueryWindow,
+  restartFromHighWater,
+  splitWindow,
+} from './windows.ts';
 
 // One run of one connector, from its plan to its last page: every stream (Region or aggregation)
 // in parallel; in each, sub-windows of `UpdatedAt` paged concurrently (an idle one takes half of the
@@ -80,9 +89,6 @@ export const DEFAULT_SYNC_SETTINGS: SyncSettings = {
   pageRetries: 5,
   progressIntervalMs: 1_000,
 };
-
-/** A slice is not split once less than this much of its window is left. */
-const MIN_SPLIT_MS = 1_000;
 
 /** How often a run brings the primaries and risk its pages touched up to date. */
 const EFFECTS_INTERVAL_MS = 10_000;
@@ -304,17 +310,7 @@ export class RunExecution {
 
   /** Asks the busiest slice with the most window left to hand half of it over (one request at a time). */
   private requestSplit(running: Set<SliceState>): void {
-    if ([...running].some((slice) => slice.splitRequested)) return;
-    let donor: SliceState | undefined;
-    let widest = MIN_SPLIT_MS;
-    for (const slice of running) {
-      if (isFutureSlice(slice) || !slice.hasMore) continue;
-      const left = slice.windowEnd.getTime() - (slice.highWater ?? slice.windowStart).getTime();
-      if (left > widest) {
-        widest = left;
-        donor = slice;
-      }
-    }
+    const donor = chooseSplitDonor(running);
     if (donor) donor.splitRequested = true;
   }
 
@@ -339,9 +335,7 @@ export class RunExecution {
             { slice: slice.slice, err: errorSummary(error) },
             'NextToken refused; restarting the slice from its checkpoint',
           );
-          slice.windowStart = slice.highWater ?? slice.windowStart;
-          slice.queryEnd = null;
-          slice.nextToken = null;
+          Object.assign(slice, restartFromHighWater(slice));
           crashPoint('slice-restarted');
           next = this.fetchPage(stream, slice, undefined);
           continue;
@@ -350,10 +344,10 @@ export class RunExecution {
       }
       crashPoint('page-fetched');
       // Fetch the next page while this one is written (unless this page ends the slice).
-      const last = lastUpdatedAt(fetched.page);
-      const ends = !fetched.page.nextToken || (last !== undefined && last >= slice.windowEnd.getTime());
+      const highWater = highWaterAfter(slice.highWater, fetched.page.findings);
+      const ends = pageEndsSlice(fetched.page.nextToken, highWater, slice.windowEnd);
       next = ends ? undefined : quiet(this.fetchPage(stream, slice, fetched.page.nextToken));
-      await this.commitPage(stream, slice, fetched);
+      await this.commitPage(stream, slice, fetched, highWater);
       if (slice.done) {
         crashPoint('slice-done');
         return;
@@ -377,8 +371,7 @@ export class RunExecution {
     const counters: RequestCounters = { requests: 0, attempts: 0, throttled: 0 };
     const filters = sliceFilters(
       this.scope,
-      // A slice that handed part of its window over keeps paging the query its token belongs to.
-      { start: slice.windowStart, end: token ? (slice.queryEnd ?? slice.windowEnd) : slice.windowEnd },
+      pageQueryWindow(slice, token),
       stream.regionFilter === 'server' ? stream.regions : undefined,
     );
     for (let retry = 0; ; retry++) {
@@ -405,19 +398,23 @@ export class RunExecution {
     }
   }
 
-  /** Maps a page and writes it, its assets, rejects, events and the slice's checkpoint in one transaction. */
-  private async commitPage(stream: StreamPlan, slice: SliceState, fetched: FetchedPage): Promise<void> {
+  /**
+   * Maps a page and writes it, its assets, rejects, events and the slice's checkpoint in one
+   * transaction. `highWater` is the slice's high-water mark after the page (`highWaterAfter`).
+   */
+  private async commitPage(
+    stream: StreamPlan,
+    slice: SliceState,
+    fetched: FetchedPage,
+    highWater: Date | null,
+  ): Promise<void> {
     const now = this.ctx.clock.now();
     const { page } = fetched;
     const mapped = new CountsByOrigin(slice.counts, stream);
     const items: IngestItem[] = [];
     const rejects: { reject: Reject; raw: unknown }[] = [];
     const byIdentity = new Map<string, AwsSecurityFinding>();
-    let highWater = slice.highWater;
     for (const finding of page.findings) {
-      const updatedAt = Date.parse(String(finding?.UpdatedAt));
-      if (!Number.isNaN(updatedAt) && (!highWater || updatedAt > highWater.getTime()))
-        highWater = new Date(updatedAt);
       if (stream.regionFilter === 'client' && !stream.regions.includes(finding?.Region ?? '')) continue;
       mapped.add(finding, 'fetched');
       const outcome = mapFinding(finding, this.map, {
@@ -439,8 +436,17 @@ export class RunExecution {
       });
     }
     crashPoint('page-mapped');
-    // Done when the query is exhausted, or the slice read past its window (another slice took the rest).
-    const done = !page.nextToken || (highWater !== null && highWater.getTime() >= slice.windowEnd.getTime());
+    const pageCheckpoint = checkpointAfterPage(
+      slice,
+      {
+        nextToken: page.nextToken,
+        highWater,
+        attempts: fetched.attempts,
+        throttled: fetched.throttled,
+      },
+      now,
+    );
+    const { done } = pageCheckpoint;
     const fullRead = stream.mode !== 'INCREMENTAL';
     let checkpoint: Partial<SliceState> = {};
     // Runs inside the page's transaction, and again if PostgreSQL has to retry it: nothing outside
@@ -460,19 +466,7 @@ export class RunExecution {
         if (outcome === 'unchanged') unchanged.push({ productArn: finding.ProductArn!, awsId: finding.Id! });
       }
       if (fullRead && this.findingsEnabled) await markSeen(tx, this.ctx.tenantId, unchanged, now);
-      checkpoint = {
-        nextToken: done ? null : (page.nextToken ?? null),
-        windowStart: slice.windowStart,
-        queryEnd: slice.queryEnd,
-        highWater,
-        pages: slice.pages + 1,
-        throttled: slice.throttled + fetched.throttled,
-        retries: slice.retries + Math.max(0, fetched.attempts - 1),
-        counts: counts.value,
-        done,
-        startedAt: slice.startedAt,
-        finishedAt: done ? now : null,
-      };
+      checkpoint = { ...pageCheckpoint, counts: counts.value };
       await saveSlice(tx, this.run.id, slice.slice, checkpoint);
       crashPoint('page-checkpointed');
       const progress = this.progressEvent(now, false, undefined, { ...slice, ...checkpoint });
@@ -531,16 +525,13 @@ export class RunExecution {
    * the new one reads [middle, end] with a query of its own.
    */
   private async split(slice: SliceState): Promise<SliceState | undefined> {
-    const from = (slice.highWater ?? slice.windowStart).getTime();
-    const end = slice.windowEnd.getTime();
-    if (end - from < 2 * MIN_SPLIT_MS) return undefined;
-    const middle = new Date(from + Math.floor((end - from) / 2));
+    const halves = splitWindow(slice);
+    if (!halves) return undefined;
     const siblings = [...this.slices.values()].filter((other) => other.stream === slice.stream).length;
     const added: SliceState = {
       ...slice,
       slice: sliceName(slice.stream, siblings),
-      windowStart: middle,
-      windowEnd: slice.windowEnd,
+      ...halves.taken,
       queryEnd: null,
       nextToken: null,
       highWater: null,
@@ -554,15 +545,13 @@ export class RunExecution {
       hasMore: true,
       splitRequested: false,
     };
-    const queryEnd = slice.queryEnd ?? slice.windowEnd;
     await this.ctx.db.transaction(async (tx) => {
       await assertRunOwned(tx, this.run.id, this.run.attempt);
-      await saveSlice(tx, this.run.id, slice.slice, { windowEnd: middle, queryEnd });
+      await saveSlice(tx, this.run.id, slice.slice, halves.donor);
       const { hasMore: _hasMore, splitRequested: _split, updatedAt: _updatedAt, ...row } = added;
       await insertSlices(tx, [row]);
     });
-    slice.windowEnd = middle;
-    slice.queryEnd = queryEnd;
+    Object.assign(slice, halves.donor);
     this.slices.set(added.slice, added);
     crashPoint('slice-split');
     return added;
@@ -679,12 +668,6 @@ class CountsByOrigin {
   copy(): CountsByOrigin {
     return new CountsByOrigin(this.value, this.stream);
   }
-}
-
-/** `UpdatedAt` of a page's last finding (pages are sorted by it, ascending). */
-function lastUpdatedAt(page: FindingsPage): number | undefined {
-  const time = Date.parse(String(page.findings.at(-1)?.UpdatedAt));
-  return Number.isNaN(time) ? undefined : time;
 }
 
 interface FetchedPage {

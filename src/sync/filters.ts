@@ -20,8 +20,14 @@ export function scopeFilters(scope: ConnectorScope): AwsSecurityFindingFilters {
   return { ...(scope.awsFilters ?? {}), ...filters } as AwsSecurityFindingFilters;
 }
 
-/** Whether a Region filter still fits beside the scope's attributes and the `UpdatedAt` window. */
+/**
+ * Whether an aggregation stream can name its Regions in a server-side filter: the scope has no Region
+ * filter of its own, and one more attribute fits beside the scope's and the `UpdatedAt` window. A
+ * request holds one filter per attribute, so the stream's Regions would replace the scope's Region
+ * filter (reading Regions the scope leaves out); the stream's Regions are then checked client-side.
+ */
 export function regionFilterFits(scope: AwsSecurityFindingFilters): boolean {
+  if ((scope.Region?.length ?? 0) > 0) return false;
   const used = Object.keys(scope).filter((key) => key !== 'UpdatedAt' && key !== 'Region').length;
   return used + 2 <= MAX_FILTER_ATTRIBUTES;
 }

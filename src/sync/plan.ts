@@ -107,16 +107,13 @@ export function initialSlices(
   if (stream.mode === 'INCREMENTAL') {
     slices.push({ start: from, end: runStart, future: false });
   } else {
-    const retained = new Date(runStart.getTime() - RETENTION);
-    slices.push({ start: EPOCH, end: retained, future: false });
-    const width = (runStart.getTime() - retained.getTime()) / fullSlices;
-    for (let i = 0; i < fullSlices; i++) {
-      slices.push({
-        start: new Date(Math.round(retained.getTime() + i * width)),
-        end: i === fullSlices - 1 ? runStart : new Date(Math.round(retained.getTime() + (i + 1) * width)),
-        future: false,
-      });
-    }
+    const retained = runStart.getTime() - RETENTION;
+    slices.push({ start: EPOCH, end: new Date(retained), future: false });
+    // Boundary i of fullSlices, rounded to the millisecond: i × RETENTION stays an exact integer, so
+    // the last boundary is the run start itself, and neighbours share theirs.
+    const boundary = (i: number) => new Date(retained + Math.round((i * RETENTION) / fullSlices));
+    for (let i = 0; i < fullSlices; i++)
+      slices.push({ start: boundary(i), end: boundary(i + 1), future: false });
   }
   slices.push({ start: runStart, end: FAR_FUTURE, future: true });
   return slices;
