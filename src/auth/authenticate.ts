@@ -64,7 +64,12 @@ function bearerToken(authorization: string | undefined): string {
 function describeJwtError(error: unknown): string {
   if (error instanceof errors.JWTExpired) return 'The token has expired; get a new one.';
   if (error instanceof errors.JWTClaimValidationFailed) {
-    return `The token's \`${error.claim}\` claim is not accepted here (${error.reason}); check the issuer and audience it was issued for.`;
+    // jose's `reason` is a code (check_failed, missing); its message says what was wrong.
+    const advice =
+      error.claim === 'nbf' || error.claim === 'iat'
+        ? 'it is not valid yet: check the clocks of the identity provider and of this service'
+        : 'check the issuer and audience it was issued for';
+    return `The token's \`${error.claim}\` claim is not accepted here (${error.message}); ${advice}.`;
   }
   if (error instanceof errors.JWSSignatureVerificationFailed) return 'The token signature is invalid.';
   if (error instanceof errors.JOSEError) return `The token is not valid: ${error.message}`;

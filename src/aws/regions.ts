@@ -66,17 +66,17 @@ export function partitionOfRegion(region: string): Partition | undefined {
   return PARTITIONS.find((partition) => partition.regions.includes(region));
 }
 
-export function securityHubEndpoint(region: string): string {
+/** The partition of a Region Hubgraph supports; anything else never becomes part of a host name. */
+function knownPartition(region: string): Partition {
   const partition = partitionOfRegion(region);
-  return `https://securityhub.${region}.${partition?.dnsSuffix ?? 'amazonaws.com'}`;
+  if (!partition) throw new Error(`"${region}" is not an AWS Region Hubgraph knows`);
+  return partition;
+}
+
+export function securityHubEndpoint(region: string): string {
+  return `https://securityhub.${region}.${knownPartition(region).dnsSuffix}`;
 }
 
 export function stsEndpoint(region: string): string {
-  const partition = partitionOfRegion(region);
-  return `https://sts.${region}.${partition?.dnsSuffix ?? 'amazonaws.com'}`;
-}
-
-/** Hosts credentials may be sent to without custom endpoints: AWS's own (and their VPC endpoints). */
-export function isAwsHost(host: string): boolean {
-  return /(^|\.)amazonaws\.com(\.cn)?$/.test(host) || /\.vpce\.amazonaws\.com(\.cn)?$/.test(host);
+  return `https://sts.${region}.${knownPartition(region).dnsSuffix}`;
 }

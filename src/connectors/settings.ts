@@ -158,7 +158,7 @@ export function validateSettings(
           'NOT_ALLOWED',
         ),
       );
-    } else if (!/^https?:\/\/[^/?#]+\/?$/.test(settings.endpointOverride)) {
+    } else if (!isEndpointUrl(settings.endpointOverride)) {
       errors.push(
         userError(
           at('endpointOverride'),
@@ -172,6 +172,14 @@ export function validateSettings(
   validateScope(settings.scope, errors);
   if (settings.schedule) validateSchedule(settings.schedule, options.now, errors);
   return errors;
+}
+
+/**
+ * Scheme, host and optional port only: no path, query or fragment, and no user info, which would
+ * let `https://securityhub.us-east-1.amazonaws.com@evil.example` read as AWS while going elsewhere.
+ */
+function isEndpointUrl(value: string): boolean {
+  return /^https?:\/\/[^/?#@\s]+\/?$/.test(value) && URL.canParse(value);
 }
 
 function validateRegions(regions: string[], errors: UserErrorModel[]): string | undefined {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Emulator, FAULT_KINDS, type FaultKind } from './emulator.ts';
+import { AwsError } from './errors.ts';
 import { REGION_LINKING_MODES, type RegionLinkingMode } from './securityhub/store.ts';
 
 // The emulator's own control API under /_emulator/ — JSON, unauthenticated, loopback only, and
@@ -31,6 +32,31 @@ const strings = (body: Record<string, unknown>, key: string, fallback: string[])
   if (!Array.isArray(value) || value.some((item) => typeof item !== 'string'))
     throw new AdminError(400, `"${key}" must be a list of strings`);
   return value as string[];
+};
+
+/** An optional number: undefined when absent, else within [min, max] (and whole, if asked). */
+const number = (
+  body: Record<string, unknown>,
+  key: string,
+  rule: { min: number; max?: number; integer?: boolean; above?: boolean; what: string },
+): number | undefined => {
+  const value = body[key];
+  if (value === undefined) return undefined;
+  const fits =
+    typeof value === 'number' &&
+    Number.isFinite(value) &&
+    (rule.above ? value > rule.min : value >= rule.min) &&
+    (rule.max === undefined || value <= rule.max) &&
+    (!rule.integer || Number.isInteger(value));
+  if (!fits) throw new AdminError(400, `"${key}" must be ${rule.what}`);
+  return value as number;
+};
+
+const flag = (body: Record<string, unknown>, key: string): boolean | undefined => {
+  const value = body[key];
+  if (value !== undefined && typeof value !== 'boolean')
+    throw new AdminError(400, `"${key}" must be true or false`);
+  return value;
 };
 
 const roleOf = (emulator: Emulator, arn: string) => {
@@ -87,6 +113,20 @@ const checkMembership = (emulator: Emulator, administratorAccountId: string, mem
   }
 };
 
+/** What the store needs to place a finding: its identity, its account and its Region. */
+const hasIdentity = (finding: unknown): boolean => {
+  const f = finding as Record<string, unknown> | null;
+  return (
+    typeof f === 'object' &&
+    f !== null &&
+    typeof f.Id === 'string' &&
+    typeof f.ProductArn === 'string' &&
+    typeof f.AwsAccountId === 'string' &&
+    ACCOUNT_ID.test(f.AwsAccountId) &&
+    typeof f.Region === 'string'
+  );
+};
+
 const ROUTES: Record<string, Handler> = {
   'GET /_emulator/state': (emulator) => ({
     now: emulator.clock.now().toISOString(),
@@ -110,7 +150,7 @@ const ROUTES: Record<string, Handler> = {
     faults: { rate: emulator.faultRate, kinds: emulator.faultKinds },
   }),
   'POST /_emulator/accounts': (emulator, body) =>
-    emulator.identity.addAccount(text(body, 'id')!, text(body, 'name', false)),
+    emulator.identity.addAccount(accountIdOf(body, 'id'), text(body, 'name', false)),
   'POST /_emulator/users': (emulator, body) => {
     const user = emulator.identity.addUser(
       text(body, 'accountId')!,
@@ -125,7 +165,12 @@ const ROUTES: Record<string, Handler> = {
       text(body, 'name')!,
       { principals: strings(body, 'trustedPrincipals', []), externalId: text(body, 'externalId', false) },
       strings(body, 'actions', []),
-      typeof body.maxSessionDuration === 'number' ? body.maxSessionDuration : 3600,
+      number(body, 'maxSessionDuration', {
+        min: 3600,
+        max: 43_200,
+        integer: true,
+        what: 'a whole number of seconds from 3600 to 43200',
+      }) ?? 3600,
     );
     return { arn: role.arn, accountId: role.accountId };
   },
@@ -143,11 +188,12 @@ const ROUTES: Record<string, Handler> = {
     return { arn: role.arn, actions: role.actions };
   },
   'PUT /_emulator/hubs': (emulator, body) => {
-    const accountId = text(body, 'accountId')!;
+    const accountId = accountIdOf(body, 'accountId');
     const region = text(body, 'region')!;
-    if (body.enabled === false) emulator.store.disable(accountId, region);
-    else emulator.store.enable(accountId, region, emulator.clock.now());
-    return { accountId, region, enabled: body.enabled !== false };
+    const enabled = flag(body, 'enabled') ?? true;
+    if (enabled) emulator.store.enable(accountId, region, emulator.clock.now());
+    else emulator.store.disable(accountId, region);
+    return { accountId, region, enabled };
   },
   'POST /_emulator/aggregators': (emulator, body) => {
     const accountId = text(body, 'accountId')!;
@@ -186,33 +232,37 @@ const ROUTES: Record<string, Handler> = {
     return { administratorAccountId, memberAccountIds };
   },
   'POST /_emulator/seed': (emulator, body) => {
-    const count = typeof body.findings === 'number' ? body.findings : 100;
-    const accountIds = strings(body, 'accountIds', emulator.memberAccountIds);
+    const count = number(body, 'findings', { min: 0, integer: true, what: 'a whole number ≥ 0' }) ?? 100;
+    const seed = number(body, 'seed', { min: 0, integer: true, what: 'a whole number ≥ 0' }) ?? emulator.seed;
+    const accountIds =
+      body.accountIds === undefined ? emulator.memberAccountIds : accountIdList(body, 'accountIds');
     const regions = strings(body, 'regions', emulator.regions);
-    return {
-      imported: emulator.seedFindings({
-        count,
-        seed: typeof body.seed === 'number' ? body.seed : emulator.seed,
-        accountIds,
-        regions,
-      }),
-    };
+    return { imported: emulator.seedFindings({ count, seed, accountIds, regions }) };
   },
   'POST /_emulator/findings': (emulator, body) => {
     const findings = body.findings;
     if (!Array.isArray(findings)) throw new AdminError(400, '"findings" must be a list of ASFF findings');
+    // Anything else a provider might get wrong is let through: tests hand Hubgraph what AWS should not.
+    const unplaceable = findings.findIndex((finding) => !hasIdentity(finding));
+    if (unplaceable >= 0)
+      throw new AdminError(
+        400,
+        `findings[${unplaceable}] needs "Id" and "ProductArn", and "AwsAccountId" (12 digits) and "Region" to place it`,
+      );
     for (const finding of findings) emulator.importAsProvider(finding);
     return { imported: findings.length };
   },
   'PUT /_emulator/quotas': (emulator, body) => {
-    if (typeof body.enabled === 'boolean') emulator.limiter.enabled = body.enabled;
-    if (typeof body.rate === 'number') {
-      const operation = text(body, 'operation', false) ?? 'all';
-      emulator.limiter.overrides[operation] = {
-        rate: body.rate,
-        burst: typeof body.burst === 'number' ? body.burst : body.rate,
-      };
-    }
+    const enabled = flag(body, 'enabled');
+    const rate = number(body, 'rate', {
+      min: 0,
+      above: true,
+      what: 'a positive number of requests per second',
+    });
+    const burst = number(body, 'burst', { min: 1, what: 'a number of requests ≥ 1' });
+    const operation = text(body, 'operation', false) ?? 'all';
+    if (enabled !== undefined) emulator.limiter.enabled = enabled;
+    if (rate !== undefined) emulator.limiter.overrides[operation] = { rate, burst: burst ?? rate };
     if (body.reset === true) emulator.limiter.overrides = {};
     emulator.limiter.reset();
     return { enabled: emulator.limiter.enabled, overrides: emulator.limiter.overrides };
@@ -242,7 +292,7 @@ const ROUTES: Record<string, Handler> = {
   'POST /_emulator/clock/advance': (emulator, body) => {
     if (typeof body.seconds !== 'number' || body.seconds < 0)
       throw new AdminError(400, '"seconds" must be a non-negative number');
-    return emulator.advance(body.seconds, body.evolve !== false);
+    return emulator.advance(body.seconds, flag(body, 'evolve') ?? true);
   },
   'GET /_emulator/counters': (emulator) => Object.fromEntries(emulator.counters),
   'DELETE /_emulator/counters': (emulator) => {
@@ -261,10 +311,17 @@ export function handleAdmin(
   if (!route)
     return { status: 404, body: { error: `no admin route ${method} ${path}`, routes: Object.keys(ROUTES) } };
   try {
-    const parsed = body.length ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};
-    return { status: 200, body: route(emulator, parsed) };
+    const parsed: unknown = body.length ? JSON.parse(body.toString('utf8')) : {};
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new AdminError(400, 'the body must be a JSON object');
+    return { status: 200, body: route(emulator, parsed as Record<string, unknown>) };
   } catch (error) {
-    const status = error instanceof AdminError ? error.status : error instanceof SyntaxError ? 400 : 500;
+    const status =
+      error instanceof AdminError || error instanceof AwsError
+        ? error.status
+        : error instanceof SyntaxError
+          ? 400
+          : 500;
     return { status, body: { error: (error as Error).message } };
   }
 }

@@ -1,3 +1,4 @@
+import { isAsffDate } from './asff-validation.ts';
 import { type CompiledPath, compilePath, PathError, type ValueType } from './paths.ts';
 import { type TargetType, TRANSFORMS, type Transform } from './transforms.ts';
 
@@ -319,7 +320,7 @@ function coerce(value: unknown, type: TargetType, target: string, warnings: stri
       if (typeof value === 'string') return value;
       break;
     case 'date':
-      if (typeof value === 'string' && !Number.isNaN(Date.parse(value))) return new Date(value).toISOString();
+      if (isAsffDate(value)) return new Date(value).toISOString();
       break;
     case 'number':
       if (typeof value === 'number' && Number.isFinite(value)) return value;

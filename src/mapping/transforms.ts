@@ -1,3 +1,4 @@
+import { isAsffDate } from './asff-validation.ts';
 import { pickCvss } from './cvss.ts';
 import type { ValueType } from './paths.ts';
 
@@ -126,12 +127,12 @@ export const TRANSFORMS: Record<string, Transform> = {
     checkArgs: noArgs,
     apply: (value, _args, context) => {
       if (value === undefined) return undefined;
-      const time = Date.parse(String(value));
-      if (Number.isNaN(time)) {
+      // Date.parse alone would read "1" as 2001 and a zone-less time in the server's zone.
+      if (!isAsffDate(value)) {
         context.warn(`date: "${String(value)}" is not a date-time`);
         return undefined;
       }
-      return new Date(time).toISOString();
+      return new Date(value).toISOString();
     },
   },
   lastSegment: {
