@@ -56,7 +56,9 @@ describe('authentication without configuration (dev mode)', () => {
 });
 
 describe('authentication with a shared secret', () => {
-  const authenticate = createAuthenticator(secretConfig);
+  // Made per call: Stryker switches its mutants on per test, after the test file was collected.
+  const authenticate = (authorization: string | undefined) =>
+    createAuthenticator(secretConfig)(authorization);
 
   it('accepts HS256, HS384 and HS512 tokens, returning the tenant and subject', async () => {
     for (const alg of ['HS256', 'HS384', 'HS512'])
