@@ -404,6 +404,12 @@ describe('connector settings', () => {
       ).toEqual([['input.regions', 'INVALID']]);
     });
 
+    it('ask for no access keys when ACCESS_KEY is only a misplaced sourceMode', () => {
+      expect(codes({ auth: { mode: 'DEFAULT_CHAIN', sourceMode: 'ACCESS_KEY' } })).toEqual([
+        ['input.auth.sourceMode', 'NOT_ALLOWED'],
+      ]);
+    });
+
     it('refuse sourceMode and role ARN outside ASSUME_ROLE', () => {
       expect(
         problems({ auth: { mode: 'DEFAULT_CHAIN', sourceMode: 'DEFAULT_CHAIN', roleArn: ROLE } }),
@@ -810,6 +816,31 @@ describe('connector settings', () => {
       );
     });
 
+    it('judges a cron by its next two runs from now', () => {
+      // 11:00, 11:59, 12:00 and 12:59 on 1 November: from 11:30 the next two are a minute apart.
+      const closeRuns = validateSettings(
+        settingsFromInput({
+          name: 'production',
+          auth: { mode: 'DEFAULT_CHAIN' },
+          regions: ['us-east-1'],
+          schedule: { kind: 'RECURRING', cron: '0,59 11,12 1 11 *' },
+        }),
+        { allowCustomEndpoints: false, now: at('2026-11-01T11:30:00.000Z') },
+      );
+      expect(closeRuns.map((error) => [error.field.join('.'), error.code])).toEqual([
+        ['input.schedule.cron', 'OUT_OF_RANGE'],
+      ]);
+    });
+
+    it('may start without an end, or end without a start', () => {
+      expect(
+        problems({ schedule: { kind: 'RECURRING', intervalMinutes: 60, startAt: minutes(60) } }),
+      ).toEqual([]);
+      expect(problems({ schedule: { kind: 'RECURRING', intervalMinutes: 60, endAt: minutes(60) } })).toEqual(
+        [],
+      );
+    });
+
     it('ends after it starts', () => {
       const schedule = (startAt: Date, endAt: Date) =>
         problems({ schedule: { kind: 'RECURRING', intervalMinutes: 60, startAt, endAt } });
@@ -878,6 +909,11 @@ describe('next run', () => {
 
   it('is none without a schedule', () => {
     expect(nextRunAt(null, now)).toBeNull();
+  });
+
+  it('of a ONCE schedule is now to the millisecond, not the next whole minute', () => {
+    const later = at('2026-11-01T12:00:30.500Z');
+    expect(nextRunAt(schedule({ kind: 'ONCE', startAt: '2026-10-01T00:00:00.000Z' }), later)).toEqual(later);
   });
 
   it('of a ONCE schedule is its start, or now when the start has passed', () => {
