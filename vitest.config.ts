@@ -1,7 +1,14 @@
+import { randomInt } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 
 const require = createRequire(import.meta.url);
+
+// Files and the tests in them run in an order shuffled by a seed: TEST_SEED when set (to replay a
+// run), else a fresh one. global-setup.ts prints it, so a red CI run can be replayed exactly.
+const seed = process.env.TEST_SEED ? Number(process.env.TEST_SEED) : randomInt(1, 2 ** 31);
+if (!Number.isSafeInteger(seed))
+  throw new Error(`TEST_SEED must be an integer, not ${process.env.TEST_SEED}`);
 
 // One suite, three layers: unit (pure functions), integration (database, emulator, real AWS SDK
 // clients), e2e (the running server over HTTP and WebSocket, federation through a gateway).
@@ -28,5 +35,6 @@ export default defineConfig({
       reportsDirectory: 'reports/coverage',
       thresholds: { lines: 90, branches: 85 },
     },
+    sequence: { shuffle: { files: true, tests: true }, seed },
   },
 });

@@ -1,12 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { type Client, createClient } from 'graphql-ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Database } from '../../src/db/client.ts';
 import { connectorSecrets } from '../../src/db/schema.ts';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.ts';
 import { newTenant, openTestDatabase } from '../support/database.ts';
+import { anAccountOfItsOwn } from '../support/emulator.ts';
 import { startTestServer, type TestServer, tokenFor } from '../support/server.ts';
 
 let database: Database;
@@ -33,6 +34,10 @@ beforeAll(async () => {
   });
   // The same service as deployed by default: AWS endpoints only, no extra CA.
   strict = await startTestServer(database, { HUBGRAPH_MASTER_KEY: MASTER_KEY });
+});
+
+// Each test its own tenant: its connectors, counts and events are no other test's.
+beforeEach(async () => {
   tenantId = await newTenant(database);
 });
 
@@ -318,23 +323,14 @@ describe('the connection test against the emulator', () => {
   });
 
   it('fails AUTHORIZATION_SCOPE for a role without securityhub:GetFindings, naming the action', async () => {
-    const connector = await trustedConnector({
-      auth: { ...baseInput().auth, roleArn: emulator.roles[1]!.arn },
-    });
-    await emulator.admin('PUT', '/_emulator/roles/actions', {
-      roleArn: emulator.roles[1]!.arn,
-      actions: ['securityhub:DescribeHub'],
-    });
+    const role = await anAccountOfItsOwn(emulator, { actions: ['securityhub:DescribeHub'] });
+    const connector = await trustedConnector({ auth: { ...baseInput().auth, roleArn: role.arn } });
     const check = (await test({ id: connector.id })).result!.checks.find(
       (entry) => entry.name === 'AUTHORIZATION_SCOPE',
     )!;
     expect(check).toMatchObject({ status: 'FAILED', awsErrorCode: 'AccessDeniedException', httpStatus: 403 });
     expect(check.remediation).toContain('securityhub:GetFindings');
-    expect(check.remediation).toContain(emulator.roles[1]!.arn);
-    await emulator.admin('PUT', '/_emulator/roles/actions', {
-      roleArn: emulator.roles[1]!.arn,
-      actions: ['securityhub:GetFindings', 'securityhub:DescribeHub', 'securityhub:ListFindingAggregators'],
-    });
+    expect(check.remediation).toContain(role.arn);
   });
 
   it('fails DATA_FETCH in a Region where Security Hub is not enabled, naming the Region', async () => {
@@ -363,11 +359,16 @@ describe('the connection test against the emulator', () => {
   });
 
   it('reports a finding aggregator so users do not count findings twice', async () => {
+    // In an account of its own: the other tests expect the shared accounts to have no aggregator.
+    const role = await anAccountOfItsOwn(emulator);
     await emulator.admin('POST', '/_emulator/aggregators', {
-      accountId: '111111111111',
+      accountId: role.accountId,
       region: 'us-east-1',
     });
-    const connector = await trustedConnector({ regions: ['us-east-1', 'eu-west-1'] });
+    const connector = await trustedConnector({
+      regions: ['us-east-1', 'eu-west-1'],
+      auth: { ...baseInput().auth, roleArn: role.arn },
+    });
     const { result } = await test({ id: connector.id });
     expect(result!.regions).toEqual([
       { region: 'us-east-1', securityHubEnabled: true, findingAggregator: true },
@@ -639,7 +640,7 @@ describe('live events over graphql-ws', () => {
       client.subscribe<{ connectorTestProgress: (typeof progress)[number] }>(
         {
           query:
-            'subscription($testId: ID!) { connectorTestProgress(testId: $testId) { cursor testId check { name status } result { passed } } }',
+            'subscription($testId: ID!) { connectorTestProgress(testId: $testId, after: "0") { cursor testId check { name status } result { passed } } }',
           variables: { testId },
         },
         {
@@ -655,7 +656,10 @@ describe('live events over graphql-ws', () => {
     let connectorId = '';
     const statesDone = new Promise<void>((resolve, reject) => {
       client.subscribe<{ connectorStateChanged: (typeof states)[number] }>(
-        { query: 'subscription { connectorStateChanged { cursor state previousState connector { id } } }' },
+        {
+          query:
+            'subscription { connectorStateChanged(after: "0") { cursor state previousState connector { id } } }',
+        },
         {
           next: ({ data }) => {
             states.push(data!.connectorStateChanged);
@@ -666,7 +670,8 @@ describe('live events over graphql-ws', () => {
         },
       );
     });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Both replay from the tenant's first event (after: "0"), so whether each subscription is
+    // registered before or after the events below, it delivers every one of them, in order.
     const connector = await trustedConnector();
     connectorId = connector.id;
     await api.graphql(

@@ -7,6 +7,7 @@ import { SyncWorker } from '../../src/sync/worker.ts';
 import { newTenant, openTestDatabase } from '../support/database.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { createConnectorOverApi, FAST_JOBS } from '../support/sync.ts';
+import { until } from '../support/wait.ts';
 
 // Finding, Connector, ConnectorRun and Asset fields as an API client reads them: findings written
 // out by hand in ASFF, imported into the emulator as their providers would, synced by a connector
@@ -304,20 +305,15 @@ async function runToTheEnd(): Promise<void> {
     { id: connectorId },
   );
   const id = connectorRunNow.run.id;
-  for (let i = 0; i < 600; i++) {
+  const run = await until(`run ${id} to end`, async () => {
     const { run } = await gql<{ run: { status: string; error: string | null } }>(
       'query($id: ID!) { run(id: $id) { status error } }',
       { id },
     );
-    if (run.status === 'SUCCEEDED') {
-      runs.push({ id, from, to: Date.now(), getFindings: getFindingsCalls() - before });
-      return;
-    }
-    if (run.status !== 'QUEUED' && run.status !== 'RUNNING')
-      throw new Error(`run ${id}: ${run.status} ${run.error}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`run ${id} did not end`);
+    return run.status === 'QUEUED' || run.status === 'RUNNING' ? undefined : run;
+  });
+  if (run.status !== 'SUCCEEDED') throw new Error(`run ${id}: ${run.status} ${run.error}`);
+  runs.push({ id, from, to: Date.now(), getFindings: getFindingsCalls() - before });
 }
 
 beforeAll(async () => {

@@ -2,41 +2,54 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { SERVICE_ARGS } from '../support/service-process.ts';
+import { outputMatching, until } from '../support/wait.ts';
 
 // The service as `npm start` runs it: a real process, no variables but a free port and a data
-// directory, embedded PGlite, dev mode.
+// directory, embedded PGlite, dev mode. Each test starts its own.
 
-let child: ChildProcess;
-let output = '';
-let base: string;
-const dataDir = mkdtempSync(join(tmpdir(), 'hubgraph-start-'));
-const port = 41_000 + Math.floor(Math.random() * 2000);
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  base: string;
+}
 
-beforeAll(async () => {
-  child = spawn(process.execPath, SERVICE_ARGS, {
-    env: { PATH: process.env.PATH, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'info' },
+const started: { child: ChildProcess; dataDir: string }[] = [];
+
+async function npmStart(): Promise<Started> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'hubgraph-start-'));
+  const child = spawn(process.execPath, SERVICE_ARGS, {
+    env: { PATH: process.env.PATH, PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  base = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; attempt < 150; attempt++) {
-    const ready = await fetch(`${base}/readyz`).catch(() => undefined);
-    if (ready?.status === 200) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`service did not become ready:\n${output}`);
-});
+  started.push({ child, dataDir });
+  let text = '';
+  child.stdout!.on('data', (chunk) => (text += chunk));
+  child.stderr!.on('data', (chunk) => (text += chunk));
+  const output = () => text;
+  const [, url] = await outputMatching(child, output, /"url":"(http:\/\/[^"]+)\/graphql"/);
+  await until('the service to answer /readyz with 200', async () => {
+    const ready = await fetch(`${url}/readyz`).catch(() => undefined);
+    return ready?.status === 200 ? true : undefined;
+  });
+  return { child, output, base: url! };
+}
 
-afterAll(() => {
-  if (child.exitCode === null) child.kill('SIGKILL');
-  rmSync(dataDir, { recursive: true, force: true });
+afterEach(async () => {
+  for (const { child, dataDir } of started.splice(0)) {
+    if (child.exitCode === null && child.signalCode === null) {
+      const closed = new Promise((resolve) => child.once('close', resolve));
+      child.kill('SIGKILL');
+      await closed;
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });
 
 describe('npm start', () => {
   it('serves the subgraph SDL with its entity keys on an embedded database, in dev mode', async () => {
+    const { base, output } = await npmStart();
     const response = await fetch(`${base}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -48,16 +61,18 @@ describe('npm start', () => {
     expect(body.data.viewer).toEqual({ tenantId: 'dev', devMode: true });
     expect(body.data._service.sdl).toContain('@key(fields: "productArn awsId")');
     expect(body.data._service.sdl).toContain('@key(fields: "resourceArn")');
-    expect(output).toContain('DEV MODE');
-    expect(output).toContain('"driver":"pglite"');
+    expect(output()).toContain('DEV MODE');
+    expect(output()).toContain('"driver":"pglite"');
   });
 
   it('shuts down gracefully on SIGTERM', async () => {
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const { child, output } = await npmStart();
+    // 'close': the exit code, and the output up to the last line.
+    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    expect(output).toContain('shutting down');
-    expect(output).toContain('"msg":"stopped"');
+    expect(output()).toContain('shutting down');
+    expect(output()).toContain('"msg":"stopped"');
   });
 });
 

@@ -4,8 +4,9 @@ import WebSocket from 'ws';
 import type { Database } from '../../src/db/client.ts';
 import { ingestFindingsPage } from '../../src/findings/ingest.ts';
 import { newTenant, openTestDatabase } from '../support/database.ts';
-import { anInspectorEc2Finding } from '../support/factories.ts';
+import { anInspectorEc2Finding, type Label } from '../support/factories.ts';
 import { startTestServer, type TestServer, tokenFor } from '../support/server.ts';
+import { until } from '../support/wait.ts';
 
 let database: Database;
 let api: TestServer;
@@ -59,51 +60,83 @@ const SUBSCRIPTION = /* GraphQL */ `
   }
 `;
 
-/** Collects events until `count` have arrived (or fails after a timeout). */
-function collect(client: Client, variables: Record<string, unknown>, count: number) {
-  const events: ChangeEvent[] = [];
-  let unsubscribe = () => {};
-  const done = new Promise<ChangeEvent[]>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`timed out with ${events.length}/${count} events`)),
-      10_000,
-    );
-    unsubscribe = client.subscribe<{ findingsChanged: ChangeEvent }>(
-      { query: SUBSCRIPTION, variables },
-      {
-        next: (result) => {
-          if (result.errors) {
-            clearTimeout(timer);
-            reject(new Error(JSON.stringify(result.errors)));
-            return;
-          }
-          events.push(result.data!.findingsChanged);
-          if (events.length >= count) {
-            clearTimeout(timer);
-            resolve(events);
-          }
-        },
-        error: (error) => {
-          clearTimeout(timer);
-          // A close event (with its code) or the GraphQL errors, as the client reports them.
-          reject(Array.isArray(error) ? new Error(JSON.stringify(error)) : error);
-        },
-        complete: () => {},
-      },
-    );
-  });
-  return { done, events, stop: () => unsubscribe() };
+interface Subscription {
+  events: ChangeEvent[];
+  /** Resolves with the events so far once `enough` holds; rejects with the subscription's error. */
+  until(what: string, enough: (events: ChangeEvent[]) => boolean): Promise<ChangeEvent[]>;
+  stop(): void;
 }
 
-/** Waits until the server has registered the subscription (it replays/joins before events flow). */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
+function subscribe(client: Client, variables: Record<string, unknown>): Subscription {
+  const events: ChangeEvent[] = [];
+  let failure: unknown;
+  const stop = client.subscribe<{ findingsChanged: ChangeEvent }>(
+    { query: SUBSCRIPTION, variables },
+    {
+      next: (result) => {
+        if (result.errors) failure = new Error(JSON.stringify(result.errors));
+        else events.push(result.data!.findingsChanged);
+      },
+      // A close event (with its code) or the GraphQL errors, as the client reports them.
+      error: (error) => {
+        failure = Array.isArray(error) ? new Error(JSON.stringify(error)) : error;
+      },
+      complete: () => {},
+    },
+  );
+  return {
+    events,
+    until: (what, enough) =>
+      until(
+        what,
+        () => {
+          if (failure) throw failure;
+          return enough(events) ? events : undefined;
+        },
+        { timeoutMs: 10_000, intervalMs: 20 },
+      ),
+    stop,
+  };
+}
+
+/** Resolves with the first `count` events. */
+const firstEvents = (subscription: Subscription, count: number) =>
+  subscription
+    .until(`${count} events (so far: ${subscription.events.length})`, (events) => events.length >= count)
+    .then((events) => events.slice(0, count));
+
+/**
+ * Without `after`, a subscription starts wherever the event log is when the server registers it,
+ * which the client cannot see. Until it is live, this ingests a probe finding (of `severity`, to
+ * match the subscription's filter) every few milliseconds; the first probe delivered proves it is.
+ * Returns the probes' ids, for the caller to leave out.
+ */
+async function untilLive(
+  tenantId: string,
+  subscription: Subscription,
+  severity: Label = 'CRITICAL',
+): Promise<Set<string>> {
+  const probes = new Set<string>();
+  await until(
+    'the subscription to go live',
+    async () => {
+      if (subscription.events.some((event) => probes.has(event.finding?.awsId ?? ''))) return true;
+      const probe = anInspectorEc2Finding({ severity });
+      probes.add(probe.finding.awsId);
+      await ingestFindingsPage(database.db, tenantId, [probe]);
+      return undefined;
+    },
+    { timeoutMs: 10_000, intervalMs: 50 },
+  );
+  return probes;
+}
 
 describe('findingsChanged over graphql-ws', () => {
   it('delivers events of new and changed findings that match the filter, live', async () => {
     const tenantId = await newTenant(database);
     const client = await clientFor(tenantId);
-    const critical = collect(client, { filter: { severityLabels: ['CRITICAL'] } }, 2);
-    await settle();
+    const critical = subscribe(client, { filter: { severityLabels: ['CRITICAL'] } });
+    const probes = await untilLive(tenantId, critical);
     const first = anInspectorEc2Finding({ severity: 'CRITICAL' });
     await ingestFindingsPage(database.db, tenantId, [first, anInspectorEc2Finding({ severity: 'LOW' })]);
     const updated = structuredClone(first);
@@ -112,7 +145,8 @@ describe('findingsChanged over graphql-ws', () => {
     updated.finding.raw = { ...first.finding.raw, Workflow: { Status: 'NOTIFIED' } };
     await ingestFindingsPage(database.db, tenantId, [updated]);
 
-    const events = await critical.done;
+    const notProbes = (all: ChangeEvent[]) => all.filter((event) => !probes.has(event.finding?.awsId ?? ''));
+    const events = notProbes(await critical.until('the two events', (all) => notProbes(all).length >= 2));
     expect(events.map((event) => event.type)).toEqual(['CREATED', 'UPDATED']);
     expect(events.every((event) => event.finding?.awsId === first.finding.awsId)).toBe(true);
     expect(events[1]!.finding!.workflowStatus).toBe('NOTIFIED');
@@ -123,21 +157,22 @@ describe('findingsChanged over graphql-ws', () => {
   it('replays what was missed after a cursor, then goes live', async () => {
     const tenantId = await newTenant(database);
     const client = await clientFor(tenantId);
-    const live = collect(client, {}, 1);
-    await settle();
+    // From the tenant's first event: delivered whether it commits before or after the server registers it.
+    const live = subscribe(client, { after: '0' });
     await ingestFindingsPage(database.db, tenantId, [anInspectorEc2Finding()]);
-    const [firstEvent] = await live.done;
+    const [firstEvent] = await firstEvents(live, 1);
     live.stop();
 
     // While nobody listens, three more findings arrive.
     const missed = [anInspectorEc2Finding(), anInspectorEc2Finding(), anInspectorEc2Finding()];
     await ingestFindingsPage(database.db, tenantId, missed);
 
-    const resumed = collect(client, { after: firstEvent!.cursor }, 4);
-    await settle();
+    const resumed = subscribe(client, { after: firstEvent!.cursor });
+    // Once the missed three are replayed the subscription is registered: what commits next is live.
+    await firstEvents(resumed, 3);
     const later = anInspectorEc2Finding();
     await ingestFindingsPage(database.db, tenantId, [later]);
-    const events = await resumed.done;
+    const events = await firstEvents(resumed, 4);
     expect(events.map((event) => event.finding!.awsId)).toEqual(
       [...missed, later].map((item) => item.finding.awsId),
     );
@@ -148,24 +183,24 @@ describe('findingsChanged over graphql-ws', () => {
   it('rejects a malformed cursor and a bad filter with BAD_USER_INPUT', async () => {
     const tenantId = await newTenant(database);
     const client = await clientFor(tenantId);
-    await expect(collect(client, { after: 'yesterday' }, 1).done).rejects.toThrow(/BAD_USER_INPUT/);
-    await expect(collect(client, { filter: { detectionScore: { min: 500 } } }, 1).done).rejects.toThrow(
-      /BAD_USER_INPUT/,
-    );
+    await expect(firstEvents(subscribe(client, { after: 'yesterday' }), 1)).rejects.toThrow(/BAD_USER_INPUT/);
+    await expect(
+      firstEvents(subscribe(client, { filter: { detectionScore: { min: 500 } } }), 1),
+    ).rejects.toThrow(/BAD_USER_INPUT/);
   });
 
   it('refuses a connection without a valid token (4403) and never mixes tenants', async () => {
     const anonymous = await clientFor(null);
-    await expect(collect(anonymous, {}, 1).done).rejects.toMatchObject({ code: 4403 });
+    await expect(firstEvents(subscribe(anonymous, {}), 1)).rejects.toMatchObject({ code: 4403 });
 
     const tenantA = await newTenant(database);
     const tenantB = await newTenant(database);
-    const spy = collect(await clientFor(tenantB), { after: '0' }, 1);
-    await settle();
+    // From B's first event on: whatever the timing, B would be shown A's findings if tenants mixed.
+    const spy = subscribe(await clientFor(tenantB), { after: '0' });
     await ingestFindingsPage(database.db, tenantA, [anInspectorEc2Finding(), anInspectorEc2Finding()]);
     const own = anInspectorEc2Finding();
     await ingestFindingsPage(database.db, tenantB, [own]);
-    const [event] = await spy.done;
+    const [event] = await firstEvents(spy, 1);
     expect(event!.finding!.awsId).toBe(own.finding.awsId);
   });
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Client, createClient } from 'graphql-ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Database } from '../../src/db/client.ts';
 import { READ_ROLE_ACTIONS, type RunningEmulator, startEmulator } from '../../src/emulator/index.ts';
@@ -8,6 +8,7 @@ import { SyncWorker } from '../../src/sync/worker.ts';
 import { newTenant, openTestDatabase } from '../support/database.ts';
 import { startTestServer, type TestServer, tokenFor } from '../support/server.ts';
 import { createConnectorOverApi, FAST_JOBS } from '../support/sync.ts';
+import { until } from '../support/wait.ts';
 
 // The sync as a frontend or an integrator sees it: runs queued and cancelled over GraphQL, their
 // history with per-Region counters, progress and state changes streamed over graphql-ws, metrics.
@@ -21,7 +22,6 @@ const clients: Client[] = [];
 
 beforeAll(async () => {
   database = await openTestDatabase();
-  emulator = await startEmulator({ findings: 400, accounts: 1, quotas: false, seed: 61 });
   api = await startTestServer(
     database,
     { HUBGRAPH_ALLOW_CUSTOM_ENDPOINTS: 'true' },
@@ -29,14 +29,23 @@ beforeAll(async () => {
   );
   worker = new SyncWorker(api.app, api.app.jobs!, { maintenanceIntervalMs: 1_000 });
   await worker.start();
+});
+
+// Each test its own tenant (its findings, runs and events) and its own Security Hub (latency,
+// role permissions): nothing one test sets up or leaves behind reaches another.
+beforeEach(async () => {
+  emulator = await startEmulator({ findings: 400, accounts: 1, quotas: false, seed: 61 });
   tenantId = await newTenant(database, 'sync-api');
 });
 
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((client) => client.dispose()));
+  await emulator?.close();
+});
+
 afterAll(async () => {
-  await Promise.all(clients.map((client) => client.dispose()));
   await worker?.stop(5_000);
   await api?.close();
-  await emulator?.close();
   await database?.close();
 });
 
@@ -92,13 +101,11 @@ async function runById(id: string): Promise<RunView> {
     .run;
 }
 
-async function waitUntilEnded(id: string): Promise<RunView> {
-  for (let i = 0; i < 600; i++) {
+function waitUntilEnded(id: string): Promise<RunView> {
+  return until(`run ${id} to end`, async () => {
     const run = await runById(id);
-    if (!['QUEUED', 'RUNNING'].includes(run.status)) return run;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`run ${id} did not end`);
+    return ['QUEUED', 'RUNNING'].includes(run.status) ? undefined : run;
+  });
 }
 
 async function subscribe<T>(query: string, variables: Record<string, unknown>) {
@@ -126,13 +133,15 @@ async function subscribe<T>(query: string, variables: Record<string, unknown>) {
   );
   return {
     received,
-    async until(predicate: (events: T[]) => boolean) {
-      for (let i = 0; i < 300 && !predicate(received); i++) {
-        if (failure) throw new Error(JSON.stringify(failure));
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      if (!predicate(received)) throw new Error(`subscription did not deliver: ${JSON.stringify(received)}`);
-      return received;
+    until(predicate: (events: T[]) => boolean) {
+      return until(
+        'the subscription to deliver',
+        () => {
+          if (failure) throw new Error(JSON.stringify(failure));
+          return predicate(received) ? received : undefined;
+        },
+        { timeoutMs: 15_000, intervalMs: 50 },
+      );
     },
   };
 }
@@ -142,9 +151,10 @@ describe('runs over GraphQL', () => {
     const connector = await createConnector();
     const states = await subscribe<{
       connectorStateChanged: { state: string; previousState: string | null };
-    }>(`subscription($id: ID) { connectorStateChanged(connectorId: $id) { state previousState } }`, {
-      id: connector.id,
-    });
+    }>(
+      `subscription($id: ID) { connectorStateChanged(connectorId: $id, after: "0") { state previousState } }`,
+      { id: connector.id },
+    );
     const progress = await subscribe<{
       connectorRunProgress: {
         runId: string;
@@ -155,13 +165,14 @@ describe('runs over GraphQL', () => {
         run: { id: string; connector: { id: string } } | null;
       };
     }>(
-      `subscription($id: ID) { connectorRunProgress(connectorId: $id) {
+      `subscription($id: ID) { connectorRunProgress(connectorId: $id, after: "0") {
         cursor runId status mode fraction etaSeconds elapsedMs findingsPerSecond
         totals { fetched created updated } regions { accountId region fetched created done }
         run { id connector { id } } } }`,
       { id: connector.id },
     );
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Both replay from the tenant's first event (after: "0"): registered before the run starts or
+    // during it, each delivers the whole story, in order.
     const queued = await runNow(connector.id);
     expect(queued.userErrors).toEqual([]);
     expect(queued.run!.status).toBe('QUEUED');
@@ -186,8 +197,13 @@ describe('runs over GraphQL', () => {
     const seen = await states.until((all) =>
       all.some((event) => event.connectorStateChanged.state === 'PROCESSED'),
     );
-    expect(seen.map((event) => event.connectorStateChanged.state)).toEqual(['PROCESSING', 'PROCESSED']);
-    expect(seen[0]!.connectorStateChanged.previousState).toBe('REGISTERED');
+    expect(
+      seen.map((event) => [event.connectorStateChanged.previousState, event.connectorStateChanged.state]),
+    ).toEqual([
+      [null, 'REGISTERED'],
+      ['REGISTERED', 'PROCESSING'],
+      ['PROCESSING', 'PROCESSED'],
+    ]);
 
     const history = await gql<{
       connector: {
@@ -220,48 +236,41 @@ describe('runs over GraphQL', () => {
   it('refuses a second run while one is queued or running, and says which', async () => {
     const connector = await createConnector();
     await emulator.admin('PUT', '/_emulator/latency', { ms: 150 });
-    try {
-      const first = await runNow(connector.id);
-      const second = await runNow(connector.id);
-      expect(second.userErrors[0]).toMatchObject({ field: ['input', 'id'], code: 'IN_PROGRESS' });
-      expect(second.userErrors[0]!.message).toContain(first.run!.id);
-      expect(second.run!.id).toBe(first.run!.id);
-      await waitUntilEnded(first.run!.id);
-    } finally {
-      await emulator.admin('PUT', '/_emulator/latency', { ms: 0 });
-    }
+    const first = await runNow(connector.id);
+    const second = await runNow(connector.id);
+    expect(second.userErrors[0]).toMatchObject({ field: ['input', 'id'], code: 'IN_PROGRESS' });
+    expect(second.userErrors[0]!.message).toContain(first.run!.id);
+    expect(second.run!.id).toBe(first.run!.id);
+    await waitUntilEnded(first.run!.id);
   });
 
   it('connectorRunCancel stops a running run, keeps what it committed, and returns the connector to its state', async () => {
     const connector = await createConnector();
     await emulator.admin('PUT', '/_emulator/latency', { ms: 300 });
-    try {
-      const queued = await runNow(connector.id);
-      for (let i = 0; i < 100 && (await runById(queued.run!.id)).status !== 'RUNNING'; i++)
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      const cancelled = await gql<{
-        connectorRunCancel: { run: { id: string } | null; userErrors: unknown[] };
-      }>(
-        `mutation($input: ConnectorRunCancelInput!) { connectorRunCancel(input: $input) { run { id status cancelRequestedAt } userErrors { field message code } } }`,
-        { input: { connectorId: connector.id } },
-      );
-      expect(cancelled.data!.connectorRunCancel.userErrors).toEqual([]);
-      const run = await waitUntilEnded(queued.run!.id);
-      expect(run.status).toBe('CANCELLED');
-      const state = await gql<{ connector: { state: string } }>(
-        `query($id: ID!) { connector(id: $id) { state } }`,
-        {
-          id: connector.id,
-        },
-      );
-      expect(state.data!.connector.state).toBe('REGISTERED');
-      // The next run picks up where nothing was lost: a full read again (no cursor yet).
-      const next = await waitUntilEnded((await runNow(connector.id)).run!.id);
-      expect(next.status).toBe('SUCCEEDED');
-      expect(next.mode).toBe('FULL');
-    } finally {
-      await emulator.admin('PUT', '/_emulator/latency', { ms: 0 });
-    }
+    const queued = await runNow(connector.id);
+    await until('the run to start', async () =>
+      (await runById(queued.run!.id)).status === 'RUNNING' ? true : undefined,
+    );
+    const cancelled = await gql<{
+      connectorRunCancel: { run: { id: string } | null; userErrors: unknown[] };
+    }>(
+      `mutation($input: ConnectorRunCancelInput!) { connectorRunCancel(input: $input) { run { id status cancelRequestedAt } userErrors { field message code } } }`,
+      { input: { connectorId: connector.id } },
+    );
+    expect(cancelled.data!.connectorRunCancel.userErrors).toEqual([]);
+    const run = await waitUntilEnded(queued.run!.id);
+    expect(run.status).toBe('CANCELLED');
+    const state = await gql<{ connector: { state: string } }>(
+      `query($id: ID!) { connector(id: $id) { state } }`,
+      {
+        id: connector.id,
+      },
+    );
+    expect(state.data!.connector.state).toBe('REGISTERED');
+    // The next run picks up where nothing was lost: a full read again (no cursor yet).
+    const next = await waitUntilEnded((await runNow(connector.id)).run!.id);
+    expect(next.status).toBe('SUCCEEDED');
+    expect(next.mode).toBe('FULL');
   });
 
   it('a run that AWS refuses fails with the error and what to do, and puts the connector in FAILED', async () => {
@@ -271,23 +280,16 @@ describe('runs over GraphQL', () => {
       roleArn: role.arn,
       actions: READ_ROLE_ACTIONS.filter((action) => action !== 'securityhub:GetFindings'),
     });
-    try {
-      const run = await waitUntilEnded((await runNow(connector.id)).run!.id);
-      expect(run.status).toBe('FAILED');
-      expect(run.error).toMatch(/AccessDeniedException/);
-      expect(run.remediation).toMatch(/securityhub:GetFindings/);
-      const view = await gql<{ connector: { state: string; lastError: string } }>(
-        `query($id: ID!) { connector(id: $id) { state lastError } }`,
-        { id: connector.id },
-      );
-      expect(view.data!.connector.state).toBe('FAILED');
-      expect(view.data!.connector.lastError).toMatch(/Fix: Allow/);
-    } finally {
-      await emulator.admin('PUT', '/_emulator/roles/actions', {
-        roleArn: role.arn,
-        actions: READ_ROLE_ACTIONS,
-      });
-    }
+    const run = await waitUntilEnded((await runNow(connector.id)).run!.id);
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toMatch(/AccessDeniedException/);
+    expect(run.remediation).toMatch(/securityhub:GetFindings/);
+    const view = await gql<{ connector: { state: string; lastError: string } }>(
+      `query($id: ID!) { connector(id: $id) { state lastError } }`,
+      { id: connector.id },
+    );
+    expect(view.data!.connector.state).toBe('FAILED');
+    expect(view.data!.connector.lastError).toMatch(/Fix: Allow/);
   });
 
   it('answers bad input with userErrors that say what to do', async () => {

@@ -10,6 +10,7 @@ import {
   storageForProcesses,
 } from '../support/service-process.ts';
 import { createConnectorOverApi, expectedFrom, hashJson, type StoredFindingView } from '../support/sync.ts';
+import { until } from '../support/wait.ts';
 
 // A worker killed with SIGKILL — nothing gets to clean up — at each of a dozen points of a run,
 // then started again, ends with exactly the data of an uninterrupted run: no finding lost, none
@@ -153,11 +154,12 @@ describe('a worker killed with SIGKILL', () => {
       const next = KILLS[index + 1];
       service = await start(next ? { HUBGRAPH_TEST_CRASH_AT: next } : {});
     }
-    let status = await runStatus(service, tenantId, runId);
-    for (let i = 0; i < 600 && ['QUEUED', 'RUNNING'].includes(status.status); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      status = await runStatus(service, tenantId, runId);
-    }
+    const status = await until('the last worker to finish the run', async () => {
+      const current = await runStatus(service, tenantId, runId);
+      return ['QUEUED', 'RUNNING'].includes(current.status) ? undefined : current;
+    }).catch((error: Error) => {
+      throw new Error(`${error.message}:\n${service.output().slice(-3000)}`);
+    });
     expect(status.status, service.output().slice(-3000)).toBe('SUCCEEDED');
     // Attempt n was killed at KILLS[n]; the last one, killed after the run had ended, finished it.
     expect(status.attempt).toBe(KILLS.length - 1);

@@ -2,26 +2,30 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import postgres from 'postgres';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.ts';
 import { killAll, type ServiceProcess, startServiceProcess } from '../support/service-process.ts';
 import { createConnectorOverApi, expectedFrom } from '../support/sync.ts';
+import { until } from '../support/wait.ts';
 
 // Several service processes: on one PostgreSQL the job engine places each run on exactly one of
 // them and hands a dead one's run to another; on the embedded database a second process is refused.
 
 const databaseUrl = inject('databaseUrl');
 let emulator: RunningEmulator;
+let queue: string;
 const running: ServiceProcess[] = [];
-const queue = `connector-run-${randomUUID().slice(0, 8)}`;
 
-beforeAll(async () => {
+// Each test its own Security Hub and its own job queue: no run, schedule or latency of one test
+// reaches another.
+beforeEach(async () => {
   emulator = await startEmulator({ findings: 1500, accounts: 3, quotas: false, seed: 81 });
+  queue = `connector-run-${randomUUID().slice(0, 8)}`;
 });
 
-afterEach(() => killAll(running));
-
-afterAll(async () => {
+afterEach(async () => {
+  await killAll(running);
   await emulator?.close();
 });
 
@@ -68,13 +72,44 @@ async function runsOf(service: ServiceProcess, tenantId: string, connectorId: st
   return connector.runs.nodes;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
+/** Polls a condition of the running processes (they take a while: a run, a handover). */
+function eventually<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
+  return until(what, probe, { timeoutMs: 90_000, intervalMs: 250 });
+}
+
+/**
+ * Resolves once the job engine has had its chance to fire a schedule again: two schedule passes
+ * begun after now (a pass, whichever process claims it, considers every schedule in the database;
+ * the second begins after the first has sent what it found), then nothing of this queue left to
+ * send or to run.
+ */
+async function afterTheNextSchedulePasses(): Promise<void> {
+  const sql = postgres(databaseUrl!, { max: 1, onnotice: () => {} });
+  try {
+    const [start] = await sql<{ now: Date }[]>`select now()`;
+    let passes = 0;
+    let last = start!.now;
+    await until(
+      'two schedule passes of the job engine',
+      async () => {
+        const [row] = await sql<{ cronOn: Date | null }[]>`select cron_on as "cronOn" from pgboss.version`;
+        if (row?.cronOn && row.cronOn > last) {
+          last = row.cronOn;
+          passes += 1;
+        }
+        return passes >= 2 ? true : undefined;
+      },
+      { timeoutMs: 90_000, intervalMs: 250 },
+    );
+    await eventually('the jobs of the queue to be sent and run', async () => {
+      const [row] = await sql<{ pending: number }[]>`
+        select count(*)::int as pending from pgboss.job
+        where state < 'completed'
+          and (name = ${queue} or (name = '__pgboss__send-it' and data->>'name' = ${queue}))`;
+      return row!.pending === 0 ? true : undefined;
+    });
+  } finally {
+    await sql.end({ timeout: 5 });
   }
 }
 
@@ -112,7 +147,7 @@ describe.skipIf(!databaseUrl)('two service processes on one PostgreSQL', () => {
       ),
     ];
     for (const connectorId of [recurring, ...once]) {
-      const runs = await until(`the scheduled run of ${connectorId}`, async () => {
+      const runs = await eventually(`the scheduled run of ${connectorId}`, async () => {
         const found = await runsOf(a, tenantId, connectorId);
         return found.some((run) => !['QUEUED', 'RUNNING'].includes(run.status)) ? found : undefined;
       });
@@ -120,7 +155,7 @@ describe.skipIf(!databaseUrl)('two service processes on one PostgreSQL', () => {
       expect(runs[0]).toMatchObject({ trigger: 'SCHEDULE', status: 'SUCCEEDED', attempt: 0 });
     }
     // Nothing else fires: the schedules' next occurrences are an hour away, the one-offs are spent.
-    await new Promise((resolve) => setTimeout(resolve, 12_000));
+    await afterTheNextSchedulePasses();
     for (const connectorId of [recurring, ...once])
       expect(await runsOf(b, tenantId, connectorId)).toHaveLength(1);
   }, 150_000);
@@ -131,36 +166,32 @@ describe.skipIf(!databaseUrl)('two service processes on one PostgreSQL', () => {
     const tenantId = `procs-${randomUUID().slice(0, 8)}`;
     const connectorId = await createConnector(a, tenantId);
     await emulator.admin('PUT', '/_emulator/latency', { ms: 250 });
-    try {
-      const { connectorRunNow } = await a.graphql<{ connectorRunNow: { run: { id: string } } }>(
-        tenantId,
-        `mutation($id: ID!) { connectorRunNow(input: { id: $id }) { run { id } } }`,
-        { id: connectorId },
-      );
-      const runId = connectorRunNow.run.id;
-      // Once pages are in, the process named as the run's worker is killed.
-      await until('pages of the run', async () => {
-        const runs = await runsOf(a, tenantId, connectorId);
-        return runs[0]?.status === 'RUNNING' && runs[0].totals.created > 0 ? true : undefined;
-      });
-      const victim = await ownerByWorker(a, tenantId, runId, [a, b]);
-      const other = victim === a ? b : a;
-      victim.child.kill('SIGKILL');
-      await victim.exited;
-      const finished = await until('the other process to finish the run', async () => {
-        const runs = await runsOf(other, tenantId, connectorId);
-        return runs[0] && !['QUEUED', 'RUNNING'].includes(runs[0].status) ? runs[0] : undefined;
-      });
-      expect(finished.status).toBe('SUCCEEDED');
-      expect(finished.attempt).toBeGreaterThanOrEqual(1);
-      const { findings } = await other.graphql<{ findings: { totalCount: number } }>(
-        tenantId,
-        `{ findings(first: 1) { totalCount } }`,
-      );
-      expect(findings.totalCount).toBe(expectedFrom(inSecurityHub(emulator.roles[0]!.accountId)).size);
-    } finally {
-      await emulator.admin('PUT', '/_emulator/latency', { ms: 0 });
-    }
+    const { connectorRunNow } = await a.graphql<{ connectorRunNow: { run: { id: string } } }>(
+      tenantId,
+      `mutation($id: ID!) { connectorRunNow(input: { id: $id }) { run { id } } }`,
+      { id: connectorId },
+    );
+    const runId = connectorRunNow.run.id;
+    // Once pages are in, the process named as the run's worker is killed.
+    await eventually('pages of the run', async () => {
+      const runs = await runsOf(a, tenantId, connectorId);
+      return runs[0]?.status === 'RUNNING' && runs[0].totals.created > 0 ? true : undefined;
+    });
+    const victim = await ownerByWorker(a, tenantId, runId, [a, b]);
+    const other = victim === a ? b : a;
+    victim.child.kill('SIGKILL');
+    await victim.exited;
+    const finished = await eventually('the other process to finish the run', async () => {
+      const runs = await runsOf(other, tenantId, connectorId);
+      return runs[0] && !['QUEUED', 'RUNNING'].includes(runs[0].status) ? runs[0] : undefined;
+    });
+    expect(finished.status).toBe('SUCCEEDED');
+    expect(finished.attempt).toBeGreaterThanOrEqual(1);
+    const { findings } = await other.graphql<{ findings: { totalCount: number } }>(
+      tenantId,
+      `{ findings(first: 1) { totalCount } }`,
+    );
+    expect(findings.totalCount).toBe(expectedFrom(inSecurityHub(emulator.roles[0]!.accountId)).size);
   }, 150_000);
 });
 
@@ -171,7 +202,7 @@ async function ownerByWorker(
   runId: string,
   candidates: ServiceProcess[],
 ): Promise<ServiceProcess> {
-  return until('the run to name its worker', async () => {
+  return eventually('the run to name its worker', async () => {
     const { run } = await service.graphql<{ run: { worker: string | null } }>(
       tenantId,
       `query($id: ID!) { run(id: $id) { worker } }`,
@@ -204,7 +235,7 @@ describe('the embedded database', () => {
         `mutation($id: ID!) { connectorRunNow(input: { id: $id }) { run { id } } }`,
         { id: connectorId },
       );
-      const run = await until('the run', async () => {
+      const run = await eventually('the run', async () => {
         const runs = await runsOf(first, tenantId, connectorId);
         return runs.find((found) => found.id === connectorRunNow.run.id && found.status === 'SUCCEEDED');
       });

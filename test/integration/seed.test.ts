@@ -16,16 +16,22 @@ import { compiledMapFor } from '../../src/transform-maps/service.ts';
 // transform map, written by the sync's ingest (assets, score factors, asset risk).
 
 const root = resolve(import.meta.dirname, '../..');
-const tempDir = mkdtempSync(join(tmpdir(), 'hubgraph-seed-'));
-const dataDir = join(tempDir, '.data');
+const tempDirs: string[] = [];
 const TENANT = 'seed-test';
 // The Security Hub clock, fixed so that both runs generate the very same findings.
 const NOW = '2026-03-01T00:00:00.000Z';
 const ARGS = ['--findings', '250', '--tenant', TENANT, '--now', NOW];
 
 afterAll(() => {
-  rmSync(tempDir, { recursive: true, force: true });
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 });
+
+/** A data directory of the test's own: what another test seeded is never in it. */
+function freshDataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'hubgraph-seed-'));
+  tempDirs.push(dir);
+  return join(dir, '.data');
+}
 
 interface Run {
   code: number | null;
@@ -33,7 +39,7 @@ interface Run {
   stderr: string;
 }
 
-function seed(args: string[]): Promise<Run> {
+function seed(dataDir: string, args: string[]): Promise<Run> {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, DATA_DIR: dataDir };
   const child = spawn(process.execPath, ['--import', './src/module-hooks.ts', 'scripts/seed.ts', ...args], {
     cwd: root,
@@ -55,7 +61,7 @@ function summaryOf(run: Run): Record<string, unknown> {
 }
 
 /** Opens the seeded directory in this process (the child has exited, so the lock is free). */
-async function withDatabase<T>(work: (database: Database) => Promise<T>): Promise<T> {
+async function withDatabase<T>(dataDir: string, work: (database: Database) => Promise<T>): Promise<T> {
   const database = await openDatabase({ dataDir });
   try {
     return await work(database);
@@ -68,7 +74,8 @@ describe('npm run seed', () => {
   it('writes Security Hub findings through the mapping and ingest a sync uses', {
     timeout: 120_000,
   }, async () => {
-    const summary = summaryOf(await seed(ARGS));
+    const dataDir = freshDataDir();
+    const summary = summaryOf(await seed(dataDir, ARGS));
     expect(summary).toMatchObject({
       tenant: TENANT,
       driver: 'pglite',
@@ -79,7 +86,7 @@ describe('npm run seed', () => {
     });
     expect(typeof summary.seconds).toBe('number');
 
-    await withDatabase(async ({ db }) => {
+    await withDatabase(dataDir, async ({ db }) => {
       const rows = await db
         .select()
         .from(findings)
@@ -141,14 +148,16 @@ describe('npm run seed', () => {
   it('leaves every finding unchanged when run again with the same arguments', {
     timeout: 120_000,
   }, async () => {
-    expect(summaryOf(await seed(ARGS))).toMatchObject({
+    const dataDir = freshDataDir();
+    expect(summaryOf(await seed(dataDir, ARGS))).toMatchObject({ created: 250 });
+    expect(summaryOf(await seed(dataDir, ARGS))).toMatchObject({
       tenant: TENANT,
       created: 0,
       updated: 0,
       unchanged: 250,
       rejected: 0,
     });
-    const [stored] = await withDatabase(({ db }) =>
+    const [stored] = await withDatabase(dataDir, ({ db }) =>
       db.select({ n: count() }).from(findings).where(eq(findings.tenantId, TENANT)),
     );
     expect(stored!.n).toBe(250);
@@ -157,10 +166,11 @@ describe('npm run seed', () => {
   it('sets the Security Hub clock to the start of the current UTC day by default', async () => {
     const day = () => new Date(new Date().toISOString().slice(0, 10)).toISOString();
     const before = day();
-    const summary = summaryOf(await seed(['--findings', '5', '--tenant', 'seed-default-now']));
+    const dataDir = freshDataDir();
+    const summary = summaryOf(await seed(dataDir, ['--findings', '5', '--tenant', 'seed-default-now']));
     const after = day();
     expect(summary).toMatchObject({ created: 5, rejected: 0 });
-    const rows = await withDatabase(({ db }) =>
+    const rows = await withDatabase(dataDir, ({ db }) =>
       db.select({ raw: findings.raw }).from(findings).where(eq(findings.tenantId, 'seed-default-now')),
     );
     expect(rows).toHaveLength(5);
@@ -168,8 +178,9 @@ describe('npm run seed', () => {
   });
 
   it('refuses a DATA_DIR another process holds, with exit code 3', async () => {
-    await withDatabase(async () => {
-      const run = await seed(ARGS);
+    const dataDir = freshDataDir();
+    await withDatabase(dataDir, async () => {
+      const run = await seed(dataDir, ARGS);
       expect(run.code).toBe(3);
       expect(run.stderr).toContain('in use by another Hubgraph process');
       expect(run.stdout).toBe('');
@@ -177,7 +188,7 @@ describe('npm run seed', () => {
   });
 
   it('rejects bad arguments with exit code 2 and the usage', async () => {
-    const run = await seed(['--findings', '0']);
+    const run = await seed(freshDataDir(), ['--findings', '0']);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('--findings must be an integer');
     expect(run.stderr).toContain('Usage: npm run seed');

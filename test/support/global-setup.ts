@@ -16,6 +16,7 @@ declare module 'vitest' {
  */
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   const base = process.env.DATABASE_URL;
+  printReplayCommand(project.config.sequence.seed, base);
   if (!base) {
     project.provide('databaseUrl', undefined);
     return undefined;
@@ -36,4 +37,18 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     await admin.unsafe(`drop database if exists "${name}" with (force)`);
     await admin.end({ timeout: 5 });
   };
+}
+
+/**
+ * Files and tests run shuffled (vitest.config.ts). The seed, the files asked for and the database
+ * are what it takes to run them in this order again, so a red CI run can be replayed exactly.
+ */
+function printReplayCommand(seed: number, databaseUrl: string | undefined): void {
+  // `npm test -- a b` is `vitest run a b`: what follows "run" (or the bare `vitest` of test:watch).
+  const args = process.argv
+    .slice(2)
+    .filter((arg, index) => index > 0 || !['run', 'watch', 'dev'].includes(arg));
+  const database = databaseUrl ? '' : 'DATABASE_URL= ';
+  const files = args.length > 0 ? ` -- ${args.join(' ')}` : '';
+  console.log(`test order seed ${seed}; replay with TEST_SEED=${seed} ${database}npm test${files}`);
 }

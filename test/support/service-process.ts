@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { TEST_AUDIENCE, TEST_ISSUER, TEST_JWT_SECRET, tokenFor } from './server.ts';
+import { outputMatching, until } from './wait.ts';
 
 // The service as a real process (`node src/main.ts`), on the suite's PostgreSQL or on a PGlite
 // DATA_DIR of its own, with JWT auth so every test acts as its own tenant.
@@ -80,20 +81,33 @@ export async function startServiceProcess(
     },
   };
   if (options.waitReady !== false) {
-    for (let attempt = 0; attempt < 300; attempt++) {
+    // The log line that names the URL, then /readyz: what "ready" means to an orchestrator too.
+    const listening = await Promise.race([
+      outputMatching(child, () => output, /"url":"(http:\/\/[^"]+:(\d+)\/graphql)"/, 30_000),
       // Killed on purpose (a crash point reached during start-up): the caller awaits `exited`.
-      if (child.signalCode !== null) return service;
-      if (child.exitCode !== null) throw new Error(`service exited (${child.exitCode}):\n${output}`);
-      const listening = /"url":"(http:\/\/[^"]+:(\d+)\/graphql)"/.exec(output);
-      if (listening) {
-        service.url = listening[1]!;
-        service.port = Number(listening[2]);
+      exited.then(({ signal }) => {
+        if (signal === null) return undefined;
+        return 'killed' as const;
+      }),
+    ]).catch((error: Error) => {
+      throw new Error(`service did not start: ${error.message}`);
+    });
+    if (listening === 'killed') return service;
+    if (listening === undefined) throw new Error(`service exited (${child.exitCode}):\n${output}`);
+    service.url = listening[1]!;
+    service.port = Number(listening[2]);
+    await until(
+      'the service to answer /readyz with 200',
+      async () => {
+        if (child.signalCode !== null) return true;
+        if (child.exitCode !== null) throw new Error(`service exited (${child.exitCode}):\n${output}`);
         const ready = await fetch(service.url.replace(/graphql$/, 'readyz')).catch(() => undefined);
-        if (ready?.status === 200) return service;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`service did not become ready:\n${output}`);
+        return ready?.status === 200 ? true : undefined;
+      },
+      { timeoutMs: 30_000 },
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}:\n${output}`);
+    });
   }
   return service;
 }

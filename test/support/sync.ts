@@ -18,6 +18,7 @@ import { runsByIds, slicesOfRun } from '../../src/sync/queries.ts';
 import { runConnectorNow } from '../../src/sync/service.ts';
 import { SyncWorker } from '../../src/sync/worker.ts';
 import { newTenant } from './database.ts';
+import { until } from './wait.ts';
 
 // The sync engine as tests drive it: an emulator whose clock is the service's, the real job engine
 // (a queue of the harness's own, so parallel test files never take each other's jobs), a worker,
@@ -93,17 +94,16 @@ export async function startSyncHarness(
   const ctx = tenantContext(app, await newTenant(database, 'sync'));
 
   const waitForRun = async (runId: string, timeoutMs = 60_000): Promise<FinishedRun> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const [run] = await runsByIds(ctx.db, ctx.tenantId, [runId]);
-      if (run && run.status !== 'QUEUED' && run.status !== 'RUNNING') {
-        const slices = await slicesOfRun(ctx.db, run.id);
-        return { run, slices, progress: runProgress(run, slices, clock.now()) };
-      }
-      if (Date.now() > deadline)
-        throw new Error(`run ${runId} did not finish in ${timeoutMs} ms (${run?.status})`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const run = await until(
+      `run ${runId} to finish`,
+      async () => {
+        const [found] = await runsByIds(ctx.db, ctx.tenantId, [runId]);
+        return found && found.status !== 'QUEUED' && found.status !== 'RUNNING' ? found : undefined;
+      },
+      { timeoutMs },
+    );
+    const slices = await slicesOfRun(ctx.db, run.id);
+    return { run, slices, progress: runProgress(run, slices, clock.now()) };
   };
   const queue = async (connectorId: string, mode: RequestedMode = 'AUTO') => {
     const payload = await runConnectorNow(ctx, { id: connectorId, mode });

@@ -10,7 +10,7 @@ import {
   SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   ADMINISTRATOR_ACCOUNT_ID,
   type EmulatorRole,
@@ -22,7 +22,8 @@ import { findingKey, type RegionLinkingMode } from '../../../src/emulator/securi
 import { failure, stsClient } from '../../support/emulator.ts';
 
 // Cross-Region aggregation and the administrator/member model, driven by the real SDK: what a sync
-// engine sees when it reads an aggregation Region or an administrator account.
+// engine sees when it reads an aggregation Region or an administrator account. Each test has a
+// fresh emulator: the aggregators, memberships, permissions and findings it changes are its own.
 
 const REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
 const HOME = 'us-east-1';
@@ -31,7 +32,7 @@ let member: EmulatorRole;
 let otherMember: EmulatorRole;
 let administrator: EmulatorRole;
 
-beforeAll(async () => {
+beforeEach(async () => {
   emulator = await startEmulator({
     findings: 360,
     accounts: 2,
@@ -50,11 +51,6 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  for (const accountId of [...emulator.emulator.store.aggregators.keys()])
-    await emulator.admin('DELETE', '/_emulator/aggregators', { accountId });
-});
-
-afterAll(async () => {
   await emulator?.close();
 });
 
@@ -171,21 +167,14 @@ describe('GetFindingAggregator', () => {
       roleArn: member.arn,
       actions: READ_ROLE_ACTIONS.filter((action) => action !== 'securityhub:GetFindingAggregator'),
     });
-    try {
-      const hub = await clientFor(member);
-      expect(
-        await failure(hub.send(new GetFindingAggregatorCommand({ FindingAggregatorArn: arn }))),
-      ).toMatchObject({
-        name: 'AccessDeniedException',
-        status: 403,
-        message: expect.stringContaining('is not authorized to perform: securityhub:GetFindingAggregator'),
-      });
-    } finally {
-      await emulator.admin('PUT', '/_emulator/roles/actions', {
-        roleArn: member.arn,
-        actions: READ_ROLE_ACTIONS,
-      });
-    }
+    const hub = await clientFor(member);
+    expect(
+      await failure(hub.send(new GetFindingAggregatorCommand({ FindingAggregatorArn: arn }))),
+    ).toMatchObject({
+      name: 'AccessDeniedException',
+      status: 403,
+      message: expect.stringContaining('is not authorized to perform: securityhub:GetFindingAggregator'),
+    });
   });
 
   it('allows one aggregator per account and a Regions list only with the modes that use one', async () => {
@@ -249,14 +238,7 @@ describe('GetFindings with cross-Region aggregation', () => {
       region: 'ap-southeast-2',
       enabled: false,
     });
-    try {
-      expect(regionsOf(await everyFinding(hub))).toEqual(new Set([HOME]));
-    } finally {
-      await emulator.admin('PUT', '/_emulator/hubs', {
-        accountId: member.accountId,
-        region: 'ap-southeast-2',
-      });
-    }
+    expect(regionsOf(await everyFinding(hub))).toEqual(new Set([HOME]));
   });
 
   it('applies filters and sort to the union', async () => {
@@ -401,21 +383,17 @@ describe('the administrator account', () => {
       rate: 0.001,
       burst: 2,
     });
-    try {
-      const hub = await clientFor(administrator, HOME, 1);
-      const read = (client: SecurityHubClient) => client.send(new GetFindingsCommand({ MaxResults: 1 }));
-      await read(hub);
-      await read(hub);
-      expect(await failure(read(hub))).toMatchObject({ name: 'TooManyRequestsException', status: 429 });
-      const own = await clientFor(member, HOME, 1);
-      await read(own);
-      await read(own);
-      expect((await failure(read(own))).status).toBe(429);
-      // Another Region is another bucket.
-      expect((await read(await clientFor(administrator, 'eu-west-1', 1))).Findings).toHaveLength(1);
-    } finally {
-      await emulator.admin('PUT', '/_emulator/quotas', { enabled: false, reset: true });
-    }
+    const hub = await clientFor(administrator, HOME, 1);
+    const read = (client: SecurityHubClient) => client.send(new GetFindingsCommand({ MaxResults: 1 }));
+    await read(hub);
+    await read(hub);
+    expect(await failure(read(hub))).toMatchObject({ name: 'TooManyRequestsException', status: 429 });
+    const own = await clientFor(member, HOME, 1);
+    await read(own);
+    await read(own);
+    expect((await failure(read(own))).status).toBe(429);
+    // Another Region is another bucket.
+    expect((await read(await clientFor(administrator, 'eu-west-1', 1))).Findings).toHaveLength(1);
   });
 
   it('is managed through the admin API: one administrator per member, replaced and removed', async () => {
@@ -467,9 +445,5 @@ describe('the administrator account', () => {
         })
       ).status,
     ).toBe(404);
-    await emulator.admin('PUT', '/_emulator/administrator', {
-      administratorAccountId: ADMINISTRATOR_ACCOUNT_ID,
-      memberAccountIds: [member.accountId, otherMember.accountId],
-    });
   });
 });

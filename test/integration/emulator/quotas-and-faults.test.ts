@@ -1,21 +1,17 @@
 import { DescribeHubCommand, GetFindingsCommand } from '@aws-sdk/client-securityhub';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../../src/emulator/index.ts';
 import { failure, securityHubClient } from '../../support/emulator.ts';
 
+// A fresh emulator for each test: its token buckets, counters and seeded fault sequence start where
+// the test expects them, whatever ran before.
 let emulator: RunningEmulator;
 
-beforeAll(async () => {
+beforeEach(async () => {
   emulator = await startEmulator({ findings: 100, accounts: 1, seed: 21 });
 });
 
 afterEach(async () => {
-  await emulator.admin('PUT', '/_emulator/faults', { rate: 0 });
-  await emulator.admin('PUT', '/_emulator/quotas', { enabled: true, reset: true });
-  await emulator.admin('DELETE', '/_emulator/counters');
-});
-
-afterAll(async () => {
   await emulator?.close();
 });
 

@@ -1,16 +1,18 @@
 import { DescribeHubCommand, GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../../src/emulator/index.ts';
 import { assumeReadRole, failure, stsClient } from '../../support/emulator.ts';
 
+// A fresh emulator for each test: a clock one test moves on (to expire a session) or a user it adds
+// is no other test's.
 let emulator: RunningEmulator;
 
-beforeAll(async () => {
+beforeEach(async () => {
   emulator = await startEmulator({ findings: 50, accounts: 2, quotas: false, seed: 11 });
 });
 
-afterAll(async () => {
+afterEach(async () => {
   await emulator?.close();
 });
 

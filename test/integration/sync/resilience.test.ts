@@ -1,26 +1,33 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/db/client.ts';
 import { slicesOfRun } from '../../../src/sync/queries.ts';
 import { openTestDatabase } from '../../support/database.ts';
 import { expectedFrom, type SyncHarness, startSyncHarness, viewOf } from '../../support/sync.ts';
+import { until } from '../../support/wait.ts';
 
 // AWS as it is on a bad day: throttling, 5xx, dropped connections, a role session that expires in
 // the middle of the run, and AWS's real quota. Nothing may be lost, and the run's counters say what
-// happened.
+// happened. Each test has its own harness: faults, quotas and the clock of its own Security Hub.
 
 let database: Database;
 let sync: SyncHarness;
 
 beforeAll(async () => {
   database = await openTestDatabase();
+});
+
+beforeEach(async () => {
   sync = await startSyncHarness(database, {
     emulator: { findings: 900, seed: 31, latencyMs: 20 },
     settings: { sdkMaxAttempts: 4, pageRetries: 8 },
   });
 });
 
-afterAll(async () => {
+afterEach(async () => {
   await sync?.close();
+});
+
+afterAll(async () => {
   await database?.close();
 });
 
@@ -46,24 +53,31 @@ describe('a run against a faulty Security Hub', () => {
     });
     const runId = await sync.queue(connector.id);
     // Once a few pages are in, the role session expires (the emulator's clock jumps past it).
-    for (;;) {
-      const slices = await slicesOfRun(sync.ctx.db, runId);
-      if (slices.reduce((sum, slice) => sum + slice.pages, 0) >= 3) break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await until(
+      'three pages of the run',
+      async () => {
+        const slices = await slicesOfRun(sync.ctx.db, runId);
+        return slices.reduce((sum, slice) => sum + slice.pages, 0) >= 3 ? true : undefined;
+      },
+      { intervalMs: 50 },
+    );
     await sync.emulator.admin('POST', '/_emulator/clock/advance', { seconds: 901, evolve: false });
     const { run, progress } = await sync.waitForRun(runId, 120_000);
-    await sync.emulator.admin('PUT', '/_emulator/faults', { rate: 0 });
 
     expect(run.status).toBe('SUCCEEDED');
     expect(viewOf(await sync.stored())).toEqual(expectedFrom(sync.inSecurityHub()));
     const seen = await counters();
-    expect(seen.GetFindings?.['429']).toBeGreaterThan(0);
-    expect(seen.GetFindings?.['500']).toBeGreaterThan(0);
-    expect(seen.GetFindings?.['0']).toBeGreaterThan(0); // connections reset
+    // The seeded faults strike requests in the order they arrive, whichever operation that is: with
+    // concurrent slices and the re-assumed sessions, a kind may land on AssumeRole rather than on
+    // GetFindings. Every kind struck the run somewhere; the run's own counters match GetFindings'.
+    const struck = (status: string) =>
+      Object.values(seen).reduce((sum, statuses) => sum + (statuses[status] ?? 0), 0);
+    expect(struck('429')).toBeGreaterThan(0);
+    expect(struck('500')).toBeGreaterThan(0);
+    expect(struck('0')).toBeGreaterThan(0); // connections reset
     expect(seen.AssumeRole?.['200']).toBeGreaterThanOrEqual(2); // the expired session was replaced
-    expect(progress.throttled).toBeGreaterThan(0);
-    expect(progress.throttled).toBeLessThanOrEqual(seen.GetFindings!['429']!);
+    expect(progress.retries).toBeGreaterThan(0);
+    expect(progress.throttled).toBeLessThanOrEqual(seen.GetFindings?.['429'] ?? 0);
     expect(progress.retries).toBeGreaterThanOrEqual(progress.throttled);
   });
 
@@ -72,7 +86,6 @@ describe('a run against a faulty Security Hub', () => {
     await sync.emulator.admin('PUT', '/_emulator/quotas', { enabled: true, reset: true });
     await sync.emulator.admin('DELETE', '/_emulator/counters');
     const { run, progress } = await sync.run(connector.id, 'FULL');
-    await sync.emulator.admin('PUT', '/_emulator/quotas', { enabled: false });
     expect(run.status).toBe('SUCCEEDED');
     const seen = await counters();
     expect(seen.GetFindings?.['429'] ?? 0).toBe(0);
