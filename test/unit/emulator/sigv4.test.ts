@@ -26,8 +26,10 @@ interface CapturedRequest {
 }
 
 class CapturedSignal extends Error {
-  constructor(readonly request: CapturedRequest) {
+  readonly request: CapturedRequest;
+  constructor(request: CapturedRequest) {
     super('captured');
+    this.request = request;
   }
 }
 
