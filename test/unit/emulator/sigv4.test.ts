@@ -22,7 +22,7 @@ interface CapturedRequest {
   path: string;
   query: Record<string, string | string[] | null>;
   headers: Record<string, string>;
-  body?: string;
+  body?: string | Uint8Array;
 }
 
 class CapturedSignal extends Error {
@@ -60,10 +60,17 @@ async function signedBy(send: () => Promise<unknown>): Promise<SignedRequest> {
       path: request.path,
       query,
       headers,
-      body: Buffer.from(request.body ?? ''),
+      body: bodyBytes(request.body),
     };
   }
   throw new Error('the request was not captured');
+}
+
+/** The body as bytes; the JSON protocol's body is a Uint8Array that warns when read as a string. */
+function bodyBytes(body: CapturedRequest['body']): Buffer {
+  if (body === undefined) return Buffer.alloc(0);
+  if (typeof body === 'string') return Buffer.from(body);
+  return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
 }
 
 function securityHub(keys: Keys, region = 'eu-west-1') {
@@ -279,6 +286,19 @@ describe('an unsigned or malformed request', () => {
     expect(code).toBe('InvalidSignatureException');
     expect(message).toMatch(
       /^The request signature we calculated does not match the signature you provided\./,
+    );
+  });
+  it('answers a query with a malformed percent-escape added after signing as a mismatch, not a crash', async () => {
+    const request = await signedBy(() =>
+      securityHub(userKeys).send(new ListFindingAggregatorsCommand({ MaxResults: 5 })),
+    );
+    const tampered = { ...request, query: `${request.query}&extra=%E0%A4%A` };
+    expect(refusal(tampered, 'securityhub')).toMatchObject({
+      code: 'InvalidSignatureException',
+      status: 403,
+    });
+    expect(refusal(tampered, 'securityhub').message).toMatch(
+      /^The request signature we calculated does not match/,
     );
   });
 });
