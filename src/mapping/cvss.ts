@@ -28,7 +28,7 @@ export function pickCvss(
   version: '2' | '3' | '4',
 ): (Cvss & { BaseScore: number }) | undefined {
   const candidates = entries.filter(usable).filter((entry) => major(entry.Version) === version);
-  return best(candidates);
+  return best(candidates.filter(isAdjusted)) ?? best(candidates);
 }
 
 /**
