@@ -11,7 +11,7 @@ import {
   paginateGetFindings,
   SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   aControlAsff,
   aGuardDutyAsff,
@@ -274,6 +274,24 @@ describe('GetFindings filters over the wire, on a hub of known findings', () => 
 });
 
 describe('the hub and its settings', () => {
+  // Each test changes the hub itself (an aggregator, a disabled Region, a role's permissions): on a
+  // shared emulator that would change what the other tests read, in whatever order they run.
+  let emulator: RunningEmulator;
+  let hub: SecurityHubClient;
+  beforeEach(async () => {
+    emulator = await startEmulator({
+      findings: 20,
+      accounts: 2,
+      regions: ['us-east-1', 'eu-west-1'],
+      quotas: false,
+      seed: 5,
+    });
+    hub = await securityHubClient(emulator);
+  });
+  afterEach(async () => {
+    await emulator.close();
+  });
+
   it('describes the hub, lists enabled standards and finding aggregators', async () => {
     const described = await hub.send(new DescribeHubCommand({}));
     expect(described).toMatchObject({
