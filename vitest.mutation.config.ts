@@ -15,6 +15,7 @@ export default defineConfig({
     include: [
       'test/unit/**/*.test.ts',
       'test/integration/ingest.test.ts',
+      'test/integration/ingest-effects.test.ts',
       'test/integration/findings-query.test.ts',
       'test/e2e/tenancy-and-auth.test.ts',
       'test/e2e/auth-jwks.test.ts',

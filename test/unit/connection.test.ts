@@ -1,11 +1,16 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import { describe, expect, it } from 'vitest';
 import {
   type ConnectionModel,
   decodeCursor,
   encodeCursor,
   type KeysetOrder,
+  keysetBounds,
+  orderByClause,
+  paginate,
   paginateArray,
+  type SortKey,
 } from '../../src/db/keyset.ts';
 import { toTsQuery } from '../../src/findings/filter.ts';
 
@@ -106,3 +111,174 @@ describe('search text to tsquery', () => {
     expect(toTsQuery('!!! ***')).toBeUndefined();
   });
 });
+
+/** A cursor as the API would encode one, with any payload. */
+const cursorOf = (payload: unknown[]) => Buffer.from(JSON.stringify(payload)).toString('base64url');
+const argumentPathOf = (run: () => unknown) => {
+  try {
+    run();
+  } catch (error) {
+    return { message: (error as Error).message, ...(error as { extensions: object }).extensions };
+  }
+  throw new Error('expected an error');
+};
+
+describe('cursor values, checked against the type of their sort key', () => {
+  const typed = (type: SortKey<unknown>['type']): KeysetOrder<unknown> => ({
+    name: 'T',
+    direction: 'ASC',
+    keys: [{ expression: sql`k`, type, read: () => 0 }],
+  });
+  const cases: [SortKey<unknown>['type'], unknown, boolean][] = [
+    ['int', 3, true],
+    ['int', '3', false],
+    ['real', 0.25, true],
+    ['real', '0.25', false],
+    ['text', 'abc', true],
+    ['text', 7, false],
+    ['timestamptz', '2026-10-01T00:00:00.000Z', true],
+    ['timestamptz', 'yesterday', false],
+    ['timestamptz', 1_700_000_000_000, false],
+    ['uuid', uuid(1), true],
+    ['uuid', 'not-a-uuid', false],
+  ];
+  for (const [type, value, accepted] of cases) {
+    it(`${accepted ? 'accept' : 'refuse'} ${JSON.stringify(value)} for a ${type} key`, () => {
+      const decode = () => decodeCursor(cursorOf(['T', 'ASC', value]), typed(type), 'after');
+      if (accepted) expect(decode()).toEqual([value]);
+      else expect(decode).toThrow(/`after` is not a cursor this API issued/);
+    });
+  }
+
+  it('refuse a cursor with more or fewer values than the ordering has keys', () => {
+    expect(() => decodeCursor(cursorOf(['SCORE', 'DESC', 2, uuid(1), 'extra']), order, 'after')).toThrow(
+      /not a cursor/,
+    );
+    expect(() => decodeCursor(cursorOf(['SCORE', 'DESC', 2]), order, 'after')).toThrow(/not a cursor/);
+  });
+
+  it('refuse a payload holding anything but strings and numbers, even where the name goes', () => {
+    expect(() => decodeCursor(cursorOf([{}, 'DESC', 2, uuid(1)]), order, 'before')).toThrow(
+      /`before` is not a cursor this API issued/,
+    );
+    expect(() => decodeCursor('%%%', order, 'before')).toThrow(/not a cursor/);
+  });
+
+  it('name the argument at fault in the error extensions', () => {
+    const otherOrdering = cursorOf(['SCORE', 'ASC', 2, uuid(1)]);
+    expect(argumentPathOf(() => decodeCursor(otherOrdering, order, 'before'))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      argumentPath: ['before'],
+    });
+    expect(argumentPathOf(() => paginateArray(items, { first: 1, last: 1 }, order))).toMatchObject({
+      message: expect.stringMatching(/either `first`.*or `last`/),
+      argumentPath: ['first'],
+    });
+    expect(argumentPathOf(() => paginateArray(items, { last: 501 }, order))).toMatchObject({
+      message: expect.stringMatching(/`last` must be between 0 and 500; got 501/),
+      argumentPath: ['last'],
+    });
+  });
+});
+
+describe('the far side of a page, asked only when wanted', () => {
+  it('paging forward: whether anything lies before the first row', async () => {
+    const middle = paginateArray(items, { first: 3, after: encodeCursor(order, sortedItems()[4]!) }, order);
+    const start = paginateArray(items, { first: 3 }, order);
+    expect(await (middle.pageInfo.hasPreviousPage as () => Promise<boolean>)()).toBe(true);
+    expect(await (start.pageInfo.hasPreviousPage as () => Promise<boolean>)()).toBe(false);
+  });
+
+  it('paging backward: whether anything lies after the last row', async () => {
+    const middle = paginateArray(items, { last: 3, before: encodeCursor(order, sortedItems()[10]!) }, order);
+    const end = paginateArray(items, { last: 3 }, order);
+    expect(await (middle.pageInfo.hasNextPage as () => Promise<boolean>)()).toBe(true);
+    expect(await (end.pageInfo.hasNextPage as () => Promise<boolean>)()).toBe(false);
+  });
+
+  it('an empty page after a cursor asks from that cursor', async () => {
+    const past = paginateArray(items, { first: 3, after: encodeCursor(order, sortedItems().at(-1)!) }, order);
+    expect(past.nodes).toEqual([]);
+    expect(await (past.pageInfo.hasPreviousPage as () => Promise<boolean>)()).toBe(true);
+  });
+
+  it('a SQL source is asked with the bound and the side, the count once however often it is read', async () => {
+    const asked: { bound: string; position: unknown[]; side: string }[] = [];
+    let counted = 0;
+    const rows = sortedItems().slice(0, 3);
+    const page = await paginate({ first: 2, after: encodeCursor(order, sortedItems()[0]!) }, order, {
+      fetch: async () => rows,
+      exists: async (bound, position, side) => {
+        asked.push({ bound: render(bound).sql, position, side });
+        return true;
+      },
+      count: async () => ++counted,
+    });
+    expect(page.pageInfo.hasNextPage).toBe(true);
+    await (page.pageInfo.hasPreviousPage as () => Promise<boolean>)();
+    expect(asked).toEqual([
+      {
+        bound: '(score, id) > (cast($1 as int), cast($2 as uuid))',
+        position: [rows[0]!.score, rows[0]!.id],
+        side: 'before',
+      },
+    ]);
+    expect([await page.totalCount(), await page.totalCount()]).toEqual([1, 1]);
+  });
+
+  it('a page of size 0 reads no rows at all (a request for the count alone)', async () => {
+    let fetched = 0;
+    const page = await paginate({ first: 0 }, order, {
+      fetch: async () => {
+        fetched += 1;
+        return sortedItems();
+      },
+      exists: async () => true,
+      count: async () => items.length,
+    });
+    expect(fetched).toBe(0);
+    expect(page.edges).toEqual([]);
+    expect(page.pageInfo).toMatchObject({ hasNextPage: false, startCursor: null, endCursor: null });
+    expect(await page.totalCount()).toBe(23);
+  });
+});
+
+describe('keyset SQL', () => {
+  it('orders by every key, reversed when paging backward', () => {
+    expect(orderByClause(order).map((part) => render(part).sql)).toEqual(['score desc', 'id desc']);
+    expect(orderByClause(order, false).map((part) => render(part).sql)).toEqual(['score asc', 'id asc']);
+    expect(orderByClause({ ...order, direction: 'ASC' }).map((part) => render(part).sql)).toEqual([
+      'score asc',
+      'id asc',
+    ]);
+  });
+
+  it('bounds a page by one row comparison per cursor, both when both are given', () => {
+    const a = [3, uuid(1)];
+    const b = [1, uuid(2)];
+    expect(keysetBounds(order, undefined, undefined)).toBeUndefined();
+    expect(render(keysetBounds(order, a, undefined)!)).toEqual({
+      sql: '(score, id) < (cast($1 as int), cast($2 as uuid))',
+      params: a,
+    });
+    expect(render(keysetBounds(order, undefined, b)!).sql).toBe(
+      '(score, id) > (cast($1 as int), cast($2 as uuid))',
+    );
+    expect(render(keysetBounds(order, a, b)!)).toEqual({
+      sql: '((score, id) < (cast($1 as int), cast($2 as uuid)) and (score, id) > (cast($3 as int), cast($4 as uuid)))',
+      params: [...a, ...b],
+    });
+    expect(render(keysetBounds({ ...order, direction: 'ASC' }, a, undefined)!).sql).toMatch(
+      /^\(score, id\) > /,
+    );
+  });
+});
+
+function sortedItems(): Item[] {
+  return [...items].sort((a, b) => b.score - a.score || (a.id < b.id ? 1 : -1));
+}
+
+function render(query: SQL): { sql: string; params: unknown[] } {
+  const { sql: text, params } = new PgDialect().sqlToQuery(query);
+  return { sql: text, params };
+}

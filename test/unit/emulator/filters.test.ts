@@ -359,3 +359,183 @@ describe('sorting', () => {
     expect(() => compareFindings([{ Field: 'UpdatedAt', SortOrder: 'up' as never }])).toThrow(/asc or desc/);
   });
 });
+
+describe('edges of the comparisons', () => {
+  const matches = (filters: AwsSecurityFindingFilters, finding: AwsSecurityFinding) =>
+    compileFindingFilters(filters, now)(finding);
+
+  it('takes no filters (absent or null) as "everything"', () => {
+    expect(all.filter(compileFindingFilters(undefined, now))).toEqual(all);
+    expect(all.filter(compileFindingFilters(null as never, now))).toEqual(all);
+  });
+
+  it('NOT_EQUALS and PREFIX_NOT_EQUALS leave out the findings that have the value', () => {
+    const region = inspector.Region!;
+    expect(select({ Region: [{ Value: region, Comparison: 'NOT_EQUALS' }] })).not.toContain(inspector);
+    expect(
+      select({
+        ProductName: [{ Value: inspector.ProductName!.slice(0, 3), Comparison: 'PREFIX_NOT_EQUALS' }],
+      }),
+    ).toEqual(all.filter((finding) => !finding.ProductName!.startsWith(inspector.ProductName!.slice(0, 3))));
+  });
+
+  it('a field that is null is missing, not the text "null"', () => {
+    const nullRegion = { ...ecr, Region: null as never };
+    expect(matches({ Region: [{ Value: 'null', Comparison: 'EQUALS' }] }, nullRegion)).toBe(false);
+    expect(matches({ Region: [{ Value: 'null', Comparison: 'NOT_EQUALS' }] }, nullRegion)).toBe(true);
+  });
+
+  it('a map filter reads the key in every map of a list, ORs positives on one key and skips non-strings', () => {
+    const twoResources: AwsSecurityFinding = {
+      ...ecr,
+      Resources: [
+        { ...ecr.Resources![0]!, Tags: { env: 7 as never } },
+        { ...ecr.Resources![0]!, Tags: { env: 'prod' } },
+      ],
+    };
+    expect(
+      matches({ ResourceTags: [{ Key: 'env', Value: 'prod', Comparison: 'EQUALS' }] }, twoResources),
+    ).toBe(true);
+    expect(
+      matches(
+        {
+          ResourceTags: [
+            { Key: 'env', Value: 'dev', Comparison: 'EQUALS' },
+            { Key: 'env', Value: 'prod', Comparison: 'EQUALS' },
+          ],
+        },
+        twoResources,
+      ),
+    ).toBe(true);
+    expect(matches({ ResourceTags: [{ Key: 'env', Value: '7', Comparison: 'EQUALS' }] }, twoResources)).toBe(
+      false,
+    );
+  });
+
+  it('a number filter ignores values that are not numbers, and Lt excludes its bound', () => {
+    const asText = { ...ecr, Severity: { Label: 'HIGH', Normalized: '90' as never } };
+    expect(matches({ SeverityNormalized: [{ Gte: 1 }] }, asText)).toBe(false);
+    expect(matches({ SeverityNormalized: [{ Lt: 40 }] }, ecr)).toBe(false);
+    expect(matches({ SeverityNormalized: [{ Lt: 41 }] }, ecr)).toBe(true);
+  });
+
+  it('DateRange: every finding is either WITHIN n days or OLDER_THAN n days, never both, at the boundary too', () => {
+    const at = (iso: string) => ({ ...ecr, UpdatedAt: iso });
+    const boundary = at(new Date(now.getTime() - 30 * 86_400_000).toISOString());
+    const justBefore = at(new Date(now.getTime() - 30 * 86_400_000 - 1).toISOString());
+    for (const finding of [boundary, justBefore, inspector, ecr, control]) {
+      const within = matches({ UpdatedAt: [{ DateRange: { Value: 30, Unit: 'DAYS' } }] }, finding);
+      const older = matches(
+        { UpdatedAt: [{ DateRange: { Value: 30, Unit: 'DAYS', Comparison: 'OLDER_THAN' } as never }] },
+        finding,
+      );
+      expect([within, older].filter(Boolean)).toHaveLength(1);
+    }
+    expect(
+      matches(
+        { UpdatedAt: [{ DateRange: { Value: 30, Unit: 'DAYS', Comparison: 'OLDER_THAN' } as never }] },
+        boundary,
+      ),
+    ).toBe(false);
+  });
+
+  it('a date filter matches when any date of a list is in any of its windows, and ignores non-dates', () => {
+    const indicators = {
+      ...ecr,
+      ThreatIntelIndicators: [
+        { LastObservedAt: '2026-01-01T00:00:00.000Z' },
+        { LastObservedAt: '2026-10-15T00:00:00.000Z' },
+        { LastObservedAt: 1_760_486_400_000 as never },
+      ],
+    };
+    const window = (Start: string, End: string) => ({ Start, End });
+    expect(
+      matches(
+        { ThreatIntelIndicatorLastObservedAt: [window('2026-10-01T00:00:00Z', '2026-10-31T00:00:00Z')] },
+        indicators,
+      ),
+    ).toBe(true);
+    expect(
+      matches(
+        {
+          ThreatIntelIndicatorLastObservedAt: [
+            window('2025-01-01T00:00:00Z', '2025-02-01T00:00:00Z'),
+            window('2026-10-10T00:00:00Z', '2026-10-20T00:00:00Z'),
+          ],
+        },
+        indicators,
+      ),
+    ).toBe(true);
+    // 1_760_486_400_000 is 2025-10-15 as epoch milliseconds: a number is not an ASFF date.
+    expect(
+      matches(
+        { ThreatIntelIndicatorLastObservedAt: [window('2025-10-01T00:00:00Z', '2025-10-31T00:00:00Z')] },
+        indicators,
+      ),
+    ).toBe(false);
+  });
+
+  it('booleans: conditions OR, and a missing value counts as false only', () => {
+    expect(matches({ Sample: [{ Value: true }] }, ecr)).toBe(false);
+    expect(matches({ Sample: [{ Value: true }, { Value: false }] }, ecr)).toBe(true);
+    expect(matches({ Sample: [{ Value: true }, { Value: false }] }, { ...ecr, Sample: true })).toBe(true);
+  });
+
+  it('IP filters: blocks OR, families never cross, and a value that is no address matches nothing', () => {
+    const blocks = [{ Cidr: '203.0.113.0/24' }, { Cidr: '198.51.100.0/24' }];
+    expect(matches({ NetworkSourceIpV4: blocks }, guardDuty)).toBe(true);
+    expect(matches({ NetworkSourceIpV4: [{ Cidr: '::/0' }] }, guardDuty)).toBe(false);
+    expect(matches({ NetworkSourceIpV6: [{ Cidr: '0.0.0.0/0' }] }, guardDuty)).toBe(false);
+    const notAnAddress = { ...guardDuty, Network: { SourceIpV4: 'unknown' } };
+    expect(matches({ NetworkSourceIpV4: [{ Cidr: '0.0.0.0/0' }] }, notAnAddress)).toBe(false);
+    const numeric = { ...guardDuty, Network: { SourceIpV4: 3_325_256_711 as never } };
+    expect(matches({ NetworkSourceIpV4: [{ Cidr: '0.0.0.0/0' }] }, numeric)).toBe(false);
+  });
+
+  it('Keyword: conditions OR, and the finding types are searched too', () => {
+    const type = control.Types![0]!;
+    expect(matches({ Keyword: [{ Value: type }] }, control)).toBe(true);
+    expect(matches({ Keyword: [{ Value: 'no such word' }, { Value: type }] }, control)).toBe(true);
+  });
+});
+
+describe('sorting edge cases', () => {
+  it('an empty criteria list is the default order; a criterion without SortOrder is ascending', () => {
+    expect([...all].sort(compareFindings([]))).toEqual([...all].sort(compareFindings(undefined)));
+    expect([...all].sort(compareFindings([{ Field: 'UpdatedAt' }]))).toEqual([
+      ecr,
+      inspector,
+      guardDuty,
+      control,
+    ]);
+  });
+
+  it('compares dates as instants, not as text, and puts a finding without the date last', () => {
+    const earlyWithOffset = { ...ecr, Id: 'a', UpdatedAt: '2026-10-01T01:00:00+02:00' };
+    const laterInUtc = { ...ecr, Id: 'b', UpdatedAt: '2026-09-30T23:30:00Z' };
+    const undated = { ...ecr, Id: 'c', UpdatedAt: undefined };
+    expect(
+      [undated, laterInUtc, earlyWithOffset].sort(
+        compareFindings([{ Field: 'UpdatedAt', SortOrder: 'asc' }]),
+      ),
+    ).toEqual([earlyWithOffset, laterInUtc, undated]);
+  });
+
+  it('breaks ties on ProductArn, then Id, both ways round', () => {
+    const a = { ...ecr, ProductArn: 'arn:a', Id: '2' };
+    const b = { ...ecr, ProductArn: 'arn:b', Id: '1' };
+    const c = { ...ecr, ProductArn: 'arn:b', Id: '3' };
+    const compare = compareFindings([{ Field: 'UpdatedAt', SortOrder: 'desc' }]);
+    expect([c, b, a].sort(compare)).toEqual([a, b, c]);
+    expect([a, b, c].sort(compare)).toEqual([a, b, c]);
+    expect(compare(b, { ...b })).toBe(0);
+  });
+
+  it('rejects criteria that are not a list, an empty criterion, and map or keyword fields', () => {
+    expect(() => compareFindings('UpdatedAt' as never)).toThrow(/must be a list/);
+    expect(() => compareFindings([null as never])).toThrow(/SortCriteria\[0\]\.Field "undefined"/);
+    expect(() => compareFindings([{ Field: 7 as never }])).toThrow(/not a sortable/);
+    expect(() => compareFindings([{ Field: 'ResourceTags' }])).toThrow(/not a sortable/);
+    expect(() => compareFindings([{ Field: 'Keyword' }])).toThrow(/not a sortable/);
+  });
+});
