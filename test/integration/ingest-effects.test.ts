@@ -122,6 +122,58 @@ describe('what a page stamps on its rows', () => {
   });
 });
 
+describe('what a page reports', () => {
+  it('an empty page: nothing written, nothing announced, nothing to apply', async () => {
+    const tenantId = await newTenant(database);
+    let handed: PageEffects | undefined;
+
+    const result = await ingestFindingsPage(database.db, tenantId, [], {
+      afterCommit: (effects) => {
+        handed = effects;
+      },
+    });
+
+    expect(result).toEqual({
+      created: 0,
+      updated: 0,
+      unchanged: 0,
+      affectedAssetIds: [],
+      outcomes: new Map(),
+      dedupKeys: [],
+    });
+    expect(handed).toEqual({ dedupKeys: [], assetIds: [] });
+    expect(
+      await database.db.select({ id: events.id }).from(events).where(eq(events.tenantId, tenantId)),
+    ).toEqual([]);
+  });
+
+  it('each finding as created, then unchanged, with no group or asset left to re-elect or re-score', async () => {
+    const tenantId = await newTenant(database);
+    const control = aControlFinding();
+    const key = `${control.finding.productArn}\n${control.finding.awsId}`;
+
+    const first = await ingestFindingsPage(database.db, tenantId, [control]);
+    const again = await ingestFindingsPage(database.db, tenantId, [control]);
+
+    expect(first.outcomes.get(key)).toBe('created');
+    expect(first.dedupKeys).toEqual([control.finding.dedupKey]);
+    expect(again).toEqual({
+      created: 0,
+      updated: 0,
+      unchanged: 1,
+      affectedAssetIds: [],
+      outcomes: new Map([[key, 'unchanged']]),
+      dedupKeys: [],
+    });
+  });
+
+  it('no asset among the affected ones for a finding that has none', async () => {
+    const tenantId = await newTenant(database);
+    const result = await ingestFindingsPage(database.db, tenantId, [aControlFinding({ asset: null })]);
+    expect(result.affectedAssetIds).toEqual([]);
+  });
+});
+
 describe('the same asset seen twice in one page', () => {
   for (const order of ['older sighting first', 'newer sighting first'] as const) {
     it(`takes the newer sighting, a name from either, the first time it was seen (${order})`, async () => {
@@ -413,6 +465,10 @@ describe('the fields an UPDATED event names', () => {
         { Workflow: { Note: 'n', Status: 'NEW' }, Types: ['b', 'a'], Title: 't', Added: true },
       ),
     ).toEqual(['Added', 'Gone', 'Types']);
+  });
+
+  it('tell [1, 23] from [12, 3]', () => {
+    expect(changedTopLevelFields({ A: [1, 23] }, { A: [12, 3] })).toEqual(['A']);
   });
 
   it('tell an array from an object with the same entries, and null from a missing field', () => {

@@ -282,3 +282,25 @@ function render(query: SQL): { sql: string; params: unknown[] } {
   const { sql: text, params } = new PgDialect().sqlToQuery(query);
   return { sql: text, params };
 }
+
+describe('in-memory connections, ascending', () => {
+  const ascending: KeysetOrder<Item> = { ...order, name: 'SCORE_ASC', direction: 'ASC' };
+
+  it('page through the list lowest first, and count it', async () => {
+    const page = paginateArray(items, { first: 3 }, ascending);
+    expect(page.nodes.map((item) => item.score)).toEqual([0, 0, 0]);
+    const rest = paginateArray(items, { first: 50, after: page.pageInfo.endCursor }, ascending);
+    expect(rest.nodes.map((item) => item.score)).toEqual(
+      [...items.map((item) => item.score)].sort((a, b) => a - b).slice(3),
+    );
+    expect(await page.totalCount()).toBe(23);
+  });
+
+  it('an empty list: no page either side, counted as empty', async () => {
+    const page = paginateArray([], { last: 3 }, ascending);
+    expect(page.nodes).toEqual([]);
+    expect(page.pageInfo.hasPreviousPage).toBe(false);
+    expect(await (page.pageInfo.hasNextPage as () => Promise<boolean>)()).toBe(false);
+    expect(await page.totalCount()).toBe(0);
+  });
+});

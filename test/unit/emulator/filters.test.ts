@@ -413,7 +413,7 @@ describe('edges of the comparisons', () => {
   });
 
   it('a number filter ignores values that are not numbers, and Lt excludes its bound', () => {
-    const asText = { ...ecr, Severity: { Label: 'HIGH', Normalized: '90' as never } };
+    const asText = { ...ecr, Severity: { Label: 'HIGH' as const, Normalized: '90' as never } };
     expect(matches({ SeverityNormalized: [{ Gte: 1 }] }, asText)).toBe(false);
     expect(matches({ SeverityNormalized: [{ Lt: 40 }] }, ecr)).toBe(false);
     expect(matches({ SeverityNormalized: [{ Lt: 41 }] }, ecr)).toBe(true);
@@ -537,5 +537,48 @@ describe('sorting edge cases', () => {
     expect(() => compareFindings([{ Field: 7 as never }])).toThrow(/not a sortable/);
     expect(() => compareFindings([{ Field: 'ResourceTags' }])).toThrow(/not a sortable/);
     expect(() => compareFindings([{ Field: 'Keyword' }])).toThrow(/not a sortable/);
+  });
+});
+
+describe('filters over odd shapes', () => {
+  const matches = (filters: AwsSecurityFindingFilters, finding: AwsSecurityFinding) =>
+    compileFindingFilters(filters, now)(finding);
+
+  it('Keyword reads only the text a finding has: no "undefined" for a missing description or types', () => {
+    const bare = { ...control, Description: undefined, Types: undefined };
+    expect(matches({ Keyword: [{ Value: 'undefined' }] }, bare)).toBe(false);
+    expect(matches({ Keyword: [{ Value: control.Title!.slice(0, 5) }] }, bare)).toBe(true);
+  });
+
+  it('a map filter skips resources without tags and tag values that are not text', () => {
+    const odd: AwsSecurityFinding = {
+      ...ecr,
+      Resources: [
+        { ...ecr.Resources![0]!, Tags: null as never },
+        { ...ecr.Resources![0]!, Tags: { env: 7 as never } },
+      ],
+    };
+    expect(matches({ ResourceTags: [{ Key: 'env', Value: '7', Comparison: 'CONTAINS' }] }, odd)).toBe(false);
+    expect(matches({ ResourceTags: [{ Key: 'env', Value: 'p', Comparison: 'NOT_EQUALS' }] }, odd)).toBe(true);
+  });
+
+  it('orders two findings of one product by Id, whichever comes first', () => {
+    const compare = compareFindings([{ Field: 'UpdatedAt', SortOrder: 'desc' }]);
+    const one = { ...ecr, ProductArn: 'arn:b', Id: '1' };
+    const three = { ...ecr, ProductArn: 'arn:b', Id: '3' };
+    expect(compare(three, one)).toBe(1);
+    expect(compare(one, three)).toBe(-1);
+  });
+
+  it('raises its own error type, named for logs', () => {
+    const error = (() => {
+      try {
+        compareFindings([{ Field: 'Colour' }]);
+      } catch (raised) {
+        return raised;
+      }
+    })();
+    expect(error).toBeInstanceOf(FilterValidationError);
+    expect((error as Error).name).toBe('FilterValidationError');
   });
 });
