@@ -49,7 +49,7 @@ describe('the built-in map on an Inspector EC2 package vulnerability', () => {
         'https://nvd.nist.gov/vuln/detail/CVE-2022-3602',
         'https://www.cve.org/CVERecord?id=CVE-2022-3602',
       ],
-      assetName: resource.Id, // the instance has no Name tag
+      assetName: 'i-089c1daed188c5f64', // no Name tag: the name in the instance's ARN
       cloudInstanceId: 'i-089c1daed188c5f64',
       systemType: 'AwsEc2Instance',
     });
@@ -145,7 +145,7 @@ describe('assets of every kind', () => {
     expect(assets[1]).toMatchObject({
       resourceArn: 'AKIAEXAMPLEKEY',
       resourceId: 'AKIAEXAMPLEKEY',
-      name: null,
+      name: 'AKIAEXAMPLEKEY',
     });
     expect(finding.assetResourceArn).toBe(asff.Resources![0]!.Id);
   });
