@@ -135,13 +135,14 @@ export async function updateAssetRisks(
     ),
     sql`, `,
   );
-  // Rows locked in resource ARN order, as the asset upsert takes them, and not against the key-share
-  // locks that pages' findings take on their assets: writers of assets never deadlock.
+  // Rows locked in identity key order (by code unit, as the asset upsert sorts them, whatever the
+  // database's collation), and not against the key-share locks that pages' findings take on their
+  // assets: writers of assets never deadlock.
   await db.execute(sql`
     with locked as (
       select id from ${assets}
        where tenant_id = ${tenantId} and id in (select v.id from (values ${values}) as v(id, score, factors, version))
-       order by resource_arn
+       order by identity_key collate "C"
        for no key update
     )
     update ${assets} set risk_score = v.score, risk_factors = v.factors, scoring_version = v.version, updated_at = now()

@@ -3,8 +3,9 @@ import type { AssetRecord } from './records.ts';
 import { DEFAULT_CRITICALITY_TAG } from './scoring-constants.ts';
 
 // Assets from ASFF `Resources[]`: EC2 instances, ECR container images, Lambda functions, ECS/EKS
-// containers, and every other resource type generically. Identity is the resource ARN (or the
-// resource Id where it is not an ARN) within the tenant — never the AMI: many instances share one.
+// containers, and every other resource type generically. Identity (`assetIdentityKey`) is the ARN
+// where the resource Id is one — never the AMI: many instances share one image — and otherwise the
+// Id within its partition, account, Region and resource type.
 
 export interface AssetSettings {
   criticalityTag?: string;
@@ -21,14 +22,15 @@ export function extractAssets(finding: AwsSecurityFinding, settings: AssetSettin
   return (finding.Resources ?? []).map((resource, index) => {
     const tags = resource.Tags ?? {};
     const criticality = parseCriticality(tags[tag]);
-    return {
+    return withIdentityKey({
       resourceArn: resource.Id!,
       resourceId: resourceId(resource),
       resourceType: resource.Type!,
       name: resourceName(resource),
       awsAccountId: accountOf(resource.Id!) ?? finding.AwsAccountId ?? null,
-      region: resource.Region ?? finding.Region ?? null,
-      partition: resource.Partition ?? partitionOf(resource.Id!) ?? null,
+      region: resource.Region ?? findingRegion(finding),
+      partition:
+        resource.Partition ?? partitionOf(resource.Id!) ?? partitionOf(finding.ProductArn ?? '') ?? null,
       details: resource.Details ? (resource.Details as Record<string, unknown>) : null,
       tags,
       criticality,
@@ -36,12 +38,54 @@ export function extractAssets(finding: AwsSecurityFinding, settings: AssetSettin
       internetExposed: internetExposed(resource) || (index === 0 && findingExposure),
       firstSeenAt: first,
       lastSeenAt: seen,
-    };
+    });
   });
 }
 
-function isArn(id: string): boolean {
+/** The parts of an asset its identity is made of. */
+export type AssetIdentity = Pick<
+  AssetRecord,
+  'resourceArn' | 'resourceType' | 'partition' | 'awsAccountId' | 'region'
+>;
+
+/**
+ * The asset's identity within a tenant. An ARN names one resource, so it is its own identity. Any
+ * other Id (Prowler's "No trails", Config's "AWS::::Account:123456789012", a bare account id, the
+ * "AWS::IAM::AccessKey:null" of a CSPM control) only means something within its partition,
+ * account, Region and resource type: the same Id in 18 Regions is 18 resources. Those parts go in
+ * with it as a JSON array, which never starts like an ARN and stays unambiguous whatever separators
+ * the parts contain.
+ *
+ * drizzle/0002_asset-identity.sql computes the same key in SQL for stored assets;
+ * test/integration/asset-identity-migration.test.ts checks that the two agree.
+ */
+export function assetIdentityKey(asset: AssetIdentity): string {
+  if (isArn(asset.resourceArn)) return asset.resourceArn;
+  return JSON.stringify([
+    asset.partition ?? null,
+    asset.awsAccountId ?? null,
+    asset.region ?? null,
+    asset.resourceType,
+    asset.resourceArn,
+  ]);
+}
+
+/** The record with the identity its own columns give it (after any of them changed). */
+export function withIdentityKey<T extends AssetIdentity>(asset: T): T & { identityKey: string } {
+  return { ...asset, identityKey: assetIdentityKey(asset) };
+}
+
+/** Whether a resource Id is an ARN, and so an identity on its own. */
+export function isArn(id: string): boolean {
   return id.startsWith('arn:');
+}
+
+/**
+ * The finding's Region as stored: Security Hub sets `Region` on every finding it returns; a pasted
+ * or partner finding without one falls back to its ProductArn's Region.
+ */
+export function findingRegion(finding: AwsSecurityFinding): string {
+  return finding.Region ?? finding.ProductArn!.split(':')[3] ?? '';
 }
 
 /** The short id people use: i-0abc… for an instance, the function name, the digest of an image. */

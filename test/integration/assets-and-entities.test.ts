@@ -150,7 +150,7 @@ describe('assets', () => {
       }
     ).assets.nodes;
     for (const node of nodes) {
-      const own = items.filter((item) => item.finding.assetResourceArn === node.resourceArn);
+      const own = items.filter((item) => item.finding.assetIdentityKey === node.resourceArn);
       expect(node.findings.totalCount).toBe(own.length);
       expect(node.findings.nodes.map((n) => n.detectionScore)).toEqual(
         own

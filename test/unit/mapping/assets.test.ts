@@ -1,12 +1,14 @@
 import type { AwsSecurityFinding, Resource } from '@aws-sdk/client-securityhub';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { nameFromArn, resourceName } from '../../../src/mapping/assets.ts';
+import { assetIdentityKey, extractAssets, nameFromArn, resourceName } from '../../../src/mapping/assets.ts';
 import { VULNERABILITY_MAP } from '../../../src/mapping/built-in-maps.ts';
 import { mapFinding } from '../../../src/mapping/map-finding.ts';
 import { compileTransformMap } from '../../../src/mapping/transform-map.ts';
 
-// What people call a resource (its asset's name), for the resources real products send: ARNs, and
-// the account ids, names and placeholders of Prowler, AWS Config and Security Hub CSPM controls.
+// Which asset a resource is (its identity) and what people call it (its name), for the resource
+// Ids real products send: ARNs, and the account ids, names and placeholders of Prowler, AWS Config
+// and Security Hub CSPM controls.
 
 /** A Prowler/CSPM-style finding about one resource in one account and Region. */
 function aFinding(resource: Resource, account = '123456789012', region = 'eu-west-1'): AwsSecurityFinding {
@@ -25,6 +27,86 @@ function aFinding(resource: Resource, account = '123456789012', region = 'eu-wes
     Resources: [resource],
   };
 }
+
+const identityOf = (finding: AwsSecurityFinding) => extractAssets(finding)[0]!.identityKey;
+
+describe('asset identity', () => {
+  it('is the ARN itself for a resource identified by an ARN', () => {
+    const arn = 'arn:aws:s3:::payments-audit-logs';
+    const asset = extractAssets(aFinding({ Type: 'AwsS3Bucket', Id: arn }))[0]!;
+    expect(asset.identityKey).toBe(arn);
+    expect(asset.resourceArn).toBe(arn);
+    // One ARN is one asset whichever account or Region reports it.
+    expect(identityOf(aFinding({ Type: 'AwsS3Bucket', Id: arn }, '444455556666', 'us-east-1'))).toBe(arn);
+  });
+
+  it('tells the same non-ARN Id apart by account, Region and resource type', () => {
+    const account = { Type: 'AwsAccount', Id: '123456789012' };
+    const keys = [
+      identityOf(aFinding(account, '123456789012', 'eu-west-1')),
+      identityOf(aFinding(account, '123456789012', 'us-east-1')),
+      identityOf(aFinding(account, '444455556666', 'eu-west-1')),
+      identityOf(aFinding({ ...account, Type: 'Other' }, '123456789012', 'eu-west-1')),
+    ];
+    expect(new Set(keys).size).toBe(4);
+    expect(keys[0]).toBe('["aws","123456789012","eu-west-1","AwsAccount","123456789012"]');
+    // The same sighting twice is the same asset.
+    expect(identityOf(aFinding(account, '123456789012', 'eu-west-1'))).toBe(keys[0]);
+  });
+
+  it("takes partition and Region from the resource, else from the finding and its ProductArn's partition", () => {
+    const trails = { Type: 'AwsCloudTrailTrail', Id: 'No trails' };
+    const china = aFinding(trails, '123456789012', 'cn-north-1');
+    china.ProductArn = 'arn:aws-cn:securityhub:cn-north-1::product/prowler/prowler';
+    expect(extractAssets(china)[0]).toMatchObject({
+      partition: 'aws-cn',
+      region: 'cn-north-1',
+      awsAccountId: '123456789012',
+      identityKey: '["aws-cn","123456789012","cn-north-1","AwsCloudTrailTrail","No trails"]',
+    });
+    const own = aFinding({ ...trails, Partition: 'aws-us-gov', Region: 'us-gov-west-1' });
+    expect(extractAssets(own)[0]).toMatchObject({
+      partition: 'aws-us-gov',
+      region: 'us-gov-west-1',
+      identityKey: '["aws-us-gov","123456789012","us-gov-west-1","AwsCloudTrailTrail","No trails"]',
+    });
+  });
+
+  it('keys Config-style Ids and placeholders per account and Region too', () => {
+    const configAccount = { Type: 'AwsAccount', Id: 'AWS::::Account:123456789012' };
+    expect(identityOf(aFinding(configAccount, '123456789012', 'us-east-1'))).not.toBe(
+      identityOf(aFinding(configAccount, '123456789012', 'us-west-2')),
+    );
+    const nullKey = { Type: 'AwsIamAccessKey', Id: 'AWS::IAM::AccessKey:null' };
+    expect(identityOf(aFinding(nullKey, '123456789012'))).not.toBe(
+      identityOf(aFinding(nullKey, '444455556666')),
+    );
+  });
+
+  it('is unambiguous whatever separators the parts contain, and never looks like an ARN', () => {
+    const part = fc.option(
+      fc.string({ unit: fc.constantFrom('a', ',', '"', '\\', ':', '[', ']', '|', '\n', ' ') }),
+      {
+        nil: null,
+      },
+    );
+    fc.assert(
+      fc.property(part, part, part, fc.string(), fc.string(), (partition, awsAccountId, region, type, id) => {
+        fc.pre(!id.startsWith('arn:'));
+        const key = assetIdentityKey({
+          partition,
+          awsAccountId,
+          region,
+          resourceType: type,
+          resourceArn: id,
+        });
+        // The key decodes to exactly its parts: two different tuples cannot share a key.
+        expect(JSON.parse(key)).toEqual([partition, awsAccountId, region, type, id]);
+        expect(key.startsWith('arn:')).toBe(false);
+      }),
+    );
+  });
+});
 
 describe('asset names', () => {
   const named = (resource: Resource) => resourceName(resource);
@@ -220,9 +302,10 @@ describe("a finding's asset name in the built-in map", () => {
     if (!outcome.ok) throw new Error(outcome.reject.reason);
     expect(outcome.finding.assetName).toBe('payments-audit-logs');
     expect(outcome.assets[0]!.name).toBe('payments-audit-logs');
+    expect(outcome.finding.assetIdentityKey).toBe('arn:aws:s3:::payments-audit-logs');
   });
 
-  it('is empty for a placeholder Id', () => {
+  it('is empty for a placeholder, and links the finding to the asset of its own account and Region', () => {
     const key = aFinding(
       { Type: 'AwsIamAccessKey', Id: 'AWS::IAM::AccessKey:null' },
       '444455556666',
@@ -231,5 +314,8 @@ describe("a finding's asset name in the built-in map", () => {
     const outcome = mapFinding(key, compiled.map, { defaultSeverity: 'MEDIUM' });
     if (!outcome.ok) throw new Error(outcome.reject.reason);
     expect(outcome.finding.assetName).toBeNull();
+    expect(outcome.finding.assetIdentityKey).toBe(
+      '["aws","444455556666","us-east-2","AwsIamAccessKey","AWS::IAM::AccessKey:null"]',
+    );
   });
 });
