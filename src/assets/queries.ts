@@ -5,6 +5,7 @@ import { type ConnectionModel, dateKey, type KeysetOrder, type PageArgs, paginat
 import { assets, findings } from '../db/schema.ts';
 import { rowsByIds, tablePageSource } from '../db/tenant-queries.ts';
 import type { AssetOrder } from '../generated/graphql.ts';
+import { isArn } from '../mapping/assets.ts';
 import type { RiskSummary } from '../mapping/risk-score.ts';
 import { LABEL_BANDS, type SeverityLabel } from '../mapping/scoring-constants.ts';
 import type { AssetModel } from './model.ts';
@@ -59,16 +60,18 @@ export function assetsByIds(db: Executor, tenantId: string, ids: readonly string
   return rowsByIds(db, assets, tenantId, ids);
 }
 
-export function assetsByResourceArns(
-  db: Executor,
-  tenantId: string,
-  resourceArns: readonly string[],
-): Promise<AssetModel[]> {
-  if (resourceArns.length === 0) return Promise.resolve([]);
+/**
+ * Assets identified by these ARNs. An ARN is its resource's identity key, so each names at most
+ * one asset; a non-ARN resource Id (an account id, "No trails") may name one asset per account,
+ * Region and type, and is left out: it identifies nothing on its own.
+ */
+export function assetsByArns(db: Executor, tenantId: string, arns: readonly string[]): Promise<AssetModel[]> {
+  const keys = arns.filter(isArn);
+  if (keys.length === 0) return Promise.resolve([]);
   return db
     .select()
     .from(assets)
-    .where(and(eq(assets.tenantId, tenantId), inArray(assets.resourceArn, [...resourceArns])));
+    .where(and(eq(assets.tenantId, tenantId), inArray(assets.identityKey, keys)));
 }
 
 /**

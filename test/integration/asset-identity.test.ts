@@ -8,18 +8,22 @@ import { VULNERABILITY_MAP } from '../../src/mapping/built-in-maps.ts';
 import { mapFinding } from '../../src/mapping/map-finding.ts';
 import { compileTransformMap } from '../../src/mapping/transform-map.ts';
 import { newTenant, openTestDatabase } from '../support/database.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
 
 // Assets of resources that Security Hub names by something other than an ARN (Prowler's account id
 // or "No trails", Config's "AWS::::Account:…", CSPM's "AWS::IAM::AccessKey:null"): one asset per
 // partition, account, Region and type, through the same mapping and ingest path as a sync.
 
 let database: Database;
+let api: TestServer;
 
 beforeAll(async () => {
   database = await openTestDatabase();
+  api = await startTestServer(database);
 });
 
 afterAll(async () => {
+  await api?.close();
   await database?.close();
 });
 
@@ -124,5 +128,45 @@ describe('ingesting findings about resources without an ARN', () => {
         name: 'payments-audit-logs',
       }),
     ]);
+  });
+});
+
+describe('assets over GraphQL', () => {
+  it('shows the identity key, and resolves a resourceArn reference only for an ARN', async () => {
+    const tenantId = await newTenant(database);
+    const instanceArn = 'arn:aws:ec2:eu-west-1:123456789012:instance/i-0a1b2c3d4e5f67890';
+    await ingestFindingsPage(database.db, tenantId, [
+      aControlFinding('123456789012', 'eu-west-1', account('123456789012')),
+      aControlFinding('123456789012', 'us-east-1', account('123456789012')),
+      aControlFinding('123456789012', 'eu-west-1', { Type: 'AwsEc2Instance', Id: instanceArn }),
+    ]);
+    const listed = await api.graphql<{ assets: { nodes: { identityKey: string; resourceArn: string }[] } }>(
+      '{ assets(filter: { resourceArns: ["123456789012"] }) { nodes { identityKey resourceArn } } }',
+      {},
+      { tenantId },
+    );
+    expect(listed.errors).toBeUndefined();
+    expect(listed.data!.assets.nodes.map((node) => node.identityKey).sort()).toEqual([
+      '["aws","123456789012","eu-west-1","AwsAccount","123456789012"]',
+      '["aws","123456789012","us-east-1","AwsAccount","123456789012"]',
+    ]);
+
+    const entities = await api.graphql<{ _entities: ({ identityKey: string } | null)[] }>(
+      `query($representations: [_Any!]!) { _entities(representations: $representations) {
+        ... on Asset { identityKey } } }`,
+      {
+        representations: [
+          { __typename: 'Asset', resourceArn: instanceArn },
+          { __typename: 'Asset', resourceArn: '123456789012' },
+          {
+            __typename: 'Asset',
+            resourceArn: '["aws","123456789012","eu-west-1","AwsAccount","123456789012"]',
+          },
+        ],
+      },
+      { tenantId },
+    );
+    expect(entities.errors).toBeUndefined();
+    expect(entities.data!._entities).toEqual([{ identityKey: instanceArn }, null, null]);
   });
 });
