@@ -140,7 +140,9 @@ export async function updateAssetRisks(
   );
   // Rows locked in identity key order (by code unit, as the asset upsert sorts them, whatever the
   // database's collation), and not against the key-share locks that pages' findings take on their
-  // assets: writers of assets never deadlock.
+  // assets: writers of assets never deadlock. A row whose risk did not change is still written when
+  // its scoring version did: a stale version (e.g. '' where drizzle/0002 split a merged asset)
+  // marks an asset whose risk has to be recomputed.
   await db.execute(sql`
     with locked as (
       select id from ${assets}
@@ -151,7 +153,8 @@ export async function updateAssetRisks(
     update ${assets} set risk_score = v.score, risk_factors = v.factors, scoring_version = v.version, updated_at = now()
       from (values ${values}) as v(id, score, factors, version), locked
      where ${assets.tenantId} = ${tenantId} and ${assets.id} = v.id and locked.id = v.id
-       and (${assets.riskScore} is distinct from v.score or ${assets.riskFactors} is distinct from v.factors)`);
+       and (${assets.riskScore} is distinct from v.score or ${assets.riskFactors} is distinct from v.factors
+            or ${assets.scoringVersion} is distinct from v.version)`);
 }
 
 export async function setAssetCriticality(

@@ -1,11 +1,13 @@
 import type { AwsSecurityFinding, Resource } from '@aws-sdk/client-securityhub';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recomputeAssetRisk } from '../../src/assets/risk.ts';
 import type { Database } from '../../src/db/client.ts';
 import { assets, findings } from '../../src/db/schema.ts';
 import { type IngestItem, ingestFindingsPage } from '../../src/findings/ingest.ts';
 import { VULNERABILITY_MAP } from '../../src/mapping/built-in-maps.ts';
 import { mapFinding } from '../../src/mapping/map-finding.ts';
+import { SCORING_VERSION } from '../../src/mapping/scoring-constants.ts';
 import { compileTransformMap } from '../../src/mapping/transform-map.ts';
 import { newTenant, openTestDatabase } from '../support/database.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
@@ -168,5 +170,23 @@ describe('assets over GraphQL', () => {
     );
     expect(entities.errors).toBeUndefined();
     expect(entities.data!._entities).toEqual([{ identityKey: instanceArn }, null, null]);
+  });
+});
+
+describe('stale asset risk', () => {
+  it('is written again when only its scoring version is stale', async () => {
+    const tenantId = await newTenant(database);
+    await ingestFindingsPage(database.db, tenantId, [
+      aControlFinding('123456789012', 'eu-west-1', account('1')),
+    ]);
+    const [asset] = await storedAssets(tenantId);
+    expect(asset!.scoringVersion).toBe(SCORING_VERSION);
+    const stale = and(eq(assets.tenantId, tenantId), eq(assets.id, asset!.id));
+    await database.db.update(assets).set({ scoringVersion: '' }).where(stale);
+
+    await recomputeAssetRisk(database.db, tenantId, [asset!.id]);
+
+    const [after] = await database.db.select().from(assets).where(stale);
+    expect(after).toMatchObject({ scoringVersion: SCORING_VERSION, riskScore: asset!.riskScore });
   });
 });
