@@ -1,7 +1,7 @@
 import type { Executor } from '../db/client.ts';
 import { keyedLoader } from '../db/loaders.ts';
 import type { AssetModel } from './model.ts';
-import { assetsByIds, assetsByResourceArns } from './queries.ts';
+import { assetsByArns, assetsByIds } from './queries.ts';
 
 export type AssetLoaders = ReturnType<typeof createAssetLoaders>;
 
@@ -11,9 +11,10 @@ export function createAssetLoaders(db: Executor, tenantId: string) {
       (ids) => assetsByIds(db, tenantId, ids),
       (row) => row.id,
     ),
-    byResourceArn: keyedLoader<string, AssetModel>(
-      (arns) => assetsByResourceArns(db, tenantId, arns),
-      (row) => row.resourceArn,
+    /** By ARN (the `resourceArn` entity key): null for a non-ARN Id, which names no one asset. */
+    byArn: keyedLoader<string, AssetModel>(
+      (arns) => assetsByArns(db, tenantId, arns),
+      (row) => row.identityKey,
     ),
   };
 }

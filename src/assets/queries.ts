@@ -5,6 +5,7 @@ import { type ConnectionModel, dateKey, type KeysetOrder, type PageArgs, paginat
 import { assets, findings } from '../db/schema.ts';
 import { rowsByIds, tablePageSource } from '../db/tenant-queries.ts';
 import type { AssetOrder } from '../generated/graphql.ts';
+import { isArn } from '../mapping/assets.ts';
 import type { RiskSummary } from '../mapping/risk-score.ts';
 import { LABEL_BANDS, type SeverityLabel } from '../mapping/scoring-constants.ts';
 import type { AssetModel } from './model.ts';
@@ -59,16 +60,18 @@ export function assetsByIds(db: Executor, tenantId: string, ids: readonly string
   return rowsByIds(db, assets, tenantId, ids);
 }
 
-export function assetsByResourceArns(
-  db: Executor,
-  tenantId: string,
-  resourceArns: readonly string[],
-): Promise<AssetModel[]> {
-  if (resourceArns.length === 0) return Promise.resolve([]);
+/**
+ * Assets identified by these ARNs. An ARN is its resource's identity key, so each names at most
+ * one asset; a non-ARN resource Id (an account id, "No trails") may name one asset per account,
+ * Region and type, and is left out: it identifies nothing on its own.
+ */
+export function assetsByArns(db: Executor, tenantId: string, arns: readonly string[]): Promise<AssetModel[]> {
+  const keys = arns.filter(isArn);
+  if (keys.length === 0) return Promise.resolve([]);
   return db
     .select()
     .from(assets)
-    .where(and(eq(assets.tenantId, tenantId), inArray(assets.resourceArn, [...resourceArns])));
+    .where(and(eq(assets.tenantId, tenantId), inArray(assets.identityKey, keys)));
 }
 
 /**
@@ -135,19 +138,23 @@ export async function updateAssetRisks(
     ),
     sql`, `,
   );
-  // Rows locked in resource ARN order, as the asset upsert takes them, and not against the key-share
-  // locks that pages' findings take on their assets: writers of assets never deadlock.
+  // Rows locked in identity key order (by code unit, as the asset upsert sorts them, whatever the
+  // database's collation), and not against the key-share locks that pages' findings take on their
+  // assets: writers of assets never deadlock. A row whose risk did not change is still written when
+  // its scoring version did: a stale version (e.g. '' where drizzle/0002 split a merged asset)
+  // marks an asset whose risk has to be recomputed.
   await db.execute(sql`
     with locked as (
       select id from ${assets}
        where tenant_id = ${tenantId} and id in (select v.id from (values ${values}) as v(id, score, factors, version))
-       order by resource_arn
+       order by identity_key collate "C"
        for no key update
     )
     update ${assets} set risk_score = v.score, risk_factors = v.factors, scoring_version = v.version, updated_at = now()
       from (values ${values}) as v(id, score, factors, version), locked
      where ${assets.tenantId} = ${tenantId} and ${assets.id} = v.id and locked.id = v.id
-       and (${assets.riskScore} is distinct from v.score or ${assets.riskFactors} is distinct from v.factors)`);
+       and (${assets.riskScore} is distinct from v.score or ${assets.riskFactors} is distinct from v.factors
+            or ${assets.scoringVersion} is distinct from v.version)`);
 }
 
 export async function setAssetCriticality(

@@ -18,11 +18,11 @@ export const assetResolvers: Resolvers = {
     },
   },
   Asset: {
-    // Either key: `id`, or `resourceArn` (batched per request by the loaders).
+    // Either key: `id`, or `resourceArn` (batched per request by the loaders). A `resourceArn`
+    // that is not an ARN resolves to null: the same Id may be one asset per account, Region and type.
     __resolveReference: (reference: { id?: string; resourceArn?: string }, ctx) => {
       if (reference.id !== undefined) return ctx.loaders.assets.byId.load(reference.id);
-      if (reference.resourceArn !== undefined)
-        return ctx.loaders.assets.byResourceArn.load(reference.resourceArn);
+      if (reference.resourceArn !== undefined) return ctx.loaders.assets.byArn.load(reference.resourceArn);
       throw new UserInputError('An Asset reference needs `id` or `resourceArn`.', ['representations']);
     },
     ec2Instance: (asset) => assetDetails(asset).ec2Instance,

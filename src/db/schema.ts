@@ -237,7 +237,12 @@ export const assets = pgTable(
     id: uuid('id').primaryKey().defaultRandom(),
     tenantId: tenantId(),
     connectorId: uuid('connector_id').references(() => connectors.id, { onDelete: 'set null' }),
-    /** Identity per tenant: the ARN, or the resource Id where the resource has no ARN. */
+    /**
+     * Identity per tenant (src/mapping/assets.ts `assetIdentityKey`): the ARN when the resource Id
+     * is one, else the Id with its partition, account, Region and resource type.
+     */
+    identityKey: text('identity_key').notNull(),
+    /** The resource Id as Security Hub gives it: an ARN for most resources, not unique otherwise. */
     resourceArn: text('resource_arn').notNull(),
     resourceId: text('resource_id').notNull(),
     resourceType: text('resource_type').notNull(),
@@ -262,7 +267,8 @@ export const assets = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
-    uniqueIndex('assets_tenant_arn_key').on(t.tenantId, t.resourceArn),
+    uniqueIndex('assets_tenant_identity_key').on(t.tenantId, t.identityKey),
+    index('assets_tenant_arn_idx').on(t.tenantId, t.resourceArn),
     index('assets_tenant_risk_idx').on(t.tenantId, t.riskScore, t.id),
     index('assets_tenant_last_seen_idx').on(t.tenantId, t.lastSeenAt, t.id),
     index('assets_tenant_name_idx').on(t.tenantId, sql`coalesce(${t.name}, ${t.resourceId})`, t.id),

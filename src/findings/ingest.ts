@@ -220,12 +220,12 @@ async function upsertPage(
     };
 
   const rows = changes.map(({ finding }) => {
-    const { assetResourceArn, ...columns } = finding;
+    const { assetIdentityKey, ...columns } = finding;
     return {
       ...columns,
       tenantId,
       connectorId,
-      assetId: assetResourceArn ? (assetIds.get(assetResourceArn) ?? null) : null,
+      assetId: assetIdentityKey ? (assetIds.get(assetIdentityKey) ?? null) : null,
     };
   });
   const written = rowsOf<{
@@ -312,29 +312,30 @@ export async function ingestAssetsPage(
   return ids.size;
 }
 
+/** Writes a page's assets; returns their ids by identity key (`assetIdentityKey`). */
 async function upsertAssets(
   tx: Executor,
   tenantId: string,
   connectorId: string | null,
   records: readonly AssetRecord[],
 ): Promise<Map<string, string>> {
-  const byArn = new Map<string, AssetRecord>();
+  const byIdentity = new Map<string, AssetRecord>();
   for (const record of records) {
-    const seen = byArn.get(record.resourceArn);
-    byArn.set(record.resourceArn, seen ? mergeAssetSightings(seen, record) : record);
+    const seen = byIdentity.get(record.identityKey);
+    byIdentity.set(record.identityKey, seen ? mergeAssetSightings(seen, record) : record);
   }
-  if (byArn.size === 0) return new Map();
-  // One statement, rows in resource ARN order: every writer of assets locks them in that order
+  if (byIdentity.size === 0) return new Map();
+  // One statement, rows in identity key order: every writer of assets locks them in that order
   // (risk updates too), so concurrent pages wait for each other briefly but never deadlock.
   const rows = await tx
     .insert(assets)
     .values(
-      [...byArn.values()]
-        .sort((a, b) => compareText(a.resourceArn, b.resourceArn))
+      [...byIdentity.values()]
+        .sort((a, b) => compareText(a.identityKey, b.identityKey))
         .map((record) => ({ ...record, tenantId, connectorId })),
     )
     .onConflictDoUpdate({
-      target: [assets.tenantId, assets.resourceArn],
+      target: [assets.tenantId, assets.identityKey],
       set: {
         resourceId: sql`excluded.resource_id`,
         resourceType: sql`excluded.resource_type`,
@@ -354,10 +355,11 @@ async function upsertAssets(
         updatedAt: sql`now()`,
       },
     })
-    .returning({ id: assets.id, resourceArn: assets.resourceArn });
-  return new Map(rows.map((row) => [row.resourceArn, row.id]));
+    .returning({ id: assets.id, identityKey: assets.identityKey });
+  return new Map(rows.map((row) => [row.identityKey, row.id]));
 }
 
+/** Two sightings of one asset (the same identity key) in a page, as one: the later one's view. */
 function mergeAssetSightings(a: AssetRecord, b: AssetRecord): AssetRecord {
   const later = a.lastSeenAt.getTime() >= b.lastSeenAt.getTime() ? a : b;
   return {

@@ -31,7 +31,13 @@ export type Scalars = {
 
 /**
  * A cloud resource that findings are about: an EC2 instance, a container image, a Lambda function,
- * or any other resource type. Identity is its ARN within the tenant.
+ * or any other resource type. Its identity within the tenant is `identityKey`: the ARN when Security
+ * Hub identifies the resource by one, else the resource Id within its partition, account, Region and
+ * resource type (findings from Prowler, AWS Config or Security Hub CSPM controls identify some
+ * resources by an account id, "No trails" or "AWS::::Account:123456789012", which repeat across
+ * accounts, Regions and types).
+ *
+ * Other subgraphs reference an asset by `id`, or by `resourceArn` when the resource has an ARN.
  */
 export type Asset = {
   __typename?: 'Asset';
@@ -49,14 +55,29 @@ export type Asset = {
   findings: FindingConnection;
   firstSeenAt: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
+  /**
+   * What makes this asset one: the ARN itself for a resource identified by an ARN; otherwise the JSON
+   * array `[partition, account, Region, resourceType, resourceArn]`, e.g.
+   * `["aws","123456789012","eu-west-1","AwsAccount","123456789012"]`. Unique within the tenant.
+   */
+  identityKey: Scalars['String']['output'];
   internetExposed: Scalars['Boolean']['output'];
   lambdaFunction?: Maybe<LambdaFunctionDetails>;
   lastSeenAt: Scalars['DateTime']['output'];
-  /** From the `Name` tag, else the product's name for the resource. */
+  /**
+   * The name people call the resource by: its `Name` tag, else the name in its details (bucket,
+   * function, user of an access key, role, image, cluster, security group, DB instance…), else the
+   * name in its ARN, else a non-ARN resource Id itself (not a placeholder such as
+   * "AWS::IAM::AccessKey:null").
+   */
   name?: Maybe<Scalars['String']['output']>;
   partition?: Maybe<Scalars['String']['output']>;
   region?: Maybe<Scalars['String']['output']>;
-  /** The resource ARN, or the resource id when the resource has no ARN. */
+  /**
+   * The resource Id as Security Hub gives it (`Resources[].Id`): an ARN for most resources, but some
+   * products use an account id, a name or a placeholder, which several assets may share. As an entity
+   * key it resolves an asset identified by that ARN, and null for an Id that is not an ARN (use `id`).
+   */
   resourceArn: Scalars['String']['output'];
   resourceId: Scalars['String']['output'];
   /** ASFF resource type, e.g. `AwsEc2Instance`, `AwsEcrContainerImage`, `AwsLambdaFunction`. */
@@ -72,7 +93,13 @@ export type Asset = {
 
 /**
  * A cloud resource that findings are about: an EC2 instance, a container image, a Lambda function,
- * or any other resource type. Identity is its ARN within the tenant.
+ * or any other resource type. Its identity within the tenant is `identityKey`: the ARN when Security
+ * Hub identifies the resource by one, else the resource Id within its partition, account, Region and
+ * resource type (findings from Prowler, AWS Config or Security Hub CSPM controls identify some
+ * resources by an account id, "No trails" or "AWS::::Account:123456789012", which repeat across
+ * accounts, Regions and types).
+ *
+ * Other subgraphs reference an asset by `id`, or by `resourceArn` when the resource has an ARN.
  */
 export type AssetFindingsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
@@ -105,6 +132,7 @@ export type AssetFilter = {
   internetExposed?: InputMaybe<Scalars['Boolean']['input']>;
   lastSeenAt?: InputMaybe<DateTimeRange>;
   regions?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Resource Ids as Security Hub gives them; a non-ARN Id matches its asset in every account, Region and type. */
   resourceArns?: InputMaybe<Array<Scalars['String']['input']>>;
   resourceTypes?: InputMaybe<Array<Scalars['String']['input']>>;
   riskBands?: InputMaybe<Array<RiskBand>>;
@@ -905,6 +933,8 @@ export type PreviewAsset = {
   __typename?: 'PreviewAsset';
   criticality?: Maybe<Scalars['Int']['output']>;
   details?: Maybe<Scalars['JSON']['output']>;
+  /** The identity the asset would be stored under (`Asset.identityKey`). */
+  identityKey: Scalars['String']['output'];
   internetExposed: Scalars['Boolean']['output'];
   name?: Maybe<Scalars['String']['output']>;
   resourceArn: Scalars['String']['output'];
@@ -1636,6 +1666,7 @@ export type AssetResolvers<ContextType = GraphQLContext, ParentType extends Reso
   findings?: Resolver<ResolversTypes['FindingConnection'], ParentType, ContextType, RequireFields<AssetFindingsArgs, 'orderBy'>>;
   firstSeenAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  identityKey?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   internetExposed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   lambdaFunction?: Resolver<Maybe<ResolversTypes['LambdaFunctionDetails']>, ParentType, ContextType>;
   lastSeenAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -2042,6 +2073,7 @@ export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends R
 export type PreviewAssetResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PreviewAsset'] = ResolversParentTypes['PreviewAsset']> = {
   criticality?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   details?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+  identityKey?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   internetExposed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   resourceArn?: Resolver<ResolversTypes['String'], ParentType, ContextType>;

@@ -101,9 +101,10 @@ export const VULNERABILITY_MAP: TransformMapDefinition = {
     },
     {
       target: 'assetName',
-      source:
-        'Resources[0].Tags["Name"] ?? Resources[0].Details.AwsLambdaFunction.FunctionName ?? Resources[0].Details.AwsEcrContainerImage.RepositoryName ?? Resources[0].Id',
-      description: 'The Name tag people use, else the function or repository name, else the resource id.',
+      source: 'Resources[0]',
+      transform: 'resourceName',
+      description:
+        "The primary resource's name, as its asset is named: the Name tag, else the name in its details (bucket, function, access key user, role, image…), else the name in its ARN, else a non-ARN resource Id that is not a placeholder. Never a whole ARN.",
     },
     {
       target: 'cloudInstanceId',

@@ -1,6 +1,6 @@
 import type { Vulnerability } from '@aws-sdk/client-securityhub';
 import { type Problem, validateAsff } from './asff-validation.ts';
-import { extractAssets } from './assets.ts';
+import { extractAssets, findingRegion, withIdentityKey } from './assets.ts';
 import { dedupKey } from './dedup.ts';
 import { type DetectionScore, detectionScore } from './detection-score.ts';
 import type { AssetRecord, FindingRecord } from './records.ts';
@@ -94,7 +94,7 @@ function mapValidated(input: unknown, map: CompiledTransformMap, settings: Mappi
     awsId: finding.Id!,
     generatorId: finding.GeneratorId!,
     awsAccountId: finding.AwsAccountId!,
-    region: finding.Region ?? finding.ProductArn!.split(':')[3] ?? '',
+    region: findingRegion(finding),
     productName: stringOr(mapped.productName, finding.ProductName ?? 'Unknown'),
     companyName: finding.CompanyName ?? null,
     externalFindingId: stringOr(mapped.externalFindingId, `${finding.ProductArn}/${finding.Id}`),
@@ -141,14 +141,15 @@ function mapValidated(input: unknown, map: CompiledTransformMap, settings: Mappi
     awsCreatedAt: new Date(finding.CreatedAt!),
     awsUpdatedAt: new Date(finding.UpdatedAt!),
     raw: finding as unknown as Record<string, unknown>,
-    assetResourceArn: primary?.resourceArn ?? null,
+    assetIdentityKey: primary?.identityKey ?? null,
   };
   return { ok: true, finding: record, assets, mapped, score, warnings };
 }
 
 /**
  * The asset the map names as the finding's own (externalAssetId); normally Resources[0]. A custom
- * map may name another identity: the primary resource's asset then takes that identity.
+ * map may name another resource Id: the primary resource's asset then takes that Id (and the
+ * identity it gives within the resource's account, Region and type).
  */
 function primaryAsset(
   assets: AssetRecord[],
@@ -163,7 +164,7 @@ function primaryAsset(
   warnings.push(
     `externalAssetId "${externalAssetId}" is not one of the finding's resources; the primary resource takes that identity`,
   );
-  const renamed = { ...first, resourceArn: externalAssetId };
+  const renamed = withIdentityKey({ ...first, resourceArn: externalAssetId });
   assets[0] = renamed;
   return renamed;
 }

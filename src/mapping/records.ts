@@ -8,8 +8,8 @@ export type FindingRecord = Omit<
   NewFindingRow,
   'id' | 'tenantId' | 'connectorId' | 'assetId' | 'isPrimary' | 'search' | 'createdAt' | 'updatedAt'
 > & {
-  /** Which of the finding's assets is its primary resource (Resources[0]). */
-  assetResourceArn: string | null;
+  /** The identity key (`assetIdentityKey`) of the finding's primary asset (Resources[0]). */
+  assetIdentityKey: string | null;
 };
 
 /** An asset as one finding sees it. */

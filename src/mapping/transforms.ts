@@ -1,4 +1,6 @@
+import type { Resource } from '@aws-sdk/client-securityhub';
 import { isAsffDate } from './asff-validation.ts';
+import { resourceName } from './assets.ts';
 import { pickCvss } from './cvss.ts';
 import type { ValueType } from './paths.ts';
 
@@ -153,5 +155,20 @@ export const TRANSFORMS: Record<string, Transform> = {
       const separator = typeof args.separator === 'string' ? args.separator : '/';
       return value.split(separator).at(-1) || undefined;
     },
+  },
+  resourceName: {
+    name: 'resourceName',
+    description:
+      "A resource's name, as its asset is named: the Name tag, else its details' name (bucket, function, user of an access key, role, image, cluster…), else the name in its ARN, else a non-ARN Id that is not a placeholder.",
+    accepts: (input) =>
+      input.kind === 'structure' && input.name === 'Resource' && !input.many
+        ? undefined
+        : 'needs a single resource (e.g. `Resources[0]`)',
+    yields: () => 'string',
+    checkArgs: noArgs,
+    apply: (value) =>
+      typeof value === 'object' && value !== null && !Array.isArray(value)
+        ? (resourceName(value as Resource) ?? undefined)
+        : undefined,
   },
 };

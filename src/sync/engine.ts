@@ -430,7 +430,7 @@ export class RunExecution {
         finding: {
           ...outcome.finding,
           lastSyncedAt: now,
-          assetResourceArn: this.assetsEnabled ? outcome.finding.assetResourceArn : null,
+          assetIdentityKey: this.assetsEnabled ? outcome.finding.assetIdentityKey : null,
         },
         assets: this.assetsEnabled ? outcome.assets : [],
       });

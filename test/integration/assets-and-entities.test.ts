@@ -130,7 +130,7 @@ describe('assets', () => {
   });
 
   it('pages through an asset findings connection in one query for the whole page of assets', async () => {
-    const query = `{ assets(first: 100, orderBy: { field: NAME, direction: ASC }) { nodes { name resourceArn
+    const query = `{ assets(first: 100, orderBy: { field: NAME, direction: ASC }) { nodes { name identityKey
         findings(first: 2, orderBy: { field: DETECTION_SCORE, direction: DESC }) { totalCount nodes { detectionScore asset { name } } pageInfo { hasNextPage } } } } }`;
     const { result, statements } = await countStatements(() => execute(query));
     expect(result.errors).toBeUndefined();
@@ -139,7 +139,7 @@ describe('assets', () => {
         assets: {
           nodes: {
             name: string;
-            resourceArn: string;
+            identityKey: string;
             findings: {
               totalCount: number;
               nodes: { detectionScore: number; asset: { name: string } }[];
@@ -150,7 +150,7 @@ describe('assets', () => {
       }
     ).assets.nodes;
     for (const node of nodes) {
-      const own = items.filter((item) => item.finding.assetResourceArn === node.resourceArn);
+      const own = items.filter((item) => item.finding.assetIdentityKey === node.identityKey);
       expect(node.findings.totalCount).toBe(own.length);
       expect(node.findings.nodes.map((n) => n.detectionScore)).toEqual(
         own

@@ -51,7 +51,7 @@ const PREVIEW = /* GraphQL */ `
       reject { reason problems { path message } }
       fields { target value source transform }
       detectionScore findingSeverity counted riskFactors dedupKey warnings
-      assets { resourceArn resourceId resourceType name criticality internetExposed tags { key value } }
+      assets { identityKey resourceArn resourceId resourceType name criticality internetExposed tags { key value } }
     }
   }
 `;
@@ -66,7 +66,7 @@ interface Preview {
   riskFactors: Record<string, unknown> | null;
   dedupKey: string | null;
   warnings: string[];
-  assets: { resourceArn: string; resourceType: string; name: string | null }[];
+  assets: { identityKey: string; resourceArn: string; resourceType: string; name: string | null }[];
 }
 
 async function preview(
@@ -128,7 +128,11 @@ describe('transform maps over GraphQL', () => {
       threat: { exploitAvailable: 'YES' },
     });
     expect(result.assets).toEqual([
-      expect.objectContaining({ resourceArn: asff.Resources![0]!.Id, resourceType: 'AwsEc2Instance' }),
+      expect.objectContaining({
+        identityKey: asff.Resources![0]!.Id,
+        resourceArn: asff.Resources![0]!.Id,
+        resourceType: 'AwsEc2Instance',
+      }),
     ]);
     expect(result.dedupKey).toBe(`cve:CVE-2021-44228:${asff.Resources![0]!.Id}`);
   });

@@ -139,7 +139,7 @@ describe('npm run seed', () => {
         const outcome = mapFinding(row.raw, map, { defaultSeverity: 'MEDIUM' });
         expect(outcome.ok).toBe(true);
         if (!outcome.ok) continue;
-        const { lastSyncedAt: _, assetResourceArn: __, ...mapped } = outcome.finding;
+        const { lastSyncedAt: _, assetIdentityKey: __, ...mapped } = outcome.finding;
         expect(row).toMatchObject(mapped);
       }
     });

@@ -1,4 +1,5 @@
 import type { AssetRecord, FindingRecord, IngestItem } from '../../src/findings/ingest.ts';
+import { assetIdentityKey } from '../../src/mapping/assets.ts';
 
 // Stored findings and assets with realistic defaults, for tests of the database and the API.
 // (ASFF as Security Hub sends it comes from the emulator's generator; these are what mapping makes
@@ -19,12 +20,17 @@ export interface FindingOverrides extends Partial<FindingRecord> {
   asset?: AssetRecord | null;
 }
 
+/** The record with the identity its columns give it, unless a test sets one of its own. */
+function identified(record: Omit<AssetRecord, 'identityKey'> & { identityKey?: string }): AssetRecord {
+  return { ...record, identityKey: record.identityKey ?? assetIdentityKey(record) };
+}
+
 export function anEc2Instance(overrides: Partial<AssetRecord> = {}): AssetRecord {
   const n = next();
   const account = overrides.awsAccountId ?? '111122223333';
   const region = overrides.region ?? 'us-east-1';
   const instanceId = `i-0${n.toString(16).padStart(16, '0')}`;
-  return {
+  return identified({
     resourceArn: `arn:aws:ec2:${region}:${account}:instance/${instanceId}`,
     resourceId: `arn:aws:ec2:${region}:${account}:instance/${instanceId}`,
     resourceType: 'AwsEc2Instance',
@@ -50,7 +56,7 @@ export function anEc2Instance(overrides: Partial<AssetRecord> = {}): AssetRecord
     firstSeenAt: hoursAfterBase(0),
     lastSeenAt: hoursAfterBase(1),
     ...overrides,
-  };
+  });
 }
 
 export function aContainerImage(overrides: Partial<AssetRecord> = {}): AssetRecord {
@@ -58,7 +64,7 @@ export function aContainerImage(overrides: Partial<AssetRecord> = {}): AssetReco
   const account = overrides.awsAccountId ?? '111122223333';
   const region = overrides.region ?? 'us-east-1';
   const digest = `sha256:${n.toString(16).padStart(64, 'a')}`;
-  return {
+  return identified({
     resourceArn: `arn:aws:ecr:${region}:${account}:repository/payments-api/${digest}`,
     resourceId: `arn:aws:ecr:${region}:${account}:repository/payments-api/${digest}`,
     resourceType: 'AwsEcrContainerImage',
@@ -83,7 +89,7 @@ export function aContainerImage(overrides: Partial<AssetRecord> = {}): AssetReco
     firstSeenAt: hoursAfterBase(0),
     lastSeenAt: hoursAfterBase(1),
     ...overrides,
-  };
+  });
 }
 
 function baseFinding(n: number, asset: AssetRecord | null, overrides: FindingOverrides): FindingRecord {
@@ -146,7 +152,7 @@ function baseFinding(n: number, asset: AssetRecord | null, overrides: FindingOve
     awsCreatedAt: hoursAfterBase(n % 500),
     awsUpdatedAt: hoursAfterBase((n % 500) + 24),
     raw: { SchemaVersion: '2018-10-08', Id: awsId, ProductArn: productArn, Title: `CVE-2026-${1000 + n}` },
-    assetResourceArn: asset?.resourceArn ?? null,
+    assetIdentityKey: asset?.identityKey ?? null,
     ...columns,
   };
 }

@@ -49,7 +49,7 @@ describe('the built-in map on an Inspector EC2 package vulnerability', () => {
         'https://nvd.nist.gov/vuln/detail/CVE-2022-3602',
         'https://www.cve.org/CVERecord?id=CVE-2022-3602',
       ],
-      assetName: resource.Id, // the instance has no Name tag
+      assetName: 'i-089c1daed188c5f64', // no Name tag: the name in the instance's ARN
       cloudInstanceId: 'i-089c1daed188c5f64',
       systemType: 'AwsEc2Instance',
     });
@@ -69,7 +69,7 @@ describe('the built-in map on an Inspector EC2 package vulnerability', () => {
       recordState: 'ACTIVE',
       counted: true,
       dedupKey: `cve:CVE-2022-3602:${resource.Id}`,
-      assetResourceArn: resource.Id,
+      assetIdentityKey: resource.Id,
       resourceType: 'AwsEc2Instance',
       firstObservedAt: new Date('2026-10-01T09:00:00.000Z'),
       awsUpdatedAt: new Date('2026-10-20T09:00:00.000Z'),
@@ -144,10 +144,17 @@ describe('assets of every kind', () => {
     expect(assets.map((asset) => asset.resourceType)).toEqual(['AwsEc2Instance', 'AwsIamAccessKey']);
     expect(assets[1]).toMatchObject({
       resourceArn: 'AKIAEXAMPLEKEY',
+      identityKey: JSON.stringify([
+        'aws',
+        asff.AwsAccountId,
+        'us-east-1',
+        'AwsIamAccessKey',
+        'AKIAEXAMPLEKEY',
+      ]),
       resourceId: 'AKIAEXAMPLEKEY',
-      name: null,
+      name: 'AKIAEXAMPLEKEY',
     });
-    expect(finding.assetResourceArn).toBe(asff.Resources![0]!.Id);
+    expect(finding.assetIdentityKey).toBe(asff.Resources![0]!.Id);
   });
 });
 

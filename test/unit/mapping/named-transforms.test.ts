@@ -160,3 +160,39 @@ describe('date and join arguments', () => {
     expect(TRANSFORMS.join!.accepts(type('number'))).toBe('needs strings');
   });
 });
+
+describe('resourceName', () => {
+  const { accepts, checkArgs } = TRANSFORMS.resourceName!;
+
+  it('names a resource as its asset is named: tag, details, ARN, then a non-placeholder Id', () => {
+    const bucket = { Type: 'AwsS3Bucket', Id: 'arn:aws:s3:::payments-audit-logs' };
+    expect(applied('resourceName', bucket).result).toBe('payments-audit-logs');
+    expect(applied('resourceName', { ...bucket, Tags: { Name: 'audit' } }).result).toBe('audit');
+    expect(
+      applied('resourceName', {
+        Type: 'AwsIamAccessKey',
+        Id: 'AWS::IAM::AccessKey:null',
+        Details: { AwsIamAccessKey: { UserName: 'alice' } },
+      }).result,
+    ).toBe('alice');
+    expect(applied('resourceName', { Type: 'AwsAccount', Id: '123456789012' }).result).toBe('123456789012');
+  });
+
+  it('yields nothing for a placeholder Id or a value that is not a resource', () => {
+    expect(
+      applied('resourceName', { Type: 'AwsIamAccessKey', Id: 'AWS::IAM::AccessKey:null' }).result,
+    ).toBeUndefined();
+    expect(applied('resourceName', 'arn:aws:s3:::payments-audit-logs').result).toBeUndefined();
+    expect(applied('resourceName', [{ Type: 'Other', Id: 'x' }]).result).toBeUndefined();
+    expect(applied('resourceName', undefined).result).toBeUndefined();
+  });
+
+  it('accepts a single resource and no arguments', () => {
+    expect(accepts(type('structure', false, 'Resource'))).toBeUndefined();
+    expect(accepts(type('structure', true, 'Resource'))).toBe(
+      'needs a single resource (e.g. `Resources[0]`)',
+    );
+    expect(accepts(type('string'))).toBe('needs a single resource (e.g. `Resources[0]`)');
+    expect(checkArgs({ tag: 'Name' })).toBe('takes no arguments');
+  });
+});
