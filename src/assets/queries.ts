@@ -169,3 +169,38 @@ export async function setAssetCriticality(
     .set({ criticality, criticalitySource: source, updatedAt: new Date() })
     .where(and(eq(assets.tenantId, tenantId), eq(assets.id, id)));
 }
+
+/**
+ * Assets whose risk was computed under another scoring version, a batch at a time. Never-computed
+ * ones (NULL) are not stale: they belong to a sync that computes them when its pages are applied.
+ */
+export async function staleRiskAssets(
+  db: Executor,
+  tenantId: string,
+  version: string,
+  afterId: string | null,
+  limit: number,
+): Promise<string[]> {
+  const rows = await db
+    .select({ id: assets.id })
+    .from(assets)
+    .where(
+      and(
+        eq(assets.tenantId, tenantId),
+        sql`${assets.scoringVersion} <> ${version}`,
+        afterId ? sql`${assets.id} > ${afterId}` : undefined,
+      ),
+    )
+    .orderBy(assets.id)
+    .limit(limit);
+  return rows.map((row) => row.id);
+}
+
+/** Tenants with assets whose risk is stale (maintenance, across tenants). */
+export async function tenantsWithStaleRisk(db: Executor, version: string): Promise<string[]> {
+  const rows = await db
+    .selectDistinct({ tenantId: assets.tenantId })
+    .from(assets)
+    .where(sql`${assets.scoringVersion} <> ${version}`);
+  return rows.map((row) => row.tenantId);
+}

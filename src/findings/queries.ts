@@ -1,5 +1,6 @@
 import { and, count, eq, getTableColumns, inArray, lte, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
+import { jsonRecordset } from '../db/json-rows.ts';
 import {
   type ConnectionModel,
   dateKey,
@@ -280,3 +281,87 @@ export function findingsByDedupKeys(
     .where(and(eq(findings.tenantId, tenantId), inArray(findings.dedupKey, [...keys])))
     .orderBy(findings.firstObservedAt, findings.id);
 }
+
+/** Tenants with findings scored under another version than `version` (maintenance, across tenants). */
+export async function tenantsWithStaleScores(db: Executor, version: string): Promise<string[]> {
+  const rows = await db
+    .selectDistinct({ tenantId: findings.tenantId })
+    .from(findings)
+    .where(sql`${findings.scoringVersion} <> ${version}`);
+  return rows.map((row) => row.tenantId);
+}
+
+/**
+ * The next findings of a tenant scored under another version, after `afterId`, locked for this
+ * rescoring (another worker rescoring at the same time skips them).
+ */
+export function staleFindings(
+  tx: Executor,
+  tenantId: string,
+  version: string,
+  afterId: string | null,
+  limit: number,
+) {
+  return tx
+    .select({
+      id: findings.id,
+      connectorId: findings.connectorId,
+      dedupKey: findings.dedupKey,
+      assetId: findings.assetId,
+      raw: findings.raw,
+    })
+    .from(findings)
+    .where(
+      and(
+        eq(findings.tenantId, tenantId),
+        sql`${findings.scoringVersion} <> ${version}`,
+        afterId ? sql`${findings.id} > ${afterId}` : undefined,
+      ),
+    )
+    .orderBy(findings.id)
+    .limit(limit)
+    .for('update', { skipLocked: true });
+}
+
+/** Writes what mapping derives from a finding's raw ASFF (its identity, dates and links stay). */
+export async function updateDerivedColumns(
+  tx: Executor,
+  tenantId: string,
+  rows: readonly ({ id: string } & Record<string, unknown>)[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  const keys = DERIVED_COLUMNS.filter((key) => key in rows[0]!);
+  const { recordset } = jsonRecordset(findings, ['id', ...keys], rows);
+  const all = getTableColumns(findings);
+  const assignments = sql.raw(
+    keys
+      .map((key) => `"${all[key as keyof typeof all].name}" = r."${all[key as keyof typeof all].name}"`)
+      .join(', '),
+  );
+  await tx.execute(sql`
+    update ${findings} f set ${assignments}, "updated_at" = now()
+      from ${recordset}
+     where f.tenant_id = ${tenantId} and f.id = r.id`);
+}
+
+/** Columns a mapping derives from the raw ASFF; identity, ASFF dates, links and sync marks are not. */
+const DERIVED_COLUMNS = Object.keys(getTableColumns(findings)).filter(
+  (key) =>
+    ![
+      'id',
+      'tenantId',
+      'connectorId',
+      'assetId',
+      'productArn',
+      'awsId',
+      'raw',
+      'awsCreatedAt',
+      'awsUpdatedAt',
+      'isPrimary',
+      'search',
+      'createdAt',
+      'updatedAt',
+      'lastSyncedAt',
+      'vanishedAt',
+    ].includes(key),
+);

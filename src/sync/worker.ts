@@ -7,6 +7,7 @@ import { type AppServices, type TenantContext, tenantContext } from '../context.
 import type { Tx } from '../db/client.ts';
 import type { RunRow } from '../db/schema.ts';
 import { appendEvents } from '../events/queries.ts';
+import { rescoreStaleFindings } from '../findings/rescore.ts';
 import { errorSummary } from '../observability/logger.ts';
 import { isAbort, PermanentSyncError } from './aws-errors.ts';
 import { crashPoint } from './crash-points.ts';
@@ -52,6 +53,7 @@ export class SyncWorker {
   private readonly active = new Map<string, AbortController>();
   private maintenance: ReturnType<typeof setInterval> | undefined;
   private stopping = false;
+  private rescoring: Promise<void> | undefined;
 
   constructor(app: AppServices, jobs: SyncJobs, options: Partial<WorkerOptions> = {}) {
     this.app = app;
@@ -67,6 +69,13 @@ export class SyncWorker {
   }
 
   async start(): Promise<void> {
+    // Findings stored under an older scoring version are rescored in the background, once.
+    this.rescoring = rescoreStaleFindings(this.app.database.db, this.app.log)
+      .then((result) => {
+        if (result.findings + result.assets + result.unmappable > 0)
+          this.app.log.info(result, 'rescored what was stored under an older scoring version');
+      })
+      .catch((error: unknown) => this.app.log.error({ err: errorSummary(error) }, 'rescoring failed'));
     await this.maintain();
     await this.jobs.work(this.options.concurrency, (job) => this.handle(job));
     this.maintenance = setInterval(() => {
@@ -83,6 +92,7 @@ export class SyncWorker {
     clearInterval(this.maintenance);
     for (const controller of this.active.values()) controller.abort(new Error('worker stopping'));
     await this.jobs.stop({ graceful: true, timeoutMs });
+    await this.rescoring;
   }
 
   /** One job: find or create its run, claim it for this attempt, execute, record the outcome. */
