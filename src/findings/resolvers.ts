@@ -35,6 +35,14 @@ export const findingResolvers: Resolvers = {
       original: finding.severityOriginal,
     }),
     riskFactors: (finding) => finding.scoreFactors,
+    vulnerablePackage: (finding) =>
+      finding.vulnerablePackageName
+        ? {
+            name: finding.vulnerablePackageName,
+            installedVersion: finding.vulnerablePackageVersion,
+            fixedVersion: finding.fixedVersion,
+          }
+        : null,
     exploitAvailable: (finding) => finding.exploitAvailable as never,
     fixAvailable: (finding) => finding.fixAvailable as never,
     compliance: (finding) =>

@@ -656,6 +656,7 @@ export type Finding = {
   productName: Scalars['String']['output'];
   /** The finding exactly as Security Hub returned it (ASFF). */
   raw: Scalars['JSON']['output'];
+  /** What to do: for a package vulnerability the package's own fix, else the product's recommendation (placeholders such as Inspector's "None Provided" are skipped). */
   recommendation?: Maybe<Scalars['String']['output']>;
   recordState: RecordState;
   references: Array<Scalars['String']['output']>;
@@ -678,6 +679,8 @@ export type Finding = {
   /** When a full read no longer found it in Security Hub (expired 90 days after its last update, or deleted). It then no longer counts toward risk. */
   vanishedAt?: Maybe<Scalars['DateTime']['output']>;
   verificationState?: Maybe<VerificationState>;
+  /** The vulnerable package, for package vulnerabilities (the first package of the first vulnerability). */
+  vulnerablePackage?: Maybe<VulnerablePackage>;
   workflowStatus: WorkflowStatus;
 };
 
@@ -1328,6 +1331,16 @@ export type Viewer = {
   tenantId: Scalars['ID']['output'];
 };
 
+/** A package a vulnerability finding is about, as the transform map reads it. */
+export type VulnerablePackage = {
+  __typename?: 'VulnerablePackage';
+  /** The version that fixes it; null when no fix is known. */
+  fixedVersion?: Maybe<Scalars['String']['output']>;
+  /** The version installed. */
+  installedVersion?: Maybe<Scalars['String']['output']>;
+  name: Scalars['String']['output'];
+};
+
 export type WorkflowStatus =
   | 'NEW'
   | 'NOTIFIED'
@@ -1557,6 +1570,7 @@ export type ResolversTypes = {
   UserErrorCode: UserErrorCode;
   VerificationState: VerificationState;
   Viewer: ResolverTypeWrapper<Viewer>;
+  VulnerablePackage: ResolverTypeWrapper<VulnerablePackage>;
   WorkflowStatus: WorkflowStatus;
   WorkflowStatusCount: ResolverTypeWrapper<WorkflowStatusCount>;
 };
@@ -1650,6 +1664,7 @@ export type ResolversParentTypes = {
   TransformPreviewSettings: TransformPreviewSettings;
   UserError: UserError;
   Viewer: Viewer;
+  VulnerablePackage: VulnerablePackage;
   WorkflowStatusCount: WorkflowStatusCount;
 };
 
@@ -1969,6 +1984,7 @@ export type FindingResolvers<ContextType = GraphQLContext, ParentType extends Re
   userDefinedFields?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
   vanishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   verificationState?: Resolver<Maybe<ResolversTypes['VerificationState']>, ParentType, ContextType>;
+  vulnerablePackage?: Resolver<Maybe<ResolversTypes['VulnerablePackage']>, ParentType, ContextType>;
   workflowStatus?: Resolver<ResolversTypes['WorkflowStatus'], ParentType, ContextType>;
 };
 
@@ -2224,6 +2240,12 @@ export type ViewerResolvers<ContextType = GraphQLContext, ParentType extends Res
   tenantId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
+export type VulnerablePackageResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['VulnerablePackage'] = ResolversParentTypes['VulnerablePackage']> = {
+  fixedVersion?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  installedVersion?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type WorkflowStatusCountResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WorkflowStatusCount'] = ResolversParentTypes['WorkflowStatusCount']> = {
   count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['WorkflowStatus'], ParentType, ContextType>;
@@ -2289,6 +2311,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   TransformPreview?: TransformPreviewResolvers<ContextType>;
   UserError?: UserErrorResolvers<ContextType>;
   Viewer?: ViewerResolvers<ContextType>;
+  VulnerablePackage?: VulnerablePackageResolvers<ContextType>;
   WorkflowStatusCount?: WorkflowStatusCountResolvers<ContextType>;
 };
 

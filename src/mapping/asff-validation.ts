@@ -111,7 +111,20 @@ const COMPLIANCE = new Set(['PASSED', 'WARNING', 'FAILED', 'NOT_AVAILABLE']);
 const FIX = new Set(['YES', 'NO', 'PARTIAL']);
 const EXPLOIT = new Set(['YES', 'NO']);
 
-export function validateAsff(input: unknown): AsffValidation {
+/**
+ * Which limits apply. `import`: everything BatchImportFindings enforces on its input (the emulator,
+ * and findings Hubgraph writes to Security Hub). `read`: what holds for every finding GetFindings
+ * returns. AWS checks imports, then adds to findings itself — GuardDuty sends 50 ProductFields and
+ * Security Hub adds its own `aws/securityhub/*` keys — so import limits must not reject what AWS
+ * returns. The read path keeps the required fields, types, closed value sets and ranges (AWS checks
+ * those on every write), and only Hubgraph's own limit on the lengths it indexes.
+ */
+export type ValidationMode = 'read' | 'import';
+
+/** Longest Id or ProductArn Hubgraph stores: they form a unique index (AWS's own import limit is 512). */
+export const MAX_INDEXED_LENGTH = 1024;
+
+export function validateAsff(input: unknown, mode: ValidationMode = 'read'): AsffValidation {
   const problems: Problem[] = [];
   if (!isObject(input))
     return {
@@ -119,14 +132,15 @@ export function validateAsff(input: unknown): AsffValidation {
       problems: [{ path: '', message: `a finding must be a JSON object, not ${describe(input)}` }],
     };
   checkFindingTypes(input, '', problems);
-  if (problems.length === 0) checkLimits(input as unknown as AwsSecurityFinding, problems);
+  if (problems.length === 0) checkLimits(input as unknown as AwsSecurityFinding, mode, problems);
   return problems.length === 0
     ? { ok: true, finding: input as unknown as AwsSecurityFinding }
     : { ok: false, problems: problems.slice(0, MAX_PROBLEMS) };
 }
 
 /** AWS's documented limits and closed value sets, on a finding whose types are already right. */
-function checkLimits(finding: AwsSecurityFinding, problems: Problem[]): void {
+function checkLimits(finding: AwsSecurityFinding, mode: ValidationMode, problems: Problem[]): void {
+  const importing = mode === 'import';
   const limit = (path: string, value: string | undefined, max: number) => {
     if (value !== undefined && value.length > max)
       problems.push({ path, message: `is ${value.length} characters; at most ${max} are allowed` });
@@ -151,10 +165,21 @@ function checkLimits(finding: AwsSecurityFinding, problems: Problem[]): void {
   if (finding.SchemaVersion !== '2018-10-08') {
     problems.push({ path: 'SchemaVersion', message: `must be "2018-10-08"; got "${finding.SchemaVersion}"` });
   }
-  limit('Id', finding.Id, 512);
-  limit('GeneratorId', finding.GeneratorId, 512);
-  limit('Title', finding.Title, 256);
-  limit('Description', finding.Description, 1024);
+  if (importing) {
+    limit('Id', finding.Id, 512);
+    limit('GeneratorId', finding.GeneratorId, 512);
+    limit('Title', finding.Title, 256);
+    limit('Description', finding.Description, 1024);
+  } else {
+    for (const field of ['Id', 'ProductArn'] as const) {
+      const length = finding[field]?.length ?? 0;
+      if (length > MAX_INDEXED_LENGTH)
+        problems.push({
+          path: field,
+          message: `is ${length} characters; Hubgraph stores at most ${MAX_INDEXED_LENGTH} (AWS imports at most 512)`,
+        });
+    }
+  }
   if (!finding.ProductArn?.startsWith('arn:'))
     problems.push({ path: 'ProductArn', message: `must be an ARN; got "${finding.ProductArn}"` });
   if (!/^\d{12}$/.test(finding.AwsAccountId ?? '')) {
@@ -173,8 +198,13 @@ function checkLimits(finding: AwsSecurityFinding, problems: Problem[]): void {
     date(field, finding[field] as string | undefined);
   }
   const resources = finding.Resources ?? [];
-  if (resources.length < 1 || resources.length > 32) {
-    problems.push({ path: 'Resources', message: `must list 1 to 32 resources; got ${resources.length}` });
+  if (resources.length < 1 || (importing && resources.length > 32)) {
+    problems.push({
+      path: 'Resources',
+      message: importing
+        ? `must list 1 to 32 resources; got ${resources.length}`
+        : 'must list at least one resource',
+    });
   }
   resources.forEach((resource, index) => {
     if (resource.Type === '')
@@ -183,12 +213,31 @@ function checkLimits(finding: AwsSecurityFinding, problems: Problem[]): void {
   });
   oneOf('Severity.Label', finding.Severity?.Label, LABELS);
   range('Severity.Normalized', finding.Severity?.Normalized, 0, 100);
-  limit('Severity.Original', finding.Severity?.Original, 64);
+  if (importing) limit('Severity.Original', finding.Severity?.Original, 64);
   oneOf('Workflow.Status', finding.Workflow?.Status, WORKFLOW);
   oneOf('RecordState', finding.RecordState, RECORD_STATES);
   oneOf('Compliance.Status', finding.Compliance?.Status, COMPLIANCE);
   range('Confidence', finding.Confidence, 0, 100);
   range('Criticality', finding.Criticality, 0, 100);
+  if (importing) checkImportCounts(finding, limit, problems);
+  finding.Vulnerabilities?.forEach((vulnerability, v) => {
+    const at = `Vulnerabilities[${v}]`;
+    oneOf(`${at}.FixAvailable`, vulnerability.FixAvailable, FIX);
+    oneOf(`${at}.ExploitAvailable`, vulnerability.ExploitAvailable, EXPLOIT);
+    range(`${at}.EpssScore`, vulnerability.EpssScore, 0, 1);
+    date(`${at}.LastKnownExploitAt`, vulnerability.LastKnownExploitAt);
+    vulnerability.Cvss?.forEach((cvss, c) => {
+      range(`${at}.Cvss[${c}].BaseScore`, cvss.BaseScore, 0, 10);
+    });
+  });
+}
+
+/** Counts and sizes only BatchImportFindings enforces (AWS's own products exceed them when read). */
+function checkImportCounts(
+  finding: AwsSecurityFinding,
+  limit: (path: string, value: string | undefined, max: number) => void,
+  problems: Problem[],
+): void {
   if ((finding.Types?.length ?? 0) > 50)
     problems.push({ path: 'Types', message: 'at most 50 types are allowed' });
   const productFields = Object.entries(finding.ProductFields ?? {});
@@ -205,16 +254,6 @@ function checkLimits(finding: AwsSecurityFinding, problems: Problem[]): void {
         message: 'keys are at most 128 characters',
       });
   }
-  finding.Vulnerabilities?.forEach((vulnerability, v) => {
-    const at = `Vulnerabilities[${v}]`;
-    oneOf(`${at}.FixAvailable`, vulnerability.FixAvailable, FIX);
-    oneOf(`${at}.ExploitAvailable`, vulnerability.ExploitAvailable, EXPLOIT);
-    range(`${at}.EpssScore`, vulnerability.EpssScore, 0, 1);
-    date(`${at}.LastKnownExploitAt`, vulnerability.LastKnownExploitAt);
-    vulnerability.Cvss?.forEach((cvss, c) => {
-      range(`${at}.Cvss[${c}].BaseScore`, cvss.BaseScore, 0, 10);
-    });
-  });
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -111,7 +111,7 @@ export function resourceName(resource: Resource): string | null {
   return (
     nonEmpty(resource.Tags?.Name) ??
     detailsName(resource.Details) ??
-    (isArn(id) ? nameFromArn(id) : placeholder(id) ? undefined : id) ??
+    (isArn(id) ? nameFromArn(id) : placeholder(id) ? undefined : (pseudoIdName(id) ?? id)) ??
     null
   );
 }
@@ -182,6 +182,8 @@ const DETAIL_NAMES: DetailNamers = {
   AwsWafv2WebAcl: (acl) => acl.Name,
   AwsWafv2RuleGroup: (group) => group.Name,
   CodeRepository: (repository) => repository.ProjectName,
+  // Last: third parties describe resources AWS has no block for in Other (ElectricEye's GCP VMs).
+  Other: (other) => other.Name ?? other.name,
 };
 
 function detailsName(details: ResourceDetails | undefined): string | undefined {
@@ -208,6 +210,9 @@ export function nameFromArn(arn: string): string | undefined {
   const slash = resource.indexOf('/');
   const colon = resource.indexOf(':');
   if (slash < 0 && colon < 0) return nonEmpty(resource);
+  // Auto Scaling spells its name out: autoScalingGroup:<uuid>:autoScalingGroupName/<name>.
+  const spelled = /Name\/([^/:]+)$/.exec(resource);
+  if (spelled) return spelled[1];
   if (colon >= 0 && (slash < 0 || colon < slash)) return nonEmpty(resource.split(':')[1]);
   const segments = resource.split('/');
   if (service === 'elasticloadbalancing') {
@@ -215,6 +220,14 @@ export function nameFromArn(arn: string): string | undefined {
     return nonEmpty(named);
   }
   return nonEmpty(segments.at(-1));
+}
+
+/**
+ * What Security Hub's CloudFormation-style pseudo Ids name: `AWS::::Account:123456789012` is the
+ * account 123456789012.
+ */
+function pseudoIdName(id: string): string | undefined {
+  return nonEmpty(/^AWS::[A-Za-z0-9]*::[A-Za-z0-9]+:(.+)$/.exec(id)?.[1]);
 }
 
 /** An Id that stands for no resource in particular, e.g. the "AWS::IAM::AccessKey:null" of a CSPM control. */

@@ -59,10 +59,26 @@ export const VULNERABILITY_MAP: TransformMapDefinition = {
     },
     {
       target: 'recommendation',
-      source: 'Remediation.Recommendation.Text ?? Vulnerabilities[*].VulnerablePackages[*].Remediation',
-      transform: 'first',
+      source: 'Vulnerabilities[*].VulnerablePackages[*] ?? Remediation.Recommendation.Text',
+      transform: 'recommendation',
       description:
-        "The product's recommendation; for package vulnerabilities without one, the package's own remediation.",
+        'For package vulnerabilities, each package\'s own fix ("Update jetty-server to 9.4.6.v20170531", else an upgrade to its fixed version); else the product\'s recommendation. Inspector\'s placeholders ("None Provided", "Remediation is available. Please refer to the Fixed version…") are skipped: they say nothing the package does not say better.',
+    },
+    {
+      target: 'vulnerablePackageName',
+      source: 'Vulnerabilities[0].VulnerablePackages[0].Name',
+      description:
+        'The vulnerable package (the first of the first vulnerability), e.g. org.eclipse.jetty:jetty-server.',
+    },
+    {
+      target: 'vulnerablePackageVersion',
+      source: 'Vulnerabilities[0].VulnerablePackages[0].Version',
+      description: 'The version installed.',
+    },
+    {
+      target: 'fixedVersion',
+      source: 'Vulnerabilities[0].VulnerablePackages[0].FixedInVersion',
+      description: 'The version that fixes it, when there is one.',
     },
     {
       target: 'cvssV2Base',

@@ -1,4 +1,5 @@
-import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
+import type { AwsSecurityFinding, Vulnerability } from '@aws-sdk/client-securityhub';
+import { canonicalCveOf } from './cves.ts';
 import { type CvssChoice, cvssForScoring } from './cvss.ts';
 import {
   BAND_DEFAULT,
@@ -14,6 +15,7 @@ import {
   SEVERITY_LABELS,
   type SeverityLabel,
   THREAT_EXPLOIT_AVAILABLE,
+  THREAT_NO_EXPLOIT,
   THREAT_UNKNOWN,
   THREAT_WEIGHT,
 } from './scoring-constants.ts';
@@ -66,28 +68,7 @@ export function detectionScore(finding: AwsSecurityFinding, settings: ScoreSetti
   const excludedBecause = exclusions(finding);
   const vulnerabilities = finding.Vulnerabilities ?? [];
 
-  let best: { score: number; factors: Partial<DetectionFactors> } | undefined;
-  for (const vulnerability of vulnerabilities) {
-    const cvss = cvssForScoring(vulnerability.Cvss ?? []);
-    if (!cvss) continue;
-    const C = round1(cvss.baseScore * 10);
-    const threat = threatOf(vulnerability.ExploitAvailable ?? null, vulnerability.EpssScore ?? null);
-    const exploitedAt = vulnerability.LastKnownExploitAt;
-    const score = exploitedAt
-      ? clamp(Math.round(EXPLOITED_BASE + EXPLOITED_CVSS_WEIGHT * C))
-      : clamp(Math.round(CVSS_WEIGHT * C + THREAT_WEIGHT * threat.T));
-    const factors: Partial<DetectionFactors> = {
-      branch: exploitedAt ? 'exploited' : 'cvss',
-      formula: exploitedAt
-        ? `${EXPLOITED_BASE} + ${EXPLOITED_CVSS_WEIGHT}·C`
-        : `${CVSS_WEIGHT}·C + ${THREAT_WEIGHT}·T`,
-      cvss: { ...cvss, cve: vulnerability.Id ?? null, C },
-      threat,
-      ...(exploitedAt ? { exploitedAt } : {}),
-    };
-    if (!best || score > best.score) best = { score, factors };
-  }
-
+  const best = scoringVulnerability(finding);
   let score: number;
   let factors: Partial<DetectionFactors>;
   if (best) {
@@ -166,17 +147,57 @@ export function detectionScore(finding: AwsSecurityFinding, settings: ScoreSetti
   };
 }
 
-/** T: the larger of the exploit signal and the EPSS curve; 50 when neither is known. */
+/**
+ * The vulnerability a finding's score rests on: of those with CVSS, the one that scores highest.
+ * The stored CVSS fields are read from the same one (transforms.ts `cvssBaseScore`).
+ */
+export function scoringVulnerability(
+  finding: Partial<Pick<AwsSecurityFinding, 'Vulnerabilities' | 'Title' | 'GeneratorId' | 'Resources'>>,
+): { vulnerability: Vulnerability; score: number; factors: Partial<DetectionFactors> } | undefined {
+  let best: ReturnType<typeof scoringVulnerability>;
+  for (const vulnerability of finding.Vulnerabilities ?? []) {
+    const cvss = cvssForScoring(vulnerability.Cvss ?? []);
+    if (!cvss) continue;
+    const C = round1(cvss.baseScore * 10);
+    const threat = threatOf(vulnerability.ExploitAvailable ?? null, vulnerability.EpssScore ?? null);
+    const exploitedAt = vulnerability.LastKnownExploitAt;
+    const score = exploitedAt
+      ? clamp(Math.round(EXPLOITED_BASE + EXPLOITED_CVSS_WEIGHT * C))
+      : clamp(Math.round(CVSS_WEIGHT * C + THREAT_WEIGHT * threat.T));
+    const factors: Partial<DetectionFactors> = {
+      branch: exploitedAt ? 'exploited' : 'cvss',
+      formula: exploitedAt
+        ? `${EXPLOITED_BASE} + ${EXPLOITED_CVSS_WEIGHT}·C`
+        : `${CVSS_WEIGHT}·C + ${THREAT_WEIGHT}·T`,
+      cvss: { ...cvss, cve: canonicalCveOf(vulnerability, finding) ?? vulnerability.Id ?? null, C },
+      threat,
+      ...(exploitedAt ? { exploitedAt } : {}),
+    };
+    if (!best || score > best.score) best = { vulnerability, score, factors };
+  }
+  return best;
+}
+
+/**
+ * T from EPSS when it is known (at least 70 with an exploit); without EPSS, 70 with an exploit,
+ * 35 when the product says there is none, 50 when nothing is known. A missing EPSS is unknown,
+ * not zero: a CVSS 9.8 without EPSS must not score as if nobody could ever exploit it.
+ */
 export function threatOf(
   exploitAvailable: string | null,
   epss: number | null,
 ): NonNullable<DetectionFactors['threat']> {
-  const fromExploit = exploitAvailable === 'YES' ? THREAT_EXPLOIT_AVAILABLE : null;
   const fromEpss = typeof epss === 'number' ? round1(epssCurve(epss)) : null;
-  const known = [fromExploit, fromEpss].filter((value): value is number => value !== null);
-  // "NO" with no EPSS says there is no known exploit, which is knowledge, not ignorance.
-  const unknown = known.length === 0 && exploitAvailable !== 'NO';
-  const T = known.length > 0 ? Math.max(...known) : unknown ? THREAT_UNKNOWN : 0;
+  // An exploit that exists floors T; "no known exploit" speaks only where EPSS, which measures
+  // what "NO" asserts, is missing.
+  const fromExploit =
+    exploitAvailable === 'YES'
+      ? THREAT_EXPLOIT_AVAILABLE
+      : exploitAvailable === 'NO' && fromEpss === null
+        ? THREAT_NO_EXPLOIT
+        : null;
+  const unknown = fromEpss === null && fromExploit === null;
+  const T = fromEpss !== null ? Math.max(fromEpss, fromExploit ?? 0) : (fromExploit ?? THREAT_UNKNOWN);
   return { exploitAvailable, epss, fromExploit, fromEpss, T, unknown };
 }
 
@@ -209,14 +230,16 @@ export function effectiveLabel(
   finding: AwsSecurityFinding,
   settings: ScoreSettings,
 ): { value: SeverityLabel; source: LabelSource } {
-  const label = finding.Severity?.Label;
+  // A finding as a provider imports it may carry its severity only in FindingProviderFields
+  // (Security Hub copies it to Severity on import; a pasted import request has not been through that).
+  const label = finding.Severity?.Label ?? finding.FindingProviderFields?.Severity?.Label;
   if (label && (SEVERITY_LABELS as readonly string[]).includes(label))
     return { value: label as SeverityLabel, source: 'label' };
   const normalized = finding.Severity?.Normalized;
   if (typeof normalized === 'number') return { value: labelOfScore(normalized), source: 'normalized' };
   const original =
     ORIGINAL_WORDS[
-      String(finding.Severity?.Original ?? '')
+      String(finding.Severity?.Original ?? finding.FindingProviderFields?.Severity?.Original ?? '')
         .trim()
         .toLowerCase()
     ];

@@ -1,8 +1,10 @@
 import type { Vulnerability } from '@aws-sdk/client-securityhub';
 import { type Problem, validateAsff } from './asff-validation.ts';
 import { extractAssets, findingRegion, withIdentityKey } from './assets.ts';
+import { findingCves } from './cves.ts';
 import { dedupKey } from './dedup.ts';
 import { type DetectionScore, detectionScore } from './detection-score.ts';
+import { withProducerFields } from './producers.ts';
 import type { AssetRecord, FindingRecord } from './records.ts';
 import type { SeverityLabel } from './scoring-constants.ts';
 import type { CompiledTransformMap } from './transform-map.ts';
@@ -65,7 +67,9 @@ function mapValidated(input: unknown, map: CompiledTransformMap, settings: Mappi
       },
     };
   }
-  const finding = validation.finding;
+  // Scored and mapped with the producer's own fields read into ASFF; stored as AWS returned it.
+  const raw = validation.finding;
+  const finding = withProducerFields(raw);
   const applied = map.apply(finding);
   if (applied.missing.length > 0) {
     return {
@@ -101,6 +105,9 @@ function mapValidated(input: unknown, map: CompiledTransformMap, settings: Mappi
     title: stringOr(mapped.findingName, finding.Title!),
     description: stringOr(mapped.findingDescription, finding.Description!),
     recommendation: (mapped.recommendation as string | undefined) ?? null,
+    vulnerablePackageName: (mapped.vulnerablePackageName as string | undefined) ?? null,
+    vulnerablePackageVersion: (mapped.vulnerablePackageVersion as string | undefined) ?? null,
+    fixedVersion: (mapped.fixedVersion as string | undefined) ?? null,
     references: (mapped.references as string[] | undefined) ?? [],
     assetName: (mapped.assetName as string | undefined) ?? primary?.name ?? null,
     cloudInstanceId: (mapped.cloudInstanceId as string | undefined) ?? null,
@@ -116,7 +123,7 @@ function mapValidated(input: unknown, map: CompiledTransformMap, settings: Mappi
     scoreFactors: score.factors as unknown as Record<string, unknown>,
     scoringVersion: score.factors.scoringVersion,
     counted: score.counted,
-    cves: cvesOf(vulnerabilities),
+    cves: findingCves(finding),
     cvssV2Base: (mapped.cvssV2Base as number | undefined) ?? null,
     cvss3Base: (mapped.cvss3Base as number | undefined) ?? null,
     epssScore: maxOf(vulnerabilities.map((vulnerability) => vulnerability.EpssScore)),
@@ -135,12 +142,12 @@ function mapValidated(input: unknown, map: CompiledTransformMap, settings: Mappi
       ? { text: finding.Note.Text!, updatedBy: finding.Note.UpdatedBy!, updatedAt: finding.Note.UpdatedAt! }
       : null,
     userDefinedFields: finding.UserDefinedFields ?? null,
-    dedupKey: dedupKey(finding),
+    dedupKey: dedupKey(finding, primary?.identityKey ?? finding.Resources![0]!.Id),
     firstObservedAt: firstObserved,
     lastObservedAt: lastObserved,
     awsCreatedAt: new Date(finding.CreatedAt!),
     awsUpdatedAt: new Date(finding.UpdatedAt!),
-    raw: finding as unknown as Record<string, unknown>,
+    raw: raw as unknown as Record<string, unknown>,
     assetIdentityKey: primary?.identityKey ?? null,
   };
   return { ok: true, finding: record, assets, mapped, score, warnings };
@@ -167,20 +174,6 @@ function primaryAsset(
   const renamed = withIdentityKey({ ...first, resourceArn: externalAssetId });
   assets[0] = renamed;
   return renamed;
-}
-
-function cvesOf(vulnerabilities: Vulnerability[]): string[] {
-  const ids = vulnerabilities.flatMap((vulnerability) => [
-    vulnerability.Id,
-    ...(vulnerability.RelatedVulnerabilities ?? []),
-  ]);
-  return [
-    ...new Set(
-      ids
-        .filter((id): id is string => typeof id === 'string' && /^CVE-\d{4}-\d{4,}$/i.test(id))
-        .map((id) => id.toUpperCase()),
-    ),
-  ];
 }
 
 function exploitOf(vulnerabilities: Vulnerability[]): string | null {

@@ -2,7 +2,7 @@
 // SCORING_VERSION, which every stored score carries: a score is always recomputable from its ASFF.
 // Anchors and sources: shared/research/scoring-reliability.md; formulas: DESIGN §5.
 
-export const SCORING_VERSION = '2026-11.1';
+export const SCORING_VERSION = '2026-11.2';
 
 export type SeverityLabel = 'INFORMATIONAL' | 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITICAL';
 export const SEVERITY_LABELS: readonly SeverityLabel[] = [
@@ -42,8 +42,10 @@ export const FINDING_SEVERITY_LEVEL: Record<SeverityLabel, number> = {
 /** With CVSS: score = 0.65·C + 0.35·T (C = 10 × base score, T = threat). */
 export const CVSS_WEIGHT = 0.65;
 export const THREAT_WEIGHT = 0.35;
-/** T when there is an exploit. */
+/** T when there is an exploit (without EPSS; with EPSS, the least T can be). */
 export const THREAT_EXPLOIT_AVAILABLE = 70;
+/** T without EPSS when the product says no exploit is known. */
+export const THREAT_NO_EXPLOIT = 35;
 /** T when neither exploit availability nor EPSS is known. */
 export const THREAT_UNKNOWN = 50;
 /** EPSS probability -> threat, piecewise linear through these points. */

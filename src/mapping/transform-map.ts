@@ -7,7 +7,7 @@ import { type TargetType, TRANSFORMS, type Transform } from './transforms.ts';
 
 export interface TransformMapEntryDefinition {
   target: string;
-  /** A path, or alternatives separated by `??` (the first that has a value wins). */
+  /** A path, or alternatives separated by `??` (the first that has a value, after the transform, wins). */
   source: string;
   transform?: string | null;
   args?: Record<string, unknown> | null;
@@ -53,6 +53,17 @@ export const TARGET_FIELDS: Record<string, TargetField> = {
     description: 'The product that reported it (Inspector, GuardDuty, …).',
   },
   recommendation: { type: 'string', required: false, description: 'What to do about it.' },
+  vulnerablePackageName: {
+    type: 'string',
+    required: false,
+    description: 'The vulnerable package, for package vulnerabilities.',
+  },
+  vulnerablePackageVersion: {
+    type: 'string',
+    required: false,
+    description: 'The installed version of the vulnerable package.',
+  },
+  fixedVersion: { type: 'string', required: false, description: 'The version that fixes the vulnerability.' },
   cvssV2Base: { type: 'number', required: false, description: 'CVSS v2 base score.' },
   cvss3Base: { type: 'number', required: false, description: 'CVSS v3.x base score.' },
   isExploitAvailable: {
@@ -286,15 +297,17 @@ function applyEntries(entries: CompiledEntry[], finding: unknown): AppliedMap {
   const warnings: string[] = [];
   const missing: AppliedMap['missing'] = [];
   for (const entry of entries) {
+    // The first alternative that yields a value after its transform wins: a transform may decline
+    // what a path reads (a placeholder text, an invalid date) and let the next alternative speak.
     let value: unknown;
     for (const path of entry.paths) {
       value = path.read(finding);
+      if (entry.transform && !(isEmpty(value) && entry.paths.length > 1)) {
+        value = entry.transform.apply(value, entry.args, {
+          warn: (message) => warnings.push(`${entry.target}: ${message}`),
+        });
+      }
       if (!isEmpty(value)) break;
-    }
-    if (entry.transform) {
-      value = entry.transform.apply(value, entry.args, {
-        warn: (message) => warnings.push(`${entry.target}: ${message}`),
-      });
     }
     value = coerce(value, entry.targetType, entry.target, warnings);
     if (isEmpty(value)) {

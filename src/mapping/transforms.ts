@@ -1,7 +1,8 @@
-import type { Resource } from '@aws-sdk/client-securityhub';
+import type { Resource, SoftwarePackage, Vulnerability } from '@aws-sdk/client-securityhub';
 import { isAsffDate } from './asff-validation.ts';
 import { resourceName } from './assets.ts';
-import { pickCvss } from './cvss.ts';
+import { type CvssMajor, cvssBaseOfVersion } from './cvss.ts';
+import { scoringVulnerability } from './detection-score.ts';
 import type { ValueType } from './paths.ts';
 
 // Named transforms a transform-map entry may apply to what its path reads. Each declares what it
@@ -51,7 +52,7 @@ export const TRANSFORMS: Record<string, Transform> = {
   cvssBaseScore: {
     name: 'cvssBaseScore',
     description:
-      'The CVSS base score of one major version ({ "version": "2" | "3" | "4" }) from Vulnerabilities or Cvss entries: an environment-adjusted entry (one with Adjustments, e.g. Inspector\'s) first, else the highest.',
+      'The CVSS base score of one major version ({ "version": "2" | "3" | "4" }, however the entry spells it: 3.1, V3, CVSS:3.1) from Vulnerabilities or Cvss entries. Of Vulnerabilities, the one the detection score rests on. The entry the score uses when it is of that version (adjusted first, else the highest of v4/v3, else v2); otherwise that version\'s adjusted entry, else its highest.',
     accepts: (input) =>
       input.kind === 'structure' && (input.name === 'Vulnerability' || input.name === 'Cvss')
         ? undefined
@@ -64,10 +65,34 @@ export const TRANSFORMS: Record<string, Transform> = {
         : 'needs { "version": "2" | "3" | "4" }';
     },
     apply: (value, args) => {
-      const entries = (Array.isArray(value) ? value : value === undefined ? [] : [value]).flatMap(
-        (item: Record<string, unknown>) => (Array.isArray(item?.Cvss) ? item.Cvss : [item]),
+      const items = (Array.isArray(value) ? value : value === undefined ? [] : [value]).filter(
+        (item): item is Record<string, unknown> => typeof item === 'object' && item !== null,
       );
-      return pickCvss(entries, String(args.version) as '2' | '3' | '4')?.BaseScore;
+      // Vulnerabilities: the entries of the one the score rests on, so fields and factors agree.
+      const entries = items.some((item) => Array.isArray(item.Cvss))
+        ? (scoringVulnerability({ Vulnerabilities: items as unknown as Vulnerability[] })?.vulnerability
+            .Cvss ?? [])
+        : items;
+      return cvssBaseOfVersion(entries, String(args.version) as CvssMajor);
+    },
+  },
+  recommendation: {
+    name: 'recommendation',
+    description:
+      'What to do: from vulnerable packages, each package\'s own remediation (else "Update <name> <version> to <fixed>"); from a text, the text unless it is a placeholder ("None Provided", Inspector\'s "Remediation is available. Please refer to the Fixed version…"), so the next alternative speaks.',
+    accepts: (input) =>
+      input.kind === 'string' || (input.kind === 'structure' && input.name === 'SoftwarePackage')
+        ? undefined
+        : 'needs a text or VulnerablePackages (e.g. `Vulnerabilities[*].VulnerablePackages[*]`)',
+    yields: () => 'string',
+    checkArgs: noArgs,
+    apply: (value) => {
+      const items = Array.isArray(value) ? value : [value];
+      const texts = items.flatMap((item) => {
+        if (typeof item === 'string') return isPlaceholder(item) ? [] : [item.trim()];
+        return typeof item === 'object' && item !== null ? packageFix(item as SoftwarePackage) : [];
+      });
+      return texts.length > 0 ? [...new Set(texts)].join('; ') : undefined;
     },
   },
   yesNoToBoolean: {
@@ -172,3 +197,28 @@ export const TRANSFORMS: Record<string, Transform> = {
         : undefined,
   },
 };
+
+/**
+ * Texts products put where a recommendation goes when they have none: Inspector writes "None
+ * Provided", or a sentence pointing at the fixed version, which the package's own fix states better.
+ */
+const PLACEHOLDERS = [
+  /^none provided\.?$/i,
+  /^remediation is available\. please refer to the fixed version/i,
+  /^n\/?a$/i,
+];
+
+function isPlaceholder(text: string): boolean {
+  const trimmed = text.trim();
+  return trimmed === '' || PLACEHOLDERS.some((pattern) => pattern.test(trimmed));
+}
+
+/** A package's own remediation, else an upgrade to its fixed version, else nothing. */
+function packageFix(pkg: SoftwarePackage): string[] {
+  if (typeof pkg.Remediation === 'string' && !isPlaceholder(pkg.Remediation)) return [pkg.Remediation.trim()];
+  if (typeof pkg.Name === 'string' && typeof pkg.FixedInVersion === 'string' && pkg.FixedInVersion !== '')
+    return [
+      `Update ${pkg.Name}${typeof pkg.Version === 'string' ? ` ${pkg.Version}` : ''} to ${pkg.FixedInVersion}`,
+    ];
+  return [];
+}

@@ -6,7 +6,7 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type Database, type Db, openDatabase } from '../../src/db/client.ts';
-import { rowsOf } from '../../src/db/json-rows.ts';
+import { jsonRowsInsert, rowsOf } from '../../src/db/json-rows.ts';
 import { MIGRATIONS_FOLDER } from '../../src/db/migrate.ts';
 import { type AssetRow, assets, findings, tenants } from '../../src/db/schema.ts';
 import { ingestFindingsPage } from '../../src/findings/ingest.ts';
@@ -264,8 +264,17 @@ async function storeAsBefore(db: Db): Promise<void> {
   ];
   for (const [list, assetId] of linked) {
     for (const finding of list) {
-      const { assetIdentityKey: _, ...columns } = mapped(finding).finding;
-      await db.insert(findings).values({ ...columns, tenantId: TENANT, assetId });
+      // Only the columns that existed before this migration (later ones add their own).
+      const {
+        assetIdentityKey: _,
+        vulnerablePackageName: _name,
+        vulnerablePackageVersion: _version,
+        fixedVersion: _fixed,
+        ...columns
+      } = mapped(finding).finding;
+      // Only the given columns (drizzle would name every column of today's table).
+      const row = { ...columns, tenantId: TENANT, assetId };
+      await db.execute(sql`insert into ${findings} ${jsonRowsInsert(findings, Object.keys(row), [row])}`);
     }
   }
 }

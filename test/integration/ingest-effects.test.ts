@@ -219,7 +219,7 @@ describe("a page's effects", () => {
     expect(await riskOf(tenantId, before.resourceArn)).toBeGreaterThan(0);
 
     const moved = {
-      ...laterVersion(item, 60_000, { assetResourceArn: after.resourceArn }),
+      ...laterVersion(item, 60_000, { assetIdentityKey: after.identityKey }),
       assets: [after],
     };
     const result = await ingestFindingsPage(database.db, tenantId, [moved]);

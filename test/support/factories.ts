@@ -1,5 +1,6 @@
 import type { AssetRecord, FindingRecord, IngestItem } from '../../src/findings/ingest.ts';
 import { assetIdentityKey } from '../../src/mapping/assets.ts';
+import { SCORING_VERSION } from '../../src/mapping/scoring-constants.ts';
 
 // Stored findings and assets with realistic defaults, for tests of the database and the API.
 // (ASFF as Security Hub sends it comes from the emulator's generator; these are what mapping makes
@@ -127,7 +128,7 @@ function baseFinding(n: number, asset: AssetRecord | null, overrides: FindingOve
     findingSeverity: level,
     detectionScore: NORMALIZED[severity],
     scoreFactors: { branch: 'label', label: severity },
-    scoringVersion: 'test',
+    scoringVersion: SCORING_VERSION,
     counted: true,
     cves: [`CVE-2026-${1000 + n}`],
     cvssV2Base: null,
@@ -166,8 +167,10 @@ export function anInspectorEc2Finding(overrides: FindingOverrides = {}): IngestI
 /** An Inspector package vulnerability in an ECR container image. */
 export function anInspectorEcrFinding(overrides: FindingOverrides = {}): IngestItem {
   const asset = overrides.asset === undefined ? aContainerImage() : overrides.asset;
+  const n = next();
   return {
-    finding: baseFinding(next(), asset, { title: 'CVE-2026-4242 - glibc', ...overrides }),
+    // The title names the finding's own CVE, as Inspector's do.
+    finding: baseFinding(n, asset, { title: `CVE-2026-${1000 + n} - glibc`, ...overrides }),
     assets: asset ? [asset] : [],
   };
 }
@@ -263,7 +266,7 @@ const SCORE_BY_LABEL: Record<Label, [number, number]> = {
 /**
  * A realistic estate: accounts × regions of EC2 instances and container images, each with several
  * Inspector vulnerabilities, GuardDuty detections and CSPM control findings (the same control under
- * several standards), in the proportions a real Security Hub shows. Used by `npm run seed`.
+ * several standards), in the proportions a real Security Hub shows.
  */
 export function* aRealisticEstate(options: { findings: number; seed?: number }): Generator<IngestItem> {
   let produced = 0;

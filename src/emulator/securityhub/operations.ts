@@ -195,7 +195,7 @@ export function batchImportFindings(body: Body, context: OperationContext) {
 function importProblem(input: unknown, region: string): { code: string; message: string } | undefined {
   if (Buffer.byteLength(JSON.stringify(input ?? null)) > MAX_FINDING_BYTES)
     return { code: 'FindingSizeExceeded', message: 'Finding size exceeded the 240 KB limit' };
-  const validation = validateAsff(input);
+  const validation = validateAsff(input, 'import');
   if (!validation.ok) {
     const first = validation.problems[0]!;
     return {

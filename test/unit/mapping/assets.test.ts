@@ -271,11 +271,10 @@ describe('asset names', () => {
     ).toBe('db-AbCdEf');
   });
 
-  it('takes a non-ARN Id as it is, unless it is a placeholder', () => {
+  it('takes a non-ARN Id as it is, unless it is a placeholder or a pseudo Id', () => {
     expect(named({ Type: 'AwsAccount', Id: '123456789012' })).toBe('123456789012');
-    expect(named({ Type: 'AwsAccount', Id: 'AWS::::Account:123456789012' })).toBe(
-      'AWS::::Account:123456789012',
-    );
+    // Security Hub's pseudo Id of an account names the account.
+    expect(named({ Type: 'AwsAccount', Id: 'AWS::::Account:123456789012' })).toBe('123456789012');
     expect(named({ Type: 'AwsCloudTrailTrail', Id: 'No trails' })).toBe('No trails');
     expect(named({ Type: 'Other', Id: 'Macie' })).toBe('Macie');
     expect(named({ Type: 'AwsIamAccessKey', Id: 'AWS::IAM::AccessKey:null' })).toBeNull();

@@ -62,10 +62,41 @@ describe('detection score: the research anchors', () => {
       'exploited',
     ],
     ['CVSS 5.0 with nothing known of the threat (T = 50)', vulnerable([{ BaseScore: 5.0 }], {}), 50, 'cvss'],
+    // Without EPSS the threat is not zero (DESIGN §5): 0.65·50 + 0.35·35 = 44.75.
     [
-      'CVSS 5.0, known to have no exploit and no EPSS (T = 0)',
+      'CVSS 5.0, known to have no exploit and no EPSS (T = 35)',
       vulnerable([{ BaseScore: 5.0 }], { ExploitAvailable: 'NO' }),
-      33,
+      45,
+      'cvss',
+    ],
+    // The CRITICAL 9.8: 0.65·98 + 0.35·35 = 75.95, HIGH — no longer 64 MEDIUM.
+    [
+      'CVSS 9.8, no exploit, no EPSS (T = 35)',
+      vulnerable([{ BaseScore: 9.8 }], { ExploitAvailable: 'NO' }),
+      76,
+      'cvss',
+    ],
+    // 0.65·98 + 0.35·70 = 88.2.
+    [
+      'CVSS 9.8, exploit, no EPSS (T = 70)',
+      vulnerable([{ BaseScore: 9.8 }], { ExploitAvailable: 'YES' }),
+      88,
+      'cvss',
+    ],
+    // 0.65·98 + 0.35·50 = 81.2.
+    ['CVSS 9.8, nothing known (T = 50)', vulnerable([{ BaseScore: 9.8 }], {}), 81, 'cvss'],
+    // EPSS known: it decides, not "NO". 0.3 lies between (0.2, 85) and (0.5, 100): T = 90; 63.7 + 31.5 = 95.2.
+    [
+      'CVSS 9.8, no exploit, EPSS 0.3 (T = 90)',
+      vulnerable([{ BaseScore: 9.8 }], { ExploitAvailable: 'NO', EpssScore: 0.3 }),
+      95,
+      'cvss',
+    ],
+    // An exploit floors T at 70 even when EPSS is tiny (0.001 gives 4): 63.7 + 24.5 = 88.2.
+    [
+      'CVSS 9.8, exploit, EPSS 0.001 (T = 70)',
+      vulnerable([{ BaseScore: 9.8 }], { ExploitAvailable: 'YES', EpssScore: 0.001 }),
+      88,
       'cvss',
     ],
   ];

@@ -1,3 +1,4 @@
+import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import { describe, expect, it } from 'vitest';
 import {
   aControlAsff,
@@ -11,6 +12,7 @@ import {
   generateFindings,
   STANDARDS,
 } from '../../../src/emulator/generator/index.ts';
+import { validateAsff } from '../../../src/mapping/asff-validation.ts';
 import { VULNERABILITY_MAP } from '../../../src/mapping/built-in-maps.ts';
 import { type MapOutcome, mapFinding } from '../../../src/mapping/map-finding.ts';
 import { compileTransformMap } from '../../../src/mapping/transform-map.ts';
@@ -41,7 +43,11 @@ describe('the built-in map on an Inspector EC2 package vulnerability', () => {
       findingFirstFoundOn: '2026-10-01T09:00:00.000Z',
       findingLastFoundOn: '2026-10-20T09:00:00.000Z',
       productName: 'Inspector',
-      recommendation: asff.Remediation!.Recommendation!.Text,
+      // The package's own fix, not Inspector's generic "Remediation is available. Please refer to…".
+      recommendation: 'Upgrade openssl to 3.0.7',
+      vulnerablePackageName: 'openssl',
+      vulnerablePackageVersion: '3.0.5',
+      fixedVersion: '3.0.7',
       cvss3Base: 7.5, // the only CVSS entry: NVD 3.1
       isExploitAvailable: false,
       isPatchAvailable: true, // FixAvailable YES
@@ -247,7 +253,7 @@ describe('edge cases', () => {
   });
 
   it('records several CVEs of one finding and the worst fix availability', () => {
-    const asff = anInspectorEc2Asff();
+    const asff = { ...anInspectorEc2Asff(), Title: 'CVE-2026-1111 - openssl' };
     asff.Vulnerabilities = [
       { Id: 'CVE-2026-1111', FixAvailable: 'YES', Cvss: [{ Version: '3.1', BaseScore: 5 }] },
       { Id: 'CVE-2026-2222', FixAvailable: 'NO', RelatedVulnerabilities: ['CVE-2025-9999'] },
@@ -271,7 +277,12 @@ describe('rejects', () => {
       /Resources\[0\]\.Id must be a string/,
       'Resources[0].Id',
     ],
-    ['too long a title', { ...anInspectorEc2Asff(), Title: 'x'.repeat(257) }, /at most 256/, 'Title'],
+    [
+      'an id longer than Hubgraph indexes',
+      { ...anInspectorEc2Asff(), Id: 'x'.repeat(1025) },
+      /Id is 1025 characters; Hubgraph stores at most 1024/,
+      'Id',
+    ],
     [
       'an unknown label',
       { ...anInspectorEc2Asff(), Severity: { Label: 'SEVERE' } },
@@ -284,7 +295,7 @@ describe('rejects', () => {
       /UpdatedAt must be an ISO-8601/,
       'UpdatedAt',
     ],
-    ['no resources', { ...anInspectorEc2Asff(), Resources: [] }, /1 to 32 resources/, 'Resources'],
+    ['no resources', { ...anInspectorEc2Asff(), Resources: [] }, /at least one resource/, 'Resources'],
     ['a bad account id', { ...anInspectorEc2Asff(), AwsAccountId: '1234' }, /12-digit/, 'AwsAccountId'],
   ];
   for (const [name, input, reason, path] of cases) {
@@ -304,6 +315,59 @@ describe('rejects', () => {
   });
 });
 
+describe('limits: what AWS returns is the judge when reading, its import limits when importing', () => {
+  const base = anInspectorEc2Asff();
+  const resource = base.Resources![0]!;
+  // Each exceeds a BatchImportFindings limit, and each is something GetFindings can return: GuardDuty
+  // sends 50 ProductFields and Security Hub adds its own aws/securityhub/* keys, for one.
+  const cases: [string, AwsSecurityFinding, RegExp, string][] = [
+    [
+      '53 ProductFields',
+      {
+        ...base,
+        ProductFields: Object.fromEntries(Array.from({ length: 53 }, (_, i) => [`key${i}`, 'v'])),
+      },
+      /at most 50 fields are allowed; got 53/,
+      'ProductFields',
+    ],
+    ['a 300-character title', { ...base, Title: 'x'.repeat(300) }, /at most 256/, 'Title'],
+    [
+      'a 2,000-character description',
+      { ...base, Description: 'x'.repeat(2000) },
+      /at most 1024/,
+      'Description',
+    ],
+    [
+      '40 resources',
+      { ...base, Resources: Array.from({ length: 40 }, () => resource) },
+      /1 to 32/,
+      'Resources',
+    ],
+    ['60 types', { ...base, Types: Array.from({ length: 60 }, (_, i) => `T/${i}`) }, /50 types/, 'Types'],
+    [
+      'a long product field value',
+      { ...base, ProductFields: { note: 'x'.repeat(3000) } },
+      /at most 2048/,
+      'ProductFields["note"]',
+    ],
+    [
+      'a long Severity.Original',
+      { ...base, Severity: { Label: 'HIGH', Original: 'x'.repeat(70) } },
+      /at most 64/,
+      'Severity.Original',
+    ],
+  ];
+  for (const [name, finding, reason, path] of cases) {
+    it(`keeps a finding read with ${name}, and refuses to import it`, () => {
+      expect(mapFinding(finding, map, settings).ok).toBe(true);
+      const imported = validateAsff(finding, 'import');
+      expect(imported.ok).toBe(false);
+      if (imported.ok) return;
+      expect(imported.problems[0]).toMatchObject({ path, message: expect.stringMatching(reason) });
+    });
+  }
+});
+
 describe('the generator and the mapper agree', () => {
   it('maps every finding of a generated estate (each kind the emulator produces) without a reject', () => {
     const findings = generateFindings({
@@ -318,5 +382,19 @@ describe('the generator and the mapper agree', () => {
     expect(rejects).toEqual([]);
     const products = new Set(outcomes.map((outcome) => outcome.ok && outcome.finding.productName));
     expect(products).toEqual(new Set(['Inspector', 'Security Hub', 'GuardDuty', 'Default']));
+    // As consistent as AWS's own data: a CVE an Inspector title names is one of the finding's CVEs,
+    // its canonical one.
+    const inconsistent = outcomes.filter(
+      (outcome) =>
+        outcome.ok &&
+        outcome.finding.productName === 'Inspector' &&
+        (outcome.finding.title.match(/CVE-\d{4}-\d{4,}/g) ?? []).some(
+          (cve) =>
+            !(outcome.finding.raw as { Vulnerabilities?: { Id?: string }[] }).Vulnerabilities?.some(
+              (vulnerability) => vulnerability.Id === cve,
+            ),
+        ),
+    );
+    expect(inconsistent).toEqual([]);
   });
 });

@@ -69,6 +69,10 @@ describe('transform map validation', () => {
       ...entries,
     ],
   });
+  // Where an entry lands: in place of the built-in entry for its target (which moves to the end), or
+  // after all of them.
+  const REPLACED = VULNERABILITY_MAP.entries.length - 1;
+  const ADDED = VULNERABILITY_MAP.entries.length;
   const errorsOf = (definition: TransformMapDefinition) => {
     const result = compileTransformMap(definition);
     return result.ok ? [] : result.errors;
@@ -86,7 +90,7 @@ describe('transform map validation', () => {
     [
       'an unknown source path',
       withEntries([{ target: 'findingName', source: 'Titel' }]),
-      { field: ['entries', 16, 'source'], code: 'INVALID', message: /has no field Titel/ },
+      { field: ['entries', REPLACED, 'source'], code: 'INVALID', message: /has no field Titel/ },
     ],
     [
       'an unknown target',
@@ -94,7 +98,7 @@ describe('transform map validation', () => {
         ...VULNERABILITY_MAP,
         entries: [...VULNERABILITY_MAP.entries, { target: 'colour', source: 'Title' }],
       },
-      { field: ['entries', 17, 'target'], code: 'NOT_ALLOWED', message: /not a field a map can fill/ },
+      { field: ['entries', ADDED, 'target'], code: 'NOT_ALLOWED', message: /not a field a map can fill/ },
     ],
     [
       'a target mapped twice',
@@ -102,7 +106,7 @@ describe('transform map validation', () => {
         ...VULNERABILITY_MAP,
         entries: [...VULNERABILITY_MAP.entries, { target: 'findingName', source: 'Description' }],
       },
-      { field: ['entries', 17, 'target'], code: 'DUPLICATE', message: /already filled by entry 1/ },
+      { field: ['entries', ADDED, 'target'], code: 'DUPLICATE', message: /already filled by entry 1/ },
     ],
     [
       'a missing required target',
@@ -116,7 +120,7 @@ describe('transform map validation', () => {
       'a number where a string is needed',
       withEntries([{ target: 'findingName', source: 'Severity.Normalized' }]),
       {
-        field: ['entries', 16, 'source'],
+        field: ['entries', REPLACED, 'source'],
         code: 'INVALID',
         message: /yields a number, but the field needs string/,
       },
@@ -124,19 +128,27 @@ describe('transform map validation', () => {
     [
       'several values where one is needed',
       withEntries([{ target: 'assetName', source: 'Resources[*].Id' }]),
-      { field: ['entries', 16, 'source'], code: 'INVALID', message: /Add the transform `first`/ },
+      { field: ['entries', REPLACED, 'source'], code: 'INVALID', message: /Add the transform `first`/ },
     ],
     [
       'a transform that cannot take the input',
       withEntries([
         { target: 'cvss3Base', source: 'Title', transform: 'cvssBaseScore', args: { version: '3' } },
       ]),
-      { field: ['entries', 16, 'transform'], code: 'INVALID', message: /needs Vulnerabilities or Cvss/ },
+      {
+        field: ['entries', REPLACED, 'transform'],
+        code: 'INVALID',
+        message: /needs Vulnerabilities or Cvss/,
+      },
     ],
     [
       'an unknown transform',
       withEntries([{ target: 'findingName', source: 'Title', transform: 'shout' }]),
-      { field: ['entries', 16, 'transform'], code: 'NOT_ALLOWED', message: /Unknown transform `shout`/ },
+      {
+        field: ['entries', REPLACED, 'transform'],
+        code: 'NOT_ALLOWED',
+        message: /Unknown transform `shout`/,
+      },
     ],
     [
       'bad transform arguments',
@@ -148,12 +160,12 @@ describe('transform map validation', () => {
           args: { version: '5' },
         },
       ]),
-      { field: ['entries', 16, 'args'], code: 'INVALID', message: /version/ },
+      { field: ['entries', REPLACED, 'args'], code: 'INVALID', message: /version/ },
     ],
     [
       'a missing source',
       withEntries([{ target: 'findingName', source: '' }]),
-      { field: ['entries', 16, 'source'], code: 'REQUIRED', message: /source path is required/ },
+      { field: ['entries', REPLACED, 'source'], code: 'REQUIRED', message: /source path is required/ },
     ],
   ];
   for (const [name, definition, expected] of cases) {

@@ -150,16 +150,32 @@ describe('date', () => {
     });
   }
 
-  it('reports the warning through the mapping of a whole finding, which is still stored', () => {
-    const outcome = mapFinding(
-      anInspectorEc2Asff({ UserDefinedFields: { lastSeen: 'last Tuesday' } }),
-      lastFound,
-      { defaultSeverity: 'MEDIUM' },
-    );
+  it('reports the warning through the mapping of a whole finding, which is still stored, the next alternative filling the field', () => {
+    const asff = anInspectorEc2Asff({
+      UserDefinedFields: { lastSeen: 'last Tuesday' },
+      UpdatedAt: '2026-10-20T09:00:00.000Z',
+    });
+    const outcome = mapFinding(asff, lastFound, { defaultSeverity: 'MEDIUM' });
     expect(outcome.ok).toBe(true);
     expect(outcome.ok && outcome.warnings).toEqual([
       'findingLastFoundOn: date: "last Tuesday" is not a date-time',
     ]);
+    expect(outcome.ok && outcome.mapped.findingLastFoundOn).toBe('2026-10-20T09:00:00.000Z');
+  });
+
+  it('leaves the field out when no alternative yields a date', () => {
+    const only = compiled({
+      target: 'findingLastFoundOn',
+      source: 'UserDefinedFields["lastSeen"]',
+      transform: 'date',
+    });
+    const outcome = mapFinding(
+      anInspectorEc2Asff({ UserDefinedFields: { lastSeen: 'last Tuesday' } }),
+      only,
+      {
+        defaultSeverity: 'MEDIUM',
+      },
+    );
     expect(outcome.ok && 'findingLastFoundOn' in outcome.mapped).toBe(false);
   });
 
