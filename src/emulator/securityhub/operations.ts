@@ -258,6 +258,10 @@ export function importFinding(
   }
   if (next.Severity && next.Severity.Label === undefined && typeof next.Severity.Normalized === 'number')
     next.Severity.Label = labelOfNormalized(next.Severity.Normalized) as never;
+  // And the other way (research/aws-api.md §4): a label alone, or FindingProviderFields' severity,
+  // which has no Normalized, gets the label's Normalized, as GetFindings shows it.
+  if (next.Severity?.Label !== undefined && next.Severity.Normalized === undefined)
+    next.Severity.Normalized = LABEL_TO_NORMALIZED[next.Severity.Label];
   next.RecordState ??= 'ACTIVE';
   if (existing) {
     // An import does not change what customers set on an existing finding.

@@ -260,7 +260,21 @@ describe('BatchImportFindings edge cases', () => {
       Severity: { Label: 'LOW', Original: 'LOW' },
       FindingProviderFields: { Severity: { Label: 'HIGH', Original: 'HIGH' } },
     });
-    expect((await stored(identifier)).Severity).toMatchObject({ Label: 'HIGH', Original: 'HIGH' });
+    // FindingProviderFields' severity has no Normalized: the label's is filled in (HIGH → 70).
+    expect((await stored(identifier)).Severity).toEqual({ Label: 'HIGH', Original: 'HIGH', Normalized: 70 });
+  });
+
+  it("fills in a label's Normalized on import, as AWS does (0 / 1 / 40 / 70 / 90)", async () => {
+    const labels = ['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
+    const normalized: number[] = [];
+    for (const [index, Label] of labels.entries()) {
+      const identifier = await importedFinding(720 + index, {
+        Severity: { Label },
+        FindingProviderFields: undefined,
+      });
+      normalized.push((await stored(identifier)).Severity!.Normalized!);
+    }
+    expect(normalized).toEqual([0, 1, 40, 70, 90]);
   });
 });
 

@@ -163,8 +163,7 @@ describe('GetFindings filters over the wire, on a hub of known findings', () => 
     ) as AwsSecurityFinding;
     // Tags set here only: the generator's random ones would decide what a tag filter returns.
     moved.Resources![0]!.Tags = tags;
-    // Severity at the top level only: the emulator's import replaces it with
-    // FindingProviderFields.Severity, and does not fill in Normalized for a Label alone (AWS does).
+    // Severity at the top level only: the emulator's import would take FindingProviderFields.Severity.
     delete moved.FindingProviderFields;
     return { ...moved, Severity: { Label, Normalized }, UpdatedAt: '2026-10-20T09:00:00.000Z', ...rest };
   };
