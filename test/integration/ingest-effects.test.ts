@@ -1,7 +1,7 @@
 import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database, Db } from '../../src/db/client.ts';
-import { assets, connectors, events, findings } from '../../src/db/schema.ts';
+import { assets, events, findings } from '../../src/db/schema.ts';
 import {
   applyPageEffects,
   changedTopLevelFields,
@@ -10,7 +10,7 @@ import {
   ingestFindingsPage,
   type PageEffects,
 } from '../../src/findings/ingest.ts';
-import { newTenant, openTestDatabase } from '../support/database.ts';
+import { aConnectorRow, newTenant, openTestDatabase } from '../support/database.ts';
 import { aControlFinding, anEc2Instance, anInspectorEc2Finding } from '../support/factories.ts';
 
 // What follows from a page besides its rows: the links it stamps (connector, asset), the assets it
@@ -26,21 +26,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await database?.close();
 });
-
-async function aConnector(tenantId: string): Promise<string> {
-  const [row] = await database.db
-    .insert(connectors)
-    .values({
-      tenantId,
-      name: 'prod',
-      authMode: 'DEFAULT_CHAIN',
-      externalId: 'x'.repeat(40),
-      regions: ['us-east-1'],
-      scope: {},
-    })
-    .returning({ id: connectors.id });
-  return row!.id;
-}
 
 async function storedAssets(tenantId: string) {
   return database.db
@@ -99,7 +84,7 @@ function laterVersion(item: IngestItem, later: number, changes: Partial<IngestIt
 describe('what a page stamps on its rows', () => {
   it('links each finding to its asset and both to the connector that read them', async () => {
     const tenantId = await newTenant(database);
-    const connectorId = await aConnector(tenantId);
+    const connectorId = await aConnectorRow(database, tenantId);
     const item = anInspectorEc2Finding();
 
     await ingestFindingsPage(database.db, tenantId, [item], { connectorId });
@@ -414,7 +399,7 @@ describe('a page that meets a concurrent writer', () => {
 describe('a page of assets alone', () => {
   it('upserts and scores them, commits the caller’s writes and events with them', async () => {
     const tenantId = await newTenant(database);
-    const connectorId = await aConnector(tenantId);
+    const connectorId = await aConnectorRow(database, tenantId);
     const records = [anEc2Instance(), anEc2Instance()];
 
     const count = await ingestAssetsPage(database.db, tenantId, records, {

@@ -2,7 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/client.ts';
-import { assets, connectors, findings } from '../../src/db/schema.ts';
+import { assets, findings } from '../../src/db/schema.ts';
 import { anInspectorEc2Asff } from '../../src/emulator/generator/index.ts';
 import { ingestFindingsPage } from '../../src/findings/ingest.ts';
 import { rescoreStaleFindings } from '../../src/findings/rescore.ts';
@@ -10,7 +10,7 @@ import { VULNERABILITY_MAP } from '../../src/mapping/built-in-maps.ts';
 import { mapFinding } from '../../src/mapping/map-finding.ts';
 import { SCORING_VERSION } from '../../src/mapping/scoring-constants.ts';
 import { compileTransformMap } from '../../src/mapping/transform-map.ts';
-import { newTenant, openTestDatabase } from '../support/database.ts';
+import { aConnectorRow, newTenant, openTestDatabase } from '../support/database.ts';
 
 // A new SCORING_VERSION: findings stored under the old one are mapped again from their raw ASFF
 // and their assets re-scored, so no stored score mixes versions.
@@ -113,20 +113,9 @@ describe('rescoring what an older scoring version stored', () => {
 
   it("uses the connector's own settings: its default severity for a finding without one", async () => {
     const tenantId = await newTenant(database);
-    const [connector] = await database.db
-      .insert(connectors)
-      .values({
-        tenantId,
-        name: 'prod',
-        authMode: 'DEFAULT_CHAIN',
-        externalId: 'x'.repeat(40),
-        regions: ['us-east-1'],
-        scope: {},
-        defaultSeverity: 'HIGH',
-      })
-      .returning({ id: connectors.id });
+    const connectorId = await aConnectorRow(database, tenantId, { defaultSeverity: 'HIGH' });
     const { Severity: _none, ...unlabelled } = { ...anInspectorEc2Asff(), Vulnerabilities: undefined };
-    await store(tenantId, [unlabelled], connector!.id);
+    await store(tenantId, [unlabelled], connectorId);
     await asIfScoredUnder(tenantId, '2026-11.1');
 
     await rescoreStaleFindings(database.db, log, { tenants: [tenantId] });
