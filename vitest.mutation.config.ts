@@ -12,6 +12,10 @@ export default defineConfig({
   ...base,
   test: {
     ...base.test,
+    setupFiles: [
+      ...(base.test?.setupFiles ? [base.test.setupFiles].flat() : []),
+      'test/support/mutation-setup.ts',
+    ],
     include: [
       'test/unit/**/*.test.ts',
       'test/integration/ingest.test.ts',

@@ -3,8 +3,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { anInspectorEc2Asff } from '../../../src/emulator/generator/index.ts';
 import { VULNERABILITY_MAP } from '../../../src/mapping/built-in-maps.ts';
+import { canonicalCveOf, cveOfVulnerability, findingCves } from '../../../src/mapping/cves.ts';
 import { cvssBaseOfVersion, cvssForScoring, cvssMajor } from '../../../src/mapping/cvss.ts';
 import { type MapOutcome, mapFinding } from '../../../src/mapping/map-finding.ts';
+import { withProducerFields } from '../../../src/mapping/producers.ts';
 import { compileTransformMap } from '../../../src/mapping/transform-map.ts';
 
 // Mapping fidelity on the shapes real producers send (issue 9): CVSS versions however they are
@@ -390,4 +392,131 @@ it('takes the severity from FindingProviderFields when a finding has not been th
     FindingProviderFields: { Severity: { Label: 'LOW', Original: 'LOW' } },
   });
   expect(outcome.score).toMatchObject({ label: 'LOW', score: 20 });
+});
+
+describe('CVE ids, wherever and however they are written', () => {
+  it('reads lower-case ids as the canonical upper case, once each', () => {
+    const finding = withVulnerabilities(
+      [{ Id: 'cve-2021-44228', RelatedVulnerabilities: ['CVE-2021-44228', 'cve-2021-45046'] }],
+      'cve-2021-44228 in log4j-core',
+    );
+    expect(findingCves(finding)).toEqual(['CVE-2021-44228', 'CVE-2021-45046']);
+  });
+
+  it("takes a vulnerability's own CVE only when its Id is exactly one, else its first related CVE", () => {
+    expect(cveOfVulnerability({ Id: 'CVE-2023-1111' })).toBe('CVE-2023-1111');
+    expect(
+      cveOfVulnerability({ Id: 'ALAS-2023-2000 (CVE-2023-2222)', RelatedVulnerabilities: ['CVE-2023-3333'] }),
+    ).toBe('CVE-2023-3333');
+    expect(
+      cveOfVulnerability({
+        Id: 'GHSA-aaaa-bbbb-cccc',
+        RelatedVulnerabilities: ['GHSA-x', 'see CVE-2023-4444'],
+      }),
+    ).toBe('CVE-2023-4444');
+    expect(cveOfVulnerability({ Id: 'GHSA-aaaa-bbbb-cccc' })).toBeNull();
+  });
+
+  it("lists the vulnerabilities' CVEs first, then those in the title, generator and resource details", () => {
+    const finding: AwsSecurityFinding = {
+      ...withVulnerabilities(
+        [{ Id: 'GHSA-aaaa-bbbb-cccc' }, { Id: 'CVE-2024-0002' }],
+        'CVE-2024-0003 and more',
+      ),
+      GeneratorId: 'scanner/CVE-2024-0004',
+      Resources: [
+        { Type: 'Other', Id: 'x', Details: { Other: { 'CVE ID': 'CVE-2024-0005', note: 'no id here' } } },
+      ],
+    };
+    expect(findingCves(finding)).toEqual([
+      'CVE-2024-0002',
+      'CVE-2024-0003',
+      'CVE-2024-0004',
+      'CVE-2024-0005',
+    ]);
+  });
+
+  it('names no CVE for one of several GHSA vulnerabilities from the title: it cannot tell which', () => {
+    const finding = withVulnerabilities([{ Id: 'GHSA-1' }, { Id: 'GHSA-2' }], 'CVE-2024-0009 found');
+    expect(canonicalCveOf(finding.Vulnerabilities![0]!, finding)).toBeNull();
+    const single = withVulnerabilities([{ Id: 'GHSA-1' }], 'CVE-2024-0009 found');
+    expect(canonicalCveOf(single.Vulnerabilities![0]!, single)).toBe('CVE-2024-0009');
+  });
+
+  it('groups a GHSA-only vulnerability finding under the GHSA, and a finding with neither under nothing', () => {
+    const resource = anInspectorEc2Asff().Resources![0]!;
+    const ghsa = {
+      ...withVulnerabilities([{ Id: 'ghsa-aaaa-bbbb-cccc' }], 'A package advisory'),
+      Resources: [resource],
+    };
+    expect(mapped(ghsa).finding.dedupKey).toBe(`cve:GHSA-AAAA-BBBB-CCCC:${resource.Id}`);
+    const vendor = { ...withVulnerabilities([{ Id: 'ALAS-2023-1' }], 'An advisory'), Resources: [resource] };
+    expect(mapped(vendor).finding.dedupKey).toBeNull();
+  });
+});
+
+describe("reading third parties' fields into ASFF", () => {
+  const finding = (
+    resources: AwsSecurityFinding['Resources'],
+    vulnerabilities?: Vulnerability[],
+  ): AwsSecurityFinding => ({
+    ...anInspectorEc2Asff(),
+    Vulnerabilities: vulnerabilities,
+    Resources: resources,
+  });
+  const other = (values: Record<string, string>) => ({
+    Type: 'Container',
+    Id: 'img',
+    Details: { Other: values },
+  });
+
+  it('leaves a finding alone when it has vulnerabilities, or no resource names a CVE', () => {
+    const own = finding([other({ 'CVE ID': 'CVE-2024-1' })], [{ Id: 'CVE-2024-2' }]);
+    expect(withProducerFields(own)).toBe(own);
+    const none = finding([other({ note: 'x' }), { Type: 'Other', Id: 'y' }]);
+    expect(withProducerFields(none)).toBe(none);
+  });
+
+  it('reads one vulnerability per resource, with exactly the fields given', () => {
+    const read = withProducerFields(
+      finding([
+        other({
+          'CVE ID': ' CVE-2024-0001 ',
+          NvdCvssScoreV3: '7.5',
+          NvdCvssVectorV3: 'CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H',
+        }),
+        other({
+          'CVE ID': 'CVE-2024-0002',
+          PkgName: 'zlib',
+          'Installed Package': ' ',
+          'Patched Package': '1.3',
+          NvdCvssScoreV2: '5',
+          NvdCvssVectorV2: 'AV:N/AC:L/Au:N/C:N/I:N/A:P',
+        }),
+        other({ 'CVE ID': 'CVE-2024-0003', NvdCvssScoreV3: '11', NvdCvssScoreV2: 'n/a' }),
+        other({ 'CVE ID': 'CVE-2024-0004', NvdCvssScoreV3: '-1', NvdCvssScoreV2: ' ' }),
+      ]),
+    );
+    expect(read.Vulnerabilities).toEqual([
+      {
+        Id: 'CVE-2024-0001',
+        Cvss: [
+          {
+            Version: '3.0',
+            BaseScore: 7.5,
+            BaseVector: 'CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H',
+            Source: 'NVD',
+          },
+        ],
+      },
+      {
+        Id: 'CVE-2024-0002',
+        Cvss: [{ Version: '2.0', BaseScore: 5, BaseVector: 'AV:N/AC:L/Au:N/C:N/I:N/A:P', Source: 'NVD' }],
+        VulnerablePackages: [{ Name: 'zlib', FixedInVersion: '1.3' }],
+        FixAvailable: 'YES',
+      },
+      { Id: 'CVE-2024-0003' },
+      { Id: 'CVE-2024-0004' },
+    ]);
+  });
 });

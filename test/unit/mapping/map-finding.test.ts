@@ -372,7 +372,7 @@ describe('the generator and the mapper agree', () => {
   it('maps every finding of a generated estate (each kind the emulator produces) without a reject', () => {
     const findings = generateFindings({
       seed: 3,
-      count: 3000,
+      count: 1000,
       accountIds: ['111122223333', '444455556666'],
       regions: ['us-east-1', 'eu-west-1'],
       now: new Date('2026-11-23T00:00:00Z'),

@@ -196,3 +196,51 @@ describe('resourceName', () => {
     expect(checkArgs({ tag: 'Name' })).toBe('takes no arguments');
   });
 });
+
+describe('recommendation', () => {
+  const { accepts, checkArgs, yields } = TRANSFORMS.recommendation!;
+
+  it('keeps a real text, trimmed, and declines the placeholders products write', () => {
+    expect(applied('recommendation', '  Rotate the key.  ').result).toBe('Rotate the key.');
+    for (const placeholder of [
+      'None Provided',
+      'none provided.',
+      'N/A',
+      'na',
+      '   ',
+      'Remediation is available. Please refer to the Fixed version in the vulnerability details section above.',
+    ])
+      expect(applied('recommendation', placeholder).result, placeholder).toBeUndefined();
+  });
+
+  it("takes each package's own remediation, else its upgrade, once per distinct fix, in order", () => {
+    expect(
+      applied('recommendation', [
+        { Name: 'openssl', Version: '3.0.5', FixedInVersion: '3.0.7' },
+        { Name: 'curl', FixedInVersion: '8.4.0' },
+        { Name: 'zlib', Version: '1.2', Remediation: 'yum update zlib' },
+        { Name: 'zlib', Version: '1.3', Remediation: 'yum update zlib' },
+        { Name: 'libx', Version: '1', Remediation: 'None Provided', FixedInVersion: '2' },
+        { Name: 'nofix', Version: '1' },
+        { Name: 'emptyfix', Version: '1', FixedInVersion: '' },
+        'None Provided',
+        null,
+      ]).result,
+    ).toBe('Update openssl 3.0.5 to 3.0.7; Update curl to 8.4.0; yum update zlib; Update libx 1 to 2');
+  });
+
+  it('yields nothing when no package has a fix and the text is a placeholder', () => {
+    expect(applied('recommendation', [{ Name: 'krb5', Version: '1.15.5' }]).result).toBeUndefined();
+    expect(applied('recommendation', undefined).result).toBeUndefined();
+  });
+
+  it('accepts texts or packages, yields text, takes no arguments', () => {
+    expect(accepts(type('string'))).toBeUndefined();
+    expect(accepts(type('structure', true, 'SoftwarePackage'))).toBeUndefined();
+    expect(accepts(type('structure', true, 'Vulnerability'))).toBe(
+      'needs a text or VulnerablePackages (e.g. `Vulnerabilities[*].VulnerablePackages[*]`)',
+    );
+    expect(yields(type('string'))).toBe('string');
+    expect(checkArgs({ max: 2 })).toBe('takes no arguments');
+  });
+});
