@@ -43,6 +43,7 @@ const config: CodegenConfig = {
           TransformMapEdge: '../db/keyset.ts#EdgeModel<TransformMapModel>',
           PageInfo: '../db/keyset.ts#PageInfoModel',
           FindingStats: '../findings/model.ts#FindingStatsModel',
+          FindingUpdateResult: '../writeback/model.ts#FindingUpdateResultModel',
           FindingChangeEvent: '../events/model.ts#FindingChangeEventModel',
           TransformPreview: '../mapping/preview.ts#PreviewModel',
           PreviewAsset: '../mapping/records.ts#AssetRecord',

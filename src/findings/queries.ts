@@ -363,5 +363,6 @@ const DERIVED_COLUMNS = Object.keys(getTableColumns(findings)).filter(
       'updatedAt',
       'lastSyncedAt',
       'vanishedAt',
+      'writeBackAt',
     ].includes(key),
 );

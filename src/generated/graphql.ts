@@ -6,6 +6,7 @@ import type { ConnectorModel } from '../connectors/model.ts';
 import type { ConnectorRunModel, RunProgressEventModel } from '../sync/model.ts';
 import type { TransformMapModel } from '../transform-maps/model.ts';
 import type { ConnectionModel, EdgeModel, PageInfoModel } from '../db/keyset.ts';
+import type { FindingUpdateResultModel } from '../writeback/model.ts';
 import type { FindingChangeEventModel, ConnectorStateEventModel } from '../events/model.ts';
 import type { PreviewModel } from '../mapping/preview.ts';
 import type { AssetRecord } from '../mapping/records.ts';
@@ -702,6 +703,29 @@ export type FindingChangeType =
   | 'DELETED'
   | 'UPDATED';
 
+/**
+ * Triage changes to write back to Security Hub (`BatchUpdateFindings`). Give at least one. Every
+ * finding selected gets the same changes; a field left out is left as it is.
+ */
+export type FindingChangesInput = {
+  /** 0–100: how sure the finding is right. */
+  confidence?: InputMaybe<Scalars['Int']['input']>;
+  /** 0–100: how important the resources the finding is about are. */
+  criticality?: InputMaybe<Scalars['Int']['input']>;
+  /** Replaces the finding's note. Text and updatedBy are both required (each at most 512 characters). */
+  note?: InputMaybe<FindingNoteInput>;
+  /** Replaces the related findings (at most 10). */
+  relatedFindings?: InputMaybe<Array<RelatedFindingInput>>;
+  /** A label, or a normalized 0–100 (the label then follows Security Hub's cut-offs 0 / 1–39 / 40–69 / 70–89 / 90–100). */
+  severity?: InputMaybe<FindingSeverityInput>;
+  /** Replaces the types: `namespace/category/classifier`, the namespace one of Security Hub's five (at most 50). */
+  types?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Replaces the user-defined fields: at most 50, names 1–128 characters, values 1–1024. */
+  userDefinedFields?: InputMaybe<Array<UserDefinedFieldInput>>;
+  verificationState?: InputMaybe<VerificationState>;
+  workflowStatus?: InputMaybe<WorkflowStatus>;
+};
+
 export type FindingCompliance = {
   __typename?: 'FindingCompliance';
   securityControlId?: Maybe<Scalars['String']['output']>;
@@ -761,6 +785,11 @@ export type FindingNote = {
   updatedBy: Scalars['String']['output'];
 };
 
+export type FindingNoteInput = {
+  text: Scalars['String']['input'];
+  updatedBy: Scalars['String']['input'];
+};
+
 export type FindingOrder = {
   direction?: OrderDirection;
   field: FindingOrderField;
@@ -798,6 +827,11 @@ export type FindingSeverity = {
   original?: Maybe<Scalars['String']['output']>;
 };
 
+export type FindingSeverityInput = {
+  label?: InputMaybe<SeverityLabel>;
+  normalized?: InputMaybe<Scalars['Int']['input']>;
+};
+
 /** Counts for dashboards; a finding is counted once whatever page it is on. */
 export type FindingStats = {
   __typename?: 'FindingStats';
@@ -807,6 +841,49 @@ export type FindingStats = {
   bySeverity: Array<SeverityCount>;
   byWorkflowStatus: Array<WorkflowStatusCount>;
   total: Scalars['Int']['output'];
+};
+
+/** What became of one finding of a write-back. */
+export type FindingUpdateResult = {
+  __typename?: 'FindingUpdateResult';
+  awsId: Scalars['String']['output'];
+  /** Security Hub's ErrorCode (e.g. `FindingNotFound`, `ConcurrentUpdateError`), or the AWS error that refused the request (e.g. `AccessDeniedException`). */
+  errorCode?: Maybe<Scalars['String']['output']>;
+  errorMessage?: Maybe<Scalars['String']['output']>;
+  finding?: Maybe<Finding>;
+  findingId: Scalars['ID']['output'];
+  productArn: Scalars['String']['output'];
+  status: FindingUpdateStatus;
+};
+
+export type FindingUpdateStatus =
+  /** Recorded, not yet answered by Security Hub. */
+  | 'PENDING'
+  /** Security Hub changed it (ProcessedFindings); Hubgraph's copy shows the change. */
+  | 'PROCESSED'
+  /** Security Hub did not change it: see `errorCode` and `errorMessage`. Hubgraph's copy is unchanged. */
+  | 'UNPROCESSED';
+
+/**
+ * Which findings to change: `ids`, or a `filter` with `expectedCount` — how many findings you mean to
+ * change. When the filter matches another number, nothing changes (a userError says how many it
+ * matches). At most 10,000 findings per request.
+ */
+export type FindingsUpdateInput = {
+  changes: FindingChangesInput;
+  expectedCount?: InputMaybe<Scalars['Int']['input']>;
+  filter?: InputMaybe<FindingFilter>;
+  ids?: InputMaybe<Array<Scalars['ID']['input']>>;
+};
+
+export type FindingsUpdatePayload = {
+  __typename?: 'FindingsUpdatePayload';
+  processedCount: Scalars['Int']['output'];
+  /** The write-back request: recorded before anything is sent, resumed after a crash. */
+  requestId?: Maybe<Scalars['ID']['output']>;
+  results: Array<FindingUpdateResult>;
+  unprocessedCount: Scalars['Int']['output'];
+  userErrors: Array<UserError>;
 };
 
 export type FixAvailability =
@@ -853,6 +930,12 @@ export type Mutation = {
   /** Runs the five checks in order; a failed check skips those that depend on it. */
   connectorTest: ConnectorTestPayload;
   connectorUpdate: ConnectorPayload;
+  /**
+   * Changes findings in Security Hub (`BatchUpdateFindings`) and in Hubgraph's copy, on connectors with
+   * write-back on. Every change is checked before anything is sent; the request is recorded first, so a
+   * crash resumes it. Results come per finding.
+   */
+  findingsUpdate: FindingsUpdatePayload;
   transformMapClone: TransformMapPayload;
   /** Only custom maps that no connector uses. */
   transformMapDelete: TransformMapDeletePayload;
@@ -902,6 +985,11 @@ export type MutationConnectorTestArgs = {
 
 export type MutationConnectorUpdateArgs = {
   input: ConnectorUpdateInput;
+};
+
+
+export type MutationFindingsUpdateArgs = {
+  input: FindingsUpdateInput;
 };
 
 
@@ -1055,6 +1143,12 @@ export type RegionStatus = {
   message?: Maybe<Scalars['String']['output']>;
   region: Scalars['String']['output'];
   securityHubEnabled?: Maybe<Scalars['Boolean']['output']>;
+};
+
+export type RelatedFindingInput = {
+  /** ASFF `Id` of the related finding. */
+  id: Scalars['String']['input'];
+  productArn: Scalars['String']['input'];
 };
 
 /** Asset risk bands: SEVERE ≥ 850, HIGH 700–849, MEDIUM 500–699, LOW below 500. */
@@ -1296,6 +1390,11 @@ export type TransformPreviewSettings = {
   defaultSeverity?: InputMaybe<SeverityLabel>;
 };
 
+export type UserDefinedFieldInput = {
+  name: Scalars['String']['input'];
+  value: Scalars['String']['input'];
+};
+
 /** A business error of a mutation, returned in its payload rather than as a GraphQL error. */
 export type UserError = {
   __typename?: 'UserError';
@@ -1519,17 +1618,24 @@ export type ResolversTypes = {
   Finding: ResolverTypeWrapper<FindingModel>;
   FindingChangeEvent: ResolverTypeWrapper<FindingChangeEventModel>;
   FindingChangeType: FindingChangeType;
+  FindingChangesInput: FindingChangesInput;
   FindingCompliance: ResolverTypeWrapper<FindingCompliance>;
   FindingConnection: ResolverTypeWrapper<ConnectionModel<FindingModel>>;
   FindingEdge: ResolverTypeWrapper<EdgeModel<FindingModel>>;
   FindingFilter: FindingFilter;
   FindingNote: ResolverTypeWrapper<FindingNote>;
+  FindingNoteInput: FindingNoteInput;
   FindingOrder: FindingOrder;
   FindingOrderField: FindingOrderField;
   FindingProblem: ResolverTypeWrapper<FindingProblem>;
   FindingReject: ResolverTypeWrapper<FindingReject>;
   FindingSeverity: ResolverTypeWrapper<FindingSeverity>;
+  FindingSeverityInput: FindingSeverityInput;
   FindingStats: ResolverTypeWrapper<FindingStatsModel>;
+  FindingUpdateResult: ResolverTypeWrapper<FindingUpdateResultModel>;
+  FindingUpdateStatus: FindingUpdateStatus;
+  FindingsUpdateInput: FindingsUpdateInput;
+  FindingsUpdatePayload: ResolverTypeWrapper<Omit<FindingsUpdatePayload, 'results'> & { results: Array<ResolversTypes['FindingUpdateResult']> }>;
   FixAvailability: FixAvailability;
   IntRange: IntRange;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
@@ -1542,6 +1648,7 @@ export type ResolversTypes = {
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RecordState: RecordState;
   RegionStatus: ResolverTypeWrapper<RegionStatus>;
+  RelatedFindingInput: RelatedFindingInput;
   RiskBand: RiskBand;
   RunMode: RunMode;
   RunRegionProgress: ResolverTypeWrapper<RunRegionProgress>;
@@ -1566,6 +1673,7 @@ export type ResolversTypes = {
   TransformMapUpdateInput: TransformMapUpdateInput;
   TransformPreview: ResolverTypeWrapper<PreviewModel>;
   TransformPreviewSettings: TransformPreviewSettings;
+  UserDefinedFieldInput: UserDefinedFieldInput;
   UserError: ResolverTypeWrapper<UserError>;
   UserErrorCode: UserErrorCode;
   VerificationState: VerificationState;
@@ -1625,16 +1733,22 @@ export type ResolversParentTypes = {
   FacetCount: FacetCount;
   Finding: FindingModel;
   FindingChangeEvent: FindingChangeEventModel;
+  FindingChangesInput: FindingChangesInput;
   FindingCompliance: FindingCompliance;
   FindingConnection: ConnectionModel<FindingModel>;
   FindingEdge: EdgeModel<FindingModel>;
   FindingFilter: FindingFilter;
   FindingNote: FindingNote;
+  FindingNoteInput: FindingNoteInput;
   FindingOrder: FindingOrder;
   FindingProblem: FindingProblem;
   FindingReject: FindingReject;
   FindingSeverity: FindingSeverity;
+  FindingSeverityInput: FindingSeverityInput;
   FindingStats: FindingStatsModel;
+  FindingUpdateResult: FindingUpdateResultModel;
+  FindingsUpdateInput: FindingsUpdateInput;
+  FindingsUpdatePayload: Omit<FindingsUpdatePayload, 'results'> & { results: Array<ResolversParentTypes['FindingUpdateResult']> };
   IntRange: IntRange;
   JSON: Scalars['JSON']['output'];
   LambdaFunctionDetails: LambdaFunctionDetails;
@@ -1644,6 +1758,7 @@ export type ResolversParentTypes = {
   PreviewAsset: AssetRecord;
   Query: Record<PropertyKey, never>;
   RegionStatus: RegionStatus;
+  RelatedFindingInput: RelatedFindingInput;
   RunRegionProgress: RunRegionProgress;
   RunTotals: RunTotals;
   SeverityCount: SeverityCount;
@@ -1662,6 +1777,7 @@ export type ResolversParentTypes = {
   TransformMapUpdateInput: TransformMapUpdateInput;
   TransformPreview: PreviewModel;
   TransformPreviewSettings: TransformPreviewSettings;
+  UserDefinedFieldInput: UserDefinedFieldInput;
   UserError: UserError;
   Viewer: Viewer;
   VulnerablePackage: VulnerablePackage;
@@ -2045,6 +2161,24 @@ export type FindingStatsResolvers<ContextType = GraphQLContext, ParentType exten
   total?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type FindingUpdateResultResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FindingUpdateResult'] = ResolversParentTypes['FindingUpdateResult']> = {
+  awsId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  errorCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  errorMessage?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  finding?: Resolver<Maybe<ResolversTypes['Finding']>, ParentType, ContextType>;
+  findingId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  productArn?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['FindingUpdateStatus'], ParentType, ContextType>;
+};
+
+export type FindingsUpdatePayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FindingsUpdatePayload'] = ResolversParentTypes['FindingsUpdatePayload']> = {
+  processedCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  requestId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  results?: Resolver<Array<ResolversTypes['FindingUpdateResult']>, ParentType, ContextType>;
+  unprocessedCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+};
+
 export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
   name: 'JSON';
 }
@@ -2074,6 +2208,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   connectorSetEnabled?: Resolver<ResolversTypes['ConnectorPayload'], ParentType, ContextType, RequireFields<MutationConnectorSetEnabledArgs, 'input'>>;
   connectorTest?: Resolver<ResolversTypes['ConnectorTestPayload'], ParentType, ContextType, RequireFields<MutationConnectorTestArgs, 'input'>>;
   connectorUpdate?: Resolver<ResolversTypes['ConnectorPayload'], ParentType, ContextType, RequireFields<MutationConnectorUpdateArgs, 'input'>>;
+  findingsUpdate?: Resolver<ResolversTypes['FindingsUpdatePayload'], ParentType, ContextType, RequireFields<MutationFindingsUpdateArgs, 'input'>>;
   transformMapClone?: Resolver<ResolversTypes['TransformMapPayload'], ParentType, ContextType, RequireFields<MutationTransformMapCloneArgs, 'input'>>;
   transformMapDelete?: Resolver<ResolversTypes['TransformMapDeletePayload'], ParentType, ContextType, RequireFields<MutationTransformMapDeleteArgs, 'input'>>;
   transformMapUpdate?: Resolver<ResolversTypes['TransformMapPayload'], ParentType, ContextType, RequireFields<MutationTransformMapUpdateArgs, 'input'>>;
@@ -2288,6 +2423,8 @@ export type Resolvers<ContextType = GraphQLContext> = {
   FindingReject?: FindingRejectResolvers<ContextType>;
   FindingSeverity?: FindingSeverityResolvers<ContextType>;
   FindingStats?: FindingStatsResolvers<ContextType>;
+  FindingUpdateResult?: FindingUpdateResultResolvers<ContextType>;
+  FindingsUpdatePayload?: FindingsUpdatePayloadResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   LambdaFunctionDetails?: LambdaFunctionDetailsResolvers<ContextType>;
   MappedField?: MappedFieldResolvers<ContextType>;

@@ -9,6 +9,7 @@ import type { RunRow } from '../db/schema.ts';
 import { appendEvents } from '../events/queries.ts';
 import { rescoreStaleFindings } from '../findings/rescore.ts';
 import { errorSummary } from '../observability/logger.ts';
+import { resumeFindingsUpdates } from '../writeback/service.ts';
 import { isAbort, PermanentSyncError } from './aws-errors.ts';
 import { crashPoint } from './crash-points.ts';
 import { DEFAULT_SYNC_SETTINGS, RunExecution, type SyncSettings } from './engine.ts';
@@ -48,12 +49,13 @@ export class SyncWorker {
   private readonly app: AppServices;
   private readonly jobs: SyncJobs;
   private readonly options: WorkerOptions;
-  /** One limiter per process: every run against an account-Region shares its quota. */
+  /** One limiter per process (the app's): every run and write-back against an account-Region shares its quota. */
   private readonly limiter: RateLimiter;
   private readonly active = new Map<string, AbortController>();
   private maintenance: ReturnType<typeof setInterval> | undefined;
   private stopping = false;
   private rescoring: Promise<void> | undefined;
+  private resumingUpdates: Promise<void> | undefined;
 
   constructor(app: AppServices, jobs: SyncJobs, options: Partial<WorkerOptions> = {}) {
     this.app = app;
@@ -65,7 +67,7 @@ export class SyncWorker {
       maintenanceIntervalMs: 30_000,
       ...options,
     };
-    this.limiter = new RateLimiter(this.options.quotas === 'off' ? { quotas: UNLIMITED } : {});
+    this.limiter = this.options.quotas === 'off' ? new RateLimiter({ quotas: UNLIMITED }) : app.aws.limiter;
   }
 
   async start(): Promise<void> {
@@ -93,6 +95,7 @@ export class SyncWorker {
     for (const controller of this.active.values()) controller.abort(new Error('worker stopping'));
     await this.jobs.stop({ graceful: true, timeoutMs });
     await this.rescoring;
+    await this.resumingUpdates;
   }
 
   /** One job: find or create its run, claim it for this attempt, execute, record the outcome. */
@@ -267,6 +270,15 @@ export class SyncWorker {
    */
   async maintain(): Promise<void> {
     const db = this.app.database.db;
+    // Findings updates whose process died between recording and finishing them: resumed from the
+    // outbox, in the background (a resumed request may wait for AWS's quota).
+    this.resumingUpdates ??= resumeFindingsUpdates(this.app)
+      .catch((error: unknown) =>
+        this.app.log.error({ err: errorSummary(error) }, 'resuming findings updates failed'),
+      )
+      .then(() => {
+        this.resumingUpdates = undefined;
+      });
     for (const run of await unfinishedRuns(db, this.jobs.queue)) {
       const state = await this.jobs.stateOf(run.jobId);
       const ctx = tenantContext(this.app, run.tenantId);

@@ -1,0 +1,16 @@
+import type { Resolvers } from '../generated/graphql.ts';
+import { updateFindings } from './service.ts';
+
+export const writeBackResolvers: Resolvers = {
+  Mutation: {
+    findingsUpdate: async (_, { input }, ctx) => {
+      const payload = await updateFindings(ctx.tenant, input, ctx.subject ?? null);
+      // The request's loaders must answer with the findings as they are now.
+      ctx.loaders.findings.byId.clearAll();
+      return payload;
+    },
+  },
+  FindingUpdateResult: {
+    finding: (result, _, ctx) => ctx.loaders.findings.byId.load(result.findingId),
+  },
+};

@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { type Client, createClient } from 'graphql-ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { Database } from '../../src/db/client.ts';
+import { findingUpdates } from '../../src/db/schema.ts';
+import { type RunningEmulator, startEmulator } from '../../src/emulator/index.ts';
+import { SyncWorker } from '../../src/sync/worker.ts';
+import { newTenant, openTestDatabase } from '../support/database.ts';
+import { startTestServer, type TestServer, tokenFor } from '../support/server.ts';
+import { createConnectorOverApi, FAST_JOBS } from '../support/sync.ts';
+import { until } from '../support/wait.ts';
+
+// Triage write-back as an analyst's tool sees it: findingsUpdate over HTTP, per-finding results,
+// and a findingsChanged subscriber told what changed.
+
+let database: Database;
+let emulator: RunningEmulator;
+let api: TestServer;
+let worker: SyncWorker;
+let tenantId: string;
+const clients: Client[] = [];
+
+beforeAll(async () => {
+  database = await openTestDatabase();
+  api = await startTestServer(
+    database,
+    { HUBGRAPH_ALLOW_CUSTOM_ENDPOINTS: 'true' },
+    { jobs: 'worker', jobSettings: { ...FAST_JOBS, queue: `connector-run-${randomUUID().slice(0, 8)}` } },
+  );
+  worker = new SyncWorker(api.app, api.app.jobs!, { maintenanceIntervalMs: 1_000 });
+  await worker.start();
+  emulator = await startEmulator({
+    findings: 40,
+    accounts: 1,
+    quotas: false,
+    seed: 67,
+    regions: ['us-east-1'],
+  });
+  tenantId = await newTenant(database, 'findings-update');
+});
+
+afterAll(async () => {
+  await Promise.all(clients.splice(0).map((client) => client.dispose()));
+  await worker?.stop(5_000);
+  await api?.close();
+  await emulator?.close();
+  await database?.close();
+});
+
+const gql = <T>(query: string, variables?: Record<string, unknown>) =>
+  api.graphql<T>(query, variables, { tenantId });
+
+async function syncedConnector(): Promise<string> {
+  const id = await createConnectorOverApi(
+    async <T>(query: string, variables?: Record<string, unknown>) => (await gql<T>(query, variables)).data!,
+    emulator,
+    emulator.roles[0]!.arn,
+    { writeBackEnabled: true },
+  );
+  const queued = await gql<{ connectorRunNow: { run: { id: string } } }>(
+    `mutation($input: ConnectorRunNowInput!) { connectorRunNow(input: $input) { run { id } } }`,
+    { input: { id } },
+  );
+  const runId = queued.data!.connectorRunNow.run.id;
+  await until('the first sync to succeed', async () => {
+    const run = await gql<{ run: { status: string } }>(`query($id: ID!) { run(id: $id) { status } }`, {
+      id: runId,
+    });
+    const status = run.data!.run.status;
+    if (status === 'FAILED') throw new Error('the sync failed');
+    return status === 'SUCCEEDED' ? status : undefined;
+  });
+  return id;
+}
+
+describe('findingsUpdate over GraphQL', () => {
+  it('writes back, answers per finding, records who asked, and a findingsChanged subscriber sees UPDATED with changedFields', async () => {
+    await syncedConnector();
+    const listed = await gql<{ findings: { nodes: { id: string; awsId: string; productArn: string }[] } }>(
+      `{ findings(first: 2, filter: { workflowStatuses: [NEW] }) { nodes { id awsId productArn } } }`,
+    );
+    const chosen = listed.data!.findings.nodes;
+    expect(chosen).toHaveLength(2);
+
+    const client = createClient({
+      url: api.url.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      connectionParams: { authorization: `Bearer ${await tokenFor(tenantId)}` },
+    });
+    clients.push(client);
+    const seen: {
+      type: string;
+      findingId: string;
+      changedFields: string[];
+      finding: { workflowStatus: string };
+    }[] = [];
+    client.subscribe<{ findingsChanged: (typeof seen)[number] }>(
+      {
+        query: `subscription($filter: FindingFilter, $after: String) { findingsChanged(filter: $filter, after: $after) {
+          type findingId changedFields finding { workflowStatus } } }`,
+        variables: { filter: { ids: chosen.map((finding) => finding.id) }, after: '0' },
+      },
+      { next: (result) => seen.push(result.data!.findingsChanged), error: () => {}, complete: () => {} },
+    );
+
+    const response = await gql<{
+      findingsUpdate: {
+        requestId: string;
+        processedCount: number;
+        unprocessedCount: number;
+        results: {
+          findingId: string;
+          status: string;
+          errorCode: string | null;
+          finding: { workflowStatus: string; note: { text: string } };
+        }[];
+        userErrors: unknown[];
+      };
+    }>(
+      `mutation($input: FindingsUpdateInput!) { findingsUpdate(input: $input) {
+        requestId processedCount unprocessedCount
+        results { findingId status errorCode finding { workflowStatus note { text } } }
+        userErrors { field message code } } }`,
+      {
+        input: {
+          ids: chosen.map((finding) => finding.id),
+          changes: { workflowStatus: 'NOTIFIED', note: { text: 'looking into it', updatedBy: 'alice' } },
+        },
+      },
+    );
+    expect(response.errors).toBeUndefined();
+    const payload = response.data!.findingsUpdate;
+    expect(payload.userErrors).toEqual([]);
+    expect(payload.processedCount).toBe(2);
+    expect(payload.results.map((result) => result.finding)).toEqual([
+      { workflowStatus: 'NOTIFIED', note: { text: 'looking into it' } },
+      { workflowStatus: 'NOTIFIED', note: { text: 'looking into it' } },
+    ]);
+    const [request] = await database.db
+      .select()
+      .from(findingUpdates)
+      .where(eq(findingUpdates.id, payload.requestId));
+    expect(request!.requestedBy).toBe('user-1');
+
+    const updates = await until('UPDATED events for both findings', () => {
+      const updated = seen.filter((event) => event.type === 'UPDATED');
+      return new Set(updated.map((event) => event.findingId)).size === 2 ? updated : undefined;
+    });
+    for (const event of updates) {
+      expect(event.changedFields).toEqual(expect.arrayContaining(['Note', 'Workflow']));
+      expect(event.finding.workflowStatus).toBe('NOTIFIED');
+    }
+  }, 60_000);
+});
