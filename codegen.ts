@@ -44,6 +44,7 @@ const config: CodegenConfig = {
           PageInfo: '../db/keyset.ts#PageInfoModel',
           FindingStats: '../findings/model.ts#FindingStatsModel',
           FindingUpdateResult: '../writeback/model.ts#FindingUpdateResultModel',
+          FindingsUpdateProgressEvent: '../writeback/model.ts#FindingsUpdateProgressEventModel',
           FindingChangeEvent: '../events/model.ts#FindingChangeEventModel',
           TransformPreview: '../mapping/preview.ts#PreviewModel',
           PreviewAsset: '../mapping/records.ts#AssetRecord',

@@ -420,7 +420,7 @@ export const events = pgTable(
     /** Also the cursor a subscriber passes as `after` to replay what it missed. */
     id: bigserial('id', { mode: 'bigint' }).primaryKey(),
     tenantId: tenantId(),
-    /** finding | connector | run | connector_test */
+    /** finding | connector | run | connector_test | finding_update */
     topic: text('topic').notNull(),
     type: text('type').notNull(),
     entityId: text('entity_id').notNull(),

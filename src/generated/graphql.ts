@@ -6,7 +6,7 @@ import type { ConnectorModel } from '../connectors/model.ts';
 import type { ConnectorRunModel, RunProgressEventModel } from '../sync/model.ts';
 import type { TransformMapModel } from '../transform-maps/model.ts';
 import type { ConnectionModel, EdgeModel, PageInfoModel } from '../db/keyset.ts';
-import type { FindingUpdateResultModel } from '../writeback/model.ts';
+import type { FindingUpdateResultModel, FindingsUpdateProgressEventModel } from '../writeback/model.ts';
 import type { FindingChangeEventModel, ConnectorStateEventModel } from '../events/model.ts';
 import type { PreviewModel } from '../mapping/preview.ts';
 import type { AssetRecord } from '../mapping/records.ts';
@@ -864,6 +864,14 @@ export type FindingUpdateStatus =
   /** Security Hub did not change it: see `errorCode` and `errorMessage`. Hubgraph's copy is unchanged. */
   | 'UNPROCESSED';
 
+export type FindingsUpdateEventType =
+  /** Every finding has its answer. */
+  | 'FINISHED'
+  /** Security Hub answered for some findings (`results`). */
+  | 'PROGRESS'
+  /** The request is recorded; nothing is sent yet. */
+  | 'RECORDED';
+
 /**
  * Which findings to change: `ids`, or a `filter` with `expectedCount` — how many findings you mean to
  * change. When the filter matches another number, nothing changes (a userError says how many it
@@ -874,6 +882,8 @@ export type FindingsUpdateInput = {
   expectedCount?: InputMaybe<Scalars['Int']['input']>;
   filter?: InputMaybe<FindingFilter>;
   ids?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** A UUID you choose (e.g. `crypto.randomUUID()`), to follow the request on `findingsUpdateProgress` while the mutation runs. */
+  requestId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 export type FindingsUpdatePayload = {
@@ -884,6 +894,23 @@ export type FindingsUpdatePayload = {
   results: Array<FindingUpdateResult>;
   unprocessedCount: Scalars['Int']['output'];
   userErrors: Array<UserError>;
+};
+
+/** A step of a findings update. `cursor` can be passed as `after` to resume from this point. */
+export type FindingsUpdateProgressEvent = {
+  __typename?: 'FindingsUpdateProgressEvent';
+  cursor: Scalars['String']['output'];
+  occurredAt: Scalars['DateTime']['output'];
+  /** Findings still waiting for an answer (sent again after ConcurrentUpdateError or throttling). */
+  pendingCount: Scalars['Int']['output'];
+  processedCount: Scalars['Int']['output'];
+  requestId: Scalars['ID']['output'];
+  /** The findings this step answered for: processed, or unprocessed with AWS's reason (empty on RECORDED and FINISHED). */
+  results: Array<FindingUpdateResult>;
+  /** Findings the request selects. */
+  total: Scalars['Int']['output'];
+  type: FindingsUpdateEventType;
+  unprocessedCount: Scalars['Int']['output'];
 };
 
 export type FixAvailability =
@@ -1248,6 +1275,11 @@ export type Subscription = {
    * delivered). With `after`, first replays every matching event after that cursor, then goes live.
    */
   findingsChanged: FindingChangeEvent;
+  /**
+   * The steps of one findings update (its `requestId`), live; with `after`, first every step after
+   * that cursor (`after: "0"` replays the request from its start, so subscribing late misses nothing).
+   */
+  findingsUpdateProgress: FindingsUpdateProgressEvent;
 };
 
 
@@ -1273,6 +1305,12 @@ export type SubscriptionConnectorTestProgressArgs = {
 export type SubscriptionFindingsChangedArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<FindingFilter>;
+};
+
+
+export type SubscriptionFindingsUpdateProgressArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  requestId: Scalars['ID']['input'];
 };
 
 export type Tag = {
@@ -1634,8 +1672,10 @@ export type ResolversTypes = {
   FindingStats: ResolverTypeWrapper<FindingStatsModel>;
   FindingUpdateResult: ResolverTypeWrapper<FindingUpdateResultModel>;
   FindingUpdateStatus: FindingUpdateStatus;
+  FindingsUpdateEventType: FindingsUpdateEventType;
   FindingsUpdateInput: FindingsUpdateInput;
   FindingsUpdatePayload: ResolverTypeWrapper<Omit<FindingsUpdatePayload, 'results'> & { results: Array<ResolversTypes['FindingUpdateResult']> }>;
+  FindingsUpdateProgressEvent: ResolverTypeWrapper<FindingsUpdateProgressEventModel>;
   FixAvailability: FixAvailability;
   IntRange: IntRange;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
@@ -1749,6 +1789,7 @@ export type ResolversParentTypes = {
   FindingUpdateResult: FindingUpdateResultModel;
   FindingsUpdateInput: FindingsUpdateInput;
   FindingsUpdatePayload: Omit<FindingsUpdatePayload, 'results'> & { results: Array<ResolversParentTypes['FindingUpdateResult']> };
+  FindingsUpdateProgressEvent: FindingsUpdateProgressEventModel;
   IntRange: IntRange;
   JSON: Scalars['JSON']['output'];
   LambdaFunctionDetails: LambdaFunctionDetails;
@@ -2179,6 +2220,18 @@ export type FindingsUpdatePayloadResolvers<ContextType = GraphQLContext, ParentT
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 };
 
+export type FindingsUpdateProgressEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FindingsUpdateProgressEvent'] = ResolversParentTypes['FindingsUpdateProgressEvent']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  pendingCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  processedCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  requestId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  results?: Resolver<Array<ResolversTypes['FindingUpdateResult']>, ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['FindingsUpdateEventType'], ParentType, ContextType>;
+  unprocessedCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
   name: 'JSON';
 }
@@ -2300,6 +2353,7 @@ export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType exten
   connectorStateChanged?: SubscriptionResolver<ResolversTypes['ConnectorStateEvent'], "connectorStateChanged", ParentType, ContextType, Partial<SubscriptionConnectorStateChangedArgs>>;
   connectorTestProgress?: SubscriptionResolver<ResolversTypes['ConnectionTestEvent'], "connectorTestProgress", ParentType, ContextType, Partial<SubscriptionConnectorTestProgressArgs>>;
   findingsChanged?: SubscriptionResolver<ResolversTypes['FindingChangeEvent'], "findingsChanged", ParentType, ContextType, Partial<SubscriptionFindingsChangedArgs>>;
+  findingsUpdateProgress?: SubscriptionResolver<ResolversTypes['FindingsUpdateProgressEvent'], "findingsUpdateProgress", ParentType, ContextType, RequireFields<SubscriptionFindingsUpdateProgressArgs, 'requestId'>>;
 };
 
 export type TagResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Tag'] = ResolversParentTypes['Tag']> = {
@@ -2425,6 +2479,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   FindingStats?: FindingStatsResolvers<ContextType>;
   FindingUpdateResult?: FindingUpdateResultResolvers<ContextType>;
   FindingsUpdatePayload?: FindingsUpdatePayloadResolvers<ContextType>;
+  FindingsUpdateProgressEvent?: FindingsUpdateProgressEventResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   LambdaFunctionDetails?: LambdaFunctionDetailsResolvers<ContextType>;
   MappedField?: MappedFieldResolvers<ContextType>;

@@ -18,3 +18,19 @@ export interface FindingsUpdatePayloadModel {
   unprocessedCount: number;
   userErrors: UserErrorModel[];
 }
+
+/** What a request's progress events carry: the totals so far and the answers of this step. */
+export interface FindingsUpdateCounts {
+  total: number;
+  processedCount: number;
+  unprocessedCount: number;
+  pendingCount: number;
+}
+
+export interface FindingsUpdateProgressEventModel extends FindingsUpdateCounts {
+  cursor: string;
+  requestId: string;
+  type: 'RECORDED' | 'PROGRESS' | 'FINISHED';
+  occurredAt: Date;
+  results: FindingUpdateResultModel[];
+}

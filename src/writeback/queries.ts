@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray, lt, type SQL, sql } from 'drizzle-orm';
 import type { Executor, Tx } from '../db/client.ts';
 import { connectors, findings, findingUpdateItems, findingUpdates } from '../db/schema.ts';
+import type { FindingsUpdateCounts } from './model.ts';
 
 // The write-back outbox: a request and its findings, each finding's answer from Security Hub.
 
@@ -46,13 +47,14 @@ export function selectFindings(
 export async function insertRequest(
   tx: Tx,
   tenantId: string,
+  id: string,
   requestedBy: string | null,
   changes: Record<string, unknown>,
   selected: readonly SelectedFinding[],
 ): Promise<string> {
   const [request] = await tx
     .insert(findingUpdates)
-    .values({ tenantId, requestedBy, changes })
+    .values({ id, tenantId, requestedBy, changes })
     .returning({ id: findingUpdates.id });
   for (let i = 0; i < selected.length; i += 1_000)
     await tx.insert(findingUpdateItems).values(
@@ -68,6 +70,31 @@ export async function insertRequest(
       })),
     );
   return request!.id;
+}
+
+/** Whether a request id is taken (by any tenant: ids are global). */
+export async function requestExists(db: Executor, id: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: findingUpdates.id })
+    .from(findingUpdates)
+    .where(eq(findingUpdates.id, id));
+  return row !== undefined;
+}
+
+/** How many of a request's findings are processed, unprocessed and still pending. */
+export async function countsOf(db: Executor, requestId: string): Promise<FindingsUpdateCounts> {
+  const rows = await db
+    .select({ status: findingUpdateItems.status, n: sql<number>`count(*)::int` })
+    .from(findingUpdateItems)
+    .where(eq(findingUpdateItems.requestId, requestId))
+    .groupBy(findingUpdateItems.status);
+  const of = (status: string) => Number(rows.find((row) => row.status === status)?.n ?? 0);
+  return {
+    total: rows.reduce((sum, row) => sum + Number(row.n), 0),
+    processedCount: of('PROCESSED'),
+    unprocessedCount: of('UNPROCESSED'),
+    pendingCount: of('PENDING'),
+  };
 }
 
 export async function requestById(db: Executor, tenantId: string, id: string) {
@@ -121,11 +148,14 @@ export async function touchRequest(tx: Tx, requestId: string): Promise<void> {
   await tx.update(findingUpdates).set({ updatedAt: sql`now()` }).where(eq(findingUpdates.id, requestId));
 }
 
-export async function finishRequest(tx: Tx, requestId: string): Promise<void> {
-  await tx
+/** Marks a request done; false when it already was (another worker finished it). */
+export async function finishRequest(tx: Tx, requestId: string): Promise<boolean> {
+  const rows = await tx
     .update(findingUpdates)
     .set({ status: 'DONE', finishedAt: sql`now()`, updatedAt: sql`now()` })
-    .where(and(eq(findingUpdates.id, requestId), eq(findingUpdates.status, 'PENDING')));
+    .where(and(eq(findingUpdates.id, requestId), eq(findingUpdates.status, 'PENDING')))
+    .returning({ id: findingUpdates.id });
+  return rows.length > 0;
 }
 
 /** Unfinished requests of every tenant that nobody has advanced since `idleSince`. */

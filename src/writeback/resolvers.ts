@@ -1,5 +1,6 @@
 import type { Resolvers } from '../generated/graphql.ts';
 import { updateFindings } from './service.ts';
+import { findingsUpdateProgress } from './subscriptions.ts';
 
 export const writeBackResolvers: Resolvers = {
   Mutation: {
@@ -8,6 +9,11 @@ export const writeBackResolvers: Resolvers = {
       // The request's loaders must answer with the findings as they are now.
       ctx.loaders.findings.byId.clearAll();
       return payload;
+    },
+  },
+  Subscription: {
+    findingsUpdateProgress: {
+      subscribe: (_, { requestId, after }, ctx) => findingsUpdateProgress(ctx, requestId, after),
     },
   },
   FindingUpdateResult: {

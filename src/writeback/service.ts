@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BatchUpdateFindingsCommand,
@@ -26,8 +27,14 @@ import { isThrottling, isTransient } from '../sync/aws-errors.ts';
 import { compiledMapFor } from '../transform-maps/service.ts';
 import { type UserErrorModel, userError } from '../user-errors.ts';
 import { applyChangesToAsff, type BatchUpdateChanges, changesFromInput } from './changes.ts';
-import type { FindingsUpdatePayloadModel, FindingUpdateResultModel } from './model.ts';
+import type {
+  FindingsUpdateCounts,
+  FindingsUpdatePayloadModel,
+  FindingsUpdateProgressEventModel,
+  FindingUpdateResultModel,
+} from './model.ts';
 import {
+  countsOf,
   findingsForUpdate,
   finishRequest,
   insertRequest,
@@ -35,6 +42,7 @@ import {
   MAX_FINDINGS_PER_REQUEST,
   markItems,
   requestById,
+  requestExists,
   type SelectedFinding,
   selectFindings,
   touchRequest,
@@ -87,6 +95,20 @@ export async function updateFindings(
     userErrors,
   });
   const { changes, errors } = changesFromInput(input.changes);
+  if (input.requestId != null) {
+    if (!isUuid(input.requestId))
+      errors.push(
+        userError(
+          ['input', 'requestId'],
+          'A request id is a UUID you choose, e.g. from crypto.randomUUID().',
+          'INVALID',
+        ),
+      );
+    else if (await requestExists(ctx.db, input.requestId))
+      errors.push(
+        userError(['input', 'requestId'], 'This request id is taken; choose a fresh UUID.', 'DUPLICATE'),
+      );
+  }
   const selection = await selectionOf(ctx, input);
   errors.push(...selection.errors);
   if (errors.length > 0) return failed(errors);
@@ -94,9 +116,20 @@ export async function updateFindings(
   const blocked = writeBackBlocked(selected, input.ids ? ['input', 'ids'] : ['input', 'filter']);
   if (blocked.length > 0) return failed(blocked);
 
-  const requestId = await ctx.db.transaction((tx) =>
-    insertRequest(tx, ctx.tenantId, requestedBy, changes as Record<string, unknown>, selected),
-  );
+  const requestId = input.requestId ?? randomUUID();
+  await ctx.db.transaction(async (tx) => {
+    await insertRequest(
+      tx,
+      ctx.tenantId,
+      requestId,
+      requestedBy,
+      changes as Record<string, unknown>,
+      selected,
+    );
+    await appendEvents(tx, ctx.tenantId, [
+      progressEvent(requestId, 'RECORDED', await countsOf(tx, requestId), []),
+    ]);
+  });
   settings.onStep?.('recorded');
   await applyFindingsUpdate(ctx, requestId, settings);
   const results = await resultsOf(ctx, requestId);
@@ -280,7 +313,22 @@ export async function applyFindingsUpdate(
       }),
     );
   }
-  await ctx.db.transaction((tx) => finishRequest(tx, requestId));
+  await ctx.db.transaction(async (tx) => {
+    if (await finishRequest(tx, requestId))
+      await appendEvents(tx, ctx.tenantId, [
+        progressEvent(requestId, 'FINISHED', await countsOf(tx, requestId), []),
+      ]);
+  });
+}
+
+/** A step of a request, as `findingsUpdateProgress` delivers it. */
+function progressEvent(
+  requestId: string,
+  type: FindingsUpdateProgressEventModel['type'],
+  counts: FindingsUpdateCounts,
+  results: FindingUpdateResultModel[],
+): NewEvent {
+  return { topic: 'finding_update', type, entityId: requestId, payload: { ...counts, results } };
 }
 
 /** Takes over requests whose process died between recording and marking them done. */
@@ -388,7 +436,7 @@ class ChunkSender {
     const access = await this.accessOf(first.connectorId);
     const ids = items.map((item) => item.findingId);
     if (!access.client) {
-      await this.commit([], [], {
+      await this.commit(items, [], [], {
         codes: new Map(
           ids.map((id) => [
             id,
@@ -430,7 +478,7 @@ class ChunkSender {
         { err: errorSummary(error), requestId: this.requestId },
         'BatchUpdateFindings failed',
       );
-      await this.commit([], failure.retry ? items : [], {
+      await this.commit(items, [], failure.retry ? items : [], {
         codes: new Map(ids.map((id) => [id, failure])),
       });
       return;
@@ -451,7 +499,7 @@ class ChunkSender {
         });
       }
     }
-    await this.commit(answer.processed, retry, { codes, access });
+    await this.commit(items, answer.processed, retry, { codes, access });
   }
 
   /** What a failed request means for its findings: try again later, or stop with the way out. */
@@ -489,6 +537,7 @@ class ChunkSender {
    * events. Items to retry stay pending unless they have used up their attempts.
    */
   private async commit(
+    items: FindingUpdateItemRow[],
     processed: string[],
     retry: FindingUpdateItemRow[],
     answer: {
@@ -522,8 +571,27 @@ class ChunkSender {
           attempted: true,
         });
       await touchRequest(tx, this.requestId);
-      if (processed.length === 0) return;
+      const answered = new Set([...processed, ...[...unprocessed.values()].flatMap((entry) => entry.ids)]);
+      const results = items
+        .filter((item) => answered.has(item.findingId))
+        .map((item): FindingUpdateResultModel => {
+          const failure = processed.includes(item.findingId) ? undefined : answer.codes.get(item.findingId);
+          return {
+            findingId: item.findingId,
+            productArn: item.productArn,
+            awsId: item.awsId,
+            status: failure ? 'UNPROCESSED' : 'PROCESSED',
+            errorCode: failure?.code ?? null,
+            errorMessage: failure?.message ?? null,
+          };
+        });
       const events: NewEvent[] = [];
+      if (results.length > 0)
+        events.push(progressEvent(this.requestId, 'PROGRESS', await countsOf(tx, this.requestId), results));
+      if (processed.length === 0) {
+        await appendEvents(tx, ctx.tenantId, events);
+        return;
+      }
       const derived: ({ id: string } & Record<string, unknown>)[] = [];
       // Wall-clock time, as the sync's pages record when they were read (src/findings/ingest.ts).
       const writtenAt = new Date();

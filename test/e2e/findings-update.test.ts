@@ -39,7 +39,8 @@ beforeAll(async () => {
     regions: ['us-east-1'],
   });
   tenantId = await newTenant(database, 'findings-update');
-});
+  await syncedConnector();
+}, 60_000);
 
 afterAll(async () => {
   await Promise.all(clients.splice(0).map((client) => client.dispose()));
@@ -75,22 +76,40 @@ async function syncedConnector(): Promise<string> {
   return id;
 }
 
-describe('findingsUpdate over GraphQL', () => {
-  it('writes back, answers per finding, records who asked, and a findingsChanged subscriber sees UPDATED with changedFields', async () => {
-    await syncedConnector();
-    const listed = await gql<{ findings: { nodes: { id: string; awsId: string; productArn: string }[] } }>(
-      `{ findings(first: 2, filter: { workflowStatuses: [NEW] }) { nodes { id awsId productArn } } }`,
-    );
-    const chosen = listed.data!.findings.nodes;
-    expect(chosen).toHaveLength(2);
+/**
+ * Findings `from` to `from + count` in an order no write-back changes (UpdatedAt): each test takes
+ * its own, whatever order the tests run in.
+ */
+async function findingsAt(
+  from: number,
+  count: number,
+): Promise<{ id: string; awsId: string; productArn: string }[]> {
+  const listed = await gql<{ findings: { nodes: { id: string; awsId: string; productArn: string }[] } }>(
+    `{ findings(first: 20, orderBy: { field: UPDATED_AT, direction: ASC }) { nodes { id awsId productArn } } }`,
+  );
+  const chosen = listed.data!.findings.nodes.slice(from, from + count);
+  expect(chosen).toHaveLength(count);
+  return chosen;
+}
 
+function wsClient(): Promise<Client> {
+  return tokenFor(tenantId).then((token) => {
     const client = createClient({
       url: api.url.replace(/^http/, 'ws'),
       webSocketImpl: WebSocket,
       retryAttempts: 0,
-      connectionParams: { authorization: `Bearer ${await tokenFor(tenantId)}` },
+      connectionParams: { authorization: `Bearer ${token}` },
     });
     clients.push(client);
+    return client;
+  });
+}
+
+describe('findingsUpdate over GraphQL', () => {
+  it('writes back, answers per finding, records who asked, and a findingsChanged subscriber sees UPDATED with changedFields', async () => {
+    const chosen = await findingsAt(0, 2);
+
+    const client = await wsClient();
     const seen: {
       type: string;
       findingId: string;
@@ -153,5 +172,85 @@ describe('findingsUpdate over GraphQL', () => {
       expect(event.changedFields).toEqual(expect.arrayContaining(['Note', 'Workflow']));
       expect(event.finding.workflowStatus).toBe('NOTIFIED');
     }
+  }, 60_000);
+
+  it('streams the steps of a request on findingsUpdateProgress: recorded, answers per finding, finished', async () => {
+    const chosen = await findingsAt(2, 3);
+    // One of them is gone from Security Hub: its answer is FindingNotFound.
+    const hub = emulator.emulator.store.hub(emulator.accounts[0]!, 'us-east-1');
+    const key = [...hub.findings.keys()].find((k) => hub.findings.get(k)!.Id === chosen[2]!.awsId)!;
+    hub.findings.delete(key);
+    const requestId = randomUUID();
+    const client = await wsClient();
+    type Step = {
+      type: string;
+      total: number;
+      processedCount: number;
+      unprocessedCount: number;
+      pendingCount: number;
+      results: {
+        findingId: string;
+        status: string;
+        errorCode: string | null;
+        finding: { confidence: number | null };
+      }[];
+    };
+    const steps: Step[] = [];
+    let failure: unknown;
+    client.subscribe<{ findingsUpdateProgress: Step }>(
+      {
+        query: `subscription($requestId: ID!, $after: String) { findingsUpdateProgress(requestId: $requestId, after: $after) {
+          type total processedCount unprocessedCount pendingCount
+          results { findingId status errorCode finding { confidence } } } }`,
+        variables: { requestId, after: '0' },
+      },
+      {
+        next: (result) => {
+          if (result.errors) failure = result.errors;
+          else steps.push(result.data!.findingsUpdateProgress);
+        },
+        error: (error) => {
+          failure = error;
+        },
+        complete: () => {},
+      },
+    );
+    const response = await gql<{ findingsUpdate: { requestId: string; userErrors: unknown[] } }>(
+      `mutation($input: FindingsUpdateInput!) { findingsUpdate(input: $input) { requestId userErrors { field message code } } }`,
+      { input: { requestId, ids: chosen.map((finding) => finding.id), changes: { confidence: 64 } } },
+    );
+    expect(response.data!.findingsUpdate).toEqual({ requestId, userErrors: [] });
+    await until('the FINISHED step', () => {
+      if (failure) throw new Error(JSON.stringify(failure));
+      return steps.some((step) => step.type === 'FINISHED') ? true : undefined;
+    });
+    expect(steps[0]).toMatchObject({ type: 'RECORDED', total: 3, pendingCount: 3, results: [] });
+    expect(steps.at(-1)).toMatchObject({
+      type: 'FINISHED',
+      total: 3,
+      processedCount: 2,
+      unprocessedCount: 1,
+      pendingCount: 0,
+    });
+    const results = steps.flatMap((step) => step.results);
+    expect(results).toHaveLength(3);
+    expect(results.find((result) => result.findingId === chosen[2]!.id)).toMatchObject({
+      status: 'UNPROCESSED',
+      errorCode: 'FindingNotFound',
+    });
+    for (const finding of chosen.slice(0, 2))
+      expect(results.find((result) => result.findingId === finding.id)).toMatchObject({
+        status: 'PROCESSED',
+        errorCode: null,
+        finding: { confidence: 64 },
+      });
+
+    const again = await gql<{ findingsUpdate: { userErrors: { field: string[]; code: string }[] } }>(
+      `mutation($input: FindingsUpdateInput!) { findingsUpdate(input: $input) { userErrors { field message code } } }`,
+      { input: { requestId, ids: [chosen[0]!.id], changes: { confidence: 1 } } },
+    );
+    expect(again.data!.findingsUpdate.userErrors).toEqual([
+      expect.objectContaining({ field: ['input', 'requestId'], code: 'DUPLICATE' }),
+    ]);
   }, 60_000);
 });
