@@ -45,6 +45,7 @@ const config: CodegenConfig = {
           FindingStats: '../findings/model.ts#FindingStatsModel',
           FindingUpdateResult: '../writeback/model.ts#FindingUpdateResultModel',
           FindingsUpdateProgressEvent: '../writeback/model.ts#FindingsUpdateProgressEventModel',
+          FindingHistoryConnection: '../writeback/history.ts#FindingHistoryConnectionModel',
           FindingChangeEvent: '../events/model.ts#FindingChangeEventModel',
           TransformPreview: '../mapping/preview.ts#PreviewModel',
           PreviewAsset: '../mapping/records.ts#AssetRecord',

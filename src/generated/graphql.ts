@@ -7,6 +7,7 @@ import type { ConnectorRunModel, RunProgressEventModel } from '../sync/model.ts'
 import type { TransformMapModel } from '../transform-maps/model.ts';
 import type { ConnectionModel, EdgeModel, PageInfoModel } from '../db/keyset.ts';
 import type { FindingUpdateResultModel, FindingsUpdateProgressEventModel } from '../writeback/model.ts';
+import type { FindingHistoryConnectionModel } from '../writeback/history.ts';
 import type { FindingChangeEventModel, ConnectorStateEventModel } from '../events/model.ts';
 import type { PreviewModel } from '../mapping/preview.ts';
 import type { AssetRecord } from '../mapping/records.ts';
@@ -640,6 +641,12 @@ export type Finding = {
   firstObservedAt: Scalars['DateTime']['output'];
   fixAvailable?: Maybe<FixAvailability>;
   generatorId: Scalars['String']['output'];
+  /**
+   * Who changed what, newest first: Security Hub's own record (`GetFindingHistory`: imports and
+   * BatchUpdateFindings by anyone) merged with Hubgraph's record of `findingsUpdate` (who asked: the
+   * JWT subject). At most 100 a page.
+   */
+  history: FindingHistoryConnection;
   id: Scalars['ID']['output'];
   /** When Hubgraph first stored the finding. */
   ingestedAt: Scalars['DateTime']['output'];
@@ -683,6 +690,16 @@ export type Finding = {
   /** The vulnerable package, for package vulnerabilities (the first package of the first vulnerability). */
   vulnerablePackage?: Maybe<VulnerablePackage>;
   workflowStatus: WorkflowStatus;
+};
+
+
+/**
+ * A Security Hub finding as Hubgraph keeps it: normalised, scored and linked to its asset.
+ * Also an entity by its AWS identity, so other subgraphs can reference `productArn awsId`.
+ */
+export type FindingHistoryArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** A change to a finding. `cursor` can be passed as `after` to resume from this point. */
@@ -777,6 +794,51 @@ export type FindingFilter = {
   vanished?: InputMaybe<Scalars['Boolean']['input']>;
   workflowStatuses?: InputMaybe<Array<WorkflowStatus>>;
 };
+
+export type FindingHistoryChange = {
+  __typename?: 'FindingHistoryChange';
+  /** ASFF field, e.g. `Workflow`, `Note`, `Severity`. */
+  field: Scalars['String']['output'];
+  newValue?: Maybe<Scalars['String']['output']>;
+  /** As Security Hub gives it (JSON text for objects); null when not known (Hubgraph's record keeps the new value only). */
+  oldValue?: Maybe<Scalars['String']['output']>;
+};
+
+export type FindingHistoryConnection = {
+  __typename?: 'FindingHistoryConnection';
+  edges: Array<FindingHistoryEdge>;
+  nodes: Array<FindingHistoryEntry>;
+  pageInfo: PageInfo;
+  /** Why Security Hub's record is missing from the list, when it is (the finding has no connector, or AWS refused GetFindingHistory); Hubgraph's own record is there regardless. */
+  securityHubUnavailable?: Maybe<Scalars['String']['output']>;
+};
+
+export type FindingHistoryEdge = {
+  __typename?: 'FindingHistoryEdge';
+  cursor: Scalars['String']['output'];
+  node: FindingHistoryEntry;
+};
+
+export type FindingHistoryEntry = {
+  __typename?: 'FindingHistoryEntry';
+  /** Who: the AWS identity (SECURITY_HUB), or the JWT subject of whoever called findingsUpdate (HUBGRAPH; null in dev mode). */
+  actor?: Maybe<Scalars['String']['output']>;
+  at: Scalars['DateTime']['output'];
+  changes: Array<FindingHistoryChange>;
+  /** True on the record of the finding's creation. */
+  findingCreated: Scalars['Boolean']['output'];
+  /** SECURITY_HUB: `BATCH_UPDATE_FINDINGS` or `BATCH_IMPORT_FINDINGS`; HUBGRAPH: `FINDINGS_UPDATE`. */
+  operation: Scalars['String']['output'];
+  /** HUBGRAPH: the findingsUpdate request. */
+  requestId?: Maybe<Scalars['ID']['output']>;
+  source: FindingHistorySource;
+};
+
+export type FindingHistorySource =
+  /** Hubgraph's record of a findingsUpdate it applied. */
+  | 'HUBGRAPH'
+  /** Security Hub's record (GetFindingHistory). */
+  | 'SECURITY_HUB';
 
 export type FindingNote = {
   __typename?: 'FindingNote';
@@ -1661,6 +1723,11 @@ export type ResolversTypes = {
   FindingConnection: ResolverTypeWrapper<ConnectionModel<FindingModel>>;
   FindingEdge: ResolverTypeWrapper<EdgeModel<FindingModel>>;
   FindingFilter: FindingFilter;
+  FindingHistoryChange: ResolverTypeWrapper<FindingHistoryChange>;
+  FindingHistoryConnection: ResolverTypeWrapper<FindingHistoryConnectionModel>;
+  FindingHistoryEdge: ResolverTypeWrapper<FindingHistoryEdge>;
+  FindingHistoryEntry: ResolverTypeWrapper<FindingHistoryEntry>;
+  FindingHistorySource: FindingHistorySource;
   FindingNote: ResolverTypeWrapper<FindingNote>;
   FindingNoteInput: FindingNoteInput;
   FindingOrder: FindingOrder;
@@ -1778,6 +1845,10 @@ export type ResolversParentTypes = {
   FindingConnection: ConnectionModel<FindingModel>;
   FindingEdge: EdgeModel<FindingModel>;
   FindingFilter: FindingFilter;
+  FindingHistoryChange: FindingHistoryChange;
+  FindingHistoryConnection: FindingHistoryConnectionModel;
+  FindingHistoryEdge: FindingHistoryEdge;
+  FindingHistoryEntry: FindingHistoryEntry;
   FindingNote: FindingNote;
   FindingNoteInput: FindingNoteInput;
   FindingOrder: FindingOrder;
@@ -2113,6 +2184,7 @@ export type FindingResolvers<ContextType = GraphQLContext, ParentType extends Re
   firstObservedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   fixAvailable?: Resolver<Maybe<ResolversTypes['FixAvailability']>, ParentType, ContextType>;
   generatorId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  history?: Resolver<ResolversTypes['FindingHistoryConnection'], ParentType, ContextType, RequireFields<FindingHistoryArgs, 'first'>>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   ingestedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   isExploitAvailable?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
@@ -2169,6 +2241,34 @@ export type FindingConnectionResolvers<ContextType = GraphQLContext, ParentType 
 export type FindingEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FindingEdge'] = ResolversParentTypes['FindingEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Finding'], ParentType, ContextType>;
+};
+
+export type FindingHistoryChangeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FindingHistoryChange'] = ResolversParentTypes['FindingHistoryChange']> = {
+  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  newValue?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  oldValue?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type FindingHistoryConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FindingHistoryConnection'] = ResolversParentTypes['FindingHistoryConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['FindingHistoryEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['FindingHistoryEntry']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  securityHubUnavailable?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type FindingHistoryEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FindingHistoryEdge'] = ResolversParentTypes['FindingHistoryEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['FindingHistoryEntry'], ParentType, ContextType>;
+};
+
+export type FindingHistoryEntryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FindingHistoryEntry'] = ResolversParentTypes['FindingHistoryEntry']> = {
+  actor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  changes?: Resolver<Array<ResolversTypes['FindingHistoryChange']>, ParentType, ContextType>;
+  findingCreated?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  operation?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  requestId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['FindingHistorySource'], ParentType, ContextType>;
 };
 
 export type FindingNoteResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FindingNote'] = ResolversParentTypes['FindingNote']> = {
@@ -2472,6 +2572,10 @@ export type Resolvers<ContextType = GraphQLContext> = {
   FindingCompliance?: FindingComplianceResolvers<ContextType>;
   FindingConnection?: FindingConnectionResolvers<ContextType>;
   FindingEdge?: FindingEdgeResolvers<ContextType>;
+  FindingHistoryChange?: FindingHistoryChangeResolvers<ContextType>;
+  FindingHistoryConnection?: FindingHistoryConnectionResolvers<ContextType>;
+  FindingHistoryEdge?: FindingHistoryEdgeResolvers<ContextType>;
+  FindingHistoryEntry?: FindingHistoryEntryResolvers<ContextType>;
   FindingNote?: FindingNoteResolvers<ContextType>;
   FindingProblem?: FindingProblemResolvers<ContextType>;
   FindingReject?: FindingRejectResolvers<ContextType>;

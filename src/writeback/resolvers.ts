@@ -1,4 +1,5 @@
 import type { Resolvers } from '../generated/graphql.ts';
+import { findingHistory } from './history.ts';
 import { updateFindings } from './service.ts';
 import { findingsUpdateProgress } from './subscriptions.ts';
 
@@ -15,6 +16,9 @@ export const writeBackResolvers: Resolvers = {
     findingsUpdateProgress: {
       subscribe: (_, { requestId, after }, ctx) => findingsUpdateProgress(ctx, requestId, after),
     },
+  },
+  Finding: {
+    history: (finding, args, ctx) => findingHistory(ctx.tenant, finding, args),
   },
   FindingUpdateResult: {
     finding: (result, _, ctx) => ctx.loaders.findings.byId.load(result.findingId),

@@ -6,9 +6,8 @@ import {
   type SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
 import type { SQL } from 'drizzle-orm';
-import { securityHubClient } from '../aws/clients.ts';
 import type { ConnectorModel } from '../connectors/model.ts';
-import { connectorById, targetOfConnector } from '../connectors/service.ts';
+import { connectorById } from '../connectors/service.ts';
 import { type AppServices, type TenantContext, tenantContext } from '../context.ts';
 import { isUuid } from '../db/keyset.ts';
 import type { FindingUpdateItemRow } from '../db/schema.ts';
@@ -27,6 +26,7 @@ import { isThrottling, isTransient } from '../sync/aws-errors.ts';
 import { compiledMapFor } from '../transform-maps/service.ts';
 import { type UserErrorModel, userError } from '../user-errors.ts';
 import { applyChangesToAsff, type BatchUpdateChanges, changesFromInput } from './changes.ts';
+import { connectorClients } from './clients.ts';
 import type {
   FindingsUpdateCounts,
   FindingsUpdatePayloadModel,
@@ -393,42 +393,10 @@ class ChunkSender {
   private async load(connectorId: string | null): Promise<ConnectorAccess> {
     const connector = connectorId ? await connectorById(this.ctx, connectorId) : null;
     if (!connector?.writeBackEnabled) return { connector };
-    const { app } = this.ctx;
-    const target = await targetOfConnector(this.ctx.db, app.masterKey, connector);
-    const credentials = app.aws.roleSessions.credentials(connector.id, target, app.aws.transport);
+    const clients = await connectorClients(this.ctx, connector, this.settings.sdkMaxAttempts);
     const map =
       (await compiledMapFor(this.ctx.db, this.ctx.tenantId, connector.transformMapKey)) ?? undefined;
-    const account = target.roleArn?.split(':')[4] ?? connector.baseAccountId ?? undefined;
-    const clients = new Map<string, SecurityHubClient>();
-    return {
-      connector,
-      map,
-      account,
-      client: (region) => {
-        let client = clients.get(region);
-        if (client) return client;
-        client = securityHubClient(
-          target,
-          app.aws.transport,
-          credentials,
-          region,
-          this.settings.sdkMaxAttempts,
-        );
-        client.middlewareStack.remove('loggerMiddleware');
-        // Every attempt (the SDK's retries included) waits for a token of the account-Region's
-        // BatchUpdateFindings quota, in the limiter the sync uses for its reads.
-        client.middlewareStack.add(
-          (next, context) => async (args) => {
-            const operation = (context.commandName ?? 'Unknown').replace(/Command$/, '');
-            await app.aws.limiter.acquire(account ?? 'unknown', region, operation);
-            return next(args);
-          },
-          { step: 'deserialize', name: 'hubgraphQuota', priority: 'high' },
-        );
-        clients.set(region, client);
-        return client;
-      },
-    };
+    return { connector, map, account: clients.account, client: (region) => clients.client(region) };
   }
 
   async send(items: FindingUpdateItemRow[]): Promise<void> {

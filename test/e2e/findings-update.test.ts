@@ -253,4 +253,86 @@ describe('findingsUpdate over GraphQL', () => {
       expect.objectContaining({ field: ['input', 'requestId'], code: 'DUPLICATE' }),
     ]);
   }, 60_000);
+
+  it('Finding.history merges Security Hub records with who asked in Hubgraph, newest first, paged', async () => {
+    const [finding] = await findingsAt(6, 1);
+    const updated = await gql<{ findingsUpdate: { requestId: string; processedCount: number } }>(
+      `mutation($input: FindingsUpdateInput!) { findingsUpdate(input: $input) { requestId processedCount } }`,
+      {
+        input: {
+          ids: [finding!.id],
+          changes: { workflowStatus: 'NOTIFIED', note: { text: 'mine', updatedBy: 'alice' } },
+        },
+      },
+    );
+    expect(updated.data!.findingsUpdate.processedCount).toBe(1);
+    type Entry = {
+      at: string;
+      source: string;
+      operation: string;
+      actor: string | null;
+      findingCreated: boolean;
+      requestId: string | null;
+      changes: { field: string; oldValue: string | null; newValue: string | null }[];
+    };
+    type History = {
+      nodes: Entry[];
+      pageInfo: { hasNextPage: boolean; endCursor: string | null };
+      securityHubUnavailable: string | null;
+    };
+    const history = async (first: number, after?: string | null) =>
+      (
+        await gql<{ finding: { history: History } }>(
+          `query($id: ID!, $first: Int, $after: String) { finding(id: $id) { history(first: $first, after: $after) {
+            nodes { at source operation actor findingCreated requestId changes { field oldValue newValue } }
+            pageInfo { hasNextPage endCursor } securityHubUnavailable } } }`,
+          { id: finding!.id, first, after },
+        )
+      ).data!.finding.history;
+
+    const all = await history(50);
+    expect(all.securityHubUnavailable).toBeNull();
+    const times = all.nodes.map((entry) => Date.parse(entry.at));
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+    const ours = all.nodes.find((entry) => entry.source === 'HUBGRAPH')!;
+    expect(ours).toMatchObject({
+      operation: 'FINDINGS_UPDATE',
+      actor: 'user-1',
+      requestId: updated.data!.findingsUpdate.requestId,
+    });
+    expect(ours.changes.map((change) => change.field)).toEqual(['Note', 'Workflow']);
+    const theirs = all.nodes.find(
+      (entry) => entry.source === 'SECURITY_HUB' && entry.operation === 'BATCH_UPDATE_FINDINGS',
+    )!;
+    expect(theirs.actor).toMatch(/assumed-role/);
+    expect(theirs.changes.find((change) => change.field === 'Workflow')?.newValue).toMatch(/NOTIFIED/);
+    expect(all.nodes.at(-1)).toMatchObject({
+      source: 'SECURITY_HUB',
+      operation: 'BATCH_IMPORT_FINDINGS',
+      findingCreated: true,
+    });
+
+    // Paged one at a time, the same entries in the same order.
+    const paged: Entry[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const page = await history(1, after);
+      paged.push(...page.nodes);
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    expect(paged).toEqual(all.nodes);
+
+    // Without securityhub:GetFindingHistory, Hubgraph's record remains and the reason is given.
+    const role = emulator.emulator.identity.role(emulator.roles[0]!.arn)!;
+    const actions = [...role.actions];
+    role.actions = actions.filter((action) => action !== 'securityhub:GetFindingHistory');
+    try {
+      const partial = await history(50);
+      expect(partial.securityHubUnavailable).toMatch(/securityhub:GetFindingHistory/);
+      expect(partial.nodes.map((entry) => entry.source)).toEqual(['HUBGRAPH']);
+    } finally {
+      role.actions = actions;
+    }
+  }, 60_000);
 });
