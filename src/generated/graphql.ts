@@ -705,7 +705,11 @@ export type FindingHistoryArgs = {
 /** A change to a finding. `cursor` can be passed as `after` to resume from this point. */
 export type FindingChangeEvent = {
   __typename?: 'FindingChangeEvent';
-  /** ASFF fields or Hubgraph fields that changed (empty on CREATED). */
+  /**
+   * What changed (empty on CREATED): ASFF top-level fields (a sync, findingsUpdate), or what the
+   * finding shows of others — `asset.criticality` and `asset.riskScore` (assetSetCriticality),
+   * `connector` (its connector deleted without purging its findings).
+   */
   changedFields: Array<Scalars['String']['output']>;
   cursor: Scalars['String']['output'];
   /** The finding as it is now; null once deleted. */
