@@ -9,7 +9,11 @@ import type { RunRow } from '../db/schema.ts';
 import { appendEvents } from '../events/queries.ts';
 import { rescoreStaleFindings } from '../findings/rescore.ts';
 import { errorSummary } from '../observability/logger.ts';
-import { resumeFindingsUpdates } from '../writeback/service.ts';
+import {
+  DEFAULT_WRITE_BACK_SETTINGS,
+  resumeFindingsUpdates,
+  type WriteBackSettings,
+} from '../writeback/service.ts';
 import { isAbort, PermanentSyncError } from './aws-errors.ts';
 import { crashPoint } from './crash-points.ts';
 import { DEFAULT_SYNC_SETTINGS, RunExecution, type SyncSettings } from './engine.ts';
@@ -43,6 +47,8 @@ export interface WorkerOptions {
   quotas: 'aws' | 'off';
   /** How often runs and their jobs are checked against each other. */
   maintenanceIntervalMs: number;
+  /** How findings updates are applied when a worker resumes them. */
+  writeBack: WriteBackSettings;
 }
 
 export class SyncWorker {
@@ -65,6 +71,7 @@ export class SyncWorker {
       settings: DEFAULT_SYNC_SETTINGS,
       quotas: 'aws',
       maintenanceIntervalMs: 30_000,
+      writeBack: DEFAULT_WRITE_BACK_SETTINGS,
       ...options,
     };
     this.limiter = this.options.quotas === 'off' ? new RateLimiter({ quotas: UNLIMITED }) : app.aws.limiter;
@@ -272,7 +279,7 @@ export class SyncWorker {
     const db = this.app.database.db;
     // Findings updates whose process died between recording and finishing them: resumed from the
     // outbox, in the background (a resumed request may wait for AWS's quota).
-    this.resumingUpdates ??= resumeFindingsUpdates(this.app)
+    this.resumingUpdates ??= resumeFindingsUpdates(this.app, this.options.writeBack)
       .catch((error: unknown) =>
         this.app.log.error({ err: errorSummary(error) }, 'resuming findings updates failed'),
       )

@@ -23,6 +23,7 @@ import type { SeverityLabel } from '../mapping/scoring-constants.ts';
 import type { CompiledTransformMap } from '../mapping/transform-map.ts';
 import { errorSummary } from '../observability/logger.ts';
 import { isThrottling, isTransient } from '../sync/aws-errors.ts';
+import { crashPoint } from '../sync/crash-points.ts';
 import { compiledMapFor } from '../transform-maps/service.ts';
 import { type UserErrorModel, userError } from '../user-errors.ts';
 import { applyChangesToAsff, type BatchUpdateChanges, changesFromInput } from './changes.ts';
@@ -131,6 +132,7 @@ export async function updateFindings(
     ]);
   });
   settings.onStep?.('recorded');
+  crashPoint('writeback-recorded');
   await applyFindingsUpdate(ctx, requestId, settings);
   const results = await resultsOf(ctx, requestId);
   const userErrors = results.some((result) => result.errorCode === 'AccessDeniedException')
@@ -452,6 +454,7 @@ class ChunkSender {
       return;
     }
     this.settings.onStep?.('sent');
+    crashPoint('writeback-sent');
     const retry: FindingUpdateItemRow[] = [];
     const codes = new Map<string, { code: string; message: string }>();
     for (const item of items) {
