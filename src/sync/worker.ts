@@ -11,7 +11,7 @@ import { rescoreStaleFindings } from '../findings/rescore.ts';
 import { errorSummary } from '../observability/logger.ts';
 import {
   DEFAULT_WRITE_BACK_SETTINGS,
-  resumeFindingsUpdates,
+  resumeFindingsUpdate,
   type WriteBackSettings,
 } from '../writeback/service.ts';
 import { isAbort, PermanentSyncError } from './aws-errors.ts';
@@ -61,7 +61,6 @@ export class SyncWorker {
   private maintenance: ReturnType<typeof setInterval> | undefined;
   private stopping = false;
   private rescoring: Promise<void> | undefined;
-  private resumingUpdates: Promise<void> | undefined;
 
   constructor(app: AppServices, jobs: SyncJobs, options: Partial<WorkerOptions> = {}) {
     this.app = app;
@@ -87,6 +86,8 @@ export class SyncWorker {
       .catch((error: unknown) => this.app.log.error({ err: errorSummary(error) }, 'rescoring failed'));
     await this.maintain();
     await this.jobs.work(this.options.concurrency, (job) => this.handle(job));
+    // Findings updates whose process died before finishing them, resumed from the outbox.
+    await this.jobs.workWriteBack((data) => resumeFindingsUpdate(this.app, data, this.options.writeBack));
     this.maintenance = setInterval(() => {
       this.maintain().catch((error: unknown) =>
         this.app.log.error({ err: errorSummary(error) }, 'run maintenance failed'),
@@ -102,7 +103,6 @@ export class SyncWorker {
     for (const controller of this.active.values()) controller.abort(new Error('worker stopping'));
     await this.jobs.stop({ graceful: true, timeoutMs });
     await this.rescoring;
-    await this.resumingUpdates;
   }
 
   /** One job: find or create its run, claim it for this attempt, execute, record the outcome. */
@@ -277,15 +277,6 @@ export class SyncWorker {
    */
   async maintain(): Promise<void> {
     const db = this.app.database.db;
-    // Findings updates whose process died between recording and finishing them: resumed from the
-    // outbox, in the background (a resumed request may wait for AWS's quota).
-    this.resumingUpdates ??= resumeFindingsUpdates(this.app, this.options.writeBack)
-      .catch((error: unknown) =>
-        this.app.log.error({ err: errorSummary(error) }, 'resuming findings updates failed'),
-      )
-      .then(() => {
-        this.resumingUpdates = undefined;
-      });
     for (const run of await unfinishedRuns(db, this.jobs.queue)) {
       const state = await this.jobs.stateOf(run.jobId);
       const ctx = tenantContext(this.app, run.tenantId);

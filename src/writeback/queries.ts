@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, lt, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { Executor, Tx } from '../db/client.ts';
 import { connectors, findings, findingUpdateItems, findingUpdates } from '../db/schema.ts';
 import type { FindingsUpdateCounts } from './model.ts';
@@ -156,15 +156,6 @@ export async function finishRequest(tx: Tx, requestId: string): Promise<boolean>
     .where(and(eq(findingUpdates.id, requestId), eq(findingUpdates.status, 'PENDING')))
     .returning({ id: findingUpdates.id });
   return rows.length > 0;
-}
-
-/** Unfinished requests of every tenant that nobody has advanced since `idleSince`. */
-export function unfinishedRequests(db: Executor, idleSince: Date) {
-  return db
-    .select({ id: findingUpdates.id, tenantId: findingUpdates.tenantId })
-    .from(findingUpdates)
-    .where(and(eq(findingUpdates.status, 'PENDING'), lt(findingUpdates.updatedAt, idleSince)))
-    .orderBy(asc(findingUpdates.createdAt));
 }
 
 /** Locks and reads the findings a chunk's answer changes (raw ASFF included). */

@@ -47,7 +47,6 @@ import {
   type SelectedFinding,
   selectFindings,
   touchRequest,
-  unfinishedRequests,
   writeFindingRaw,
 } from './queries.ts';
 
@@ -126,6 +125,14 @@ export async function updateFindings(
       requestedBy,
       changes as Record<string, unknown>,
       selected,
+    );
+    // Should this process die before the request is done, a worker finishes it.
+    await ctx.app.jobs?.enqueueWriteBack(
+      tx,
+      { tenantId: ctx.tenantId, requestId },
+      // A second more than the idle time the job checks: the database's clock and this process's
+      // need not agree to the millisecond.
+      settings.resumeAfterIdleMs + 1_000,
     );
     await appendEvents(tx, ctx.tenantId, [
       progressEvent(requestId, 'RECORDED', await countsOf(tx, requestId), []),
@@ -333,25 +340,23 @@ function progressEvent(
   return { topic: 'finding_update', type, entityId: requestId, payload: { ...counts, results } };
 }
 
-/** Takes over requests whose process died between recording and marking them done. */
-export async function resumeFindingsUpdates(
+/**
+ * The job the request's transaction queued (src/sync/jobs.ts): finishes a request whose process died
+ * between recording it and marking it done. A request still being advanced is left to its process
+ * (the job fails, and the engine tries again later); a finished one is skipped.
+ */
+export async function resumeFindingsUpdate(
   app: AppServices,
+  job: { tenantId: string; requestId: string },
   settings: WriteBackSettings = DEFAULT_WRITE_BACK_SETTINGS,
-): Promise<number> {
-  const idle = await unfinishedRequests(app.database.db, new Date(Date.now() - settings.resumeAfterIdleMs));
-  for (const request of idle) {
-    const ctx = tenantContext(app, request.tenantId);
-    try {
-      await applyFindingsUpdate(ctx, request.id, settings);
-      ctx.log.info({ requestId: request.id }, 'resumed an interrupted findings update');
-    } catch (error) {
-      ctx.log.error(
-        { err: errorSummary(error), requestId: request.id },
-        'could not resume a findings update',
-      );
-    }
-  }
-  return idle.length;
+): Promise<void> {
+  const ctx = tenantContext(app, job.tenantId);
+  const request = await requestById(ctx.db, ctx.tenantId, job.requestId);
+  if (!request || request.status === 'DONE') return;
+  if (Date.now() - request.updatedAt.getTime() < settings.resumeAfterIdleMs)
+    throw new Error(`findings update ${job.requestId} is still being applied; trying again later`);
+  ctx.log.info({ requestId: job.requestId }, 'resuming an interrupted findings update');
+  await applyFindingsUpdate(ctx, job.requestId, settings);
 }
 
 interface ConnectorAccess {
