@@ -10,6 +10,7 @@ import { EventBus } from './events/bus.ts';
 import { createLogger } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { type JobSettings, SyncJobs } from './sync/jobs.ts';
+import { RateLimiter } from './sync/rate-limiter.ts';
 
 export interface App extends AppServices {
   close(): Promise<void>;
@@ -80,7 +81,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   return {
     config,
     masterKey,
-    aws: { transport, roleSessions: new RoleSessionCache(() => clock.now().getTime()) },
+    aws: {
+      transport,
+      roleSessions: new RoleSessionCache(() => clock.now().getTime()),
+      limiter: new RateLimiter(),
+    },
     database,
     eventBus,
     log,

@@ -7,6 +7,7 @@ import type { Database, Db } from './db/client.ts';
 import type { EventBus } from './events/bus.ts';
 import type { Metrics } from './observability/metrics.ts';
 import type { SyncJobs } from './sync/jobs.ts';
+import type { RateLimiter } from './sync/rate-limiter.ts';
 
 // What the domain services run with. A resolver, the sync worker and a CLI script each build a
 // TenantContext and call the same service functions; no service knows which of them called it.
@@ -23,7 +24,11 @@ export interface AppServices {
   config: Config;
   /** Seals connector secrets at rest. */
   masterKey: MasterKey;
-  aws: { transport: AwsTransport; roleSessions: RoleSessionCache };
+  /**
+   * `limiter`: AWS's request quotas per account, Region and operation, shared by everything this
+   * process sends (the sync's reads, write-back's updates).
+   */
+  aws: { transport: AwsTransport; roleSessions: RoleSessionCache; limiter: RateLimiter };
   database: Database;
   eventBus: EventBus;
   log: Logger;

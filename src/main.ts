@@ -4,6 +4,7 @@ import { DataDirLockedError } from './db/data-dir-lock.ts';
 import { startServer } from './server.ts';
 import { syncSettingsOf } from './sync/settings.ts';
 import { SyncWorker } from './sync/worker.ts';
+import { DEFAULT_WRITE_BACK_SETTINGS } from './writeback/service.ts';
 
 // Process entry: config -> database (migrated) -> job engine -> HTTP + WebSocket server and/or the
 // sync worker (HUBGRAPH_ROLE=all|api|worker); graceful shutdown.
@@ -27,6 +28,10 @@ async function main(): Promise<void> {
           concurrency: config.sync.concurrency,
           settings: syncSettingsOf(config),
           quotas: config.sync.quotas,
+          writeBack: {
+            ...DEFAULT_WRITE_BACK_SETTINGS,
+            resumeAfterIdleMs: config.writeBack.resumeAfterSeconds * 1000,
+          },
         });
   await worker?.start();
   const server = await startServer(app, {

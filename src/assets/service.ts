@@ -1,5 +1,7 @@
 import type { TenantContext } from '../context.ts';
 import type { ConnectionModel } from '../db/keyset.ts';
+import { appendEvents } from '../events/queries.ts';
+import { findingIdsOfAsset } from '../findings/queries.ts';
 import type { AssetSetCriticalityInput, QueryAssetsArgs } from '../generated/graphql.ts';
 import { parseCriticality } from '../mapping/assets.ts';
 import { DEFAULT_CRITICALITY_TAG } from '../mapping/scoring-constants.ts';
@@ -50,6 +52,25 @@ export async function setCriticality(
     if (criticality != null) await setAssetCriticality(tx, ctx.tenantId, asset.id, criticality, 'USER');
     else await setAssetCriticality(tx, ctx.tenantId, asset.id, fromTag, fromTag === null ? 'DEFAULT' : 'TAG');
     await recomputeAssetRisk(tx, ctx.tenantId, [asset.id]);
+    // Every finding of the asset shows it (Finding.asset): its subscribers hear of the change.
+    const [after] = await assetsByIds(tx, ctx.tenantId, [asset.id]);
+    const changedFields = [
+      ...(after!.criticality !== asset.criticality || after!.criticalitySource !== asset.criticalitySource
+        ? ['asset.criticality']
+        : []),
+      ...(after!.riskScore !== asset.riskScore ? ['asset.riskScore'] : []),
+    ];
+    if (changedFields.length > 0)
+      await appendEvents(
+        tx,
+        ctx.tenantId,
+        (await findingIdsOfAsset(tx, ctx.tenantId, asset.id)).map((id) => ({
+          topic: 'finding',
+          type: 'UPDATED',
+          entityId: id,
+          payload: { changedFields },
+        })),
+      );
   });
   const [updated] = await assetsByIds(ctx.db, ctx.tenantId, [asset.id]);
   return { asset: updated ?? null, userErrors: [] };

@@ -5,6 +5,7 @@ import type { Executor, Tx } from '../db/client.ts';
 import { isUuid } from '../db/keyset.ts';
 import type { NewEvent } from '../events/model.ts';
 import { appendEvents } from '../events/queries.ts';
+import { findingIdsOfConnector } from '../findings/queries.ts';
 import type {
   ConnectorDeleteInput,
   ConnectorInput,
@@ -179,8 +180,18 @@ export async function deleteConnector(
     const result = input.purge
       ? await purgeConnectorData(tx, ctx.tenantId, current.id)
       : { findingIds: [], assets: 0 };
+    // Kept findings lose their connector (Finding.connector becomes null).
+    const kept = input.purge ? [] : await findingIdsOfConnector(tx, ctx.tenantId, current.id);
     await deleteConnectorRow(tx, ctx.tenantId, current.id);
     await appendEvents(tx, ctx.tenantId, [
+      ...kept.map(
+        (id): NewEvent => ({
+          topic: 'finding',
+          type: 'UPDATED',
+          entityId: id,
+          payload: { changedFields: ['connector'] },
+        }),
+      ),
       ...result.findingIds.map(
         (id): NewEvent => ({
           topic: 'finding',

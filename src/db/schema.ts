@@ -356,6 +356,11 @@ export const findings = pgTable(
     lastSyncedAt: timestamptz('last_synced_at'),
     /** When a full read no longer found it in Security Hub (expired after 90 days, or deleted). */
     vanishedAt: timestamptz('vanished_at'),
+    /**
+     * When Hubgraph last wrote a triage change (BatchUpdateFindings) into this copy. A sync page read
+     * before then carries the finding as it was, at the same UpdatedAt: it must not put that back.
+     */
+    writeBackAt: timestamptz('write_back_at'),
     search: tsvector('search')
       .notNull()
       .generatedAlwaysAs(sql`to_tsvector('simple', coalesce(title, '') || ' ' || coalesce(description, ''))`),
@@ -415,7 +420,7 @@ export const events = pgTable(
     /** Also the cursor a subscriber passes as `after` to replay what it missed. */
     id: bigserial('id', { mode: 'bigint' }).primaryKey(),
     tenantId: tenantId(),
-    /** finding | connector | run | connector_test */
+    /** finding | connector | run | connector_test | finding_update */
     topic: text('topic').notNull(),
     type: text('type').notNull(),
     entityId: text('entity_id').notNull(),
@@ -423,6 +428,62 @@ export const events = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index('events_tenant_topic_idx').on(t.tenantId, t.topic, t.id)],
+);
+
+/**
+ * The write-back outbox: a `findingsUpdate` request, recorded before anything is sent to Security
+ * Hub, applied, then marked done. A process that dies in between leaves it unfinished, and a worker
+ * resumes it from here (BatchUpdateFindings with the same values is idempotent).
+ */
+export const findingUpdates = pgTable(
+  'finding_updates',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: tenantId(),
+    /** The JWT subject of who asked (null in dev mode). */
+    requestedBy: text('requested_by'),
+    /** The validated BatchUpdateFindings body, without FindingIdentifiers. */
+    changes: jsonb('changes').notNull().$type<Record<string, unknown>>(),
+    /** PENDING | DONE */
+    status: text('status').notNull().default('PENDING'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    finishedAt: timestamptz('finished_at'),
+  },
+  (t) => [
+    index('finding_updates_tenant_idx').on(t.tenantId, t.createdAt, t.id),
+    index('finding_updates_pending_idx').on(t.status).where(sql`${t.status} = 'PENDING'`),
+  ],
+);
+
+/** One finding of a write-back request, and what Security Hub said about it. */
+export const findingUpdateItems = pgTable(
+  'finding_update_items',
+  {
+    requestId: uuid('request_id')
+      .notNull()
+      .references(() => findingUpdates.id, { onDelete: 'cascade' }),
+    tenantId: tenantId(),
+    findingId: uuid('finding_id')
+      .notNull()
+      .references(() => findings.id, { onDelete: 'cascade' }),
+    connectorId: uuid('connector_id').references(() => connectors.id, { onDelete: 'set null' }),
+    awsAccountId: text('aws_account_id').notNull(),
+    region: text('region').notNull(),
+    productArn: text('product_arn').notNull(),
+    awsId: text('aws_id').notNull(),
+    /** PENDING | PROCESSED | UNPROCESSED */
+    status: text('status').notNull().default('PENDING'),
+    /** Security Hub's UnprocessedFindings ErrorCode (or the request's error name). */
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    attempts: integer('attempts').notNull().default(0),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.requestId, t.findingId] }),
+    index('finding_update_items_finding_idx').on(t.tenantId, t.findingId),
+  ],
 );
 
 export const schema = {
@@ -437,6 +498,8 @@ export const schema = {
   findings,
   findingRejects,
   events,
+  findingUpdates,
+  findingUpdateItems,
 };
 
 export type FindingRow = typeof findings.$inferSelect;
@@ -448,3 +511,5 @@ export type TransformMapRow = typeof transformMaps.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
 export type RunRow = typeof runs.$inferSelect;
 export type RunSliceRow = typeof runSlices.$inferSelect;
+export type FindingUpdateRow = typeof findingUpdates.$inferSelect;
+export type FindingUpdateItemRow = typeof findingUpdateItems.$inferSelect;

@@ -274,6 +274,13 @@ const ROUTES: Record<string, Handler> = {
     return { latencyMs: emulator.latencyMs };
   },
   'PUT /_emulator/faults': (emulator, body) => {
+    if (body.concurrentUpdates !== undefined) {
+      if (!Number.isInteger(body.concurrentUpdates) || (body.concurrentUpdates as number) < 0)
+        throw new AdminError(400, '"concurrentUpdates" must be a non-negative integer');
+      emulator.concurrentUpdates = body.concurrentUpdates as number;
+      if (body.rate === undefined && body.duplicatePages === undefined)
+        return { concurrentUpdates: emulator.concurrentUpdates };
+    }
     if (body.duplicatePages !== undefined) {
       if (!Number.isInteger(body.duplicatePages) || (body.duplicatePages as number) < 0)
         throw new AdminError(400, '"duplicatePages" must be a non-negative integer');

@@ -130,6 +130,8 @@ export class Emulator {
   faultKinds: FaultKind[];
   /** GetFindings pages still to serve twice (the page's NextToken leads back to the same page). */
   duplicatePages = 0;
+  /** Findings still to answer ConcurrentUpdateError in BatchUpdateFindings (one each, in order). */
+  concurrentUpdates = 0;
   private faultRandom: Random;
   readonly seed: number;
   /** Accounts whose Security Hub holds findings (the base account is Hubgraph's own). */
@@ -291,6 +293,11 @@ export class Emulator {
           now: this.clock.now(),
           query: url.searchParams,
           snapshots: this.snapshots,
+          concurrentUpdate: () => {
+            if (this.concurrentUpdates <= 0) return false;
+            this.concurrentUpdates -= 1;
+            return true;
+          },
           duplicatePage: () => {
             if (this.duplicatePages <= 0) return false;
             this.duplicatePages -= 1;

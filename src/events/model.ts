@@ -16,7 +16,7 @@ export interface NewEvent {
   payload: Record<string, unknown>;
 }
 
-export type EventTopic = 'finding' | 'connector' | 'run' | 'connector_test';
+export type EventTopic = 'finding' | 'connector' | 'run' | 'connector_test' | 'finding_update';
 
 export interface ConnectorStateEventModel {
   cursor: string;

@@ -19,6 +19,7 @@ interface StoredVersion {
   awsUpdatedAt: Date;
   assetId: string | null;
   raw: unknown;
+  writeBackAt: Date | null;
 }
 
 export interface IngestItem {
@@ -59,6 +60,12 @@ export interface IngestOptions {
    * returns are appended with the page's own.
    */
   withinTransaction?: (tx: Tx, result: IngestResult) => Promise<NewEvent[] | undefined>;
+  /**
+   * When the page was read from Security Hub (wall clock). A finding Hubgraph wrote back to since
+   * then is kept at the same UpdatedAt: the page holds it as it was before the write-back
+   * (BatchUpdateFindings does not move UpdatedAt), and must not undo it.
+   */
+  readAt?: Date;
 }
 
 /**
@@ -90,7 +97,7 @@ export async function ingestFindingsPage(
   );
   const result = await retryOnConflict(() =>
     db.transaction(async (tx) => {
-      const page = await upsertPage(tx, tenantId, items, connectorId, assetIds);
+      const page = await upsertPage(tx, tenantId, items, connectorId, assetIds, options.readAt);
       const extra = await options.withinTransaction?.(tx, page.result);
       // Last: the event log's lock is held from here to the commit only.
       await appendEvents(tx, tenantId, [...page.events, ...(extra ?? [])]);
@@ -153,6 +160,7 @@ async function upsertPage(
   items: readonly IngestItem[],
   connectorId: string | null,
   assetIds: Map<string, string>,
+  readAt: Date | undefined,
 ): Promise<{ result: IngestResult; events: NewEvent[] }> {
   // One version per identity: a page may carry the same finding twice; the later UpdatedAt wins.
   const latest = new Map<string, FindingRecord>();
@@ -182,6 +190,7 @@ async function upsertPage(
           awsUpdatedAt: findings.awsUpdatedAt,
           assetId: findings.assetId,
           raw: findings.raw,
+          writeBackAt: findings.writeBackAt,
         })
         .from(findings)
         .where(
@@ -197,7 +206,8 @@ async function upsertPage(
   );
 
   // An incoming finding replaces the stored one only if it is not older (UpdatedAt); at the same
-  // UpdatedAt only if it differs — BatchUpdateFindings changes findings without moving UpdatedAt.
+  // UpdatedAt only if it differs — BatchUpdateFindings changes findings without moving UpdatedAt —
+  // and Hubgraph did not write a change back after the page was read.
   const changes: { finding: FindingRecord; before: StoredVersion | undefined }[] = [];
   let unchanged = 0;
   for (const finding of incoming) {
@@ -206,7 +216,8 @@ async function upsertPage(
       !before ||
       finding.awsUpdatedAt.getTime() > before.awsUpdatedAt.getTime() ||
       (finding.awsUpdatedAt.getTime() === before.awsUpdatedAt.getTime() &&
-        !sameJson(finding.raw, before.raw));
+        !sameJson(finding.raw, before.raw) &&
+        !writtenBackSince(before, readAt));
     if (newer) changes.push({ finding, before });
     else {
       unchanged += 1;
@@ -242,7 +253,8 @@ async function upsertPage(
         insert into ${findings} ${jsonRowsInsert(findings, FINDING_INSERT_KEYS, rows)}
         on conflict (tenant_id, product_arn, aws_id) do update set ${FINDING_OVERWRITE}
         where ${findings.awsUpdatedAt} < excluded.aws_updated_at
-           or (${findings.awsUpdatedAt} = excluded.aws_updated_at and ${findings.raw} is distinct from excluded.raw)
+           or (${findings.awsUpdatedAt} = excluded.aws_updated_at and ${findings.raw} is distinct from excluded.raw
+               and ${readAt ? sql`(${findings.writeBackAt} is null or ${findings.writeBackAt} < ${readAt.toISOString()}::timestamptz)` : sql`true`})
         returning id, product_arn as "productArn", aws_id as "awsId", asset_id as "assetId",
                   (xmax = 0) as inserted`),
   );
@@ -406,7 +418,7 @@ async function electGroupPrimaries(tx: Tx, tenantId: string, dedupKeys: string[]
 
 /** The columns a page writes: everything but what the database assigns. */
 const FINDING_INSERT_KEYS = Object.keys(getTableColumns(findings)).filter(
-  (key) => !['id', 'isPrimary', 'search', 'createdAt', 'updatedAt'].includes(key),
+  (key) => !['id', 'isPrimary', 'search', 'createdAt', 'updatedAt', 'writeBackAt'].includes(key),
 );
 
 /** Every column from the incoming row (`excluded`), except those that identify or date the row. */
@@ -424,12 +436,19 @@ const FINDING_OVERWRITE = sql.raw(
             'isPrimary',
             'search',
             'updatedAt',
+            'writeBackAt',
           ].includes(key),
       )
       .map(([, column]) => `"${column.name}" = excluded."${column.name}"`),
     '"updated_at" = now()',
   ].join(', '),
 );
+
+function writtenBackSince(before: StoredVersion, readAt: Date | undefined): boolean {
+  return (
+    readAt !== undefined && before.writeBackAt !== null && before.writeBackAt.getTime() >= readAt.getTime()
+  );
+}
 
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

@@ -363,5 +363,28 @@ const DERIVED_COLUMNS = Object.keys(getTableColumns(findings)).filter(
       'updatedAt',
       'lastSyncedAt',
       'vanishedAt',
+      'writeBackAt',
     ].includes(key),
 );
+
+/** The findings whose primary resource is this asset (they show it as `Finding.asset`). */
+export async function findingIdsOfAsset(db: Executor, tenantId: string, assetId: string): Promise<string[]> {
+  const rows = await db
+    .select({ id: findings.id })
+    .from(findings)
+    .where(and(eq(findings.tenantId, tenantId), eq(findings.assetId, assetId)));
+  return rows.map((row) => row.id);
+}
+
+/** The findings a connector brought. */
+export async function findingIdsOfConnector(
+  db: Executor,
+  tenantId: string,
+  connectorId: string,
+): Promise<string[]> {
+  const rows = await db
+    .select({ id: findings.id })
+    .from(findings)
+    .where(and(eq(findings.tenantId, tenantId), eq(findings.connectorId, connectorId)));
+  return rows.map((row) => row.id);
+}

@@ -6,6 +6,8 @@ import type { ConnectorModel } from '../connectors/model.ts';
 import type { ConnectorRunModel, RunProgressEventModel } from '../sync/model.ts';
 import type { TransformMapModel } from '../transform-maps/model.ts';
 import type { ConnectionModel, EdgeModel, PageInfoModel } from '../db/keyset.ts';
+import type { FindingUpdateResultModel, FindingsUpdateProgressEventModel } from '../writeback/model.ts';
+import type { FindingHistoryConnectionModel } from '../writeback/history.ts';
 import type { FindingChangeEventModel, ConnectorStateEventModel } from '../events/model.ts';
 import type { PreviewModel } from '../mapping/preview.ts';
 import type { AssetRecord } from '../mapping/records.ts';
@@ -639,6 +641,12 @@ export type Finding = {
   firstObservedAt: Scalars['DateTime']['output'];
   fixAvailable?: Maybe<FixAvailability>;
   generatorId: Scalars['String']['output'];
+  /**
+   * Who changed what, newest first: Security Hub's own record (`GetFindingHistory`: imports and
+   * BatchUpdateFindings by anyone) merged with Hubgraph's record of `findingsUpdate` (who asked: the
+   * JWT subject). At most 100 a page.
+   */
+  history: FindingHistoryConnection;
   id: Scalars['ID']['output'];
   /** When Hubgraph first stored the finding. */
   ingestedAt: Scalars['DateTime']['output'];
@@ -684,10 +692,24 @@ export type Finding = {
   workflowStatus: WorkflowStatus;
 };
 
+
+/**
+ * A Security Hub finding as Hubgraph keeps it: normalised, scored and linked to its asset.
+ * Also an entity by its AWS identity, so other subgraphs can reference `productArn awsId`.
+ */
+export type FindingHistoryArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
 /** A change to a finding. `cursor` can be passed as `after` to resume from this point. */
 export type FindingChangeEvent = {
   __typename?: 'FindingChangeEvent';
-  /** ASFF fields or Hubgraph fields that changed (empty on CREATED). */
+  /**
+   * What changed (empty on CREATED): ASFF top-level fields (a sync, findingsUpdate), or what the
+   * finding shows of others — `asset.criticality` and `asset.riskScore` (assetSetCriticality),
+   * `connector` (its connector deleted without purging its findings).
+   */
   changedFields: Array<Scalars['String']['output']>;
   cursor: Scalars['String']['output'];
   /** The finding as it is now; null once deleted. */
@@ -701,6 +723,29 @@ export type FindingChangeType =
   | 'CREATED'
   | 'DELETED'
   | 'UPDATED';
+
+/**
+ * Triage changes to write back to Security Hub (`BatchUpdateFindings`). Give at least one. Every
+ * finding selected gets the same changes; a field left out is left as it is.
+ */
+export type FindingChangesInput = {
+  /** 0–100: how sure the finding is right. */
+  confidence?: InputMaybe<Scalars['Int']['input']>;
+  /** 0–100: how important the resources the finding is about are. */
+  criticality?: InputMaybe<Scalars['Int']['input']>;
+  /** Replaces the finding's note. Text and updatedBy are both required (each at most 512 characters). */
+  note?: InputMaybe<FindingNoteInput>;
+  /** Replaces the related findings (at most 10). */
+  relatedFindings?: InputMaybe<Array<RelatedFindingInput>>;
+  /** A label, or a normalized 0–100 (the label then follows Security Hub's cut-offs 0 / 1–39 / 40–69 / 70–89 / 90–100). */
+  severity?: InputMaybe<FindingSeverityInput>;
+  /** Replaces the types: `namespace/category/classifier`, the namespace one of Security Hub's five (at most 50). */
+  types?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Replaces the user-defined fields: at most 50, names 1–128 characters, values 1–1024. */
+  userDefinedFields?: InputMaybe<Array<UserDefinedFieldInput>>;
+  verificationState?: InputMaybe<VerificationState>;
+  workflowStatus?: InputMaybe<WorkflowStatus>;
+};
 
 export type FindingCompliance = {
   __typename?: 'FindingCompliance';
@@ -754,11 +799,61 @@ export type FindingFilter = {
   workflowStatuses?: InputMaybe<Array<WorkflowStatus>>;
 };
 
+export type FindingHistoryChange = {
+  __typename?: 'FindingHistoryChange';
+  /** ASFF field, e.g. `Workflow`, `Note`, `Severity`. */
+  field: Scalars['String']['output'];
+  newValue?: Maybe<Scalars['String']['output']>;
+  /** As Security Hub gives it (JSON text for objects); null when not known (Hubgraph's record keeps the new value only). */
+  oldValue?: Maybe<Scalars['String']['output']>;
+};
+
+export type FindingHistoryConnection = {
+  __typename?: 'FindingHistoryConnection';
+  edges: Array<FindingHistoryEdge>;
+  nodes: Array<FindingHistoryEntry>;
+  pageInfo: PageInfo;
+  /** Why Security Hub's record is missing from the list, when it is (the finding has no connector, or AWS refused GetFindingHistory); Hubgraph's own record is there regardless. */
+  securityHubUnavailable?: Maybe<Scalars['String']['output']>;
+};
+
+export type FindingHistoryEdge = {
+  __typename?: 'FindingHistoryEdge';
+  cursor: Scalars['String']['output'];
+  node: FindingHistoryEntry;
+};
+
+export type FindingHistoryEntry = {
+  __typename?: 'FindingHistoryEntry';
+  /** Who: the AWS identity (SECURITY_HUB), or the JWT subject of whoever called findingsUpdate (HUBGRAPH; null in dev mode). */
+  actor?: Maybe<Scalars['String']['output']>;
+  at: Scalars['DateTime']['output'];
+  changes: Array<FindingHistoryChange>;
+  /** True on the record of the finding's creation. */
+  findingCreated: Scalars['Boolean']['output'];
+  /** SECURITY_HUB: `BATCH_UPDATE_FINDINGS` or `BATCH_IMPORT_FINDINGS`; HUBGRAPH: `FINDINGS_UPDATE`. */
+  operation: Scalars['String']['output'];
+  /** HUBGRAPH: the findingsUpdate request. */
+  requestId?: Maybe<Scalars['ID']['output']>;
+  source: FindingHistorySource;
+};
+
+export type FindingHistorySource =
+  /** Hubgraph's record of a findingsUpdate it applied. */
+  | 'HUBGRAPH'
+  /** Security Hub's record (GetFindingHistory). */
+  | 'SECURITY_HUB';
+
 export type FindingNote = {
   __typename?: 'FindingNote';
   text: Scalars['String']['output'];
   updatedAt: Scalars['DateTime']['output'];
   updatedBy: Scalars['String']['output'];
+};
+
+export type FindingNoteInput = {
+  text: Scalars['String']['input'];
+  updatedBy: Scalars['String']['input'];
 };
 
 export type FindingOrder = {
@@ -798,6 +893,11 @@ export type FindingSeverity = {
   original?: Maybe<Scalars['String']['output']>;
 };
 
+export type FindingSeverityInput = {
+  label?: InputMaybe<SeverityLabel>;
+  normalized?: InputMaybe<Scalars['Int']['input']>;
+};
+
 /** Counts for dashboards; a finding is counted once whatever page it is on. */
 export type FindingStats = {
   __typename?: 'FindingStats';
@@ -807,6 +907,76 @@ export type FindingStats = {
   bySeverity: Array<SeverityCount>;
   byWorkflowStatus: Array<WorkflowStatusCount>;
   total: Scalars['Int']['output'];
+};
+
+/** What became of one finding of a write-back. */
+export type FindingUpdateResult = {
+  __typename?: 'FindingUpdateResult';
+  awsId: Scalars['String']['output'];
+  /** Security Hub's ErrorCode (e.g. `FindingNotFound`, `ConcurrentUpdateError`), or the AWS error that refused the request (e.g. `AccessDeniedException`). */
+  errorCode?: Maybe<Scalars['String']['output']>;
+  errorMessage?: Maybe<Scalars['String']['output']>;
+  finding?: Maybe<Finding>;
+  findingId: Scalars['ID']['output'];
+  productArn: Scalars['String']['output'];
+  status: FindingUpdateStatus;
+};
+
+export type FindingUpdateStatus =
+  /** Recorded, not yet answered by Security Hub. */
+  | 'PENDING'
+  /** Security Hub changed it (ProcessedFindings); Hubgraph's copy shows the change. */
+  | 'PROCESSED'
+  /** Security Hub did not change it: see `errorCode` and `errorMessage`. Hubgraph's copy is unchanged. */
+  | 'UNPROCESSED';
+
+export type FindingsUpdateEventType =
+  /** Every finding has its answer. */
+  | 'FINISHED'
+  /** Security Hub answered for some findings (`results`). */
+  | 'PROGRESS'
+  /** The request is recorded; nothing is sent yet. */
+  | 'RECORDED';
+
+/**
+ * Which findings to change: `ids`, or a `filter` with `expectedCount` — how many findings you mean to
+ * change. When the filter matches another number, nothing changes (a userError says how many it
+ * matches). At most 10,000 findings per request.
+ */
+export type FindingsUpdateInput = {
+  changes: FindingChangesInput;
+  expectedCount?: InputMaybe<Scalars['Int']['input']>;
+  filter?: InputMaybe<FindingFilter>;
+  ids?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** A UUID you choose (e.g. `crypto.randomUUID()`), to follow the request on `findingsUpdateProgress` while the mutation runs. */
+  requestId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+export type FindingsUpdatePayload = {
+  __typename?: 'FindingsUpdatePayload';
+  processedCount: Scalars['Int']['output'];
+  /** The write-back request: recorded before anything is sent, resumed after a crash. */
+  requestId?: Maybe<Scalars['ID']['output']>;
+  results: Array<FindingUpdateResult>;
+  unprocessedCount: Scalars['Int']['output'];
+  userErrors: Array<UserError>;
+};
+
+/** A step of a findings update. `cursor` can be passed as `after` to resume from this point. */
+export type FindingsUpdateProgressEvent = {
+  __typename?: 'FindingsUpdateProgressEvent';
+  cursor: Scalars['String']['output'];
+  occurredAt: Scalars['DateTime']['output'];
+  /** Findings still waiting for an answer (sent again after ConcurrentUpdateError or throttling). */
+  pendingCount: Scalars['Int']['output'];
+  processedCount: Scalars['Int']['output'];
+  requestId: Scalars['ID']['output'];
+  /** The findings this step answered for: processed, or unprocessed with AWS's reason (empty on RECORDED and FINISHED). */
+  results: Array<FindingUpdateResult>;
+  /** Findings the request selects. */
+  total: Scalars['Int']['output'];
+  type: FindingsUpdateEventType;
+  unprocessedCount: Scalars['Int']['output'];
 };
 
 export type FixAvailability =
@@ -853,6 +1023,12 @@ export type Mutation = {
   /** Runs the five checks in order; a failed check skips those that depend on it. */
   connectorTest: ConnectorTestPayload;
   connectorUpdate: ConnectorPayload;
+  /**
+   * Changes findings in Security Hub (`BatchUpdateFindings`) and in Hubgraph's copy, on connectors with
+   * write-back on. Every change is checked before anything is sent; the request is recorded first, so a
+   * crash resumes it. Results come per finding.
+   */
+  findingsUpdate: FindingsUpdatePayload;
   transformMapClone: TransformMapPayload;
   /** Only custom maps that no connector uses. */
   transformMapDelete: TransformMapDeletePayload;
@@ -902,6 +1078,11 @@ export type MutationConnectorTestArgs = {
 
 export type MutationConnectorUpdateArgs = {
   input: ConnectorUpdateInput;
+};
+
+
+export type MutationFindingsUpdateArgs = {
+  input: FindingsUpdateInput;
 };
 
 
@@ -1057,6 +1238,12 @@ export type RegionStatus = {
   securityHubEnabled?: Maybe<Scalars['Boolean']['output']>;
 };
 
+export type RelatedFindingInput = {
+  /** ASFF `Id` of the related finding. */
+  id: Scalars['String']['input'];
+  productArn: Scalars['String']['input'];
+};
+
 /** Asset risk bands: SEVERE ≥ 850, HIGH 700–849, MEDIUM 500–699, LOW below 500. */
 export type RiskBand =
   | 'HIGH'
@@ -1154,6 +1341,11 @@ export type Subscription = {
    * delivered). With `after`, first replays every matching event after that cursor, then goes live.
    */
   findingsChanged: FindingChangeEvent;
+  /**
+   * The steps of one findings update (its `requestId`), live; with `after`, first every step after
+   * that cursor (`after: "0"` replays the request from its start, so subscribing late misses nothing).
+   */
+  findingsUpdateProgress: FindingsUpdateProgressEvent;
 };
 
 
@@ -1179,6 +1371,12 @@ export type SubscriptionConnectorTestProgressArgs = {
 export type SubscriptionFindingsChangedArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<FindingFilter>;
+};
+
+
+export type SubscriptionFindingsUpdateProgressArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  requestId: Scalars['ID']['input'];
 };
 
 export type Tag = {
@@ -1294,6 +1492,11 @@ export type TransformPreviewSettings = {
   criticalityTag?: InputMaybe<Scalars['String']['input']>;
   /** Severity for findings that carry none (a connector's setting). */
   defaultSeverity?: InputMaybe<SeverityLabel>;
+};
+
+export type UserDefinedFieldInput = {
+  name: Scalars['String']['input'];
+  value: Scalars['String']['input'];
 };
 
 /** A business error of a mutation, returned in its payload rather than as a GraphQL error. */
@@ -1519,17 +1722,31 @@ export type ResolversTypes = {
   Finding: ResolverTypeWrapper<FindingModel>;
   FindingChangeEvent: ResolverTypeWrapper<FindingChangeEventModel>;
   FindingChangeType: FindingChangeType;
+  FindingChangesInput: FindingChangesInput;
   FindingCompliance: ResolverTypeWrapper<FindingCompliance>;
   FindingConnection: ResolverTypeWrapper<ConnectionModel<FindingModel>>;
   FindingEdge: ResolverTypeWrapper<EdgeModel<FindingModel>>;
   FindingFilter: FindingFilter;
+  FindingHistoryChange: ResolverTypeWrapper<FindingHistoryChange>;
+  FindingHistoryConnection: ResolverTypeWrapper<FindingHistoryConnectionModel>;
+  FindingHistoryEdge: ResolverTypeWrapper<FindingHistoryEdge>;
+  FindingHistoryEntry: ResolverTypeWrapper<FindingHistoryEntry>;
+  FindingHistorySource: FindingHistorySource;
   FindingNote: ResolverTypeWrapper<FindingNote>;
+  FindingNoteInput: FindingNoteInput;
   FindingOrder: FindingOrder;
   FindingOrderField: FindingOrderField;
   FindingProblem: ResolverTypeWrapper<FindingProblem>;
   FindingReject: ResolverTypeWrapper<FindingReject>;
   FindingSeverity: ResolverTypeWrapper<FindingSeverity>;
+  FindingSeverityInput: FindingSeverityInput;
   FindingStats: ResolverTypeWrapper<FindingStatsModel>;
+  FindingUpdateResult: ResolverTypeWrapper<FindingUpdateResultModel>;
+  FindingUpdateStatus: FindingUpdateStatus;
+  FindingsUpdateEventType: FindingsUpdateEventType;
+  FindingsUpdateInput: FindingsUpdateInput;
+  FindingsUpdatePayload: ResolverTypeWrapper<Omit<FindingsUpdatePayload, 'results'> & { results: Array<ResolversTypes['FindingUpdateResult']> }>;
+  FindingsUpdateProgressEvent: ResolverTypeWrapper<FindingsUpdateProgressEventModel>;
   FixAvailability: FixAvailability;
   IntRange: IntRange;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
@@ -1542,6 +1759,7 @@ export type ResolversTypes = {
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RecordState: RecordState;
   RegionStatus: ResolverTypeWrapper<RegionStatus>;
+  RelatedFindingInput: RelatedFindingInput;
   RiskBand: RiskBand;
   RunMode: RunMode;
   RunRegionProgress: ResolverTypeWrapper<RunRegionProgress>;
@@ -1566,6 +1784,7 @@ export type ResolversTypes = {
   TransformMapUpdateInput: TransformMapUpdateInput;
   TransformPreview: ResolverTypeWrapper<PreviewModel>;
   TransformPreviewSettings: TransformPreviewSettings;
+  UserDefinedFieldInput: UserDefinedFieldInput;
   UserError: ResolverTypeWrapper<UserError>;
   UserErrorCode: UserErrorCode;
   VerificationState: VerificationState;
@@ -1625,16 +1844,27 @@ export type ResolversParentTypes = {
   FacetCount: FacetCount;
   Finding: FindingModel;
   FindingChangeEvent: FindingChangeEventModel;
+  FindingChangesInput: FindingChangesInput;
   FindingCompliance: FindingCompliance;
   FindingConnection: ConnectionModel<FindingModel>;
   FindingEdge: EdgeModel<FindingModel>;
   FindingFilter: FindingFilter;
+  FindingHistoryChange: FindingHistoryChange;
+  FindingHistoryConnection: FindingHistoryConnectionModel;
+  FindingHistoryEdge: FindingHistoryEdge;
+  FindingHistoryEntry: FindingHistoryEntry;
   FindingNote: FindingNote;
+  FindingNoteInput: FindingNoteInput;
   FindingOrder: FindingOrder;
   FindingProblem: FindingProblem;
   FindingReject: FindingReject;
   FindingSeverity: FindingSeverity;
+  FindingSeverityInput: FindingSeverityInput;
   FindingStats: FindingStatsModel;
+  FindingUpdateResult: FindingUpdateResultModel;
+  FindingsUpdateInput: FindingsUpdateInput;
+  FindingsUpdatePayload: Omit<FindingsUpdatePayload, 'results'> & { results: Array<ResolversParentTypes['FindingUpdateResult']> };
+  FindingsUpdateProgressEvent: FindingsUpdateProgressEventModel;
   IntRange: IntRange;
   JSON: Scalars['JSON']['output'];
   LambdaFunctionDetails: LambdaFunctionDetails;
@@ -1644,6 +1874,7 @@ export type ResolversParentTypes = {
   PreviewAsset: AssetRecord;
   Query: Record<PropertyKey, never>;
   RegionStatus: RegionStatus;
+  RelatedFindingInput: RelatedFindingInput;
   RunRegionProgress: RunRegionProgress;
   RunTotals: RunTotals;
   SeverityCount: SeverityCount;
@@ -1662,6 +1893,7 @@ export type ResolversParentTypes = {
   TransformMapUpdateInput: TransformMapUpdateInput;
   TransformPreview: PreviewModel;
   TransformPreviewSettings: TransformPreviewSettings;
+  UserDefinedFieldInput: UserDefinedFieldInput;
   UserError: UserError;
   Viewer: Viewer;
   VulnerablePackage: VulnerablePackage;
@@ -1956,6 +2188,7 @@ export type FindingResolvers<ContextType = GraphQLContext, ParentType extends Re
   firstObservedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   fixAvailable?: Resolver<Maybe<ResolversTypes['FixAvailability']>, ParentType, ContextType>;
   generatorId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  history?: Resolver<ResolversTypes['FindingHistoryConnection'], ParentType, ContextType, RequireFields<FindingHistoryArgs, 'first'>>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   ingestedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   isExploitAvailable?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
@@ -2014,6 +2247,34 @@ export type FindingEdgeResolvers<ContextType = GraphQLContext, ParentType extend
   node?: Resolver<ResolversTypes['Finding'], ParentType, ContextType>;
 };
 
+export type FindingHistoryChangeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FindingHistoryChange'] = ResolversParentTypes['FindingHistoryChange']> = {
+  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  newValue?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  oldValue?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type FindingHistoryConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FindingHistoryConnection'] = ResolversParentTypes['FindingHistoryConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['FindingHistoryEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['FindingHistoryEntry']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  securityHubUnavailable?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type FindingHistoryEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FindingHistoryEdge'] = ResolversParentTypes['FindingHistoryEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['FindingHistoryEntry'], ParentType, ContextType>;
+};
+
+export type FindingHistoryEntryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FindingHistoryEntry'] = ResolversParentTypes['FindingHistoryEntry']> = {
+  actor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  changes?: Resolver<Array<ResolversTypes['FindingHistoryChange']>, ParentType, ContextType>;
+  findingCreated?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  operation?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  requestId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['FindingHistorySource'], ParentType, ContextType>;
+};
+
 export type FindingNoteResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FindingNote'] = ResolversParentTypes['FindingNote']> = {
   text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -2045,6 +2306,36 @@ export type FindingStatsResolvers<ContextType = GraphQLContext, ParentType exten
   total?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type FindingUpdateResultResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FindingUpdateResult'] = ResolversParentTypes['FindingUpdateResult']> = {
+  awsId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  errorCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  errorMessage?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  finding?: Resolver<Maybe<ResolversTypes['Finding']>, ParentType, ContextType>;
+  findingId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  productArn?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['FindingUpdateStatus'], ParentType, ContextType>;
+};
+
+export type FindingsUpdatePayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FindingsUpdatePayload'] = ResolversParentTypes['FindingsUpdatePayload']> = {
+  processedCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  requestId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  results?: Resolver<Array<ResolversTypes['FindingUpdateResult']>, ParentType, ContextType>;
+  unprocessedCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+};
+
+export type FindingsUpdateProgressEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FindingsUpdateProgressEvent'] = ResolversParentTypes['FindingsUpdateProgressEvent']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  pendingCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  processedCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  requestId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  results?: Resolver<Array<ResolversTypes['FindingUpdateResult']>, ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['FindingsUpdateEventType'], ParentType, ContextType>;
+  unprocessedCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
   name: 'JSON';
 }
@@ -2074,6 +2365,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   connectorSetEnabled?: Resolver<ResolversTypes['ConnectorPayload'], ParentType, ContextType, RequireFields<MutationConnectorSetEnabledArgs, 'input'>>;
   connectorTest?: Resolver<ResolversTypes['ConnectorTestPayload'], ParentType, ContextType, RequireFields<MutationConnectorTestArgs, 'input'>>;
   connectorUpdate?: Resolver<ResolversTypes['ConnectorPayload'], ParentType, ContextType, RequireFields<MutationConnectorUpdateArgs, 'input'>>;
+  findingsUpdate?: Resolver<ResolversTypes['FindingsUpdatePayload'], ParentType, ContextType, RequireFields<MutationFindingsUpdateArgs, 'input'>>;
   transformMapClone?: Resolver<ResolversTypes['TransformMapPayload'], ParentType, ContextType, RequireFields<MutationTransformMapCloneArgs, 'input'>>;
   transformMapDelete?: Resolver<ResolversTypes['TransformMapDeletePayload'], ParentType, ContextType, RequireFields<MutationTransformMapDeleteArgs, 'input'>>;
   transformMapUpdate?: Resolver<ResolversTypes['TransformMapPayload'], ParentType, ContextType, RequireFields<MutationTransformMapUpdateArgs, 'input'>>;
@@ -2165,6 +2457,7 @@ export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType exten
   connectorStateChanged?: SubscriptionResolver<ResolversTypes['ConnectorStateEvent'], "connectorStateChanged", ParentType, ContextType, Partial<SubscriptionConnectorStateChangedArgs>>;
   connectorTestProgress?: SubscriptionResolver<ResolversTypes['ConnectionTestEvent'], "connectorTestProgress", ParentType, ContextType, Partial<SubscriptionConnectorTestProgressArgs>>;
   findingsChanged?: SubscriptionResolver<ResolversTypes['FindingChangeEvent'], "findingsChanged", ParentType, ContextType, Partial<SubscriptionFindingsChangedArgs>>;
+  findingsUpdateProgress?: SubscriptionResolver<ResolversTypes['FindingsUpdateProgressEvent'], "findingsUpdateProgress", ParentType, ContextType, RequireFields<SubscriptionFindingsUpdateProgressArgs, 'requestId'>>;
 };
 
 export type TagResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Tag'] = ResolversParentTypes['Tag']> = {
@@ -2283,11 +2576,18 @@ export type Resolvers<ContextType = GraphQLContext> = {
   FindingCompliance?: FindingComplianceResolvers<ContextType>;
   FindingConnection?: FindingConnectionResolvers<ContextType>;
   FindingEdge?: FindingEdgeResolvers<ContextType>;
+  FindingHistoryChange?: FindingHistoryChangeResolvers<ContextType>;
+  FindingHistoryConnection?: FindingHistoryConnectionResolvers<ContextType>;
+  FindingHistoryEdge?: FindingHistoryEdgeResolvers<ContextType>;
+  FindingHistoryEntry?: FindingHistoryEntryResolvers<ContextType>;
   FindingNote?: FindingNoteResolvers<ContextType>;
   FindingProblem?: FindingProblemResolvers<ContextType>;
   FindingReject?: FindingRejectResolvers<ContextType>;
   FindingSeverity?: FindingSeverityResolvers<ContextType>;
   FindingStats?: FindingStatsResolvers<ContextType>;
+  FindingUpdateResult?: FindingUpdateResultResolvers<ContextType>;
+  FindingsUpdatePayload?: FindingsUpdatePayloadResolvers<ContextType>;
+  FindingsUpdateProgressEvent?: FindingsUpdateProgressEventResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   LambdaFunctionDetails?: LambdaFunctionDetailsResolvers<ContextType>;
   MappedField?: MappedFieldResolvers<ContextType>;

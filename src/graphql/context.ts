@@ -16,6 +16,8 @@ export type { AppServices };
 export interface GraphQLContext {
   requestId: string;
   tenantId: string;
+  /** The verified JWT's subject: who is acting (undefined in dev mode). */
+  subject: string | undefined;
   devMode: boolean;
   db: Db;
   log: Logger;
@@ -56,6 +58,7 @@ export async function createContext(
   return {
     requestId: request.requestId,
     tenantId: principal.tenantId,
+    subject: principal.subject,
     devMode: app.config.auth === undefined,
     db,
     log,

@@ -5,6 +5,7 @@ import { runResolvers } from '../connectors/run-resolvers.ts';
 import { findingResolvers } from '../findings/resolvers.ts';
 import type { Resolvers } from '../generated/graphql.ts';
 import { transformMapResolvers } from '../transform-maps/resolvers.ts';
+import { writeBackResolvers } from '../writeback/resolvers.ts';
 
 const lazy = <T>(value: T | (() => Promise<T>)) =>
   typeof value === 'function' ? (value as () => Promise<T>)() : value;
@@ -42,6 +43,7 @@ export function allResolvers(): Resolvers {
     connectorResolvers,
     runResolvers,
     transformMapResolvers,
+    writeBackResolvers,
   ]) {
     for (const [typeName, fields] of Object.entries(resolvers)) {
       merged[typeName] = Object.assign(merged[typeName] ?? {}, fields);

@@ -76,6 +76,7 @@ export function attachWebSocketServer(
         const contextValue: GraphQLContext = {
           requestId,
           tenantId: principal.tenantId,
+          subject: principal.subject,
           devMode: app.config.auth === undefined,
           db: app.database.db,
           log,

@@ -1,4 +1,4 @@
-// Named points in a run where a test may have the process killed (SIGKILL, so nothing gets to clean
+// Named points in a run (and in a findings update) where a test may have the process killed (SIGKILL, so nothing gets to clean
 // up), to prove that a restart ends with exactly the data an uninterrupted run leaves. Inert unless
 // HUBGRAPH_TEST_CRASH_AT names a point: `page-upserted` (first time there) or `page-upserted:3`.
 
@@ -15,6 +15,9 @@ export const CRASH_POINTS = [
   'slice-done',
   'stream-completed',
   'run-finished',
+  // A findings update (src/writeback/service.ts): recorded, nothing sent; sent, answer not committed.
+  'writeback-recorded',
+  'writeback-sent',
 ] as const;
 
 export type CrashPoint = (typeof CRASH_POINTS)[number];

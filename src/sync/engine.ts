@@ -376,10 +376,11 @@ export class RunExecution {
     );
     for (let retry = 0; ; retry++) {
       try {
+        const readAt = new Date();
         const page = await countRequests(counters, () =>
           this.reader.getFindings(stream.region, filters, token),
         );
-        return { page, attempts: counters.attempts, throttled: counters.throttled };
+        return { page, readAt, attempts: counters.attempts, throttled: counters.throttled };
       } catch (error) {
         if (isAbort(error)) throw error;
         const permanent = permanentFailure(error, {
@@ -477,6 +478,7 @@ export class RunExecution {
         connectorId: this.connector.id,
         withinTransaction: (tx, result) => within(tx, result.outcomes),
         afterCommit: this.pageEffects,
+        readAt: fetched.readAt,
       });
     } else {
       await ingestAssetsPage(
@@ -672,6 +674,8 @@ class CountsByOrigin {
 
 interface FetchedPage {
   page: FindingsPage;
+  /** When the request that returned the page was sent (wall clock): see IngestOptions.readAt. */
+  readAt: Date;
   attempts: number;
   throttled: number;
 }

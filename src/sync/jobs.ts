@@ -46,6 +46,12 @@ export const DEFAULT_JOB_SETTINGS: JobSettings = {
 
 export type RunJob = JobWithMetadata<RunJobData>;
 
+/** A findings update to finish if the process that recorded it does not (src/writeback/). */
+export interface WriteBackJobData {
+  tenantId: string;
+  requestId: string;
+}
+
 export class SyncJobs {
   readonly boss: PgBoss;
   readonly queue: string;
@@ -94,7 +100,47 @@ export class SyncJobs {
     boss.on('warning', (warning) => log.warn({ warning }, 'job engine warning'));
     await boss.start();
     await ensureQueue(boss, settings);
+    const writeBack = `${settings.queue}-findings-update`;
+    if (!(await boss.getQueue(writeBack)))
+      await boss.createQueue(writeBack, {
+        policy: 'standard',
+        heartbeatSeconds: settings.heartbeatSeconds,
+        expireInSeconds: 3600,
+        retryLimit: settings.retryLimit,
+        retryDelay: settings.retryDelaySeconds,
+        retryBackoff: true,
+        retryDelayMax: 300,
+      });
     return new SyncJobs(boss, settings);
+  }
+
+  /** The queue of findings updates to resume: the run queue's name with a suffix. */
+  get writeBackQueue(): string {
+    return `${this.queue}-findings-update`;
+  }
+
+  /**
+   * Inside the transaction that records a findings update: a job that finishes it after `delayMs`
+   * should its process die first (a request already done is skipped). The engine's retries and
+   * heartbeats hand a resuming worker's job on when that worker dies too.
+   */
+  async enqueueWriteBack(tx: Tx, data: WriteBackJobData, delayMs: number): Promise<void> {
+    await this.boss.send(this.writeBackQueue, data as unknown as object, {
+      singletonKey: data.requestId,
+      startAfter: new Date(Date.now() + delayMs),
+      db: inTransaction(tx),
+    });
+  }
+
+  /** Runs `handler` for each findings-update job, one at a time in this process. */
+  async workWriteBack(handler: (data: WriteBackJobData) => Promise<void>): Promise<void> {
+    await this.boss.work(
+      this.writeBackQueue,
+      { batchSize: 1, pollingIntervalSeconds: this.settings.pollingIntervalSeconds },
+      async (jobs: { data: WriteBackJobData }[]) => {
+        for (const job of jobs) await handler(job.data);
+      },
+    );
   }
 
   /** Queues a run inside the caller's transaction: the run row and its job commit together. */

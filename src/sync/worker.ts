@@ -9,6 +9,11 @@ import type { RunRow } from '../db/schema.ts';
 import { appendEvents } from '../events/queries.ts';
 import { rescoreStaleFindings } from '../findings/rescore.ts';
 import { errorSummary } from '../observability/logger.ts';
+import {
+  DEFAULT_WRITE_BACK_SETTINGS,
+  resumeFindingsUpdate,
+  type WriteBackSettings,
+} from '../writeback/service.ts';
 import { isAbort, PermanentSyncError } from './aws-errors.ts';
 import { crashPoint } from './crash-points.ts';
 import { DEFAULT_SYNC_SETTINGS, RunExecution, type SyncSettings } from './engine.ts';
@@ -42,13 +47,15 @@ export interface WorkerOptions {
   quotas: 'aws' | 'off';
   /** How often runs and their jobs are checked against each other. */
   maintenanceIntervalMs: number;
+  /** How findings updates are applied when a worker resumes them. */
+  writeBack: WriteBackSettings;
 }
 
 export class SyncWorker {
   private readonly app: AppServices;
   private readonly jobs: SyncJobs;
   private readonly options: WorkerOptions;
-  /** One limiter per process: every run against an account-Region shares its quota. */
+  /** One limiter per process (the app's): every run and write-back against an account-Region shares its quota. */
   private readonly limiter: RateLimiter;
   private readonly active = new Map<string, AbortController>();
   private maintenance: ReturnType<typeof setInterval> | undefined;
@@ -63,9 +70,10 @@ export class SyncWorker {
       settings: DEFAULT_SYNC_SETTINGS,
       quotas: 'aws',
       maintenanceIntervalMs: 30_000,
+      writeBack: DEFAULT_WRITE_BACK_SETTINGS,
       ...options,
     };
-    this.limiter = new RateLimiter(this.options.quotas === 'off' ? { quotas: UNLIMITED } : {});
+    this.limiter = this.options.quotas === 'off' ? new RateLimiter({ quotas: UNLIMITED }) : app.aws.limiter;
   }
 
   async start(): Promise<void> {
@@ -78,6 +86,8 @@ export class SyncWorker {
       .catch((error: unknown) => this.app.log.error({ err: errorSummary(error) }, 'rescoring failed'));
     await this.maintain();
     await this.jobs.work(this.options.concurrency, (job) => this.handle(job));
+    // Findings updates whose process died before finishing them, resumed from the outbox.
+    await this.jobs.workWriteBack((data) => resumeFindingsUpdate(this.app, data, this.options.writeBack));
     this.maintenance = setInterval(() => {
       this.maintain().catch((error: unknown) =>
         this.app.log.error({ err: errorSummary(error) }, 'run maintenance failed'),

@@ -21,6 +21,8 @@ export interface OperationContext {
   snapshots: SnapshotCache;
   /** A fault: whether this page's NextToken should lead to the same page again. */
   duplicatePage?: () => boolean;
+  /** A fault: whether this finding's BatchUpdateFindings loses a race with another writer. */
+  concurrentUpdate?: () => boolean;
 }
 
 type Body = Record<string, unknown>;
@@ -366,6 +368,14 @@ export function batchUpdateFindings(body: Body, context: OperationContext) {
         FindingIdentifier: identifier,
         ErrorCode: 'FindingNotFound',
         ErrorMessage: 'Finding Not Found',
+      });
+      continue;
+    }
+    if (context.concurrentUpdate?.()) {
+      unprocessed.push({
+        FindingIdentifier: identifier,
+        ErrorCode: 'ConcurrentUpdateError',
+        ErrorMessage: 'Finding was updated concurrently; retry the update',
       });
       continue;
     }

@@ -1,0 +1,26 @@
+import type { Resolvers } from '../generated/graphql.ts';
+import { findingHistory } from './history.ts';
+import { updateFindings } from './service.ts';
+import { findingsUpdateProgress } from './subscriptions.ts';
+
+export const writeBackResolvers: Resolvers = {
+  Mutation: {
+    findingsUpdate: async (_, { input }, ctx) => {
+      const payload = await updateFindings(ctx.tenant, input, ctx.subject ?? null);
+      // The request's loaders must answer with the findings as they are now.
+      ctx.loaders.findings.byId.clearAll();
+      return payload;
+    },
+  },
+  Subscription: {
+    findingsUpdateProgress: {
+      subscribe: (_, { requestId, after }, ctx) => findingsUpdateProgress(ctx, requestId, after),
+    },
+  },
+  Finding: {
+    history: (finding, args, ctx) => findingHistory(ctx.tenant, finding, args),
+  },
+  FindingUpdateResult: {
+    finding: (result, _, ctx) => ctx.loaders.findings.byId.load(result.findingId),
+  },
+};
