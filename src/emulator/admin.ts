@@ -294,6 +294,7 @@ const ROUTES: Record<string, Handler> = {
       throw new AdminError(400, `fault kinds are ${FAULT_KINDS.join(', ')}`);
     emulator.faultRate = body.rate;
     emulator.faultKinds = kinds;
+    emulator.faultsStruck = 0;
     return { rate: emulator.faultRate, kinds, duplicatePages: emulator.duplicatePages };
   },
   'POST /_emulator/clock/advance': (emulator, body) => {

@@ -128,6 +128,8 @@ export class Emulator {
   latencyMs: number;
   faultRate: number;
   faultKinds: FaultKind[];
+  /** Faults struck so far: the next is `faultKinds[faultsStruck % faultKinds.length]`. */
+  faultsStruck = 0;
   /** GetFindings pages still to serve twice (the page's NextToken leads back to the same page). */
   duplicatePages = 0;
   /** Findings still to answer ConcurrentUpdateError in BatchUpdateFindings (one each, in order). */
@@ -210,9 +212,11 @@ export class Emulator {
       ? (new URLSearchParams(body.toString('utf8')).get('Action') ?? 'STS')
       : (route?.operation ?? 'Unknown');
     if (this.latencyMs > 0) await sleep(this.latencyMs);
+    // Which requests fail is random (seeded); the kinds strike in turn, so every kind asked for
+    // strikes once a few faults have: a test of each kind does not hang on the dice.
     const fault =
       this.faultRate > 0 && this.faultRandom.chance(this.faultRate)
-        ? this.faultRandom.pick(this.faultKinds)
+        ? this.faultKinds[this.faultsStruck++ % this.faultKinds.length]
         : undefined;
     if (fault === 'reset') {
       this.count(operation, 0);

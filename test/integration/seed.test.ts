@@ -163,7 +163,10 @@ describe('npm run seed', () => {
     expect(stored!.n).toBe(250);
   });
 
-  it('sets the Security Hub clock to the start of the current UTC day by default', async () => {
+  // A seed process starts PGlite and runs every migration: slow on a loaded machine.
+  it('sets the Security Hub clock to the start of the current UTC day by default', {
+    timeout: 120_000,
+  }, async () => {
     const day = () => new Date(new Date().toISOString().slice(0, 10)).toISOString();
     const before = day();
     const dataDir = freshDataDir();
