@@ -268,7 +268,7 @@ describe('BatchImportFindings edge cases', () => {
     const labels = ['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
     const normalized: number[] = [];
     for (const [index, Label] of labels.entries()) {
-      const identifier = await importedFinding(720 + index, {
+      const identifier = await importedFinding(780 + index, {
         Severity: { Label },
         FindingProviderFields: undefined,
       });
