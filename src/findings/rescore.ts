@@ -52,17 +52,8 @@ export async function rescoreStaleFindings(
             log.warn({ findingId: row.id, reason: outcome.reject.reason }, 'stored finding no longer maps');
             continue;
           }
-          const {
-            productArn: _p,
-            awsId: _a,
-            raw: _r,
-            awsCreatedAt: _c,
-            awsUpdatedAt: _u,
-            assetIdentityKey: _l,
-            lastSyncedAt: _s,
-            ...derived
-          } = outcome.finding;
-          updates.push({ id: row.id, ...derived });
+          // updateDerivedColumns writes the derived columns only (not identity, dates, raw or links).
+          updates.push({ id: row.id, ...outcome.finding });
           for (const key of [row.dedupKey, outcome.finding.dedupKey]) if (key) dedupKeys.add(key);
           if (row.assetId) assetIds.add(row.assetId);
         }

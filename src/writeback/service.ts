@@ -582,17 +582,7 @@ class ChunkSender {
             defaultSeverity: (answer.access?.connector?.defaultSeverity ?? 'MEDIUM') as SeverityLabel,
           });
           if (outcome.ok) {
-            const {
-              productArn: _p,
-              awsId: _a,
-              raw: _r,
-              awsCreatedAt: _c,
-              awsUpdatedAt: _u,
-              assetIdentityKey: _l,
-              lastSyncedAt: _s,
-              ...columns
-            } = outcome.finding;
-            derived.push({ id: row.id, ...columns });
+            derived.push({ id: row.id, ...outcome.finding });
             if (outcome.finding.dedupKey) effects.dedupKeys.add(outcome.finding.dedupKey);
           }
         }
