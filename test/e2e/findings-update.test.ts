@@ -6,10 +6,10 @@ import WebSocket from 'ws';
 import type { Database } from '../../src/db/client.ts';
 import { findingUpdates } from '../../src/db/schema.ts';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.ts';
-import { SyncWorker } from '../../src/sync/worker.ts';
+import type { SyncWorker } from '../../src/sync/worker.ts';
 import { newTenant, openTestDatabase } from '../support/database.ts';
-import { startTestServer, type TestServer, tokenFor } from '../support/server.ts';
-import { createConnectorOverApi, FAST_JOBS } from '../support/sync.ts';
+import { type TestServer, tokenFor } from '../support/server.ts';
+import { createConnectorOverApi, startApiWithWorker } from '../support/sync.ts';
 import { until } from '../support/wait.ts';
 
 // Triage write-back as an analyst's tool sees it: findingsUpdate over HTTP, per-finding results,
@@ -24,13 +24,7 @@ const clients: Client[] = [];
 
 beforeAll(async () => {
   database = await openTestDatabase();
-  api = await startTestServer(
-    database,
-    { HUBGRAPH_ALLOW_CUSTOM_ENDPOINTS: 'true' },
-    { jobs: 'worker', jobSettings: { ...FAST_JOBS, queue: `connector-run-${randomUUID().slice(0, 8)}` } },
-  );
-  worker = new SyncWorker(api.app, api.app.jobs!, { maintenanceIntervalMs: 1_000 });
-  await worker.start();
+  ({ api, worker } = await startApiWithWorker(database));
   emulator = await startEmulator({
     findings: 40,
     accounts: 1,

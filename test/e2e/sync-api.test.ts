@@ -4,10 +4,10 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import WebSocket from 'ws';
 import type { Database } from '../../src/db/client.ts';
 import { READ_ROLE_ACTIONS, type RunningEmulator, startEmulator } from '../../src/emulator/index.ts';
-import { SyncWorker } from '../../src/sync/worker.ts';
+import type { SyncWorker } from '../../src/sync/worker.ts';
 import { newTenant, openTestDatabase } from '../support/database.ts';
-import { startTestServer, type TestServer, tokenFor } from '../support/server.ts';
-import { createConnectorOverApi, FAST_JOBS } from '../support/sync.ts';
+import { type TestServer, tokenFor } from '../support/server.ts';
+import { createConnectorOverApi, startApiWithWorker } from '../support/sync.ts';
 import { until } from '../support/wait.ts';
 
 // The sync as a frontend or an integrator sees it: runs queued and cancelled over GraphQL, their
@@ -22,13 +22,7 @@ const clients: Client[] = [];
 
 beforeAll(async () => {
   database = await openTestDatabase();
-  api = await startTestServer(
-    database,
-    { HUBGRAPH_ALLOW_CUSTOM_ENDPOINTS: 'true' },
-    { jobs: 'worker', jobSettings: { ...FAST_JOBS, queue: `connector-run-${randomUUID().slice(0, 8)}` } },
-  );
-  worker = new SyncWorker(api.app, api.app.jobs!, { maintenanceIntervalMs: 1_000 });
-  await worker.start();
+  ({ api, worker } = await startApiWithWorker(database));
 });
 
 // Each test its own tenant (its findings, runs and events) and its own Security Hub (latency,

@@ -18,6 +18,7 @@ import { runsByIds, slicesOfRun } from '../../src/sync/queries.ts';
 import { runConnectorNow } from '../../src/sync/service.ts';
 import { SyncWorker } from '../../src/sync/worker.ts';
 import { newTenant } from './database.ts';
+import { startTestServer, type TestServer } from './server.ts';
 import { until } from './wait.ts';
 
 // The sync engine as tests drive it: an emulator whose clock is the service's, the real job engine
@@ -61,6 +62,20 @@ export interface StoredFinding {
 }
 
 export const FAST_JOBS = { pollingIntervalSeconds: 0.5, retryDelaySeconds: 0, monitorIntervalSeconds: 1 };
+
+/** An in-process API server with a sync worker on a job queue of its own (stop the worker first). */
+export async function startApiWithWorker(
+  database: Database,
+): Promise<{ api: TestServer; worker: SyncWorker }> {
+  const api = await startTestServer(
+    database,
+    { HUBGRAPH_ALLOW_CUSTOM_ENDPOINTS: 'true' },
+    { jobs: 'worker', jobSettings: { ...FAST_JOBS, queue: `connector-run-${randomUUID().slice(0, 8)}` } },
+  );
+  const worker = new SyncWorker(api.app, api.app.jobs!, { maintenanceIntervalMs: 1_000 });
+  await worker.start();
+  return { api, worker };
+}
 
 export async function startSyncHarness(
   database: Database,
