@@ -104,6 +104,84 @@ function checker(shape: Shape): Check {
 
 const checkFindingTypes = checker(ASFF_FINDING_SHAPE);
 
+type Valid = (value: unknown) => boolean;
+const validators = new Map<Shape, Valid>();
+
+/**
+ * The same type rules as `checker`, as a yes/no that builds no paths and no problems: nearly every
+ * finding is valid, and saying why is only needed when one is not. Never more lenient than
+ * `checker` (`for…in` sees inherited fields too), so `true` here means `checker` finds nothing.
+ */
+function validator(shape: Shape): Valid {
+  const cached = validators.get(shape);
+  if (cached) return cached;
+  let valid: Valid;
+  switch (shape.kind) {
+    case 'string':
+    case 'timestamp':
+      valid = (value) => typeof value === 'string';
+      break;
+    case 'number':
+      valid = (value) => typeof value === 'number' && Number.isFinite(value);
+      break;
+    case 'boolean':
+      valid = (value) => typeof value === 'boolean';
+      break;
+    case 'list': {
+      let member: Valid | undefined;
+      valid = (value) => {
+        if (!Array.isArray(value)) return false;
+        member ??= validator(shape.member());
+        for (const item of value) if (!member(item)) return false;
+        return true;
+      };
+      break;
+    }
+    case 'map': {
+      let member: Valid | undefined;
+      valid = (value) => {
+        if (!isObject(value)) return false;
+        member ??= validator(shape.value());
+        for (const key in value) if (!member(value[key])) return false;
+        return true;
+      };
+      break;
+    }
+    case 'structure': {
+      const members = new Map<string, Valid>();
+      const memberValidator = (name: string): Valid | undefined => {
+        let member = members.get(name);
+        if (member === undefined) {
+          const shapeOf = shape.members.get(name);
+          if (!shapeOf) return undefined;
+          member = validator(shapeOf());
+          members.set(name, member);
+        }
+        return member;
+      };
+      valid = (value) => {
+        if (!isObject(value)) return false;
+        for (const name of shape.required)
+          if (value[name] === undefined || value[name] === null) return false;
+        for (const name in value) {
+          const item = value[name];
+          if (item === undefined || item === null) continue;
+          const member = memberValidator(name);
+          if (member && !member(item)) return false;
+        }
+        return true;
+      };
+      break;
+    }
+    default:
+      valid = () => true;
+  }
+  validators.set(shape, valid);
+  return valid;
+}
+
+const validFindingTypes = validator(ASFF_FINDING_SHAPE);
+
 const LABELS = new Set(['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL']);
 const WORKFLOW = new Set(['NEW', 'NOTIFIED', 'RESOLVED', 'SUPPRESSED']);
 const RECORD_STATES = new Set(['ACTIVE', 'ARCHIVED']);
@@ -131,7 +209,7 @@ export function validateAsff(input: unknown, mode: ValidationMode = 'read'): Asf
       ok: false,
       problems: [{ path: '', message: `a finding must be a JSON object, not ${describe(input)}` }],
     };
-  checkFindingTypes(input, '', problems);
+  if (!validFindingTypes(input)) checkFindingTypes(input, '', problems);
   if (problems.length === 0) checkLimits(input as unknown as AwsSecurityFinding, mode, problems);
   return problems.length === 0
     ? { ok: true, finding: input as unknown as AwsSecurityFinding }

@@ -186,16 +186,27 @@ const DETAIL_NAMES: DetailNamers = {
   Other: (other) => other.Name ?? other.name,
 };
 
+/** Each namer's place in DETAIL_NAMES: where a resource has several blocks, the earlier one names it. */
+const DETAIL_RANK = new Map(Object.keys(DETAIL_NAMES).map((key, rank) => [key, rank]));
+
 function detailsName(details: ResourceDetails | undefined): string | undefined {
   if (!details || typeof details !== 'object') return undefined;
-  for (const [key, namer] of Object.entries(DETAIL_NAMES)) {
+  // Walks the blocks the resource has (one or two), not the fifty-odd namers.
+  let best: string | undefined;
+  let bestRank = Number.POSITIVE_INFINITY;
+  for (const key in details) {
+    const rank = DETAIL_RANK.get(key);
+    if (rank === undefined || rank >= bestRank) continue;
     const block = details[key as keyof ResourceDetails];
-    if (block && typeof block === 'object') {
-      const name = nonEmpty((namer as (block: object) => unknown)(block));
-      if (name) return name;
+    if (!block || typeof block !== 'object') continue;
+    const namer = DETAIL_NAMES[key as keyof ResourceDetails] as (block: object) => unknown;
+    const name = nonEmpty(namer(block));
+    if (name) {
+      best = name;
+      bestRank = rank;
     }
   }
-  return undefined;
+  return best;
 }
 
 /**

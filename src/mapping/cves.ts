@@ -13,8 +13,12 @@ type FindingText = Partial<
 
 const CVE = /\bCVE-\d{4}-\d{4,}\b/gi;
 
+/** Cheaper than the global pattern at saying "none here", which most texts are. */
+const MAY_NAME_A_CVE = /cve-\d/i;
+
 function cvesIn(text: unknown): string[] {
-  return typeof text === 'string' ? [...text.matchAll(CVE)].map((match) => match[0].toUpperCase()) : [];
+  if (typeof text !== 'string' || !MAY_NAME_A_CVE.test(text)) return [];
+  return [...text.matchAll(CVE)].map((match) => match[0].toUpperCase());
 }
 
 /** The vulnerability's own CVE: its id when that is a CVE, else the first CVE among its related ids. */

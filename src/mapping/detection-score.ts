@@ -154,26 +154,42 @@ export function detectionScore(finding: AwsSecurityFinding, settings: ScoreSetti
 export function scoringVulnerability(
   finding: Partial<Pick<AwsSecurityFinding, 'Vulnerabilities' | 'Title' | 'GeneratorId' | 'Resources'>>,
 ): { vulnerability: Vulnerability; score: number; factors: Partial<DetectionFactors> } | undefined {
-  let best: ReturnType<typeof scoringVulnerability>;
-  for (const vulnerability of finding.Vulnerabilities ?? []) {
+  const best = highestScoring(finding.Vulnerabilities ?? []);
+  if (!best) return undefined;
+  const { vulnerability, cvss, C, threat, score } = best;
+  const exploitedAt = vulnerability.LastKnownExploitAt;
+  const factors: Partial<DetectionFactors> = {
+    branch: exploitedAt ? 'exploited' : 'cvss',
+    formula: exploitedAt
+      ? `${EXPLOITED_BASE} + ${EXPLOITED_CVSS_WEIGHT}·C`
+      : `${CVSS_WEIGHT}·C + ${THREAT_WEIGHT}·T`,
+    cvss: { ...cvss, cve: canonicalCveOf(vulnerability, finding) ?? vulnerability.Id ?? null, C },
+    threat,
+    ...(exploitedAt ? { exploitedAt } : {}),
+  };
+  return { vulnerability, score, factors };
+}
+
+/** Of the vulnerabilities with CVSS, the first that scores highest, and its score (no explanation). */
+export function highestScoring(vulnerabilities: readonly Vulnerability[]):
+  | {
+      vulnerability: Vulnerability;
+      cvss: CvssChoice;
+      C: number;
+      threat: NonNullable<DetectionFactors['threat']>;
+      score: number;
+    }
+  | undefined {
+  let best: ReturnType<typeof highestScoring>;
+  for (const vulnerability of vulnerabilities) {
     const cvss = cvssForScoring(vulnerability.Cvss ?? []);
     if (!cvss) continue;
     const C = round1(cvss.baseScore * 10);
     const threat = threatOf(vulnerability.ExploitAvailable ?? null, vulnerability.EpssScore ?? null);
-    const exploitedAt = vulnerability.LastKnownExploitAt;
-    const score = exploitedAt
+    const score = vulnerability.LastKnownExploitAt
       ? clamp(Math.round(EXPLOITED_BASE + EXPLOITED_CVSS_WEIGHT * C))
       : clamp(Math.round(CVSS_WEIGHT * C + THREAT_WEIGHT * threat.T));
-    const factors: Partial<DetectionFactors> = {
-      branch: exploitedAt ? 'exploited' : 'cvss',
-      formula: exploitedAt
-        ? `${EXPLOITED_BASE} + ${EXPLOITED_CVSS_WEIGHT}·C`
-        : `${CVSS_WEIGHT}·C + ${THREAT_WEIGHT}·T`,
-      cvss: { ...cvss, cve: canonicalCveOf(vulnerability, finding) ?? vulnerability.Id ?? null, C },
-      threat,
-      ...(exploitedAt ? { exploitedAt } : {}),
-    };
-    if (!best || score > best.score) best = { vulnerability, score, factors };
+    if (!best || score > best.score) best = { vulnerability, cvss, C, threat, score };
   }
   return best;
 }

@@ -186,29 +186,35 @@ function compileReader(steps: Step[], many: boolean): (finding: unknown) => unkn
     };
   }
   return (finding) => {
-    let values: unknown[] = [finding];
-    for (const step of steps) {
-      const next: unknown[] = [];
-      for (const value of values) {
-        if (value === undefined || value === null) continue;
-        if (step.kind === 'all' || step.kind === 'where') {
-          if (!Array.isArray(value)) continue;
-          for (const element of value) {
-            if (
-              step.kind === 'all' ||
-              String((element as Record<string, unknown> | null)?.[step.field]) === step.value
-            )
-              next.push(element);
-          }
-        } else {
-          const item = stepOne(value, step);
-          if (item !== undefined && item !== null) next.push(item);
-        }
-      }
-      values = next;
-    }
+    const values: unknown[] = [];
+    collect(finding, steps, 0, values);
     return values;
   };
+}
+
+/** Depth first, into one list: the values a many-valued path reaches, in document order. */
+function collect(value: unknown, steps: Step[], at: number, into: unknown[]): void {
+  if (value === undefined || value === null) return;
+  if (at === steps.length) {
+    into.push(value);
+    return;
+  }
+  const step = steps[at]!;
+  if (step.kind === 'all' || step.kind === 'where') {
+    if (!Array.isArray(value)) return;
+    for (const element of value) {
+      if (
+        step.kind === 'all' ||
+        String((element as Record<string, unknown> | null)?.[step.field]) === step.value
+      ) {
+        // A list's own members are kept as they are, null included; only steps into them skip nulls.
+        if (at + 1 === steps.length) into.push(element);
+        else collect(element, steps, at + 1, into);
+      }
+    }
+    return;
+  }
+  collect(stepOne(value, step), steps, at + 1, into);
 }
 
 function stepOne(value: unknown, step: Step): unknown {

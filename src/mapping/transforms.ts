@@ -2,7 +2,7 @@ import type { Resource, SoftwarePackage, Vulnerability } from '@aws-sdk/client-s
 import { isAsffDate } from './asff-validation.ts';
 import { resourceName } from './assets.ts';
 import { type CvssMajor, cvssBaseOfVersion } from './cvss.ts';
-import { scoringVulnerability } from './detection-score.ts';
+import { highestScoring } from './detection-score.ts';
 import type { ValueType } from './paths.ts';
 
 // Named transforms a transform-map entry may apply to what its path reads. Each declares what it
@@ -70,8 +70,7 @@ export const TRANSFORMS: Record<string, Transform> = {
       );
       // Vulnerabilities: the entries of the one the score rests on, so fields and factors agree.
       const entries = items.some((item) => Array.isArray(item.Cvss))
-        ? (scoringVulnerability({ Vulnerabilities: items as unknown as Vulnerability[] })?.vulnerability
-            .Cvss ?? [])
+        ? (highestScoring(items as unknown as Vulnerability[])?.vulnerability.Cvss ?? [])
         : items;
       return cvssBaseOfVersion(entries, String(args.version) as CvssMajor);
     },
