@@ -28,6 +28,12 @@ const envSchema = z
     AUTH_ISSUER: z.string().min(1).optional(),
     AUTH_AUDIENCE: z.string().min(1).optional(),
     AUTH_TENANT_CLAIM: z.string().min(1).default('tenant_id'),
+    AUTH_MAX_TOKEN_LIFETIME_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(60)
+      .max(30 * 24 * 3600)
+      .default(24 * 3600),
     HUBGRAPH_ALLOW_CUSTOM_ENDPOINTS: booleanFromEnv.default(false),
     HUBGRAPH_AWS_CA_BUNDLE: z.string().min(1).optional(),
     GRAPHQL_INLINE_TRACING: booleanFromEnv.default(false),
@@ -35,6 +41,10 @@ const envSchema = z
     GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(1).default(12),
     GRAPHQL_MAX_COST: z.coerce.number().int().min(1).default(50_000),
     GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(1).default(30),
+    GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(100).default(5000),
+    HUBGRAPH_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    HUBGRAPH_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+    GRAPHQL_METRICS_OPERATIONS: z.string().optional(),
     SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
     HUBGRAPH_ROLE: z.enum(['all', 'api', 'worker']).default('all'),
     HUBGRAPH_SYNC_LOOKBACK_MINUTES: z.coerce
@@ -110,6 +120,8 @@ export interface AuthConfig {
   issuer: string;
   audience: string;
   tenantClaim: string;
+  /** Longest a token may still be valid for when it is presented (its `exp` is required). */
+  maxTokenLifetimeSeconds: number;
 }
 
 export interface Config {
@@ -133,6 +145,16 @@ export interface Config {
     maxDepth: number;
     maxCost: number;
     maxAliases: number;
+    /** Lexical tokens a document may have: the parser stops there, before building anything bigger. */
+    maxTokens: number;
+  };
+  metrics: {
+    /** Bearer token /metrics asks for on the service's port. */
+    token: string | undefined;
+    /** A port of its own for /metrics (and health), instead of the service's. */
+    port: number | undefined;
+    /** Operation names that become metric labels; any other name is counted as `other`. */
+    operations: ReadonlySet<string>;
   };
   shutdownGraceMs: number;
   /** What this process does: serve the API, run sync jobs, or both. */
@@ -190,6 +212,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
           issuer: env.AUTH_ISSUER!,
           audience: env.AUTH_AUDIENCE!,
           tenantClaim: env.AUTH_TENANT_CLAIM,
+          maxTokenLifetimeSeconds: env.AUTH_MAX_TOKEN_LIFETIME_SECONDS,
         }
       : undefined;
   return {
@@ -211,6 +234,17 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxDepth: env.GRAPHQL_MAX_DEPTH,
       maxCost: env.GRAPHQL_MAX_COST,
       maxAliases: env.GRAPHQL_MAX_ALIASES,
+      maxTokens: env.GRAPHQL_MAX_TOKENS,
+    },
+    metrics: {
+      token: env.HUBGRAPH_METRICS_TOKEN,
+      port: env.HUBGRAPH_METRICS_PORT,
+      operations: new Set(
+        (env.GRAPHQL_METRICS_OPERATIONS ?? '')
+          .split(',')
+          .map((name) => name.trim())
+          .filter(Boolean),
+      ),
     },
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     role: env.HUBGRAPH_ROLE,

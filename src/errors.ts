@@ -40,3 +40,24 @@ export class ForbiddenError extends GraphQLError {
     this.name = 'ForbiddenError';
   }
 }
+
+/** Longest message an error may carry: a message never becomes a way to echo megabytes back. */
+export const MAX_MESSAGE_LENGTH = 1000;
+
+/**
+ * A user's input as an error message quotes it: in quotes, cut to a short prefix, with its length
+ * when cut (a 1.9 MB "id" must not come back whole).
+ */
+export function quoteInput(value: unknown, max = 64): string {
+  const text = String(value);
+  return text.length <= max
+    ? `"${text}"`
+    : `"${text.slice(0, max)}…" (${text.length.toLocaleString('en-US')} characters)`;
+}
+
+/** A message cut to MAX_MESSAGE_LENGTH, saying so. */
+export function capMessage(message: string): string {
+  return message.length <= MAX_MESSAGE_LENGTH
+    ? message
+    : `${message.slice(0, MAX_MESSAGE_LENGTH)}… (message cut: ${message.length.toLocaleString('en-US')} characters)`;
+}

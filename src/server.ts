@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ApolloServer } from '@apollo/server';
@@ -15,6 +15,8 @@ export interface RunningServer {
   port: number;
   httpServer: Server;
   apollo: ApolloServer<GraphQLContext>;
+  /** /metrics on its own port, when HUBGRAPH_METRICS_PORT is set. */
+  metricsUrl: string | undefined;
   /** Stops accepting work, lets in-flight requests finish, closes subscriptions. */
   stop(): Promise<void>;
 }
@@ -67,12 +69,38 @@ export async function startServer(
       case '/readyz':
         return readiness(res);
       case '/metrics':
-        res.setHeader('content-type', app.metrics.registry.contentType);
-        res.end(await app.metrics.registry.metrics());
-        return;
+        return metricsOnServicePort(req, res);
       default:
         return sendJson(res, 404, { error: `Nothing at ${path}. GraphQL is served at /graphql.` });
     }
+  }
+
+  /** /metrics beside the API: on a port of its own, behind a token, or open only in dev mode. */
+  async function metricsOnServicePort(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { token, port } = app.config.metrics;
+    if (port !== undefined)
+      return sendJson(res, 404, {
+        error: `Metrics are served on their own port (HUBGRAPH_METRICS_PORT=${port}).`,
+      });
+    if (token !== undefined) {
+      if (!sameSecret(req.headers.authorization ?? '', `Bearer ${token}`)) {
+        res.setHeader('www-authenticate', 'Bearer realm="metrics"');
+        return sendJson(res, 401, {
+          error: 'Send the metrics token as `Authorization: Bearer <HUBGRAPH_METRICS_TOKEN>`.',
+        });
+      }
+    } else if (app.config.auth !== undefined) {
+      return sendJson(res, 403, {
+        error:
+          'Metrics are not public where tenants are: set HUBGRAPH_METRICS_TOKEN (and scrape with it as a bearer token) or HUBGRAPH_METRICS_PORT (a port only the scraper reaches).',
+      });
+    }
+    return sendMetrics(res);
+  }
+
+  async function sendMetrics(res: ServerResponse): Promise<void> {
+    res.setHeader('content-type', app.metrics.registry.contentType);
+    res.end(await app.metrics.registry.metrics());
   }
 
   async function readiness(res: ServerResponse): Promise<void> {
@@ -96,6 +124,30 @@ export async function startServer(
     httpServer.once('error', reject);
     httpServer.listen(listen.port, listen.host, () => resolve());
   });
+  const metricsServer =
+    app.config.metrics.port === undefined
+      ? undefined
+      : await listenOn(
+          createServer((req, res) => {
+            const path = (req.url ?? '/').split('?')[0];
+            const answer =
+              path === '/metrics'
+                ? sendMetrics(res)
+                : path === '/healthz'
+                  ? Promise.resolve(sendJson(res, 200, { status: 'ok' }))
+                  : path === '/readyz'
+                    ? readiness(res)
+                    : Promise.resolve(
+                        sendJson(res, 404, { error: `Nothing at ${path}: this port serves /metrics.` }),
+                      );
+            answer.catch((error: unknown) => {
+              app.log.error({ err: error }, 'metrics request failed');
+              if (!res.headersSent) sendJson(res, 500, { error: 'Internal server error' });
+            });
+          }),
+          app.config.metrics.port,
+          listen.host,
+        );
   ready = true;
   const { port } = httpServer.address() as AddressInfo;
   const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
@@ -104,11 +156,29 @@ export async function startServer(
     port,
     httpServer,
     apollo,
+    metricsUrl: metricsServer
+      ? `http://${host}:${(metricsServer.address() as AddressInfo).port}/metrics`
+      : undefined,
     async stop() {
       ready = false;
       await apollo!.stop();
+      if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
     },
   };
+}
+
+function listenOn(server: Server, port: number, host: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server));
+  });
+}
+
+/** Compares secrets in constant time (a timing difference would tell how much of a guess was right). */
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

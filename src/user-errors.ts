@@ -1,3 +1,4 @@
+import { capMessage } from './errors.ts';
 import type { UserErrorCode } from './generated/graphql.ts';
 
 /** A business error of a mutation, returned in its payload: where (input path), what, and a code. */
@@ -12,5 +13,5 @@ export function userError(
   message: string,
   code: UserErrorCode,
 ): UserErrorModel {
-  return { field: field.map(String), message, code };
+  return { field: field.map(String), message: capMessage(message), code };
 }

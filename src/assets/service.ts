@@ -1,5 +1,6 @@
 import type { TenantContext } from '../context.ts';
 import type { ConnectionModel } from '../db/keyset.ts';
+import { quoteInput } from '../errors.ts';
 import { appendEvents } from '../events/queries.ts';
 import { findingIdsOfAsset } from '../findings/queries.ts';
 import type { AssetSetCriticalityInput, QueryAssetsArgs } from '../generated/graphql.ts';
@@ -45,7 +46,7 @@ export async function setCriticality(
   if (!asset)
     return {
       asset: null,
-      userErrors: [userError(['input', 'id'], `No asset has the id "${input.id}".`, 'NOT_FOUND')],
+      userErrors: [userError(['input', 'id'], `No asset has the id ${quoteInput(input.id)}.`, 'NOT_FOUND')],
     };
   const fromTag = parseCriticality(asset.tags?.[DEFAULT_CRITICALITY_TAG]);
   await ctx.db.transaction(async (tx) => {

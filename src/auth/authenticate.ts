@@ -9,6 +9,8 @@ export const DEV_TENANT_ID = 'dev';
 export interface Principal {
   tenantId: string;
   subject: string | undefined;
+  /** When the token stops being valid (undefined in dev mode): a WebSocket closes then. */
+  expiresAt?: Date;
 }
 
 export class AuthenticationError extends Error {
@@ -37,6 +39,8 @@ export function createAuthenticator(config: AuthConfig | undefined): Authenticat
         issuer: config.issuer,
         audience: config.audience,
         algorithms,
+        // A token without an expiry would be a session that never ends (a WebSocket's included).
+        requiredClaims: ['exp'],
       }));
     } catch (error) {
       throw new AuthenticationError(describeJwtError(error));
@@ -47,7 +51,14 @@ export function createAuthenticator(config: AuthConfig | undefined): Authenticat
         `The token has no usable \`${config.tenantClaim}\` claim (a tenant id of letters, digits, '.', '_', ':' or '-'). Ask your identity provider to add it.`,
       );
     }
-    return { tenantId: tenant, subject: payload.sub };
+    const expiresAt = new Date(payload.exp! * 1000);
+    const lifetime = Math.round((expiresAt.getTime() - Date.now()) / 1000);
+    if (lifetime > config.maxTokenLifetimeSeconds) {
+      throw new AuthenticationError(
+        `The token is valid for another ${lifetime} s; this service accepts tokens valid for at most ${config.maxTokenLifetimeSeconds} s (AUTH_MAX_TOKEN_LIFETIME_SECONDS). Issue shorter-lived tokens.`,
+      );
+    }
+    return { tenantId: tenant, subject: payload.sub, expiresAt };
   };
 }
 
@@ -63,6 +74,9 @@ function bearerToken(authorization: string | undefined): string {
 
 function describeJwtError(error: unknown): string {
   if (error instanceof errors.JWTExpired) return 'The token has expired; get a new one.';
+  if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'exp') {
+    return 'The token has no `exp` claim: tokens must expire. Ask your identity provider to set one.';
+  }
   if (error instanceof errors.JWTClaimValidationFailed) {
     // jose's `reason` is a code (check_failed, missing); its message says what was wrong.
     const advice =

@@ -3,6 +3,7 @@ import type { AwsTarget } from '../aws/clients.ts';
 import type { TenantContext } from '../context.ts';
 import type { Executor, Tx } from '../db/client.ts';
 import { isUuid } from '../db/keyset.ts';
+import { quoteInput } from '../errors.ts';
 import type { NewEvent } from '../events/model.ts';
 import { appendEvents } from '../events/queries.ts';
 import { findingIdsOfConnector } from '../findings/queries.ts';
@@ -523,6 +524,6 @@ export async function connectorById(ctx: TenantContext, id: string): Promise<Con
 function notFound(id: string): ConnectorPayloadModel {
   return {
     connector: null,
-    userErrors: [userError(['input', 'id'], `No connector has the id "${id}".`, 'NOT_FOUND')],
+    userErrors: [userError(['input', 'id'], `No connector has the id ${quoteInput(id)}.`, 'NOT_FOUND')],
   };
 }

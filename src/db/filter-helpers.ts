@@ -1,5 +1,5 @@
 import { type AnyColumn, gte, inArray, lt, type SQL, sql } from 'drizzle-orm';
-import { UserInputError } from '../errors.ts';
+import { quoteInput, UserInputError } from '../errors.ts';
 import { isUuid } from './keyset.ts';
 
 // Building blocks shared by every domain's filter compiler: bounded lists, id lists, ranges.
@@ -41,7 +41,8 @@ export function idListCondition(
 ): SQL | undefined {
   const checked = checkList(ids, path);
   checked?.forEach((id, index) => {
-    if (!isUuid(id)) throw new UserInputError(`"${id}" is not a valid id (a UUID).`, [...path, index]);
+    if (!isUuid(id))
+      throw new UserInputError(`${quoteInput(id)} is not a valid id (a UUID).`, [...path, index]);
   });
   return listCondition(column, checked, path);
 }

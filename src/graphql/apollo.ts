@@ -8,10 +8,12 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginInlineTrace } from '@apollo/server/plugin/inlineTrace';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import type { GraphQLSchema, ValidationRule } from 'graphql';
+import type { GraphQLSchema, ParseOptions, ValidationRule } from 'graphql';
 import type { Config } from '../config.ts';
+import { operationLabel } from '../observability/metrics.ts';
 import type { AppServices, GraphQLContext } from './context.ts';
 import { formatGraphQLError, isInternalError } from './format-error.ts';
+import { nulCharacterAt, nulCharacterError } from './input-guard.ts';
 
 /** Depth, cost, alias and token limits, shared by HTTP and WebSocket so neither is the weak door. */
 export function createArmor(config: Config) {
@@ -20,10 +22,17 @@ export function createArmor(config: Config) {
     costLimit: { maxCost: config.graphql.maxCost },
     maxAliases: { n: config.graphql.maxAliases },
     maxDirectives: { n: 50 },
-    maxTokens: { n: 5000 },
+    // graphql's own parser counts tokens (`parseOptions`): its refusal is a 400 parse error, where
+    // armor's, thrown from a plugin hook, is answered as a 500.
+    maxTokens: { enabled: false },
     // Field suggestions leak the schema even when introspection is off.
     blockFieldSuggestion: { enabled: config.production },
   });
+}
+
+/** How every transport parses a document: with the token limit, so a huge one is never built. */
+export function parseOptions(config: Config): ParseOptions {
+  return { maxLexicalTokens: config.graphql.maxTokens };
 }
 
 export function armorValidationRules(config: Config): ValidationRule[] {
@@ -41,6 +50,7 @@ export function createApolloServer(
   return new ApolloServer<GraphQLContext>({
     schema,
     introspection: config.graphql.introspection,
+    parseOptions: parseOptions(config),
     csrfPrevention: true,
     // main.ts owns SIGTERM/SIGINT: it drains HTTP, WebSockets, the event bus and the database in order.
     stopOnTerminationSignals: false,
@@ -75,6 +85,10 @@ function observabilityPlugin(app: AppServices): ApolloServerPlugin<GraphQLContex
     async requestDidStart() {
       const started = process.hrtime.bigint();
       return {
+        async didResolveOperation({ document, request }) {
+          const where = nulCharacterAt(document, request.variables);
+          if (where) throw nulCharacterError(where);
+        },
         async didEncounterErrors({ errors, contextValue, operationName }) {
           for (const error of errors) {
             if (isInternalError(error)) {
@@ -91,7 +105,10 @@ function observabilityPlugin(app: AppServices): ApolloServerPlugin<GraphQLContex
           }
         },
         async willSendResponse({ response, contextValue, operation, operationName, errors }) {
-          const labels = { operation: operationName ?? 'anonymous', type: operation?.operation ?? 'unknown' };
+          const labels = {
+            operation: operationLabel(app.config.metrics.operations, operationName),
+            type: operation?.operation ?? 'unknown',
+          };
           const seconds = Number(process.hrtime.bigint() - started) / 1e9;
           app.metrics.graphqlDuration.observe(labels, seconds);
           app.metrics.graphqlRequests.inc({ ...labels, outcome: errors?.length ? 'error' : 'ok' });

@@ -1,5 +1,5 @@
 import type { GraphQLFormattedError } from 'graphql';
-import { ErrorCode } from '../errors.ts';
+import { capMessage, ErrorCode } from '../errors.ts';
 
 /**
  * One error policy for HTTP and WebSocket: errors a client can act on pass through with their
@@ -10,7 +10,17 @@ export function formatGraphQLError(
   production: boolean,
 ): GraphQLFormattedError {
   const code = formatted.extensions?.code ?? ErrorCode.INTERNAL_SERVER_ERROR;
-  if (code !== ErrorCode.INTERNAL_SERVER_ERROR) return formatted;
+  // graphql's validation gives up on a document that would take too long to check, saying only this.
+  if (formatted.message === 'Validation aborted.')
+    return {
+      ...formatted,
+      message:
+        'Validation aborted: the document is too complex to validate (too many fields to compare with one another). Split it into smaller operations.',
+    };
+  if (code !== ErrorCode.INTERNAL_SERVER_ERROR) {
+    const message = capMessage(formatted.message);
+    return message === formatted.message ? formatted : { ...formatted, message };
+  }
   if (!production) return { ...formatted, extensions: { ...formatted.extensions, code } };
   return {
     message: 'Internal server error. It has been logged; quote the request id when you report it.',

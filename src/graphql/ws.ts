@@ -14,6 +14,7 @@ import { WebSocketServer } from 'ws';
 import { AuthenticationError, type Principal } from '../auth/authenticate.ts';
 import { ensureTenant } from '../auth/tenants.ts';
 import { tenantContext } from '../context.ts';
+import { operationLabel } from '../observability/metrics.ts';
 import { type AppServices, createLoaders, type GraphQLContext } from './context.ts';
 import { formatGraphQLError, isInternalError } from './format-error.ts';
 
@@ -84,7 +85,9 @@ export function attachWebSocketServer(
           app,
           tenant: tenantContext(app, principal.tenantId, log),
         };
-        app.metrics.activeSubscriptions.inc({ operation: payload.operationName ?? 'anonymous' });
+        app.metrics.activeSubscriptions.inc({
+          operation: operationLabel(app.config.metrics.operations, payload.operationName),
+        });
         return {
           schema,
           document,
@@ -94,7 +97,9 @@ export function attachWebSocketServer(
         };
       },
       onComplete: (_ctx, _id, payload) => {
-        app.metrics.activeSubscriptions.dec({ operation: payload.operationName ?? 'anonymous' });
+        app.metrics.activeSubscriptions.dec({
+          operation: operationLabel(app.config.metrics.operations, payload.operationName),
+        });
       },
       onNext: (ctx, id, _payload, _args, result) => {
         if (!result.errors?.length) return;

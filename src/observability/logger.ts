@@ -28,6 +28,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       level,
       base: { service: 'hubgraph' },
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      serializers: { err: serializeError },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     destination,
@@ -47,4 +48,28 @@ export function errorSummary(error: unknown): { name: string; message: string; c
     ...(e?.code ? { code: String(e.code) } : {}),
     message: `${message.slice(0, 500)}${cause.slice(0, 300)}`,
   };
+}
+
+/** Keys under which database drivers keep a statement's parameters: a page of findings, a secret. */
+const PARAMETER_KEYS = new Set(['params', 'parameters', 'args']);
+/** drizzle's "Failed query: …\nparams: …" message (and the stack that repeats it), up to the trace. */
+const PARAMETERS_IN_TEXT = /\nparams: [\s\S]*?(?=\n\s+at |\ncaused by: |$)/g;
+
+/**
+ * pino's error serializer, without the SQL parameters a failed statement carries: they hold what
+ * was being written (access key ids, external ids, findings) and belong in no log.
+ */
+export function serializeError(error: unknown): unknown {
+  return withoutParameters(pino.stdSerializers.err(error as Error), 0);
+}
+
+function withoutParameters(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return value.replace(PARAMETERS_IN_TEXT, '\nparams: [redacted]');
+  if (value === null || typeof value !== 'object' || depth > 5) return value;
+  if (Array.isArray(value)) return value.map((item) => withoutParameters(item, depth + 1));
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([key]) => !PARAMETER_KEYS.has(key))
+      .map(([key, item]) => [key, withoutParameters(item, depth + 1)]),
+  );
 }

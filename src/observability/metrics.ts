@@ -114,3 +114,13 @@ export function createMetrics(driver: string, poolMax: number): Metrics {
     close: stopCounting,
   };
 }
+
+/**
+ * The label an operation is counted under: its name only when an operator registered it
+ * (GRAPHQL_METRICS_OPERATIONS). Client-chosen names as labels would let anyone grow the registry
+ * without bound and show one tenant's operation names to whoever reads /metrics.
+ */
+export function operationLabel(allowed: ReadonlySet<string>, name: string | null | undefined): string {
+  if (!name) return 'anonymous';
+  return allowed.has(name) ? name : 'other';
+}

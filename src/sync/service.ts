@@ -3,6 +3,7 @@ import { lockConnector } from '../connectors/queries.ts';
 import type { TenantContext } from '../context.ts';
 import type { Tx } from '../db/client.ts';
 import type { RunRow } from '../db/schema.ts';
+import { quoteInput } from '../errors.ts';
 import type { NewEvent } from '../events/model.ts';
 import { appendEvents } from '../events/queries.ts';
 import type { ConnectorRunCancelInput, ConnectorRunNowInput } from '../generated/graphql.ts';
@@ -29,7 +30,9 @@ export async function runConnectorNow(
     // The connector's row lock makes "is a run active? then queue one" atomic.
     const [connector] = await lockConnector(tx, ctx.tenantId, input.id);
     if (!connector)
-      return failed(userError(['input', 'id'], `No connector has the id "${input.id}".`, 'NOT_FOUND'));
+      return failed(
+        userError(['input', 'id'], `No connector has the id ${quoteInput(input.id)}.`, 'NOT_FOUND'),
+      );
     if (!connector.enabled)
       return failed(
         userError(

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { TenantContext } from '../context.ts';
 import type { Executor } from '../db/client.ts';
 import { type ConnectionModel, type KeysetOrder, type PageArgs, paginateArray } from '../db/keyset.ts';
-import { NotFoundError } from '../errors.ts';
+import { NotFoundError, quoteInput } from '../errors.ts';
 import type {
   TransformMapCloneInput,
   TransformMapDeleteInput,
@@ -61,7 +61,9 @@ export async function cloneTransformMap(
 ): Promise<TransformMapPayloadModel> {
   const source = await transformMapById(ctx, input.id);
   if (!source)
-    return failed(userError(['input', 'id'], `No transform map has the id "${input.id}".`, 'NOT_FOUND'));
+    return failed(
+      userError(['input', 'id'], `No transform map has the id ${quoteInput(input.id)}.`, 'NOT_FOUND'),
+    );
   const definition: TransformMapDefinition = {
     name: input.name.trim(),
     description: input.description ?? source.description,
@@ -84,7 +86,9 @@ export async function updateTransformMap(
 ): Promise<TransformMapPayloadModel> {
   const current = await transformMapById(ctx, input.id);
   if (!current)
-    return failed(userError(['input', 'id'], `No transform map has the id "${input.id}".`, 'NOT_FOUND'));
+    return failed(
+      userError(['input', 'id'], `No transform map has the id ${quoteInput(input.id)}.`, 'NOT_FOUND'),
+    );
   if (current.builtIn) {
     return failed(
       userError(
@@ -107,7 +111,9 @@ export async function updateTransformMap(
     entries: definition.entries,
   });
   if (!row)
-    return failed(userError(['input', 'id'], `No transform map has the id "${input.id}".`, 'NOT_FOUND'));
+    return failed(
+      userError(['input', 'id'], `No transform map has the id ${quoteInput(input.id)}.`, 'NOT_FOUND'),
+    );
   return { transformMap: customTransformMapModel(row), userErrors: [] };
 }
 
@@ -119,7 +125,9 @@ export async function deleteTransformMap(
   if (!current)
     return {
       deletedId: null,
-      userErrors: [userError(['input', 'id'], `No transform map has the id "${input.id}".`, 'NOT_FOUND')],
+      userErrors: [
+        userError(['input', 'id'], `No transform map has the id ${quoteInput(input.id)}.`, 'NOT_FOUND'),
+      ],
     };
   if (current.builtIn) {
     return {

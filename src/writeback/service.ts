@@ -11,7 +11,7 @@ import { connectorById } from '../connectors/service.ts';
 import { type AppServices, type TenantContext, tenantContext } from '../context.ts';
 import { isUuid } from '../db/keyset.ts';
 import type { FindingUpdateItemRow } from '../db/schema.ts';
-import { UserInputError } from '../errors.ts';
+import { quoteInput, UserInputError } from '../errors.ts';
 import type { NewEvent } from '../events/model.ts';
 import { appendEvents } from '../events/queries.ts';
 import { findingFilterCondition } from '../findings/filter.ts';
@@ -211,7 +211,7 @@ async function selectionOf(
     const errors = input.ids.flatMap((id, index) =>
       known.has(id)
         ? []
-        : [userError(['input', 'ids', index], `No finding has the id "${id}".`, 'NOT_FOUND')],
+        : [userError(['input', 'ids', index], `No finding has the id ${quoteInput(id)}.`, 'NOT_FOUND')],
     );
     if (input.expectedCount != null && input.expectedCount !== found.length && errors.length === 0)
       errors.push(

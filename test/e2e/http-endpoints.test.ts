@@ -10,7 +10,7 @@ let tenantId: string;
 
 beforeAll(async () => {
   database = await openTestDatabase();
-  api = await startTestServer(database);
+  api = await startTestServer(database, { GRAPHQL_METRICS_OPERATIONS: 'DashboardCounts' });
   base = api.url.replace(/\/graphql$/, '');
   tenantId = await newTenant(database);
 });
@@ -30,7 +30,7 @@ describe('operational endpoints', () => {
 
   it('exposes Prometheus metrics per operation and for the database', async () => {
     await api.graphql('query DashboardCounts { findingStats { total } }', {}, { tenantId });
-    const text = await (await fetch(`${base}/metrics`)).text();
+    const text = await api.metrics();
     expect(text).toMatch(
       /hubgraph_graphql_requests_total\{operation="DashboardCounts",type="query",outcome="ok"\} 1/,
     );

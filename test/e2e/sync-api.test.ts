@@ -222,7 +222,7 @@ describe('runs over GraphQL', () => {
     expect(second.mode).toBe('INCREMENTAL');
     expect(second.totals.created).toBe(0);
 
-    const metrics = await (await fetch(api.url.replace('/graphql', '/metrics'))).text();
+    const metrics = await api.metrics();
     expect(metrics).toMatch(/hubgraph_sync_runs_total\{status="SUCCEEDED"\} [1-9]/);
     expect(metrics).toMatch(/hubgraph_sync_findings_total\{connector="[^"]+",outcome="created"\} 400/);
   });

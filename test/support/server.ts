@@ -10,6 +10,7 @@ import { type RunningServer, startServer } from '../../src/server.ts';
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 export const TEST_ISSUER = 'https://auth.test.hubgraph';
 export const TEST_AUDIENCE = 'hubgraph';
+export const TEST_METRICS_TOKEN = 'test-metrics-token-0123456789';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;
@@ -21,6 +22,8 @@ export interface TestServer {
   app: App;
   server: RunningServer;
   url: string;
+  /** The /metrics text, fetched with the metrics token. */
+  metrics(): Promise<string>;
   /** Every log line the server wrote (JSON), for tests that check what is (not) logged. */
   logs: string[];
   /** POSTs a GraphQL operation as the given tenant. */
@@ -59,6 +62,7 @@ export async function startTestServer(
     AUTH_JWT_SECRET: TEST_JWT_SECRET,
     AUTH_ISSUER: TEST_ISSUER,
     AUTH_AUDIENCE: TEST_AUDIENCE,
+    HUBGRAPH_METRICS_TOKEN: TEST_METRICS_TOKEN,
     ...env,
   });
   const logs: string[] = [];
@@ -83,6 +87,14 @@ export async function startTestServer(
     server,
     url: server.url,
     logs,
+    async metrics() {
+      const response = await fetch(server.metricsUrl ?? server.url.replace(/\/graphql$/, '/metrics'), {
+        headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` },
+      });
+      if (response.status !== 200)
+        throw new Error(`/metrics answered ${response.status}: ${await response.text()}`);
+      return response.text();
+    },
     async graphql(query, variables, options = {}) {
       const token =
         options.token !== undefined

@@ -20,6 +20,7 @@ const secretConfig: AuthConfig = {
   issuer: ISSUER,
   audience: AUDIENCE,
   tenantClaim: 'tenant_id',
+  maxTokenLifetimeSeconds: 3600,
 };
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -60,19 +61,49 @@ describe('authentication with a shared secret', () => {
   const authenticate = (authorization: string | undefined) =>
     createAuthenticator(secretConfig)(authorization);
 
-  it('accepts HS256, HS384 and HS512 tokens, returning the tenant and subject', async () => {
+  it('accepts HS256, HS384 and HS512 tokens, returning the tenant, subject and expiry', async () => {
+    const exp = nowSeconds() + 600;
     for (const alg of ['HS256', 'HS384', 'HS512'])
-      await expect(authenticate(`Bearer ${await hmacToken({}, { alg })}`), alg).resolves.toEqual({
+      await expect(authenticate(`Bearer ${await hmacToken({}, { alg, exp })}`), alg).resolves.toEqual({
         tenantId: 'acme',
         subject: 'user-1',
+        expiresAt: new Date(exp * 1000),
       });
     const { sub: _, ...withoutSubject } = { sub: 'x', tenant_id: 'acme' };
     const token = await new SignJWT(withoutSubject)
       .setProtectedHeader({ alg: 'HS256' })
       .setIssuer(ISSUER)
       .setAudience(AUDIENCE)
+      .setExpirationTime(exp)
       .sign(new TextEncoder().encode(SECRET));
-    await expect(authenticate(`Bearer ${token}`)).resolves.toEqual({ tenantId: 'acme', subject: undefined });
+    await expect(authenticate(`Bearer ${token}`)).resolves.toEqual({
+      tenantId: 'acme',
+      subject: undefined,
+      expiresAt: new Date(exp * 1000),
+    });
+  });
+
+  it('refuses a token that never expires: sessions end with their tokens', async () => {
+    const token = await new SignJWT({ tenant_id: 'acme' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .sign(new TextEncoder().encode(SECRET));
+    expect((await refusal(authenticate(`Bearer ${token}`))).message).toBe(
+      'The token has no `exp` claim: tokens must expire. Ask your identity provider to set one.',
+    );
+  });
+
+  it('refuses a token valid for longer than the configured lifetime, naming the setting', async () => {
+    await expect(
+      authenticate(`Bearer ${await hmacToken({}, { exp: nowSeconds() + 3590 })}`),
+    ).resolves.toMatchObject({
+      tenantId: 'acme',
+    });
+    const error = await refusal(authenticate(`Bearer ${await hmacToken({}, { exp: nowSeconds() + 7200 })}`));
+    expect(error.message).toMatch(
+      /^The token is valid for another 7\d{3} s; this service accepts tokens valid for at most 3600 s \(AUTH_MAX_TOKEN_LIFETIME_SECONDS\)\. Issue shorter-lived tokens\.$/,
+    );
   });
 
   it('takes the bearer scheme in any case and any whitespace before the token', async () => {
@@ -165,12 +196,13 @@ describe('authentication with a shared secret', () => {
 
   it('needs a tenant id of letters, digits and . _ : - (at most 128, not starting with punctuation)', async () => {
     for (const tenant of ['a', 'acme', 'Acme.eu_1:prod-2', '9', `a${'b'.repeat(127)}`])
-      await expect(authenticate(`Bearer ${await hmacToken({ tenant_id: tenant })}`), tenant).resolves.toEqual(
-        {
-          tenantId: tenant,
-          subject: 'user-1',
-        },
-      );
+      await expect(
+        authenticate(`Bearer ${await hmacToken({ tenant_id: tenant })}`),
+        tenant,
+      ).resolves.toMatchObject({
+        tenantId: tenant,
+        subject: 'user-1',
+      });
     for (const tenant of [
       undefined,
       '',
@@ -192,7 +224,7 @@ describe('authentication with a shared secret', () => {
 
   it('reads the tenant from the configured claim', async () => {
     const authenticate = createAuthenticator({ ...secretConfig, tenantClaim: 'org' });
-    await expect(authenticate(`Bearer ${await hmacToken({ org: 'globex' })}`)).resolves.toEqual({
+    await expect(authenticate(`Bearer ${await hmacToken({ org: 'globex' })}`)).resolves.toMatchObject({
       tenantId: 'globex',
       subject: 'user-1',
     });
@@ -216,13 +248,14 @@ describe('authentication with a JSON Web Key Set', () => {
       issuer: ISSUER,
       audience: AUDIENCE,
       tenantClaim: 'tenant_id',
+      maxTokenLifetimeSeconds: 3600,
     };
   });
   afterAll(() => provider.close());
 
   it('accepts a token signed by a published key', async () => {
     const token = await provider.sign(key, { tenant_id: 'acme', iss: ISSUER, aud: AUDIENCE, sub: 'user-9' });
-    await expect(createAuthenticator(config)(`Bearer ${token}`)).resolves.toEqual({
+    await expect(createAuthenticator(config)(`Bearer ${token}`)).resolves.toMatchObject({
       tenantId: 'acme',
       subject: 'user-9',
     });

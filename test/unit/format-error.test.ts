@@ -28,6 +28,24 @@ describe('error policy', () => {
     expect(formatGraphQLError(input, true)).toBe(input);
   });
 
+  it('cuts a message longer than 1,000 characters, saying how long it was', () => {
+    const formatted = formatGraphQLError(
+      { message: `bad: ${'x'.repeat(5000)}`, extensions: { code: 'BAD_USER_INPUT' } },
+      true,
+    );
+    expect(formatted.message).toBe(`bad: ${'x'.repeat(995)}… (message cut: 5,005 characters)`);
+    expect(formatted.extensions).toEqual({ code: 'BAD_USER_INPUT' });
+  });
+
+  it('says what to do when validation gave up on a document', () => {
+    expect(
+      formatGraphQLError(
+        { message: 'Validation aborted.', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } },
+        true,
+      ).message,
+    ).toMatch(/too complex to validate.*Split it into smaller operations/);
+  });
+
   it('treats an error without a code as internal', () => {
     expect(formatGraphQLError({ message: 'boom' }, true).extensions?.code).toBe('INTERNAL_SERVER_ERROR');
   });
