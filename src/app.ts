@@ -39,6 +39,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       url: config.databaseUrl,
       dataDir: config.dataDir,
       poolMax: config.databasePoolMax,
+      statementTimeoutMs: config.databaseStatementTimeoutMs,
     }));
   try {
     await migrateDatabase(database);

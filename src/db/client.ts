@@ -39,21 +39,26 @@ export interface DatabaseOptions {
   /** PGlite data directory; `memory://` keeps it in memory (tests). */
   dataDir?: string;
   poolMax?: number;
+  /**
+   * PostgreSQL cancels any statement of this pool that runs longer (0: never), so one expensive
+   * query cannot hold a connection others wait for. PGlite runs one statement at a time anyway.
+   */
+  statementTimeoutMs?: number;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   return options.url
-    ? openPostgres(options.url, options.poolMax ?? 10)
+    ? openPostgres(options.url, options.poolMax ?? 10, options.statementTimeoutMs ?? 0)
     : openPglite(options.dataDir ?? '.data');
 }
 
-function openPostgres(url: string, poolMax: number): Database {
+function openPostgres(url: string, poolMax: number, statementTimeoutMs: number): Database {
   const sql = postgres(url, {
     max: poolMax,
     onnotice: () => {},
     // Postgres' own types for timestamps: drizzle maps them; keep bigint ids exact.
     types: { bigint: postgres.BigInt },
-    connection: { application_name: 'hubgraph' },
+    connection: { application_name: 'hubgraph', statement_timeout: statementTimeoutMs },
   });
   const db = drizzlePostgres({ client: sql, schema, logger: statementLogger }) as unknown as Db;
   return {
