@@ -87,6 +87,24 @@ export function permissionsPolicy(writeBack: boolean): PolicyDocument {
   };
 }
 
+/**
+ * What Hubgraph's own identity (the principal) needs in its account: to assume the connectors' roles.
+ * The role's trust policy lets Hubgraph in; this lets Hubgraph ask.
+ */
+export function principalPolicy(partition: string, roleName: string): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'HubgraphAssumesConnectorRoles',
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Resource: `arn:${partition}:iam::*:role/${roleName}`,
+      },
+    ],
+  };
+}
+
 /** AWS allows 1–12 hours; at least the connector's own session length. */
 export function maxSessionDuration(sessionDurationSeconds: number): number {
   return Math.min(43_200, Math.max(3600, sessionDurationSeconds));
