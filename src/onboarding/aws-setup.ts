@@ -6,8 +6,8 @@ import { type ActionUse, actionsFor } from './permissions.ts';
 // which is what lets docs/aws-setup.md be generated from here and checked against it.
 
 export const DEFAULT_ROLE_NAME = 'HubgraphSecurityHub';
-export const PERMISSIONS_POLICY_NAME = 'HubgraphSecurityHub';
-export const STACK_SET_NAME = 'hubgraph-security-hub-role';
+const PERMISSIONS_POLICY_NAME = 'HubgraphSecurityHub';
+const STACK_SET_NAME = 'hubgraph-security-hub-role';
 
 export interface AwsSetupInput {
   /** The ARN the trust policy names (see trustedPrincipalOf); null when it could not be asked. */
@@ -37,7 +37,7 @@ export interface AwsSetupModel {
   cliCommands: string | null;
 }
 
-export interface PolicyStatement {
+interface PolicyStatement {
   Sid: string;
   Effect: 'Allow';
   Principal?: { AWS: unknown };
@@ -106,7 +106,7 @@ export function principalPolicy(partition: string, roleName: string): PolicyDocu
 }
 
 /** AWS allows 1–12 hours; at least the connector's own session length. */
-export function maxSessionDuration(sessionDurationSeconds: number): number {
+function maxSessionDuration(sessionDurationSeconds: number): number {
   return Math.min(43_200, Math.max(3600, sessionDurationSeconds));
 }
 
@@ -126,7 +126,7 @@ function roleResource(input: AwsSetupInput, principal: unknown) {
 }
 
 /** One account: the role, named, trusting Hubgraph's principal with the external ID. */
-export function cloudFormationTemplate(input: AwsSetupInput): Record<string, unknown> {
+function cloudFormationTemplate(input: AwsSetupInput): Record<string, unknown> {
   // Without a known principal the template asks for it rather than guessing one.
   const principal = input.principal ?? { Ref: 'HubgraphPrincipal' };
   return {
@@ -159,7 +159,7 @@ export function cloudFormationTemplate(input: AwsSetupInput): Record<string, unk
  * a service-managed StackSet that creates the same role in every account of the given organisational
  * units, and in accounts that join them later. IAM is global, so one Region's stack instance suffices.
  */
-export function stackSetTemplate(input: AwsSetupInput): Record<string, unknown> {
+function stackSetTemplate(input: AwsSetupInput): Record<string, unknown> {
   const member = cloudFormationTemplate(input);
   const parameters = {
     OrganizationalUnitIds: {
@@ -206,7 +206,7 @@ export function stackSetTemplate(input: AwsSetupInput): Record<string, unknown> 
 }
 
 /** The same role with the AWS CLI, run with credentials of the account Hubgraph is to read. */
-export function cliCommands(input: AwsSetupInput): string | null {
+function cliCommands(input: AwsSetupInput): string | null {
   if (input.principal === null) return null;
   const json = (document: unknown) => JSON.stringify(document, null, 2);
   const role = input.roleName;
