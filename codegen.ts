@@ -28,6 +28,7 @@ const config: CodegenConfig = {
           Finding: '../findings/model.ts#FindingModel',
           Asset: '../assets/model.ts#AssetModel',
           Connector: '../connectors/model.ts#ConnectorModel',
+          PreparedConnector: '../onboarding/model.ts#PreparedConnectorModel',
           ConnectorRun: '../sync/model.ts#ConnectorRunModel',
           ConnectorRunProgressEvent: '../sync/model.ts#RunProgressEventModel',
           TransformMap: '../transform-maps/model.ts#TransformMapModel',

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { createAuthenticator } from './auth/authenticate.ts';
+import { CallerIdentityCache } from './aws/caller-identity.ts';
 import { RoleSessionCache, readCaBundle } from './aws/clients.ts';
 import type { Config } from './config.ts';
 import { loadMasterKey } from './connectors/crypto.ts';
@@ -86,6 +87,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       transport,
       roleSessions: new RoleSessionCache(() => clock.now().getTime()),
       limiter: new RateLimiter(),
+      callerIdentities: new CallerIdentityCache(),
     },
     database,
     eventBus,

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Authenticator } from './auth/authenticate.ts';
+import type { CallerIdentityCache } from './aws/caller-identity.ts';
 import type { AwsTransport, RoleSessionCache } from './aws/clients.ts';
 import type { Config } from './config.ts';
 import type { MasterKey } from './connectors/crypto.ts';
@@ -26,9 +27,15 @@ export interface AppServices {
   masterKey: MasterKey;
   /**
    * `limiter`: AWS's request quotas per account, Region and operation, shared by everything this
-   * process sends (the sync's reads, write-back's updates).
+   * process sends (the sync's reads, write-back's updates). `callerIdentities`: who each source
+   * identity is to AWS (the principal of a trust policy).
    */
-  aws: { transport: AwsTransport; roleSessions: RoleSessionCache; limiter: RateLimiter };
+  aws: {
+    transport: AwsTransport;
+    roleSessions: RoleSessionCache;
+    limiter: RateLimiter;
+    callerIdentities: CallerIdentityCache;
+  };
   database: Database;
   eventBus: EventBus;
   log: Logger;

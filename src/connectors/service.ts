@@ -16,6 +16,13 @@ import type {
   ConnectorUpdateInput,
 } from '../generated/graphql.ts';
 import { BUILT_IN_TRANSFORM_MAPS } from '../mapping/built-in-maps.ts';
+import { externalIdChangeMessage } from '../onboarding/aws-setup.ts';
+import { preparedConnectorExpiry, preparedNotFound } from '../onboarding/prepared.ts';
+import {
+  livePreparedConnector,
+  takePreparedConnector,
+  updatePreparedConnector,
+} from '../onboarding/queries.ts';
 import { cancelActiveRunOf } from '../sync/service.ts';
 import { transformMapsByIds } from '../transform-maps/queries.ts';
 import { type UserErrorModel, userError } from '../user-errors.ts';
@@ -67,14 +74,22 @@ export async function createConnector(
 ): Promise<ConnectorPayloadModel> {
   const settings = settingsFromInput(input);
   const errors = await checkSettings(ctx, settings);
-  if (errors.length > 0) return { connector: null, userErrors: errors };
   const now = ctx.clock.now();
+  if (input.preparedId != null && !(await livePreparedConnector(ctx.db, ctx.tenantId, input.preparedId, now)))
+    errors.push(preparedNotFound(input.preparedId, ['input', 'preparedId']));
+  if (errors.length > 0) return { connector: null, userErrors: errors };
   const connector = await ctx.db.transaction(async (tx) => {
+    // The prepared connector's external ID, the one its role already trusts; taken once.
+    const prepared =
+      input.preparedId != null
+        ? await takePreparedConnector(tx, ctx.tenantId, input.preparedId, now)
+        : undefined;
+    if (input.preparedId != null && !prepared) return null;
     const next = nextRunAt(settings.schedule, now);
     const row = await insertConnector(tx, {
       tenantId: ctx.tenantId,
       ...columnsOf(settings),
-      externalId: generateExternalId(),
+      externalId: prepared?.externalId ?? generateExternalId(),
       state: stateFor(true, next, now),
       nextRunAt: next,
     });
@@ -90,6 +105,9 @@ export async function createConnector(
     await appendEvents(tx, ctx.tenantId, [stateEvent(row, null)]);
     return row;
   });
+  // Another request created a connector from the same prepared one in the meantime.
+  if (!connector)
+    return { connector: null, userErrors: [preparedNotFound(input.preparedId!, ['input', 'preparedId'])] };
   return { connector, userErrors: [] };
 }
 
@@ -243,14 +261,30 @@ export async function setConnectorEnabled(
 export async function regenerateExternalId(
   ctx: TenantContext,
   input: ConnectorRegenerateExternalIdInput,
-): Promise<ConnectorPayloadModel> {
+): Promise<
+  ConnectorPayloadModel & {
+    externalIdChange: { previousExternalId: string; externalId: string; message: string } | null;
+  }
+> {
   const current = await connectorById(ctx, input.id);
-  if (!current) return notFound(input.id);
+  if (!current) return { ...notFound(input.id), externalIdChange: null };
   const connector = (await updateConnectorRow(ctx.db, ctx.tenantId, current.id, {
     externalId: generateExternalId(),
   }))!;
   ctx.app.aws.roleSessions.forget(current.id);
-  return { connector, userErrors: [] };
+  return {
+    connector,
+    externalIdChange: {
+      previousExternalId: current.externalId,
+      externalId: connector.externalId,
+      message: externalIdChangeMessage(
+        current.externalId,
+        connector.externalId,
+        connector.roleArn ?? "the connector's role",
+      ),
+    },
+    userErrors: [],
+  };
 }
 
 export async function testConnector(
@@ -291,8 +325,9 @@ export async function testConnector(
       ...error,
       field: ['input', 'draft', ...error.field.slice(1)],
     }));
-    if (errors.length > 0) return { result: null, userErrors: errors };
-    target = targetOf(settings, generateExternalId(), settings.secretAccessKey ?? null);
+    const externalId = await draftExternalId(ctx, input.draft, errors);
+    if (errors.length > 0 || externalId === undefined) return { result: null, userErrors: errors };
+    target = targetOf(settings, externalId, settings.secretAccessKey ?? null);
     writeBack = settings.writeBackEnabled;
   } else {
     connector = await connectorById(ctx, input.id!);
@@ -327,6 +362,38 @@ export async function testConnector(
   await publish({ result });
   if (connector) await recordTest(ctx, connector, result);
   return { result, userErrors: [] };
+}
+
+/**
+ * The external ID a draft is tested with: its prepared connector's, whose expiry the use extends. A
+ * draft that assumes a role needs one: an ID made up for one test could never be in a trust policy.
+ */
+async function draftExternalId(
+  ctx: TenantContext,
+  draft: ConnectorInput,
+  errors: UserErrorModel[],
+): Promise<string | undefined> {
+  const field = ['input', 'draft', 'preparedId'];
+  if (draft.preparedId == null) {
+    if (draft.auth.mode !== 'ASSUME_ROLE') return generateExternalId();
+    errors.push(
+      userError(
+        field,
+        "A draft that assumes a role is tested with the external ID the connector will keep: call connectorPrepare, put its external ID in the role's trust policy (awsSetup.trustPolicy), and pass its id as preparedId here and to connectorCreate.",
+        'REQUIRED',
+      ),
+    );
+    return undefined;
+  }
+  const now = ctx.clock.now();
+  const prepared = await updatePreparedConnector(ctx.db, ctx.tenantId, draft.preparedId, now, {
+    expiresAt: preparedConnectorExpiry(now),
+  });
+  if (!prepared) {
+    errors.push(preparedNotFound(draft.preparedId, field));
+    return undefined;
+  }
+  return prepared.externalId;
 }
 
 /** Stores the test on the connector; a failed test puts it in FAILED, a passing one takes it out. */

@@ -149,29 +149,38 @@ export function validateSettings(
   const partition = validateRegions(settings.regions, errors);
   validateAuth(settings, partition, errors);
 
-  if (settings.endpointOverride !== null) {
-    if (!options.allowCustomEndpoints) {
-      errors.push(
-        userError(
-          at('endpointOverride'),
-          'Custom endpoints are off on this service: credentials go to AWS only. An operator can allow them with HUBGRAPH_ALLOW_CUSTOM_ENDPOINTS=true (for an emulator, VPC endpoints or FIPS).',
-          'NOT_ALLOWED',
-        ),
-      );
-    } else if (!isEndpointUrl(settings.endpointOverride)) {
-      errors.push(
-        userError(
-          at('endpointOverride'),
-          'An endpoint is a URL with scheme, host and optional port, e.g. https://vpce-0abc.securityhub.us-east-1.vpce.amazonaws.com.',
-          'INVALID',
-        ),
-      );
-    }
-  }
+  validateEndpointOverride(settings.endpointOverride, options.allowCustomEndpoints, errors);
 
   validateScope(settings.scope, errors);
   if (settings.schedule) validateSchedule(settings.schedule, options.now, errors);
   return errors;
+}
+
+/** An endpoint override: only where the operator allows them, and only scheme, host and port. */
+export function validateEndpointOverride(
+  endpointOverride: string | null,
+  allowCustomEndpoints: boolean,
+  errors: UserErrorModel[],
+): void {
+  if (endpointOverride === null) return;
+  const at = ['input', 'endpointOverride'];
+  if (!allowCustomEndpoints) {
+    errors.push(
+      userError(
+        at,
+        'Custom endpoints are off on this service: credentials go to AWS only. An operator can allow them with HUBGRAPH_ALLOW_CUSTOM_ENDPOINTS=true (for an emulator, VPC endpoints or FIPS).',
+        'NOT_ALLOWED',
+      ),
+    );
+  } else if (!isEndpointUrl(endpointOverride)) {
+    errors.push(
+      userError(
+        at,
+        'An endpoint is a URL with scheme, host and optional port, e.g. https://vpce-0abc.securityhub.us-east-1.vpce.amazonaws.com.',
+        'INVALID',
+      ),
+    );
+  }
 }
 
 /**
@@ -182,7 +191,8 @@ function isEndpointUrl(value: string): boolean {
   return /^https?:\/\/[^/?#@\s]+\/?$/.test(value) && URL.canParse(value);
 }
 
-function validateRegions(regions: string[], errors: UserErrorModel[]): string | undefined {
+/** The Regions' one partition (undefined when they have none or several, each reported). */
+export function validateRegions(regions: string[], errors: UserErrorModel[]): string | undefined {
   if (regions.length === 0) {
     errors.push(userError(['input', 'regions'], 'Choose at least one Region.', 'REQUIRED'));
     return undefined;

@@ -126,6 +126,28 @@ export const connectorSecrets = pgTable(
   (t) => [primaryKey({ columns: [t.connectorId, t.kind] })],
 );
 
+/**
+ * A connector-to-be (connectorPrepare): the external ID issued before the role exists, so the trust
+ * policy written from it is the one the draft tests and the created connector use. Consumed by
+ * connectorCreate; expires when unused.
+ */
+export const preparedConnectors = pgTable(
+  'prepared_connectors',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: tenantId(),
+    externalId: text('external_id').notNull(),
+    regions: text('regions').array().notNull(),
+    endpointOverride: text('endpoint_override'),
+    roleName: text('role_name').notNull(),
+    writeBackEnabled: boolean('write_back_enabled').notNull().default(false),
+    sessionDurationSeconds: integer('session_duration_seconds').notNull().default(3600),
+    createdAt: createdAt(),
+    expiresAt: timestamptz('expires_at').notNull(),
+  },
+  (t) => [index('prepared_connectors_tenant_expiry_idx').on(t.tenantId, t.expiresAt)],
+);
+
 export const runs = pgTable(
   'runs',
   {
@@ -491,6 +513,7 @@ export const schema = {
   transformMaps,
   connectors,
   connectorSecrets,
+  preparedConnectors,
   runs,
   runSlices,
   connectorCursors,
@@ -507,6 +530,7 @@ export type NewFindingRow = typeof findings.$inferInsert;
 export type AssetRow = typeof assets.$inferSelect;
 export type NewAssetRow = typeof assets.$inferInsert;
 export type ConnectorRow = typeof connectors.$inferSelect;
+export type PreparedConnectorRow = typeof preparedConnectors.$inferSelect;
 export type TransformMapRow = typeof transformMaps.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
 export type RunRow = typeof runs.$inferSelect;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Emulator, FAULT_KINDS, type FaultKind } from './emulator.ts';
 import { AwsError } from './errors.ts';
+import { actionsFromPolicyDocument, trustFromPolicyDocument } from './policies.ts';
 import { REGION_LINKING_MODES, type RegionLinkingMode } from './securityhub/store.ts';
 
 // The emulator's own control API under /_emulator/ — JSON, unauthenticated, loopback only, and
@@ -163,8 +164,12 @@ const ROUTES: Record<string, Handler> = {
     const role = emulator.identity.addRole(
       text(body, 'accountId')!,
       text(body, 'name')!,
-      { principals: strings(body, 'trustedPrincipals', []), externalId: text(body, 'externalId', false) },
-      strings(body, 'actions', []),
+      body.assumeRolePolicyDocument !== undefined
+        ? trustFromPolicyDocument(body.assumeRolePolicyDocument)
+        : { principals: strings(body, 'trustedPrincipals', []), externalId: text(body, 'externalId', false) },
+      body.policyDocument !== undefined
+        ? actionsFromPolicyDocument(body.policyDocument)
+        : strings(body, 'actions', []),
       number(body, 'maxSessionDuration', {
         min: 3600,
         max: 43_200,
@@ -181,6 +186,20 @@ const ROUTES: Record<string, Handler> = {
       externalId: text(body, 'externalId', false),
     };
     return { arn: role.arn, trust: role.trust };
+  },
+  // As IAM's UpdateAssumeRolePolicy: the trust policy document as-is (an object or its JSON text).
+  'PUT /_emulator/roles/trust-policy': (emulator, body) => {
+    const role = roleOf(emulator, text(body, 'roleArn')!);
+    if (body.policyDocument === undefined) throw new AdminError(400, '"policyDocument" is required');
+    role.trust = trustFromPolicyDocument(body.policyDocument);
+    return { arn: role.arn, trust: role.trust };
+  },
+  // As IAM's PutRolePolicy: the permissions policy document as-is; its actions replace the role's.
+  'PUT /_emulator/roles/policy': (emulator, body) => {
+    const role = roleOf(emulator, text(body, 'roleArn')!);
+    if (body.policyDocument === undefined) throw new AdminError(400, '"policyDocument" is required');
+    role.actions = actionsFromPolicyDocument(body.policyDocument);
+    return { arn: role.arn, actions: role.actions };
   },
   'PUT /_emulator/roles/actions': (emulator, body) => {
     const role = roleOf(emulator, text(body, 'roleArn')!);

@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 import { startEmulator } from './index.ts';
 
 // `npm run emulator -- [--port N] [--findings N] [--regions a,b] [--accounts N] [--seed N]
-//   [--rate R --burst B | --no-quotas] [--latency-ms N] [--fault-rate P] [--tls] [--administrator]`
+//   [--rate R --burst B | --no-quotas] [--latency-ms N] [--fault-rate P] [--tls] [--administrator]
+//   [--trust-external-id ID]`
 // Prints ONE JSON line (endpoint, base credentials, accounts, roles with their external ids and, with
 // --administrator, the Security Hub administrator account's role), then serves.
 
@@ -21,6 +22,7 @@ const { values } = parseArgs({
     'fault-rate': { type: 'string', default: '0' },
     tls: { type: 'boolean', default: false },
     administrator: { type: 'boolean', default: false },
+    'trust-external-id': { type: 'string' },
   },
 });
 
@@ -32,6 +34,16 @@ const number = (name: string, value: string | undefined, min: number, max: numbe
     process.exit(2);
   }
   return parsed;
+};
+
+/** AWS's rule for sts:ExternalId: 2–1224 characters of letters, digits and +=,.@:/-. */
+const externalId = (value: string | undefined): string | undefined => {
+  if (value === undefined) return undefined;
+  if (!/^[\w+=,.@:/-]{2,1224}$/.test(value)) {
+    process.stderr.write(`--trust-external-id must be 2–1224 letters, digits or +=,.@:/-; got "${value}"\n`);
+    process.exit(2);
+  }
+  return value;
 };
 
 const emulator = await startEmulator({
@@ -51,6 +63,7 @@ const emulator = await startEmulator({
   faultRate: number('fault-rate', values['fault-rate'], 0, 1),
   tls: values.tls,
   administrator: values.administrator,
+  trustExternalId: externalId(values['trust-external-id']),
 });
 
 process.stdout.write(

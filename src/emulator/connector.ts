@@ -43,3 +43,37 @@ export async function trustHubgraph(
   });
   if (!response.ok) throw new Error(`the emulator refused the trust policy: ${await response.text()}`);
 }
+
+/**
+ * Gives the role the trust policy document as-is (in AWS: `aws iam update-assume-role-policy`), e.g. a
+ * connector's awsSetup.trustPolicy.
+ */
+export async function applyTrustPolicy(
+  emulator: EmulatorAddress,
+  roleArn: string,
+  policyDocument: unknown,
+): Promise<void> {
+  await putRoleDocument(emulator, '/_emulator/roles/trust-policy', roleArn, policyDocument);
+}
+
+/** Gives the role the permissions policy document as-is (in AWS: `aws iam put-role-policy`). */
+export async function applyPermissionsPolicy(
+  emulator: EmulatorAddress,
+  roleArn: string,
+  policyDocument: unknown,
+): Promise<void> {
+  await putRoleDocument(emulator, '/_emulator/roles/policy', roleArn, policyDocument);
+}
+
+async function putRoleDocument(
+  emulator: EmulatorAddress,
+  path: string,
+  roleArn: string,
+  policyDocument: unknown,
+): Promise<void> {
+  const response = await fetch(`${emulator.endpoint}${path}`, {
+    method: 'PUT',
+    body: JSON.stringify({ roleArn, policyDocument }),
+  });
+  if (!response.ok) throw new Error(`the emulator refused the policy: ${await response.text()}`);
+}

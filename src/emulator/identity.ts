@@ -169,9 +169,11 @@ export class Identity {
 
   /** Whether a role's trust policy lets this principal assume it with this external id. */
   static trusts(role: Role, principal: Principal, externalId: string | undefined): boolean {
+    // A role session is trusted through its role's ARN, as AWS does (role chaining).
     const trusted = role.trust.principals.some(
       (entry) =>
         entry === principal.arn ||
+        (principal.kind === 'session' && entry === principal.role.arn) ||
         entry === principal.accountId ||
         entry === `arn:aws:iam::${principal.accountId}:root`,
     );

@@ -38,6 +38,11 @@ export interface EmulatorOptions {
   now?: Date;
   /** Adds a Security Hub administrator account (ADMINISTRATOR_ACCOUNT_ID) of all the member accounts. */
   administrator?: boolean;
+  /**
+   * The external ID every role requires (a prepared connector's, so the roles trust Hubgraph as its
+   * awsSetup.trustPolicy says); default: a random one per role.
+   */
+  trustExternalId?: string;
 }
 
 export interface EmulatorRole {
@@ -98,7 +103,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   // An account Hubgraph reads through a role: Security Hub enabled in every Region.
   const addReadAccount = (accountId: string): EmulatorRole => {
     emulator.identity.addAccount(accountId);
-    const externalId = `hubgraph-${random.hex(32)}`;
+    // Drawn either way, so the seeded sequence (every id after it) is the same with or without it.
+    const drawn = `hubgraph-${random.hex(32)}`;
+    const externalId = options.trustExternalId ?? drawn;
     const role = emulator.identity.addRole(
       accountId,
       READ_ROLE_NAME,

@@ -3,6 +3,7 @@ import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } f
 import type { FindingModel, FindingStatsModel } from '../findings/model.ts';
 import type { AssetModel } from '../assets/model.ts';
 import type { ConnectorModel } from '../connectors/model.ts';
+import type { PreparedConnectorModel } from '../onboarding/model.ts';
 import type { ConnectorRunModel, RunProgressEventModel } from '../sync/model.ts';
 import type { TransformMapModel } from '../transform-maps/model.ts';
 import type { ConnectionModel, EdgeModel, PageInfoModel } from '../db/keyset.ts';
@@ -172,6 +173,51 @@ export type Availability =
   | 'NO'
   | 'YES';
 
+export type AwsActionUse = {
+  __typename?: 'AwsActionUse';
+  /** An IAM action, e.g. `securityhub:GetFindings`. */
+  action: Scalars['String']['output'];
+  /** What Hubgraph calls it for. */
+  purpose: Scalars['String']['output'];
+  /** Needed only with write-back on. */
+  writeBack: Scalars['Boolean']['output'];
+};
+
+/**
+ * Everything the AWS account owner needs to let this connector in, generated for it: the role's trust
+ * policy, a least-privilege permissions policy, CloudFormation for one account or (StackSets) for an
+ * organisation, and the same as AWS CLI commands. docs/aws-setup.md walks through it.
+ */
+export type AwsSetup = {
+  __typename?: 'AwsSetup';
+  /** The actions of `permissionsPolicy`, each with what Hubgraph calls it for. */
+  actions: Array<AwsActionUse>;
+  /** AWS CLI commands (a shell script) creating the role; null while `principal` is unknown. */
+  cliCommands?: Maybe<Scalars['String']['output']>;
+  /** A CloudFormation template (JSON) creating the role in one account. */
+  cloudFormationTemplate: Scalars['JSON']['output'];
+  externalId: Scalars['String']['output'];
+  /** AWS partition of the connector's Regions: aws, aws-us-gov or aws-cn. */
+  partition: Scalars['String']['output'];
+  /** The role's permissions: exactly the Security Hub actions Hubgraph calls (write-back only when it is on). */
+  permissionsPolicy: Scalars['JSON']['output'];
+  /**
+   * The identity that assumes the role, from STS GetCallerIdentity of the connector's source identity
+   * (Hubgraph's own, or the access key's); an assumed-role session is named by its role. Null when it
+   * could not be asked: see `principalProblem`.
+   */
+  principal?: Maybe<Scalars['String']['output']>;
+  /** Why `principal` is unknown, and what to do about it. */
+  principalProblem?: Maybe<Scalars['String']['output']>;
+  /** The role's ARN when the connector names it. */
+  roleArn?: Maybe<Scalars['String']['output']>;
+  roleName: Scalars['String']['output'];
+  /** A CloudFormation template (JSON) for the organisation's management account: a service-managed StackSet creating the role in every account of the given organisational units. */
+  stackSetTemplate: Scalars['JSON']['output'];
+  /** The role's trust policy (null while `principal` is unknown). */
+  trustPolicy?: Maybe<Scalars['JSON']['output']>;
+};
+
 export type ComplianceStatus =
   | 'FAILED'
   | 'NOT_AVAILABLE'
@@ -234,6 +280,8 @@ export type Connector = {
   /** The run that is queued or running, if any. */
   activeRun?: Maybe<ConnectorRun>;
   auth: ConnectorAuth;
+  /** The IAM set-up for this connector (trust and permissions policies, CloudFormation, CLI). */
+  awsSetup: AwsSetup;
   createdAt: Scalars['DateTime']['output'];
   /** Applied to findings that carry no severity at all. */
   defaultSeverity: SeverityLabel;
@@ -350,6 +398,12 @@ export type ConnectorInput = {
   /** Accepted only when the service allows custom endpoints (emulator, VPC endpoints, FIPS). */
   endpointOverride?: InputMaybe<Scalars['String']['input']>;
   name: Scalars['String']['input'];
+  /**
+   * The prepared connector (connectorPrepare) whose external ID this one takes. Required to test a
+   * draft with ASSUME_ROLE (so the test uses the external ID the connector will keep); connectorCreate
+   * consumes it. Without it, connectorCreate issues a new external ID.
+   */
+  preparedId?: InputMaybe<Scalars['ID']['input']>;
   regions: Array<Scalars['String']['input']>;
   schedule?: InputMaybe<ConnectorScheduleInput>;
   scope?: InputMaybe<ConnectorScopeInput>;
@@ -365,8 +419,28 @@ export type ConnectorPayload = {
   userErrors: Array<UserError>;
 };
 
+export type ConnectorPrepareInput = {
+  /** Accepted only when the service allows custom endpoints (emulator, VPC endpoints, FIPS), as on ConnectorInput. */
+  endpointOverride?: InputMaybe<Scalars['String']['input']>;
+  /** The Regions the connector will read: they fix the AWS partition of the policies and where STS is asked who Hubgraph is. */
+  regions: Array<Scalars['String']['input']>;
+  /** 1–64 characters of letters, digits and +=,.@_-; default HubgraphSecurityHub. */
+  roleName?: InputMaybe<Scalars['String']['input']>;
+  /** The session length the connector will ask for (900–43200 s): the role's MaxSessionDuration is at least this. */
+  sessionDurationSeconds?: InputMaybe<Scalars['Int']['input']>;
+  /** Include the write-back action in the permissions policy. */
+  writeBackEnabled?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
 export type ConnectorRegenerateExternalIdInput = {
   id: Scalars['ID']['input'];
+};
+
+export type ConnectorRegenerateExternalIdPayload = {
+  __typename?: 'ConnectorRegenerateExternalIdPayload';
+  connector?: Maybe<Connector>;
+  externalIdChange?: Maybe<ExternalIdChange>;
+  userErrors: Array<UserError>;
 };
 
 /**
@@ -591,6 +665,18 @@ export type Ec2InstanceDetails = {
   platform?: Maybe<Scalars['String']['output']>;
   subnetId?: Maybe<Scalars['String']['output']>;
   vpcId?: Maybe<Scalars['String']['output']>;
+};
+
+/**
+ * A new external ID (`connectorRegenerateExternalId`, `preparedConnectorRegenerateExternalId`): the
+ * role's trust policy must change to it before Hubgraph can assume the role again.
+ */
+export type ExternalIdChange = {
+  __typename?: 'ExternalIdChange';
+  externalId: Scalars['String']['output'];
+  /** What to change, and where the new trust policy is. */
+  message: Scalars['String']['output'];
+  previousExternalId: Scalars['String']['output'];
 };
 
 export type FacetCount = {
@@ -1013,8 +1099,10 @@ export type Mutation = {
   assetSetCriticality: AssetSetCriticalityPayload;
   connectorCreate: ConnectorPayload;
   connectorDelete: ConnectorDeletePayload;
-  /** A new external id: the role's trust policy must then be updated to it. */
-  connectorRegenerateExternalId: ConnectorPayload;
+  /** Issues the external ID of a connector-to-be, with its IAM set-up, before the role exists. */
+  connectorPrepare: PreparedConnectorPayload;
+  /** A new external id: the role's trust policy must then be updated to it (`externalIdChange` says how). */
+  connectorRegenerateExternalId: ConnectorRegenerateExternalIdPayload;
   /** Stops a queued or running run; what it committed stays, and the next run continues from the last complete read. */
   connectorRunCancel: ConnectorRunPayload;
   /** Queues a run of the connector now (one run per connector at a time). */
@@ -1029,6 +1117,8 @@ export type Mutation = {
    * crash resumes it. Results come per finding.
    */
   findingsUpdate: FindingsUpdatePayload;
+  /** A new external ID for a prepared connector: a role made from its old trust policy no longer lets Hubgraph in. */
+  preparedConnectorRegenerateExternalId: PreparedConnectorPayload;
   transformMapClone: TransformMapPayload;
   /** Only custom maps that no connector uses. */
   transformMapDelete: TransformMapDeletePayload;
@@ -1048,6 +1138,11 @@ export type MutationConnectorCreateArgs = {
 
 export type MutationConnectorDeleteArgs = {
   input: ConnectorDeleteInput;
+};
+
+
+export type MutationConnectorPrepareArgs = {
+  input: ConnectorPrepareInput;
 };
 
 
@@ -1086,6 +1181,11 @@ export type MutationFindingsUpdateArgs = {
 };
 
 
+export type MutationPreparedConnectorRegenerateExternalIdArgs = {
+  input: PreparedConnectorRegenerateExternalIdInput;
+};
+
+
 export type MutationTransformMapCloneArgs = {
   input: TransformMapCloneInput;
 };
@@ -1111,6 +1211,39 @@ export type PageInfo = {
   hasNextPage: Scalars['Boolean']['output'];
   hasPreviousPage: Scalars['Boolean']['output'];
   startCursor?: Maybe<Scalars['String']['output']>;
+};
+
+/**
+ * A connector being set up: the external ID its IAM role must trust, issued once — before the role
+ * exists — and carried into draft tests (`ConnectorInput.preparedId`) and `connectorCreate`, which
+ * consumes it. It expires when unused for a while (`expiresAt`; every use extends it).
+ */
+export type PreparedConnector = {
+  __typename?: 'PreparedConnector';
+  awsSetup: AwsSetup;
+  createdAt: Scalars['DateTime']['output'];
+  endpointOverride?: Maybe<Scalars['String']['output']>;
+  expiresAt: Scalars['DateTime']['output'];
+  /** Put it in the role's trust policy as `sts:ExternalId`; the connector created from this keeps it. */
+  externalId: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  regions: Array<Scalars['String']['output']>;
+  /** The IAM role the set-up creates. */
+  roleName: Scalars['String']['output'];
+  sessionDurationSeconds: Scalars['Int']['output'];
+  writeBackEnabled: Scalars['Boolean']['output'];
+};
+
+export type PreparedConnectorPayload = {
+  __typename?: 'PreparedConnectorPayload';
+  /** Set by a regeneration. */
+  externalIdChange?: Maybe<ExternalIdChange>;
+  preparedConnector?: Maybe<PreparedConnector>;
+  userErrors: Array<UserError>;
+};
+
+export type PreparedConnectorRegenerateExternalIdInput = {
+  id: Scalars['ID']['input'];
 };
 
 export type PreviewAsset = {
@@ -1142,6 +1275,8 @@ export type Query = {
    * backward (at most 500 per page); cursors are stable while new findings arrive.
    */
   findings: FindingConnection;
+  /** A prepared connector of the tenant that has not expired nor been consumed by connectorCreate. */
+  preparedConnector?: Maybe<PreparedConnector>;
   run?: Maybe<ConnectorRun>;
   transformMap?: Maybe<TransformMap>;
   /** Built-in maps first, then custom maps, oldest first. */
@@ -1198,6 +1333,11 @@ export type QueryFindingsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
   orderBy?: InputMaybe<FindingOrder>;
+};
+
+
+export type QueryPreparedConnectorArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -1677,6 +1817,8 @@ export type ResolversTypes = {
   AssetSetCriticalityInput: AssetSetCriticalityInput;
   AssetSetCriticalityPayload: ResolverTypeWrapper<Omit<AssetSetCriticalityPayload, 'asset'> & { asset?: Maybe<ResolversTypes['Asset']> }>;
   Availability: Availability;
+  AwsActionUse: ResolverTypeWrapper<AwsActionUse>;
+  AwsSetup: ResolverTypeWrapper<AwsSetup>;
   ComplianceStatus: ComplianceStatus;
   ConnectionCheck: ResolverTypeWrapper<ConnectionCheck>;
   ConnectionCheckName: ConnectionCheckName;
@@ -1694,7 +1836,9 @@ export type ResolversTypes = {
   ConnectorEdge: ResolverTypeWrapper<EdgeModel<ConnectorModel>>;
   ConnectorInput: ConnectorInput;
   ConnectorPayload: ResolverTypeWrapper<Omit<ConnectorPayload, 'connector'> & { connector?: Maybe<ResolversTypes['Connector']> }>;
+  ConnectorPrepareInput: ConnectorPrepareInput;
   ConnectorRegenerateExternalIdInput: ConnectorRegenerateExternalIdInput;
+  ConnectorRegenerateExternalIdPayload: ResolverTypeWrapper<Omit<ConnectorRegenerateExternalIdPayload, 'connector'> & { connector?: Maybe<ResolversTypes['Connector']> }>;
   ConnectorRun: ResolverTypeWrapper<ConnectorRunModel>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   ConnectorRunCancelInput: ConnectorRunCancelInput;
@@ -1718,6 +1862,7 @@ export type ResolversTypes = {
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DateTimeRange: DateTimeRange;
   Ec2InstanceDetails: ResolverTypeWrapper<Ec2InstanceDetails>;
+  ExternalIdChange: ResolverTypeWrapper<ExternalIdChange>;
   FacetCount: ResolverTypeWrapper<FacetCount>;
   Finding: ResolverTypeWrapper<FindingModel>;
   FindingChangeEvent: ResolverTypeWrapper<FindingChangeEventModel>;
@@ -1755,6 +1900,9 @@ export type ResolversTypes = {
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   OrderDirection: OrderDirection;
   PageInfo: ResolverTypeWrapper<PageInfoModel>;
+  PreparedConnector: ResolverTypeWrapper<PreparedConnectorModel>;
+  PreparedConnectorPayload: ResolverTypeWrapper<Omit<PreparedConnectorPayload, 'preparedConnector'> & { preparedConnector?: Maybe<ResolversTypes['PreparedConnector']> }>;
+  PreparedConnectorRegenerateExternalIdInput: PreparedConnectorRegenerateExternalIdInput;
   PreviewAsset: ResolverTypeWrapper<AssetRecord>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RecordState: RecordState;
@@ -1807,6 +1955,8 @@ export type ResolversParentTypes = {
   AssetOrder: AssetOrder;
   AssetSetCriticalityInput: AssetSetCriticalityInput;
   AssetSetCriticalityPayload: Omit<AssetSetCriticalityPayload, 'asset'> & { asset?: Maybe<ResolversParentTypes['Asset']> };
+  AwsActionUse: AwsActionUse;
+  AwsSetup: AwsSetup;
   ConnectionCheck: ConnectionCheck;
   ConnectionTestEvent: ConnectionTestEventModel;
   ConnectionTestResult: ConnectionTestResultModel;
@@ -1819,7 +1969,9 @@ export type ResolversParentTypes = {
   ConnectorEdge: EdgeModel<ConnectorModel>;
   ConnectorInput: ConnectorInput;
   ConnectorPayload: Omit<ConnectorPayload, 'connector'> & { connector?: Maybe<ResolversParentTypes['Connector']> };
+  ConnectorPrepareInput: ConnectorPrepareInput;
   ConnectorRegenerateExternalIdInput: ConnectorRegenerateExternalIdInput;
+  ConnectorRegenerateExternalIdPayload: Omit<ConnectorRegenerateExternalIdPayload, 'connector'> & { connector?: Maybe<ResolversParentTypes['Connector']> };
   ConnectorRun: ConnectorRunModel;
   Float: Scalars['Float']['output'];
   ConnectorRunCancelInput: ConnectorRunCancelInput;
@@ -1841,6 +1993,7 @@ export type ResolversParentTypes = {
   DateTime: Scalars['DateTime']['output'];
   DateTimeRange: DateTimeRange;
   Ec2InstanceDetails: Ec2InstanceDetails;
+  ExternalIdChange: ExternalIdChange;
   FacetCount: FacetCount;
   Finding: FindingModel;
   FindingChangeEvent: FindingChangeEventModel;
@@ -1871,6 +2024,9 @@ export type ResolversParentTypes = {
   MappedField: MappedField;
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfoModel;
+  PreparedConnector: PreparedConnectorModel;
+  PreparedConnectorPayload: Omit<PreparedConnectorPayload, 'preparedConnector'> & { preparedConnector?: Maybe<ResolversParentTypes['PreparedConnector']> };
+  PreparedConnectorRegenerateExternalIdInput: PreparedConnectorRegenerateExternalIdInput;
   PreviewAsset: AssetRecord;
   Query: Record<PropertyKey, never>;
   RegionStatus: RegionStatus;
@@ -1947,6 +2103,27 @@ export type AssetSetCriticalityPayloadResolvers<ContextType = GraphQLContext, Pa
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 };
 
+export type AwsActionUseResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AwsActionUse'] = ResolversParentTypes['AwsActionUse']> = {
+  action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  purpose?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  writeBack?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
+export type AwsSetupResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AwsSetup'] = ResolversParentTypes['AwsSetup']> = {
+  actions?: Resolver<Array<ResolversTypes['AwsActionUse']>, ParentType, ContextType>;
+  cliCommands?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  cloudFormationTemplate?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  externalId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  partition?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  permissionsPolicy?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  principal?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  principalProblem?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  roleArn?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  roleName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  stackSetTemplate?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  trustPolicy?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+};
+
 export type ConnectionCheckResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ConnectionCheck'] = ResolversParentTypes['ConnectionCheck']> = {
   awsErrorCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   durationMs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -1980,6 +2157,7 @@ export type ConnectorResolvers<ContextType = GraphQLContext, ParentType extends 
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Connector']> | FederationReferenceType, FederationReferenceType, ContextType>;
   activeRun?: Resolver<Maybe<ResolversTypes['ConnectorRun']>, ParentType, ContextType>;
   auth?: Resolver<ResolversTypes['ConnectorAuth'], ParentType, ContextType>;
+  awsSetup?: Resolver<ResolversTypes['AwsSetup'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   defaultSeverity?: Resolver<ResolversTypes['SeverityLabel'], ParentType, ContextType>;
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -2034,6 +2212,12 @@ export type ConnectorEdgeResolvers<ContextType = GraphQLContext, ParentType exte
 
 export type ConnectorPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ConnectorPayload'] = ResolversParentTypes['ConnectorPayload']> = {
   connector?: Resolver<Maybe<ResolversTypes['Connector']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+};
+
+export type ConnectorRegenerateExternalIdPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ConnectorRegenerateExternalIdPayload'] = ResolversParentTypes['ConnectorRegenerateExternalIdPayload']> = {
+  connector?: Resolver<Maybe<ResolversTypes['Connector']>, ParentType, ContextType>;
+  externalIdChange?: Resolver<Maybe<ResolversTypes['ExternalIdChange']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 };
 
@@ -2152,6 +2336,12 @@ export type Ec2InstanceDetailsResolvers<ContextType = GraphQLContext, ParentType
   platform?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   subnetId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   vpcId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type ExternalIdChangeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ExternalIdChange'] = ResolversParentTypes['ExternalIdChange']> = {
+  externalId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  previousExternalId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type FacetCountResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FacetCount'] = ResolversParentTypes['FacetCount']> = {
@@ -2359,13 +2549,15 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   assetSetCriticality?: Resolver<ResolversTypes['AssetSetCriticalityPayload'], ParentType, ContextType, RequireFields<MutationAssetSetCriticalityArgs, 'input'>>;
   connectorCreate?: Resolver<ResolversTypes['ConnectorPayload'], ParentType, ContextType, RequireFields<MutationConnectorCreateArgs, 'input'>>;
   connectorDelete?: Resolver<ResolversTypes['ConnectorDeletePayload'], ParentType, ContextType, RequireFields<MutationConnectorDeleteArgs, 'input'>>;
-  connectorRegenerateExternalId?: Resolver<ResolversTypes['ConnectorPayload'], ParentType, ContextType, RequireFields<MutationConnectorRegenerateExternalIdArgs, 'input'>>;
+  connectorPrepare?: Resolver<ResolversTypes['PreparedConnectorPayload'], ParentType, ContextType, RequireFields<MutationConnectorPrepareArgs, 'input'>>;
+  connectorRegenerateExternalId?: Resolver<ResolversTypes['ConnectorRegenerateExternalIdPayload'], ParentType, ContextType, RequireFields<MutationConnectorRegenerateExternalIdArgs, 'input'>>;
   connectorRunCancel?: Resolver<ResolversTypes['ConnectorRunPayload'], ParentType, ContextType, RequireFields<MutationConnectorRunCancelArgs, 'input'>>;
   connectorRunNow?: Resolver<ResolversTypes['ConnectorRunPayload'], ParentType, ContextType, RequireFields<MutationConnectorRunNowArgs, 'input'>>;
   connectorSetEnabled?: Resolver<ResolversTypes['ConnectorPayload'], ParentType, ContextType, RequireFields<MutationConnectorSetEnabledArgs, 'input'>>;
   connectorTest?: Resolver<ResolversTypes['ConnectorTestPayload'], ParentType, ContextType, RequireFields<MutationConnectorTestArgs, 'input'>>;
   connectorUpdate?: Resolver<ResolversTypes['ConnectorPayload'], ParentType, ContextType, RequireFields<MutationConnectorUpdateArgs, 'input'>>;
   findingsUpdate?: Resolver<ResolversTypes['FindingsUpdatePayload'], ParentType, ContextType, RequireFields<MutationFindingsUpdateArgs, 'input'>>;
+  preparedConnectorRegenerateExternalId?: Resolver<ResolversTypes['PreparedConnectorPayload'], ParentType, ContextType, RequireFields<MutationPreparedConnectorRegenerateExternalIdArgs, 'input'>>;
   transformMapClone?: Resolver<ResolversTypes['TransformMapPayload'], ParentType, ContextType, RequireFields<MutationTransformMapCloneArgs, 'input'>>;
   transformMapDelete?: Resolver<ResolversTypes['TransformMapDeletePayload'], ParentType, ContextType, RequireFields<MutationTransformMapDeleteArgs, 'input'>>;
   transformMapUpdate?: Resolver<ResolversTypes['TransformMapPayload'], ParentType, ContextType, RequireFields<MutationTransformMapUpdateArgs, 'input'>>;
@@ -2376,6 +2568,25 @@ export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends R
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   hasPreviousPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type PreparedConnectorResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PreparedConnector'] = ResolversParentTypes['PreparedConnector']> = {
+  awsSetup?: Resolver<ResolversTypes['AwsSetup'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  endpointOverride?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  externalId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  regions?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  roleName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  sessionDurationSeconds?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  writeBackEnabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
+export type PreparedConnectorPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PreparedConnectorPayload'] = ResolversParentTypes['PreparedConnectorPayload']> = {
+  externalIdChange?: Resolver<Maybe<ResolversTypes['ExternalIdChange']>, ParentType, ContextType>;
+  preparedConnector?: Resolver<Maybe<ResolversTypes['PreparedConnector']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 };
 
 export type PreviewAssetResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PreviewAsset'] = ResolversParentTypes['PreviewAsset']> = {
@@ -2398,6 +2609,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   finding?: Resolver<Maybe<ResolversTypes['Finding']>, ParentType, ContextType, RequireFields<QueryFindingArgs, 'id'>>;
   findingStats?: Resolver<ResolversTypes['FindingStats'], ParentType, ContextType, Partial<QueryFindingStatsArgs>>;
   findings?: Resolver<ResolversTypes['FindingConnection'], ParentType, ContextType, RequireFields<QueryFindingsArgs, 'orderBy'>>;
+  preparedConnector?: Resolver<Maybe<ResolversTypes['PreparedConnector']>, ParentType, ContextType, RequireFields<QueryPreparedConnectorArgs, 'id'>>;
   run?: Resolver<Maybe<ResolversTypes['ConnectorRun']>, ParentType, ContextType, RequireFields<QueryRunArgs, 'id'>>;
   transformMap?: Resolver<Maybe<ResolversTypes['TransformMap']>, ParentType, ContextType, RequireFields<QueryTransformMapArgs, 'id'>>;
   transformMaps?: Resolver<ResolversTypes['TransformMapConnection'], ParentType, ContextType, Partial<QueryTransformMapsArgs>>;
@@ -2549,6 +2761,8 @@ export type Resolvers<ContextType = GraphQLContext> = {
   AssetConnection?: AssetConnectionResolvers<ContextType>;
   AssetEdge?: AssetEdgeResolvers<ContextType>;
   AssetSetCriticalityPayload?: AssetSetCriticalityPayloadResolvers<ContextType>;
+  AwsActionUse?: AwsActionUseResolvers<ContextType>;
+  AwsSetup?: AwsSetupResolvers<ContextType>;
   ConnectionCheck?: ConnectionCheckResolvers<ContextType>;
   ConnectionTestEvent?: ConnectionTestEventResolvers<ContextType>;
   ConnectionTestResult?: ConnectionTestResultResolvers<ContextType>;
@@ -2558,6 +2772,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   ConnectorDeletePayload?: ConnectorDeletePayloadResolvers<ContextType>;
   ConnectorEdge?: ConnectorEdgeResolvers<ContextType>;
   ConnectorPayload?: ConnectorPayloadResolvers<ContextType>;
+  ConnectorRegenerateExternalIdPayload?: ConnectorRegenerateExternalIdPayloadResolvers<ContextType>;
   ConnectorRun?: ConnectorRunResolvers<ContextType>;
   ConnectorRunConnection?: ConnectorRunConnectionResolvers<ContextType>;
   ConnectorRunEdge?: ConnectorRunEdgeResolvers<ContextType>;
@@ -2570,6 +2785,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   ContainerImageDetails?: ContainerImageDetailsResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Ec2InstanceDetails?: Ec2InstanceDetailsResolvers<ContextType>;
+  ExternalIdChange?: ExternalIdChangeResolvers<ContextType>;
   FacetCount?: FacetCountResolvers<ContextType>;
   Finding?: FindingResolvers<ContextType>;
   FindingChangeEvent?: FindingChangeEventResolvers<ContextType>;
@@ -2593,6 +2809,8 @@ export type Resolvers<ContextType = GraphQLContext> = {
   MappedField?: MappedFieldResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  PreparedConnector?: PreparedConnectorResolvers<ContextType>;
+  PreparedConnectorPayload?: PreparedConnectorPayloadResolvers<ContextType>;
   PreviewAsset?: PreviewAssetResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RegionStatus?: RegionStatusResolvers<ContextType>;

@@ -4,6 +4,7 @@ import { connectorResolvers } from '../connectors/resolvers.ts';
 import { runResolvers } from '../connectors/run-resolvers.ts';
 import { findingResolvers } from '../findings/resolvers.ts';
 import type { Resolvers } from '../generated/graphql.ts';
+import { onboardingResolvers } from '../onboarding/resolvers.ts';
 import { transformMapResolvers } from '../transform-maps/resolvers.ts';
 import { writeBackResolvers } from '../writeback/resolvers.ts';
 
@@ -41,6 +42,7 @@ export function allResolvers(): Resolvers {
     findingResolvers,
     assetResolvers,
     connectorResolvers,
+    onboardingResolvers,
     runResolvers,
     transformMapResolvers,
     writeBackResolvers,

@@ -109,6 +109,25 @@ function baseInput(overrides: Record<string, unknown> = {}) {
   };
 }
 
+/** A prepared connector's id: the external ID a draft that assumes a role is tested with. */
+async function prepare(regions = ['us-east-1']): Promise<{ id: string; externalId: string }> {
+  const response = await api.graphql<{
+    connectorPrepare: { preparedConnector: { id: string; externalId: string }; userErrors: UserError[] };
+  }>(
+    `mutation($input: ConnectorPrepareInput!) { connectorPrepare(input: $input) {
+        preparedConnector { id externalId } userErrors { field message code } } }`,
+    { input: { regions, endpointOverride: emulator.endpoint } },
+    { tenantId },
+  );
+  expect(response.data!.connectorPrepare.userErrors).toEqual([]);
+  return response.data!.connectorPrepare.preparedConnector;
+}
+
+/** A draft that assumes a role, with the prepared connector whose external ID it is tested with. */
+async function preparedDraft(overrides: Record<string, unknown> = {}) {
+  return { ...baseInput(overrides), preparedId: (await prepare()).id };
+}
+
 async function create(input: Record<string, unknown>, server = api) {
   const response = await server.graphql<{
     connectorCreate: { connector: ConnectorView | null; userErrors: UserError[] };
@@ -199,11 +218,23 @@ describe('the connection test against the emulator', () => {
     }
   });
 
+  it('refuses to test a draft that assumes a role without a prepared connector, naming connectorPrepare', async () => {
+    const { result, userErrors } = await test({ draft: baseInput() });
+    expect(result).toBeNull();
+    expect(userErrors).toEqual([
+      {
+        field: ['input', 'draft', 'preparedId'],
+        message: expect.stringMatching(/connectorPrepare/),
+        code: 'REQUIRED',
+      },
+    ]);
+  });
+
   it('tests a draft before it is saved, without saving anything', async () => {
-    const draft = baseInput({ regions: ['us-east-1', 'eu-west-1'] });
+    const draft = await preparedDraft({ regions: ['us-east-1', 'eu-west-1'] });
     const { result, userErrors } = await test({ draft });
     expect(userErrors).toEqual([]);
-    // A draft has an external id of its own that no role trusts yet: the fix says exactly that.
+    // The prepared external id is one no role trusts yet: the fix says exactly that.
     const authorization = result!.checks.find((check) => check.name === 'AUTHORIZATION_SCOPE')!;
     expect(authorization).toMatchObject({ status: 'FAILED', awsErrorCode: 'AccessDenied', httpStatus: 403 });
     expect(statuses(result!).slice(0, 3)).toEqual([
@@ -227,13 +258,15 @@ describe('the connection test against the emulator', () => {
   ][] = [
     [
       'an endpoint that refuses connections',
-      async () => ({ draft: baseInput({ endpointOverride: `https://127.0.0.1:${await closedPort()}` }) }),
+      async () => ({
+        draft: await preparedDraft({ endpointOverride: `https://127.0.0.1:${await closedPort()}` }),
+      }),
       'NETWORK_REACHABILITY',
       [/Nothing accepts connections/, /endpoint override/],
     ],
     [
       'an untrusted TLS certificate',
-      async () => ({ draft: baseInput(), server: api, untrustedCa: true }) as never,
+      async () => ({ draft: await preparedDraft(), server: api, untrustedCa: true }) as never,
       'TLS_HANDSHAKE',
       [/HUBGRAPH_AWS_CA_BUNDLE/],
     ],

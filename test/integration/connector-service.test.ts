@@ -18,6 +18,7 @@ import { events } from '../../src/db/schema.ts';
 import { connectorInputFor, trustHubgraph } from '../../src/emulator/connector.ts';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.ts';
 import type { ConnectorInput } from '../../src/generated/graphql.ts';
+import { prepareConnector } from '../../src/onboarding/service.ts';
 import { newTenant, openTestDatabase } from '../support/database.ts';
 
 // The connector service called in process, as a resolver, a script or the worker calls it: the
@@ -118,8 +119,12 @@ describe('testConnector input', () => {
 
   it("reports a draft's errors under input.draft, and an unknown connector id as NOT_FOUND", async () => {
     const ctx = await newContext();
+    const { preparedConnector } = await prepareConnector(ctx, { regions: ['us-east-1'] });
     const draft = await testConnector(ctx, {
-      draft: connectorInputFor(emulator, role().arn, { transformMapId: 'no-such-map' }),
+      draft: connectorInputFor(emulator, role().arn, {
+        transformMapId: 'no-such-map',
+        preparedId: preparedConnector!.id,
+      }),
     });
     expect(draft.result).toBeNull();
     expect(draft.userErrors).toEqual([
@@ -271,7 +276,11 @@ describe('the other lifecycle calls', () => {
       connector: null,
       userErrors: notFound,
     });
-    expect(await regenerateExternalId(ctx, { id })).toEqual({ connector: null, userErrors: notFound });
+    expect(await regenerateExternalId(ctx, { id })).toEqual({
+      connector: null,
+      externalIdChange: null,
+      userErrors: notFound,
+    });
     expect(await deleteConnector(ctx, { id, purge: true })).toEqual({
       deletedId: null,
       purgedFindings: 0,

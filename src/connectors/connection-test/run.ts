@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-securityhub';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import { trustedPrincipalOf } from '../../aws/caller-identity.ts';
 import {
   type AwsTarget,
   type AwsTransport,
@@ -399,7 +400,7 @@ function assumeRoleFailure(e: AwsErrorLike, target: AwsTarget, callerArn: string
   const base = { status: 'FAILED' as const, awsErrorCode: e.name, httpStatus: e.$metadata?.httpStatusCode };
   if (e.name === 'AccessDenied') {
     // AWS gives one generic error for an untrusted principal and a wrong external id: name both.
-    const principal = principalOf(callerArn);
+    const principal = trustedPrincipalOf(callerArn) ?? "Hubgraph's identity";
     const statement = {
       Effect: 'Allow',
       Principal: { AWS: principal },
@@ -424,13 +425,6 @@ function assumeRoleFailure(e: AwsErrorLike, target: AwsTarget, callerArn: string
     message: `AssumeRole failed: ${e.name}: ${e.message}`,
     remediation: `Check the role ARN ${target.roleArn} and the session settings.`,
   };
-}
-
-/** The ARN a trust policy names: an assumed-role session is trusted through its role. */
-function principalOf(callerArn: string | null): string {
-  if (!callerArn) return "Hubgraph's identity";
-  const session = /^arn:([^:]+):sts::(\d{12}):assumed-role\/([^/]+)\//.exec(callerArn);
-  return session ? `arn:${session[1]}:iam::${session[2]}:role/${session[3]}` : callerArn;
 }
 
 function accountOf(message: string | undefined): string | undefined {

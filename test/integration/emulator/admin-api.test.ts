@@ -14,6 +14,7 @@ import {
   type RunningEmulator,
   startEmulator,
 } from '../../../src/emulator/index.ts';
+import { trustPolicy } from '../../../src/onboarding/aws-setup.ts';
 import { failure, securityHubClient, stsClient } from '../../support/emulator.ts';
 
 // The emulator's admin API (/_emulator/…) as tests, the demo and the benchmarks call it: over HTTP,
@@ -286,6 +287,180 @@ describe('PUT /_emulator/roles/trust', () => {
       /no role arn:aws:iam::111111111111:role\/Nobody/,
     );
     await refused(call(emulator, 'PUT', '/_emulator/roles/trust', {}), 400, /"roleArn" is required/);
+  });
+});
+
+describe('PUT /_emulator/roles/trust-policy', () => {
+  it('takes a trust policy document as-is, as Hubgraph generates it, and enforces its principal and external id', async () => {
+    const emulator = await anEmulator();
+    const role = emulator.roles[0]!;
+    const assume = (ExternalId?: string) =>
+      stsClient(emulator).send(
+        new AssumeRoleCommand({ RoleArn: role.arn, RoleSessionName: 'hubgraph-test', ExternalId }),
+      );
+    const document = trustPolicy(emulator.baseCredentials.arn, 'hg-from-the-generated-policy-0000000000');
+
+    // As IAM takes it: the document itself, or its JSON text.
+    for (const policyDocument of [document, JSON.stringify(document)]) {
+      const answer = await call(emulator, 'PUT', '/_emulator/roles/trust-policy', {
+        roleArn: role.arn,
+        policyDocument,
+      });
+      expect(answer).toEqual({
+        status: 200,
+        body: {
+          arn: role.arn,
+          trust: {
+            principals: [emulator.baseCredentials.arn],
+            externalId: 'hg-from-the-generated-policy-0000000000',
+          },
+        },
+      });
+    }
+    expect((await assume('hg-from-the-generated-policy-0000000000')).Credentials).toBeDefined();
+    expect((await failure(assume(role.externalId))).name).toBe('AccessDenied');
+    expect((await failure(assume())).name).toBe('AccessDenied');
+
+    await call(emulator, 'PUT', '/_emulator/roles/trust-policy', {
+      roleArn: role.arn,
+      policyDocument: trustPolicy(
+        'arn:aws:iam::222233334444:user/someone-else',
+        'hg-from-the-generated-policy-0000000000',
+      ),
+    });
+    expect((await failure(assume('hg-from-the-generated-policy-0000000000'))).name).toBe('AccessDenied');
+  });
+
+  it('trusts a role session through its role, as AWS does', async () => {
+    const emulator = await anEmulator({ accounts: 2 });
+    const [first, second] = emulator.roles;
+    const session = await stsClient(emulator).send(
+      new AssumeRoleCommand({ RoleArn: first!.arn, RoleSessionName: 'hop', ExternalId: first!.externalId }),
+    );
+    await call(emulator, 'PUT', '/_emulator/roles/trust-policy', {
+      roleArn: second!.arn,
+      policyDocument: trustPolicy(first!.arn, 'hg-chained-0000000000000000000000000000'),
+    });
+    await call(emulator, 'PUT', '/_emulator/roles/actions', {
+      roleArn: first!.arn,
+      actions: ['sts:AssumeRole'],
+    });
+    const chained = stsClient(emulator, {
+      accessKeyId: session.Credentials!.AccessKeyId!,
+      secretAccessKey: session.Credentials!.SecretAccessKey!,
+      sessionToken: session.Credentials!.SessionToken!,
+    } as never);
+    const answer = await chained.send(
+      new AssumeRoleCommand({
+        RoleArn: second!.arn,
+        RoleSessionName: 'hop2',
+        ExternalId: 'hg-chained-0000000000000000000000000000',
+      }),
+    );
+    expect(answer.AssumedRoleUser!.Arn).toBe(
+      `arn:aws:sts::${second!.accountId}:assumed-role/HubgraphSecurityHubReadOnly/hop2`,
+    );
+  });
+
+  it('refuses what the emulator cannot enforce, naming it, and leaves the trust as it was', async () => {
+    const emulator = await anEmulator();
+    const role = emulator.roles[0]!;
+    const statement = trustPolicy(emulator.baseCredentials.arn, 'hg-x0000000000').Statement[0]!;
+    const put = (policyDocument: unknown) =>
+      call(emulator, 'PUT', '/_emulator/roles/trust-policy', { roleArn: role.arn, policyDocument });
+    await refused(put('{not json'), 400, /not JSON/);
+    await refused(put({ Statement: [{ ...statement, Effect: 'Deny' }] }), 400, /Effect "Allow" only/);
+    await refused(put({ Statement: [{ ...statement, Principal: { AWS: '*' } }] }), 400, /principal "\*"/);
+    await refused(
+      put({ Statement: [{ ...statement, Principal: { Service: 'ec2.amazonaws.com' } }] }),
+      400,
+      /AWS principals only/,
+    );
+    await refused(
+      put({ Statement: [{ ...statement, Condition: { StringLike: { 'sts:ExternalId': 'hg-*' } } }] }),
+      400,
+      /StringEquals/,
+    );
+    await refused(
+      put({ Statement: [{ ...statement, Action: 'sts:TagSession' }] }),
+      400,
+      /No statement allows sts:AssumeRole/,
+    );
+    await refused(
+      call(emulator, 'PUT', '/_emulator/roles/trust-policy', { roleArn: role.arn }),
+      400,
+      /"policyDocument" is required/,
+    );
+    const state = (await call(emulator, 'GET', '/_emulator/state')).body as { roles: { trust: unknown }[] };
+    expect(state.roles[0]!.trust).toEqual({
+      principals: [emulator.baseCredentials.arn],
+      externalId: role.externalId,
+    });
+  });
+});
+
+describe('PUT /_emulator/roles/policy', () => {
+  it("takes a permissions policy document as-is: its actions become what the role's sessions may do", async () => {
+    const emulator = await anEmulator();
+    const role = emulator.roles[0]!;
+    const client = await hubClient(emulator);
+    const answer = await call(emulator, 'PUT', '/_emulator/roles/policy', {
+      roleArn: role.arn,
+      policyDocument: {
+        Version: '2012-10-17',
+        Statement: [{ Sid: 'Read', Effect: 'Allow', Action: ['securityhub:DescribeHub'], Resource: '*' }],
+      },
+    });
+    expect(answer).toEqual({ status: 200, body: { arn: role.arn, actions: ['securityhub:DescribeHub'] } });
+    expect((await client.send(new DescribeHubCommand({}))).HubArn).toContain('111111111111');
+    expect(await failure(client.send(new GetFindingsCommand({})))).toMatchObject({
+      name: 'AccessDeniedException',
+    });
+  });
+
+  it('refuses resource-level grants and conditions, which it cannot enforce', async () => {
+    const emulator = await anEmulator();
+    const put = (statement: Record<string, unknown>) =>
+      call(emulator, 'PUT', '/_emulator/roles/policy', {
+        roleArn: emulator.roles[0]!.arn,
+        policyDocument: {
+          Statement: [{ Effect: 'Allow', Action: 'securityhub:GetFindings', Resource: '*', ...statement }],
+        },
+      });
+    await refused(
+      put({ Resource: 'arn:aws:securityhub:us-east-1:111111111111:hub/default' }),
+      400,
+      /Resource must be "\*"/,
+    );
+    await refused(put({ Condition: { Bool: { 'aws:SecureTransport': 'true' } } }), 400, /conditions/);
+  });
+});
+
+describe('POST /_emulator/roles with policy documents', () => {
+  it('creates a role from a trust policy and a permissions policy', async () => {
+    const emulator = await anEmulator();
+    const { arn } = (
+      await call(emulator, 'POST', '/_emulator/roles', {
+        accountId: emulator.accounts[0],
+        name: 'FromDocuments',
+        assumeRolePolicyDocument: trustPolicy(emulator.baseCredentials.arn, 'hg-documents-000000000000'),
+        policyDocument: {
+          Statement: [{ Effect: 'Allow', Action: 'securityhub:DescribeHub', Resource: '*' }],
+        },
+      })
+    ).body as { arn: string };
+    const assumed = await stsClient(emulator).send(
+      new AssumeRoleCommand({
+        RoleArn: arn,
+        RoleSessionName: 'docs',
+        ExternalId: 'hg-documents-000000000000',
+      }),
+    );
+    expect(assumed.AssumedRoleUser!.Arn).toContain('FromDocuments');
+    const state = (await call(emulator, 'GET', '/_emulator/state')).body as {
+      roles: { arn: string; actions: string[] }[];
+    };
+    expect(state.roles.find((role) => role.arn === arn)!.actions).toEqual(['securityhub:DescribeHub']);
   });
 });
 

@@ -80,6 +80,35 @@ describe('npm run emulator', () => {
     expect(state.administrators).toEqual({ '999999999999': ['111111111111', '222222222222'] });
   });
 
+  it('makes every role require the external ID it is given (--trust-external-id)', async () => {
+    const externalId = 'hg-prepared-by-hubgraph-000000000000000';
+    const info = (await startCli(['--findings', '0', '--trust-external-id', externalId])) as {
+      endpoint: string;
+      baseCredentials: { accessKeyId: string; secretAccessKey: string };
+      roles: { arn: string; externalId: string }[];
+    };
+    expect(info.roles.map((role) => role.externalId)).toEqual([externalId, externalId]);
+    const sts = new STSClient({
+      region: 'us-east-1',
+      endpoint: info.endpoint,
+      credentials: info.baseCredentials,
+    });
+    const assumed = await sts.send(
+      new AssumeRoleCommand({
+        RoleArn: info.roles[1]!.arn,
+        RoleSessionName: 'prepared',
+        ExternalId: externalId,
+      }),
+    );
+    expect(assumed.Credentials).toBeDefined();
+  });
+
+  it('refuses an external ID AWS would refuse (--trust-external-id)', async () => {
+    await expect(startCli(['--trust-external-id', 'has spaces'])).rejects.toThrow(
+      /--trust-external-id must be 2–1224 letters/,
+    );
+  });
+
   it('serves HTTPS with a generated CA when asked (--tls)', async () => {
     const info = (await startCli(['--findings', '10', '--tls'])) as {
       endpoint: string;

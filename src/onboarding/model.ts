@@ -1,0 +1,3 @@
+import type { PreparedConnectorRow } from '../db/schema.ts';
+
+export type PreparedConnectorModel = PreparedConnectorRow;
