@@ -41,7 +41,7 @@ export type Scalars = {
  *
  * Other subgraphs reference an asset by `id`, or by `resourceArn` when the resource has an ARN.
  */
-export type Asset = {
+export type Asset = Node & {
   __typename?: 'Asset';
   awsAccountId?: Maybe<Scalars['String']['output']>;
   connector?: Maybe<Connector>;
@@ -56,6 +56,7 @@ export type Asset = {
   findingCounts: SeverityCounts;
   findings: FindingConnection;
   firstSeenAt: Scalars['DateTime']['output'];
+  /** Global id (`Node`); also the federation key. */
   id: Scalars['ID']['output'];
   /**
    * What makes this asset one: the ARN itself for a resource identified by an ARN; otherwise the JSON
@@ -229,7 +230,7 @@ export type ConnectionTestResult = {
 };
 
 /** How Hubgraph reaches one AWS Security Hub deployment: credentials, regions, scope and schedule. */
-export type Connector = {
+export type Connector = Node & {
   __typename?: 'Connector';
   /** The run that is queued or running, if any. */
   activeRun?: Maybe<ConnectorRun>;
@@ -241,6 +242,7 @@ export type Connector = {
   enabled: Scalars['Boolean']['output'];
   /** Only when the service allows custom endpoints (emulator, VPC endpoints, FIPS). */
   endpointOverride?: Maybe<Scalars['String']['output']>;
+  /** Global id (`Node`); also the federation key. */
   id: Scalars['ID']['output'];
   /** The error that put the connector in FAILED, with what to do about it. */
   lastError?: Maybe<Scalars['String']['output']>;
@@ -374,7 +376,7 @@ export type ConnectorRegenerateExternalIdInput = {
  * Region reads its linked Regions once, there), into Hubgraph. A run is crash-safe: a worker that
  * dies hands it to another, which resumes from the last page committed.
  */
-export type ConnectorRun = {
+export type ConnectorRun = Node & {
   __typename?: 'ConnectorRun';
   /** The job attempt running it (0 first; more after a worker died or a transient failure). */
   attempt: Scalars['Int']['output'];
@@ -389,6 +391,7 @@ export type ConnectorRun = {
   /** Findings read per second since the run started. */
   findingsPerSecond: Scalars['Float']['output'];
   finishedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Global id (`Node`). */
   id: Scalars['ID']['output'];
   /** What the run does: FULL (first read, or a new scope), INCREMENTAL (from the cursor) or RECONCILE (a full re-read that also marks findings gone from Security Hub). */
   mode?: Maybe<RunMode>;
@@ -603,7 +606,7 @@ export type FacetCount = {
  * A Security Hub finding as Hubgraph keeps it: normalised, scored and linked to its asset.
  * Also an entity by its AWS identity, so other subgraphs can reference `productArn awsId`.
  */
-export type Finding = {
+export type Finding = Node & {
   __typename?: 'Finding';
   /** The primary resource of the finding (its first `Resources[]` entry). */
   asset?: Maybe<Asset>;
@@ -647,6 +650,7 @@ export type Finding = {
    * JWT subject). At most 100 a page.
    */
   history: FindingHistoryConnection;
+  /** Global id (`Node`); also the federation key. */
   id: Scalars['ID']['output'];
   /** When Hubgraph first stored the finding. */
   ingestedAt: Scalars['DateTime']['output'];
@@ -1100,6 +1104,15 @@ export type MutationTransformMapUpdateArgs = {
   input: TransformMapUpdateInput;
 };
 
+/**
+ * An object with a global id (Relay's Object Identification): `node(id:)` fetches it again by that id
+ * alone. The id is opaque; every argument that takes an object's id takes this one (and, for
+ * compatibility, the bare key the object had before global ids).
+ */
+export type Node = {
+  id: Scalars['ID']['output'];
+};
+
 export type OrderDirection =
   | 'ASC'
   | 'DESC';
@@ -1142,6 +1155,10 @@ export type Query = {
    * backward (at most 500 per page); cursors are stable while new findings arrive.
    */
   findings: FindingConnection;
+  /** The object with this global id, or null when it does not exist or belongs to another tenant. A malformed id is a BAD_USER_INPUT error. */
+  node?: Maybe<Node>;
+  /** The objects with these global ids (at most 100), in the same order, with null where `node` would give null. */
+  nodes: Array<Maybe<Node>>;
   run?: Maybe<ConnectorRun>;
   transformMap?: Maybe<TransformMap>;
   /** Built-in maps first, then custom maps, oldest first. */
@@ -1198,6 +1215,16 @@ export type QueryFindingsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
   orderBy?: InputMaybe<FindingOrder>;
+};
+
+
+export type QueryNodeArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryNodesArgs = {
+  ids: Array<Scalars['ID']['input']>;
 };
 
 
@@ -1386,12 +1413,13 @@ export type Tag = {
 };
 
 /** How ASFF fields become Hubgraph's finding fields: built-in maps, and custom ones cloned from them. */
-export type TransformMap = {
+export type TransformMap = Node & {
   __typename?: 'TransformMap';
   builtIn: Scalars['Boolean']['output'];
   createdAt?: Maybe<Scalars['DateTime']['output']>;
   description?: Maybe<Scalars['String']['output']>;
   entries: Array<TransformMapEntry>;
+  /** Global id (`Node`); also the federation key. Inputs also take a built-in map's key (`aws-security-hub-vulnerability`). */
   id: Scalars['ID']['output'];
   /** Stable key of a built-in map (e.g. `aws-security-hub-vulnerability`); null for custom maps. */
   key?: Maybe<Scalars['String']['output']>;
@@ -1661,6 +1689,16 @@ export type FederationReferenceTypes = {
 };
 
 
+/** Mapping of interface types */
+export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = {
+  Node:
+    | ( AssetModel )
+    | ( ConnectorModel )
+    | ( ConnectorRunModel )
+    | ( FindingModel )
+    | ( TransformMapModel )
+  ;
+};
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
@@ -1753,6 +1791,7 @@ export type ResolversTypes = {
   LambdaFunctionDetails: ResolverTypeWrapper<LambdaFunctionDetails>;
   MappedField: ResolverTypeWrapper<MappedField>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Node: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Node']>;
   OrderDirection: OrderDirection;
   PageInfo: ResolverTypeWrapper<PageInfoModel>;
   PreviewAsset: ResolverTypeWrapper<AssetRecord>;
@@ -1870,6 +1909,7 @@ export type ResolversParentTypes = {
   LambdaFunctionDetails: LambdaFunctionDetails;
   MappedField: MappedField;
   Mutation: Record<PropertyKey, never>;
+  Node: ResolversInterfaceTypes<ResolversParentTypes>['Node'];
   PageInfo: PageInfoModel;
   PreviewAsset: AssetRecord;
   Query: Record<PropertyKey, never>;
@@ -1928,6 +1968,7 @@ export type AssetResolvers<ContextType = GraphQLContext, ParentType extends Reso
   riskScore?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   scoringVersion?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   tags?: Resolver<Array<ResolversTypes['Tag']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type AssetConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AssetConnection'] = ResolversParentTypes['AssetConnection']> = {
@@ -2000,6 +2041,7 @@ export type ConnectorResolvers<ContextType = GraphQLContext, ParentType extends 
   transformMap?: Resolver<Maybe<ResolversTypes['TransformMap']>, ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   writeBackEnabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type ConnectorAuthResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ConnectorAuth'] = ResolversParentTypes['ConnectorAuth']> = {
@@ -2059,6 +2101,7 @@ export type ConnectorRunResolvers<ContextType = GraphQLContext, ParentType exten
   windowEnd?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   windowStart?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   worker?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type ConnectorRunConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ConnectorRunConnection'] = ResolversParentTypes['ConnectorRunConnection']> = {
@@ -2219,6 +2262,7 @@ export type FindingResolvers<ContextType = GraphQLContext, ParentType extends Re
   verificationState?: Resolver<Maybe<ResolversTypes['VerificationState']>, ParentType, ContextType>;
   vulnerablePackage?: Resolver<Maybe<ResolversTypes['VulnerablePackage']>, ParentType, ContextType>;
   workflowStatus?: Resolver<ResolversTypes['WorkflowStatus'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type FindingChangeEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FindingChangeEvent'] = ResolversParentTypes['FindingChangeEvent']> = {
@@ -2371,6 +2415,10 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   transformMapUpdate?: Resolver<ResolversTypes['TransformMapPayload'], ParentType, ContextType, RequireFields<MutationTransformMapUpdateArgs, 'input'>>;
 };
 
+export type NodeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = {
+  __resolveType: TypeResolveFn<'Asset' | 'Connector' | 'ConnectorRun' | 'Finding' | 'TransformMap', ParentType, ContextType>;
+};
+
 export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -2398,6 +2446,8 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   finding?: Resolver<Maybe<ResolversTypes['Finding']>, ParentType, ContextType, RequireFields<QueryFindingArgs, 'id'>>;
   findingStats?: Resolver<ResolversTypes['FindingStats'], ParentType, ContextType, Partial<QueryFindingStatsArgs>>;
   findings?: Resolver<ResolversTypes['FindingConnection'], ParentType, ContextType, RequireFields<QueryFindingsArgs, 'orderBy'>>;
+  node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
+  nodes?: Resolver<Array<Maybe<ResolversTypes['Node']>>, ParentType, ContextType, RequireFields<QueryNodesArgs, 'ids'>>;
   run?: Resolver<Maybe<ResolversTypes['ConnectorRun']>, ParentType, ContextType, RequireFields<QueryRunArgs, 'id'>>;
   transformMap?: Resolver<Maybe<ResolversTypes['TransformMap']>, ParentType, ContextType, RequireFields<QueryTransformMapArgs, 'id'>>;
   transformMaps?: Resolver<ResolversTypes['TransformMapConnection'], ParentType, ContextType, Partial<QueryTransformMapsArgs>>;
@@ -2476,6 +2526,7 @@ export type TransformMapResolvers<ContextType = GraphQLContext, ParentType exten
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   updatedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type TransformMapConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TransformMapConnection'] = ResolversParentTypes['TransformMapConnection']> = {
@@ -2592,6 +2643,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   LambdaFunctionDetails?: LambdaFunctionDetailsResolvers<ContextType>;
   MappedField?: MappedFieldResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  Node?: NodeResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   PreviewAsset?: PreviewAssetResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;

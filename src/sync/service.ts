@@ -6,6 +6,7 @@ import type { RunRow } from '../db/schema.ts';
 import type { NewEvent } from '../events/model.ts';
 import { appendEvents } from '../events/queries.ts';
 import type { ConnectorRunCancelInput, ConnectorRunNowInput } from '../generated/graphql.ts';
+import { toGlobalId } from '../global-id.ts';
 import { errorSummary } from '../observability/logger.ts';
 import { type UserErrorModel, userError } from '../user-errors.ts';
 import type { RequestedMode } from './model.ts';
@@ -45,7 +46,7 @@ export async function runConnectorNow(
         userErrors: [
           userError(
             ['input', 'id'],
-            `Connector "${connector.name}" has a run ${active.status === 'QUEUED' ? 'queued' : 'in progress'} (${active.id}); follow it with connectorRunProgress, or cancel it with connectorRunCancel.`,
+            `Connector "${connector.name}" has a run ${active.status === 'QUEUED' ? 'queued' : 'in progress'} (${toGlobalId('ConnectorRun', active.id)}); follow it with connectorRunProgress, or cancel it with connectorRunCancel.`,
             'IN_PROGRESS',
           ),
         ],

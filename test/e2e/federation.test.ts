@@ -72,10 +72,12 @@ afterAll(async () => {
 describe('subgraph SDL', () => {
   it('publishes one federation @link and the entity keys', () => {
     expect(sdl.match(/@link\(url: "https:\/\/specs\.apollo\.dev\/federation\/v2\.\d+"/g)).toHaveLength(1);
-    expect(sdl).toMatch(/type Finding @key\(fields: "id"\) @key\(fields: "productArn awsId"\)/);
-    expect(sdl).toMatch(/type Asset @key\(fields: "id"\) @key\(fields: "resourceArn"\)/);
-    expect(sdl).toMatch(/type Connector @key\(fields: "id"\)/);
-    expect(sdl).toMatch(/type TransformMap @key\(fields: "id"\)/);
+    expect(sdl).toMatch(
+      /type Finding implements Node @key\(fields: "id"\) @key\(fields: "productArn awsId"\)/,
+    );
+    expect(sdl).toMatch(/type Asset implements Node @key\(fields: "id"\) @key\(fields: "resourceArn"\)/);
+    expect(sdl).toMatch(/type Connector implements Node @key\(fields: "id"\)/);
+    expect(sdl).toMatch(/type TransformMap implements Node @key\(fields: "id"\)/);
     expect(sdl).toMatch(/type PageInfo @shareable/);
   });
 });
@@ -90,6 +92,9 @@ describe('composition', () => {
     expect(result.supergraphSdl).toContain('@join__type(graph: FINDINGS, key: "id")');
     expect(result.supergraphSdl).toContain('@join__type(graph: FINDINGS, key: "resourceArn")');
     expect(result.supergraphSdl).toContain('@join__type(graph: TICKETS, key: "resourceArn")');
+    // Relay's Node: Hubgraph's entities implement it in the supergraph, and `node` is Hubgraph's.
+    expect(result.supergraphSdl).toContain('@join__implements(graph: FINDINGS, interface: "Node")');
+    expect(result.supergraphSdl).toMatch(/node\(id: ID!\): Node @join__field\(graph: FINDINGS\)/);
   });
 
   it('fails composition when a value type is shared without @shareable (the check is real)', () => {
