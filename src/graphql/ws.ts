@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import {
   type DocumentNode,
   type GraphQLError,
@@ -48,6 +48,26 @@ const CLOSE_ADVICE: Record<string, string> = {
     'Server shutting down: reconnect (to another replica) and resume each subscription with after: <last cursor>.',
 };
 
+/**
+ * Where a WebSocket client puts its token: `connectionParams.authorization` (graphql-ws clients),
+ * `connectionParams.connectionParams.token` (Apollo Router's passthrough subscriptions, which send
+ * the propagated Authorization header there), or the upgrade request's own Authorization header.
+ */
+export function webSocketAuthorization(
+  params: Record<string, unknown>,
+  upgradeHeader: string | undefined,
+): string | undefined {
+  const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+  const nested = params.connectionParams as Record<string, unknown> | undefined;
+  const routerToken = text(nested?.token) ?? text(nested?.Authorization) ?? text(nested?.authorization);
+  return (
+    text(params.authorization) ??
+    text(params.Authorization) ??
+    (routerToken && !/^\S+\s/.test(routerToken) ? `Bearer ${routerToken}` : routerToken) ??
+    upgradeHeader
+  );
+}
+
 /** A WebSocket close reason is at most 123 bytes of UTF-8 (the frame's limit); ws throws beyond it. */
 export function closeReason(code: number, reason: string): string {
   const advised = CLOSE_ADVICE[`${code} ${reason}`] ?? reason;
@@ -77,13 +97,10 @@ export function attachWebSocketServer(
       connectionInitWaitTimeout: CONNECTION_INIT_WAIT_MS,
       onConnect: async (ctx) => {
         (ctx.extra as ConnectionExtra).connectionId = randomUUID();
-        const params = ctx.connectionParams ?? {};
-        const authorization =
-          typeof params.authorization === 'string'
-            ? params.authorization
-            : typeof params.Authorization === 'string'
-              ? params.Authorization
-              : undefined;
+        const authorization = webSocketAuthorization(
+          ctx.connectionParams ?? {},
+          (ctx.extra as { request?: IncomingMessage }).request?.headers.authorization,
+        );
         try {
           const principal = await app.authenticate(authorization);
           await ensureTenant(app.database.db, principal.tenantId);

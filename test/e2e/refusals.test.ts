@@ -131,6 +131,29 @@ describe('a WebSocket refused', () => {
   });
 });
 
+describe('a WebSocket accepted behind a router', () => {
+  it("takes the token where Apollo Router's passthrough subscriptions put it", async () => {
+    const tenantId = await newTenant(database);
+    const token = await tokenFor(tenantId);
+    // The router sends the propagated Authorization header as connectionParams.token.
+    const client = clientWith(api, { connectionParams: { token: `Bearer ${token}` } });
+    expect(await firstResult(client, '{ viewer { tenantId } }')).toEqual({ data: { viewer: { tenantId } } });
+  });
+
+  it("takes the upgrade request's Authorization header", async () => {
+    const tenantId = await newTenant(database);
+    const authorization = `Bearer ${await tokenFor(tenantId)}`;
+    class WebSocketWithHeader extends WebSocket {
+      constructor(url: string, protocols?: string | string[]) {
+        super(url, protocols, { headers: { authorization } });
+      }
+    }
+    const client = createClient({ url: wsUrl(api), webSocketImpl: WebSocketWithHeader, retryAttempts: 0 });
+    owned.push(async () => client.dispose());
+    expect(await firstResult(client, '{ viewer { tenantId } }')).toEqual({ data: { viewer: { tenantId } } });
+  });
+});
+
 describe('a replay cursor beyond the head of the event log', () => {
   let tenantId: string;
   let client: Client;
