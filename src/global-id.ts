@@ -52,9 +52,4 @@ export function optionalKeyOf(type: NodeType, id: string | null | undefined, pat
   return id == null ? id : keyOf(type, id, path);
 }
 
-/** `keyOf` for a list, each element reported at its index. */
-export function keysOf(type: NodeType, ids: readonly string[], path: ArgumentPath): string[] {
-  return ids.map((id, index) => keyOf(type, id, [...path, index]));
-}
-
 const article = (type: NodeType) => (/^[AEIOU]/.test(type) ? `an ${type}` : `a ${type}`);

@@ -5,7 +5,7 @@ import { GraphQLError, type ValidationRule } from 'graphql';
 // can do; this one names the variable. The same rule guards WebSocket operations, which Apollo's
 // rules never see.
 
-export const INTROSPECTION_OFF_MESSAGE =
+const INTROSPECTION_OFF_MESSAGE =
   'Introspection is off on this server (the default with NODE_ENV=production). Set GRAPHQL_INTROSPECTION=true to turn it on, or read the schema with `npm run schema:print`.';
 
 export const noIntrospection: ValidationRule = (context) => ({

@@ -7,7 +7,7 @@ import type { GraphQLContext } from './context.ts';
 // The loaders are the request's own (tenant-scoped, batched): `nodes` over 50 findings is one
 // statement, and another tenant's id finds nothing, exactly like `finding(id:)`.
 
-export const MAX_NODES = 100;
+const MAX_NODES = 100;
 
 /** Which type each object returned as a `Node` is (the models themselves do not say). */
 const typeOfNode = new WeakMap<object, NodeType>();

@@ -53,7 +53,7 @@ const CLOSE_ADVICE: Record<string, string> = {
  * `connectionParams.connectionParams.token` (Apollo Router's passthrough subscriptions, which send
  * the propagated Authorization header there), or the upgrade request's own Authorization header.
  */
-export function webSocketAuthorization(
+function webSocketAuthorization(
   params: Record<string, unknown>,
   upgradeHeader: string | undefined,
 ): string | undefined {
@@ -69,7 +69,7 @@ export function webSocketAuthorization(
 }
 
 /** A WebSocket close reason is at most 123 bytes of UTF-8 (the frame's limit); ws throws beyond it. */
-export function closeReason(code: number, reason: string): string {
+function closeReason(code: number, reason: string): string {
   const advised = CLOSE_ADVICE[`${code} ${reason}`] ?? reason;
   if (Buffer.byteLength(advised) <= 123) return advised;
   let cut = advised.slice(0, 120);
