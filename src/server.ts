@@ -2,7 +2,7 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ApolloServer } from '@apollo/server';
-import { armorValidationRules, createApolloServer } from './graphql/apollo.ts';
+import { createApolloServer, extraValidationRules } from './graphql/apollo.ts';
 import { type AppServices, createContext, type GraphQLContext } from './graphql/context.ts';
 import { HttpError, handleGraphQLRequest } from './graphql/http.ts';
 import { buildSchema } from './graphql/schema.ts';
@@ -117,7 +117,7 @@ export async function startServer(
     });
   }
 
-  const ws = attachWebSocketServer(app, schema, httpServer, armorValidationRules(app.config));
+  const ws = attachWebSocketServer(app, schema, httpServer, extraValidationRules(app.config));
   apollo = createApolloServer(app, schema, httpServer, ws.drain);
   await apollo.start();
   await new Promise<void>((resolve, reject) => {

@@ -20,12 +20,12 @@ export function assetFilterCondition(
   if (!filter) return undefined;
   const at = (field: string) => [...path, field];
   const conditions: (SQL | undefined)[] = [
-    idListCondition(assets.id, filter.ids, at('ids')),
+    idListCondition(assets.id, 'Asset', filter.ids, at('ids')),
     listCondition(assets.resourceArn, filter.resourceArns, at('resourceArns')),
     listCondition(assets.resourceType, filter.resourceTypes, at('resourceTypes')),
     listCondition(assets.awsAccountId, filter.awsAccountIds, at('awsAccountIds')),
     listCondition(assets.region, filter.regions, at('regions')),
-    idListCondition(assets.connectorId, filter.connectorIds, at('connectorIds')),
+    idListCondition(assets.connectorId, 'Connector', filter.connectorIds, at('connectorIds')),
     intRangeCondition(assets.riskScore, filter.riskScore, at('riskScore'), 0, 1000),
     riskBandCondition(filter.riskBands, at('riskBands')),
     criticalityCondition(filter.criticalities, at('criticalities')),

@@ -1,5 +1,6 @@
 import { UserInputError } from '../errors.ts';
 import type { Resolvers } from '../generated/graphql.ts';
+import { keyOf, toGlobalId } from '../global-id.ts';
 import { assetDetails } from './details.ts';
 import { DEFAULT_ASSET_CRITICALITY } from './model.ts';
 import { riskBand } from './risk-bands.ts';
@@ -8,12 +9,13 @@ import { searchAssets, setCriticality } from './service.ts';
 export const assetResolvers: Resolvers = {
   Query: {
     assets: (_, args, ctx) => searchAssets(ctx.tenant, args),
-    asset: (_, { id }, ctx) => ctx.loaders.assets.byId.load(id),
+    asset: (_, { id }, ctx) => ctx.loaders.assets.byId.load(keyOf('Asset', id, ['id'])),
   },
   Mutation: {
     assetSetCriticality: async (_, { input }, ctx) => {
-      const payload = await setCriticality(ctx.tenant, input);
-      ctx.loaders.assets.byId.clear(input.id);
+      const id = keyOf('Asset', input.id, ['input', 'id']);
+      const payload = await setCriticality(ctx.tenant, { ...input, id });
+      ctx.loaders.assets.byId.clear(id);
       return payload;
     },
   },
@@ -21,10 +23,12 @@ export const assetResolvers: Resolvers = {
     // Either key: `id`, or `resourceArn` (batched per request by the loaders). A `resourceArn`
     // that is not an ARN resolves to null: the same Id may be one asset per account, Region and type.
     __resolveReference: (reference: { id?: string; resourceArn?: string }, ctx) => {
-      if (reference.id !== undefined) return ctx.loaders.assets.byId.load(reference.id);
+      if (reference.id !== undefined)
+        return ctx.loaders.assets.byId.load(keyOf('Asset', reference.id, ['representations', 'id']));
       if (reference.resourceArn !== undefined) return ctx.loaders.assets.byArn.load(reference.resourceArn);
       throw new UserInputError('An Asset reference needs `id` or `resourceArn`.', ['representations']);
     },
+    id: (asset) => toGlobalId('Asset', asset.id),
     ec2Instance: (asset) => assetDetails(asset).ec2Instance,
     containerImage: (asset) => assetDetails(asset).containerImage,
     lambdaFunction: (asset) => assetDetails(asset).lambdaFunction,

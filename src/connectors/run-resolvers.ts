@@ -1,4 +1,5 @@
 import type { Resolvers } from '../generated/graphql.ts';
+import { keyOf, optionalKeyOf, toGlobalId } from '../global-id.ts';
 import type { GraphQLContext } from '../graphql/context.ts';
 import type { ConnectorRunModel } from '../sync/model.ts';
 import { runProgress } from '../sync/progress.ts';
@@ -23,26 +24,34 @@ const totals = (progress: Awaited<ReturnType<typeof progressOf>>) => ({
 
 export const runResolvers: Resolvers = {
   Query: {
-    run: (_, { id }, ctx) => ctx.loaders.runs.byId.load(id),
+    run: (_, { id }, ctx) => ctx.loaders.runs.byId.load(keyOf('ConnectorRun', id, ['id'])),
   },
   Mutation: {
     connectorRunNow: async (_, { input }, ctx) => {
-      const payload = await runConnectorNow(ctx.tenant, input);
+      const payload = await runConnectorNow(ctx.tenant, {
+        ...input,
+        id: keyOf('Connector', input.id, ['input', 'id']),
+      });
       ctx.loaders.runs.activeOf.clearAll();
       return payload;
     },
     connectorRunCancel: async (_, { input }, ctx) => {
-      const payload = await cancelConnectorRun(ctx.tenant, input);
+      const payload = await cancelConnectorRun(ctx.tenant, {
+        runId: optionalKeyOf('ConnectorRun', input.runId, ['input', 'runId']),
+        connectorId: optionalKeyOf('Connector', input.connectorId, ['input', 'connectorId']),
+      });
       ctx.loaders.runs.activeOf.clearAll();
       return payload;
     },
   },
   Subscription: {
     connectorRunProgress: {
-      subscribe: (_, { connectorId, after }, ctx) => runProgressEvents(ctx, connectorId, after),
+      subscribe: (_, { connectorId, after }, ctx) =>
+        runProgressEvents(ctx, optionalKeyOf('Connector', connectorId, ['connectorId']), after),
     },
   },
   ConnectorRun: {
+    id: (run) => toGlobalId('ConnectorRun', run.id),
     connector: async (run, _, ctx) => (await ctx.loaders.connectors.byId.load(run.connectorId))!,
     trigger: (run) => run.trigger as never,
     requestedMode: (run) => run.requestedMode as never,
@@ -56,6 +65,8 @@ export const runResolvers: Resolvers = {
       run.startedAt && run.finishedAt ? run.finishedAt.getTime() - run.startedAt.getTime() : null,
   },
   ConnectorRunProgressEvent: {
+    connectorId: (event) => toGlobalId('Connector', event.connectorId),
+    runId: (event) => toGlobalId('ConnectorRun', event.runId),
     status: (event) => event.status as never,
     mode: (event) => event.mode as never,
     totals: (event) => totals(event),

@@ -1,5 +1,5 @@
 import type { EventRow } from '../db/schema.ts';
-import { parseEventCursor } from '../events/cursor.ts';
+import { replayCursor } from '../events/cursor.ts';
 import { flatMapBatches } from '../events/iterators.ts';
 import type { GraphQLContext } from '../graphql/context.ts';
 import { createLoaders } from '../graphql/context.ts';
@@ -7,12 +7,12 @@ import type { RunProgressEventModel } from '../sync/model.ts';
 import { ZERO_COUNTS } from '../sync/model.ts';
 
 /** `connectorRunProgress`: progress of one connector's runs (or all the tenant's), replayable from `after`. */
-export function runProgressEvents(
+export async function runProgressEvents(
   ctx: GraphQLContext,
   connectorId: string | null | undefined,
   after: string | null | undefined,
-): AsyncIterableIterator<{ connectorRunProgress: RunProgressEventModel }> {
-  const afterId = after == null ? undefined : parseEventCursor(after, ['after']);
+): Promise<AsyncIterableIterator<{ connectorRunProgress: RunProgressEventModel }>> {
+  const afterId = await replayCursor(ctx.db, after);
   return flatMapBatches(
     ctx.app.eventBus.subscribe(ctx.tenantId, 'run', afterId),
     async (batch: EventRow[]) => {

@@ -1,17 +1,17 @@
 import type { EventRow } from '../db/schema.ts';
-import { parseEventCursor } from '../events/cursor.ts';
+import { replayCursor } from '../events/cursor.ts';
 import { flatMapBatches } from '../events/iterators.ts';
 import type { ConnectorStateEventModel } from '../events/model.ts';
 import { createLoaders, type GraphQLContext } from '../graphql/context.ts';
 import type { ConnectionTestEventModel } from './connection-test/model.ts';
 
 /** `connectorStateChanged`: state changes of one connector (or all of the tenant's), replayable from `after`. */
-export function connectorStateChanges(
+export async function connectorStateChanges(
   ctx: GraphQLContext,
   connectorId: string | null | undefined,
   after: string | null | undefined,
-): AsyncIterableIterator<{ connectorStateChanged: ConnectorStateEventModel }> {
-  const afterId = after == null ? undefined : parseEventCursor(after, ['after']);
+): Promise<AsyncIterableIterator<{ connectorStateChanged: ConnectorStateEventModel }>> {
+  const afterId = await replayCursor(ctx.db, after);
   return flatMapBatches(
     ctx.app.eventBus.subscribe(ctx.tenantId, 'connector', afterId),
     async (batch: EventRow[]) => {
@@ -43,13 +43,13 @@ export function connectorStateChanges(
 }
 
 /** `connectorTestProgress`: checks of tests as they finish, for one connector or one test id. */
-export function connectionTestProgress(
+export async function connectionTestProgress(
   ctx: GraphQLContext,
   connectorId: string | null | undefined,
   testId: string | null | undefined,
   after: string | null | undefined,
-): AsyncIterableIterator<{ connectorTestProgress: ConnectionTestEventModel }> {
-  const afterId = after == null ? undefined : parseEventCursor(after, ['after']);
+): Promise<AsyncIterableIterator<{ connectorTestProgress: ConnectionTestEventModel }>> {
+  const afterId = await replayCursor(ctx.db, after);
   return flatMapBatches(
     ctx.app.eventBus.subscribe(ctx.tenantId, 'connector_test', afterId),
     async (batch: EventRow[]) =>

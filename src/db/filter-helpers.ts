@@ -1,5 +1,6 @@
 import { type AnyColumn, gte, inArray, lt, type SQL, sql } from 'drizzle-orm';
 import { quoteInput, UserInputError } from '../errors.ts';
+import { keyOf, type NodeType } from '../global-id.ts';
 import { isUuid } from './keyset.ts';
 
 // Building blocks shared by every domain's filter compiler: bounded lists, id lists, ranges.
@@ -33,16 +34,20 @@ export function listCondition<T>(
   return checked.length === 0 ? sql`false` : inArray(column, [...checked]);
 }
 
-/** Ids are UUIDs; anything else is a client mistake worth naming rather than an empty result. */
+/**
+ * Ids of `type` (global ids, or the bare UUIDs they hold); anything else is a client mistake worth
+ * naming rather than an empty result.
+ */
 export function idListCondition(
   column: AnyColumn,
+  type: NodeType,
   ids: readonly string[] | null | undefined,
   path: ArgumentPath,
 ): SQL | undefined {
-  const checked = checkList(ids, path);
-  checked?.forEach((id, index) => {
-    if (!isUuid(id))
-      throw new UserInputError(`${quoteInput(id)} is not a valid id (a UUID).`, [...path, index]);
+  const checked = checkList(ids, path)?.map((id, index) => {
+    const key = keyOf(type, id, [...path, index]);
+    if (!isUuid(key)) throw new UserInputError(`${quoteInput(id)} is not a ${type} id.`, [...path, index]);
+    return key;
   });
   return listCondition(column, checked, path);
 }

@@ -69,3 +69,9 @@ export async function latestEventId(db: Executor, tenantId: string, topic: Event
     .where(and(eq(events.tenantId, tenantId), eq(events.topic, topic)));
   return row?.id ?? 0n;
 }
+
+/** The newest event's id (of any tenant): no cursor this service delivered is beyond it. */
+export async function eventLogHead(db: Executor): Promise<bigint> {
+  const [row] = await db.select({ id: max(events.id) }).from(events);
+  return row?.id ?? 0n;
+}

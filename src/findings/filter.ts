@@ -23,7 +23,7 @@ export function findingFilterCondition(
   if (!filter) return undefined;
   const at = (field: string) => [...path, field];
   const conditions: (SQL | undefined)[] = [
-    idListCondition(findings.id, filter.ids, at('ids')),
+    idListCondition(findings.id, 'Finding', filter.ids, at('ids')),
     listCondition(
       findings.findingSeverity,
       filter.severityLabels?.map((label) => SEVERITY_LEVEL[label]),
@@ -37,8 +37,8 @@ export function findingFilterCondition(
     listCondition(findings.awsAccountId, filter.awsAccountIds, at('awsAccountIds')),
     listCondition(findings.region, filter.regions, at('regions')),
     listCondition(findings.resourceType, filter.resourceTypes, at('resourceTypes')),
-    idListCondition(findings.assetId, filter.assetIds, at('assetIds')),
-    idListCondition(findings.connectorId, filter.connectorIds, at('connectorIds')),
+    idListCondition(findings.assetId, 'Asset', filter.assetIds, at('assetIds')),
+    idListCondition(findings.connectorId, 'Connector', filter.connectorIds, at('connectorIds')),
     cveCondition(filter.cves, at('cves')),
     filter.exploitAvailable == null
       ? undefined

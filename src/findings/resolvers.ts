@@ -1,12 +1,13 @@
 import { UserInputError } from '../errors.ts';
 import type { Resolvers } from '../generated/graphql.ts';
+import { keyOf, toGlobalId } from '../global-id.ts';
 import { searchFindings, statsOfFindings } from './service.ts';
 import { findingChanges } from './subscriptions.ts';
 
 export const findingResolvers: Resolvers = {
   Query: {
     findings: (_, args, ctx) => searchFindings(ctx.tenant, args),
-    finding: (_, { id }, ctx) => ctx.loaders.findings.byId.load(id),
+    finding: (_, { id }, ctx) => ctx.loaders.findings.byId.load(keyOf('Finding', id, ['id'])),
     findingStats: (_, { filter }, ctx) => statsOfFindings(ctx.tenant, filter),
   },
   Subscription: {
@@ -17,7 +18,8 @@ export const findingResolvers: Resolvers = {
   Finding: {
     // Either key: `id`, or the AWS identity `productArn awsId` (batched per request by the loaders).
     __resolveReference: (reference: { id?: string; productArn?: string; awsId?: string }, ctx) => {
-      if (reference.id !== undefined) return ctx.loaders.findings.byId.load(reference.id);
+      if (reference.id !== undefined)
+        return ctx.loaders.findings.byId.load(keyOf('Finding', reference.id, ['representations', 'id']));
       if (reference.productArn !== undefined && reference.awsId !== undefined)
         return ctx.loaders.findings.byAwsIdentity.load({
           productArn: reference.productArn,
@@ -27,6 +29,7 @@ export const findingResolvers: Resolvers = {
         'representations',
       ]);
     },
+    id: (finding) => toGlobalId('Finding', finding.id),
     source: () => 'aws_security_hub',
     findingName: (finding) => finding.title,
     severity: (finding) => ({

@@ -1,5 +1,5 @@
 import type { EventRow } from '../db/schema.ts';
-import { parseEventCursor } from '../events/cursor.ts';
+import { replayCursor } from '../events/cursor.ts';
 import { flatMapBatches } from '../events/iterators.ts';
 import type { FindingChangeEventModel, FindingChangeType } from '../events/model.ts';
 import type { FindingFilter } from '../generated/graphql.ts';
@@ -11,14 +11,14 @@ import { findingIdsMatching } from './queries.ts';
  * `findingsChanged`: finding events of the caller's tenant that match the filter, replayed from
  * `after` when given, then live. Each batch of events is checked against the filter in one query.
  */
-export function findingChanges(
+export async function findingChanges(
   ctx: GraphQLContext,
   filter: FindingFilter | null | undefined,
   after: string | null | undefined,
-): AsyncIterableIterator<{ findingsChanged: FindingChangeEventModel }> {
+): Promise<AsyncIterableIterator<{ findingsChanged: FindingChangeEventModel }>> {
   // Validate before subscribing: a bad argument fails the subscription at once.
   const condition = findingFilterCondition(filter);
-  const afterId = after == null ? undefined : parseEventCursor(after, ['after']);
+  const afterId = await replayCursor(ctx.db, after);
   const source = ctx.app.eventBus.subscribe(ctx.tenantId, 'finding', afterId);
   return flatMapBatches(source, async (batch: EventRow[]) => {
     // A subscription lives long; each delivery must see findings as they are now, not as a

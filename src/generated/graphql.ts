@@ -42,7 +42,7 @@ export type Scalars = {
  *
  * Other subgraphs reference an asset by `id`, or by `resourceArn` when the resource has an ARN.
  */
-export type Asset = {
+export type Asset = Node & {
   __typename?: 'Asset';
   awsAccountId?: Maybe<Scalars['String']['output']>;
   connector?: Maybe<Connector>;
@@ -57,6 +57,7 @@ export type Asset = {
   findingCounts: SeverityCounts;
   findings: FindingConnection;
   firstSeenAt: Scalars['DateTime']['output'];
+  /** Global id (`Node`); also the federation key. */
   id: Scalars['ID']['output'];
   /**
    * What makes this asset one: the ARN itself for a resource identified by an ARN; otherwise the JSON
@@ -275,7 +276,7 @@ export type ConnectionTestResult = {
 };
 
 /** How Hubgraph reaches one AWS Security Hub deployment: credentials, regions, scope and schedule. */
-export type Connector = {
+export type Connector = Node & {
   __typename?: 'Connector';
   /** The run that is queued or running, if any. */
   activeRun?: Maybe<ConnectorRun>;
@@ -289,6 +290,7 @@ export type Connector = {
   enabled: Scalars['Boolean']['output'];
   /** Only when the service allows custom endpoints (emulator, VPC endpoints, FIPS). */
   endpointOverride?: Maybe<Scalars['String']['output']>;
+  /** Global id (`Node`); also the federation key. */
   id: Scalars['ID']['output'];
   /** The error that put the connector in FAILED, with what to do about it. */
   lastError?: Maybe<Scalars['String']['output']>;
@@ -448,7 +450,7 @@ export type ConnectorRegenerateExternalIdPayload = {
  * Region reads its linked Regions once, there), into Hubgraph. A run is crash-safe: a worker that
  * dies hands it to another, which resumes from the last page committed.
  */
-export type ConnectorRun = {
+export type ConnectorRun = Node & {
   __typename?: 'ConnectorRun';
   /** The job attempt running it (0 first; more after a worker died or a transient failure). */
   attempt: Scalars['Int']['output'];
@@ -463,6 +465,7 @@ export type ConnectorRun = {
   /** Findings read per second since the run started. */
   findingsPerSecond: Scalars['Float']['output'];
   finishedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Global id (`Node`). */
   id: Scalars['ID']['output'];
   /** What the run does: FULL (first read, or a new scope), INCREMENTAL (from the cursor) or RECONCILE (a full re-read that also marks findings gone from Security Hub). */
   mode?: Maybe<RunMode>;
@@ -689,7 +692,7 @@ export type FacetCount = {
  * A Security Hub finding as Hubgraph keeps it: normalised, scored and linked to its asset.
  * Also an entity by its AWS identity, so other subgraphs can reference `productArn awsId`.
  */
-export type Finding = {
+export type Finding = Node & {
   __typename?: 'Finding';
   /** The primary resource of the finding (its first `Resources[]` entry). */
   asset?: Maybe<Asset>;
@@ -733,6 +736,7 @@ export type Finding = {
    * JWT subject). At most 100 a page.
    */
   history: FindingHistoryConnection;
+  /** Global id (`Node`); also the federation key. */
   id: Scalars['ID']['output'];
   /** When Hubgraph first stored the finding. */
   ingestedAt: Scalars['DateTime']['output'];
@@ -1200,6 +1204,15 @@ export type MutationTransformMapUpdateArgs = {
   input: TransformMapUpdateInput;
 };
 
+/**
+ * An object with a global id (Relay's Object Identification): `node(id:)` fetches it again by that id
+ * alone. The id is opaque; every argument that takes an object's id takes this one (and, for
+ * compatibility, the bare key the object had before global ids).
+ */
+export type Node = {
+  id: Scalars['ID']['output'];
+};
+
 export type OrderDirection =
   | 'ASC'
   | 'DESC';
@@ -1275,6 +1288,10 @@ export type Query = {
    * backward (at most 500 per page); cursors are stable while new findings arrive.
    */
   findings: FindingConnection;
+  /** The object with this global id, or null when it does not exist or belongs to another tenant. A malformed id is a BAD_USER_INPUT error. */
+  node?: Maybe<Node>;
+  /** The objects with these global ids (at most 100), in the same order, with null where `node` would give null. */
+  nodes: Array<Maybe<Node>>;
   /** A prepared connector of the tenant that has not expired nor been consumed by connectorCreate. */
   preparedConnector?: Maybe<PreparedConnector>;
   run?: Maybe<ConnectorRun>;
@@ -1333,6 +1350,16 @@ export type QueryFindingsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
   orderBy?: InputMaybe<FindingOrder>;
+};
+
+
+export type QueryNodeArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryNodesArgs = {
+  ids: Array<Scalars['ID']['input']>;
 };
 
 
@@ -1526,12 +1553,13 @@ export type Tag = {
 };
 
 /** How ASFF fields become Hubgraph's finding fields: built-in maps, and custom ones cloned from them. */
-export type TransformMap = {
+export type TransformMap = Node & {
   __typename?: 'TransformMap';
   builtIn: Scalars['Boolean']['output'];
   createdAt?: Maybe<Scalars['DateTime']['output']>;
   description?: Maybe<Scalars['String']['output']>;
   entries: Array<TransformMapEntry>;
+  /** Global id (`Node`); also the federation key. Inputs also take a built-in map's key (`aws-security-hub-vulnerability`). */
   id: Scalars['ID']['output'];
   /** Stable key of a built-in map (e.g. `aws-security-hub-vulnerability`); null for custom maps. */
   key?: Maybe<Scalars['String']['output']>;
@@ -1801,6 +1829,16 @@ export type FederationReferenceTypes = {
 };
 
 
+/** Mapping of interface types */
+export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = {
+  Node:
+    | ( AssetModel )
+    | ( ConnectorModel )
+    | ( ConnectorRunModel )
+    | ( FindingModel )
+    | ( TransformMapModel )
+  ;
+};
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
@@ -1898,6 +1936,7 @@ export type ResolversTypes = {
   LambdaFunctionDetails: ResolverTypeWrapper<LambdaFunctionDetails>;
   MappedField: ResolverTypeWrapper<MappedField>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Node: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Node']>;
   OrderDirection: OrderDirection;
   PageInfo: ResolverTypeWrapper<PageInfoModel>;
   PreparedConnector: ResolverTypeWrapper<PreparedConnectorModel>;
@@ -2023,6 +2062,7 @@ export type ResolversParentTypes = {
   LambdaFunctionDetails: LambdaFunctionDetails;
   MappedField: MappedField;
   Mutation: Record<PropertyKey, never>;
+  Node: ResolversInterfaceTypes<ResolversParentTypes>['Node'];
   PageInfo: PageInfoModel;
   PreparedConnector: PreparedConnectorModel;
   PreparedConnectorPayload: Omit<PreparedConnectorPayload, 'preparedConnector'> & { preparedConnector?: Maybe<ResolversParentTypes['PreparedConnector']> };
@@ -2084,6 +2124,7 @@ export type AssetResolvers<ContextType = GraphQLContext, ParentType extends Reso
   riskScore?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   scoringVersion?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   tags?: Resolver<Array<ResolversTypes['Tag']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type AssetConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AssetConnection'] = ResolversParentTypes['AssetConnection']> = {
@@ -2178,6 +2219,7 @@ export type ConnectorResolvers<ContextType = GraphQLContext, ParentType extends 
   transformMap?: Resolver<Maybe<ResolversTypes['TransformMap']>, ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   writeBackEnabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type ConnectorAuthResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ConnectorAuth'] = ResolversParentTypes['ConnectorAuth']> = {
@@ -2243,6 +2285,7 @@ export type ConnectorRunResolvers<ContextType = GraphQLContext, ParentType exten
   windowEnd?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   windowStart?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   worker?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type ConnectorRunConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ConnectorRunConnection'] = ResolversParentTypes['ConnectorRunConnection']> = {
@@ -2409,6 +2452,7 @@ export type FindingResolvers<ContextType = GraphQLContext, ParentType extends Re
   verificationState?: Resolver<Maybe<ResolversTypes['VerificationState']>, ParentType, ContextType>;
   vulnerablePackage?: Resolver<Maybe<ResolversTypes['VulnerablePackage']>, ParentType, ContextType>;
   workflowStatus?: Resolver<ResolversTypes['WorkflowStatus'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type FindingChangeEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FindingChangeEvent'] = ResolversParentTypes['FindingChangeEvent']> = {
@@ -2563,6 +2607,10 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   transformMapUpdate?: Resolver<ResolversTypes['TransformMapPayload'], ParentType, ContextType, RequireFields<MutationTransformMapUpdateArgs, 'input'>>;
 };
 
+export type NodeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = {
+  __resolveType: TypeResolveFn<'Asset' | 'Connector' | 'ConnectorRun' | 'Finding' | 'TransformMap', ParentType, ContextType>;
+};
+
 export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -2609,6 +2657,8 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   finding?: Resolver<Maybe<ResolversTypes['Finding']>, ParentType, ContextType, RequireFields<QueryFindingArgs, 'id'>>;
   findingStats?: Resolver<ResolversTypes['FindingStats'], ParentType, ContextType, Partial<QueryFindingStatsArgs>>;
   findings?: Resolver<ResolversTypes['FindingConnection'], ParentType, ContextType, RequireFields<QueryFindingsArgs, 'orderBy'>>;
+  node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
+  nodes?: Resolver<Array<Maybe<ResolversTypes['Node']>>, ParentType, ContextType, RequireFields<QueryNodesArgs, 'ids'>>;
   preparedConnector?: Resolver<Maybe<ResolversTypes['PreparedConnector']>, ParentType, ContextType, RequireFields<QueryPreparedConnectorArgs, 'id'>>;
   run?: Resolver<Maybe<ResolversTypes['ConnectorRun']>, ParentType, ContextType, RequireFields<QueryRunArgs, 'id'>>;
   transformMap?: Resolver<Maybe<ResolversTypes['TransformMap']>, ParentType, ContextType, RequireFields<QueryTransformMapArgs, 'id'>>;
@@ -2688,6 +2738,7 @@ export type TransformMapResolvers<ContextType = GraphQLContext, ParentType exten
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   updatedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type TransformMapConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TransformMapConnection'] = ResolversParentTypes['TransformMapConnection']> = {
@@ -2808,6 +2859,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   LambdaFunctionDetails?: LambdaFunctionDetailsResolvers<ContextType>;
   MappedField?: MappedFieldResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  Node?: NodeResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   PreparedConnector?: PreparedConnectorResolvers<ContextType>;
   PreparedConnectorPayload?: PreparedConnectorPayloadResolvers<ContextType>;

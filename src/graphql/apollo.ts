@@ -14,6 +14,7 @@ import { operationLabel } from '../observability/metrics.ts';
 import type { AppServices, GraphQLContext } from './context.ts';
 import { formatGraphQLError, isInternalError } from './format-error.ts';
 import { nulCharacterAt, nulCharacterError } from './input-guard.ts';
+import { noIntrospection } from './introspection.ts';
 
 /** Depth, cost, alias and token limits, shared by HTTP and WebSocket so neither is the weak door. */
 export function createArmor(config: Config) {
@@ -35,8 +36,12 @@ export function parseOptions(config: Config): ParseOptions {
   return { maxLexicalTokens: config.graphql.maxTokens };
 }
 
-export function armorValidationRules(config: Config): ValidationRule[] {
-  return createArmor(config).protect().validationRules as ValidationRule[];
+/** The rules every operation is checked against beyond GraphQL's own, over HTTP and WebSocket alike. */
+export function extraValidationRules(config: Config, armorRules?: unknown[]): ValidationRule[] {
+  return [
+    ...((armorRules ?? createArmor(config).protect().validationRules) as ValidationRule[]),
+    ...(config.graphql.introspection ? [] : [noIntrospection]),
+  ];
 }
 
 export function createApolloServer(
@@ -49,14 +54,16 @@ export function createApolloServer(
   const armor = createArmor(config).protect();
   return new ApolloServer<GraphQLContext>({
     schema,
-    introspection: config.graphql.introspection,
+    // Introspection is switched by our own rule (extraValidationRules), whose message names
+    // GRAPHQL_INTROSPECTION; Apollo's would tell the operator to edit code.
+    introspection: true,
     parseOptions: parseOptions(config),
     csrfPrevention: true,
     // main.ts owns SIGTERM/SIGINT: it drains HTTP, WebSockets, the event bus and the database in order.
     stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: !config.production,
-    validationRules: armor.validationRules,
+    validationRules: extraValidationRules(config, armor.validationRules),
     formatError: (formatted) => formatGraphQLError(formatted, config.production),
     plugins: [
       // graphql-armor is typed against Apollo's CommonJS build; the plugins are the same objects.

@@ -4,9 +4,11 @@ import { connectorResolvers } from '../connectors/resolvers.ts';
 import { runResolvers } from '../connectors/run-resolvers.ts';
 import { findingResolvers } from '../findings/resolvers.ts';
 import type { Resolvers } from '../generated/graphql.ts';
+import { toGlobalId } from '../global-id.ts';
 import { onboardingResolvers } from '../onboarding/resolvers.ts';
 import { transformMapResolvers } from '../transform-maps/resolvers.ts';
 import { writeBackResolvers } from '../writeback/resolvers.ts';
+import { nodeResolvers } from './node.ts';
 
 const lazy = <T>(value: T | (() => Promise<T>)) =>
   typeof value === 'function' ? (value as () => Promise<T>)() : value;
@@ -30,6 +32,7 @@ const commonResolvers: Resolvers = {
   ConnectorRunConnection: connection,
   TransformMapConnection: connection,
   FindingChangeEvent: {
+    findingId: (event) => toGlobalId('Finding', event.findingId),
     finding: (event, _, ctx) => ctx.loaders.findings.byId.load(event.findingId),
   },
 };
@@ -39,6 +42,7 @@ export function allResolvers(): Resolvers {
   const merged: Record<string, Record<string, unknown>> = {};
   for (const resolvers of [
     commonResolvers,
+    nodeResolvers,
     findingResolvers,
     assetResolvers,
     connectorResolvers,

@@ -7,6 +7,7 @@ import { quoteInput } from '../errors.ts';
 import type { NewEvent } from '../events/model.ts';
 import { appendEvents } from '../events/queries.ts';
 import type { ConnectorRunCancelInput, ConnectorRunNowInput } from '../generated/graphql.ts';
+import { toGlobalId } from '../global-id.ts';
 import { errorSummary } from '../observability/logger.ts';
 import { type UserErrorModel, userError } from '../user-errors.ts';
 import type { RequestedMode } from './model.ts';
@@ -48,7 +49,7 @@ export async function runConnectorNow(
         userErrors: [
           userError(
             ['input', 'id'],
-            `Connector "${connector.name}" has a run ${active.status === 'QUEUED' ? 'queued' : 'in progress'} (${active.id}); follow it with connectorRunProgress, or cancel it with connectorRunCancel.`,
+            `Connector "${connector.name}" has a run ${active.status === 'QUEUED' ? 'queued' : 'in progress'} (${toGlobalId('ConnectorRun', active.id)}); follow it with connectorRunProgress, or cancel it with connectorRunCancel.`,
             'IN_PROGRESS',
           ),
         ],

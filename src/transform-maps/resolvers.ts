@@ -1,4 +1,5 @@
 import type { Resolvers } from '../generated/graphql.ts';
+import { keyOf, toGlobalId } from '../global-id.ts';
 import {
   cloneTransformMap,
   deleteTransformMap,
@@ -10,23 +11,31 @@ import {
 export const transformMapResolvers: Resolvers = {
   Query: {
     transformMaps: (_, args, ctx) => listTransformMaps(ctx.tenant, args),
-    transformMap: (_, { id }, ctx) => ctx.loaders.transformMaps.byId.load(id),
+    transformMap: (_, { id }, ctx) => ctx.loaders.transformMaps.byId.load(keyOf('TransformMap', id, ['id'])),
     transformPreview: (_, { mapId, finding, settings }, ctx) =>
-      previewTransform(ctx.tenant, mapId, finding, settings),
+      previewTransform(ctx.tenant, keyOf('TransformMap', mapId, ['mapId']), finding, settings),
   },
   Mutation: {
-    transformMapClone: (_, { input }, ctx) => cloneTransformMap(ctx.tenant, input),
+    transformMapClone: (_, { input }, ctx) =>
+      cloneTransformMap(ctx.tenant, { ...input, id: keyOf('TransformMap', input.id, ['input', 'id']) }),
     transformMapUpdate: async (_, { input }, ctx) => {
-      ctx.loaders.transformMaps.byId.clear(input.id);
-      return updateTransformMap(ctx.tenant, input);
+      const id = keyOf('TransformMap', input.id, ['input', 'id']);
+      ctx.loaders.transformMaps.byId.clear(id);
+      return updateTransformMap(ctx.tenant, { ...input, id });
     },
     transformMapDelete: async (_, { input }, ctx) => {
-      ctx.loaders.transformMaps.byId.clear(input.id);
-      return deleteTransformMap(ctx.tenant, input);
+      const id = keyOf('TransformMap', input.id, ['input', 'id']);
+      ctx.loaders.transformMaps.byId.clear(id);
+      return deleteTransformMap(ctx.tenant, { ...input, id });
     },
   },
+  TransformMapDeletePayload: {
+    deletedId: (payload) => (payload.deletedId ? toGlobalId('TransformMap', payload.deletedId) : null),
+  },
   TransformMap: {
-    __resolveReference: (reference, ctx) => ctx.loaders.transformMaps.byId.load(reference.id),
+    __resolveReference: (reference, ctx) =>
+      ctx.loaders.transformMaps.byId.load(keyOf('TransformMap', reference.id, ['representations', 'id'])),
+    id: (map) => toGlobalId('TransformMap', map.id),
   },
   PreviewAsset: {
     tags: (asset) => Object.entries(asset.tags ?? {}).map(([key, value]) => ({ key, value })),

@@ -1,4 +1,5 @@
 import type { Resolvers } from '../generated/graphql.ts';
+import { toGlobalId } from '../global-id.ts';
 import { findingHistory } from './history.ts';
 import { updateFindings } from './service.ts';
 import { findingsUpdateProgress } from './subscriptions.ts';
@@ -21,6 +22,7 @@ export const writeBackResolvers: Resolvers = {
     history: (finding, args, ctx) => findingHistory(ctx.tenant, finding, args),
   },
   FindingUpdateResult: {
+    findingId: (result) => toGlobalId('Finding', result.findingId),
     finding: (result, _, ctx) => ctx.loaders.findings.byId.load(result.findingId),
   },
 };

@@ -18,6 +18,7 @@ import { findingFilterCondition } from '../findings/filter.ts';
 import { applyPageEffects, changedTopLevelFields } from '../findings/ingest.ts';
 import { updateDerivedColumns } from '../findings/queries.ts';
 import type { FindingsUpdateInput } from '../generated/graphql.ts';
+import { parseGlobalId, toGlobalId } from '../global-id.ts';
 import { mapFinding } from '../mapping/map-finding.ts';
 import type { SeverityLabel } from '../mapping/scoring-constants.ts';
 import type { CompiledTransformMap } from '../mapping/transform-map.ts';
@@ -205,11 +206,16 @@ async function selectionOf(
           ),
         ],
       };
-    const valid = ids.filter(isUuid);
+    // Global ids or bare UUIDs; another type's id names no finding.
+    const keyOfId = (id: string) => {
+      const parsed = parseGlobalId(id);
+      return parsed?.type === 'Finding' ? parsed.key : id;
+    };
+    const valid = ids.map(keyOfId).filter(isUuid);
     const found = valid.length > 0 ? await selectFindingsByIds(ctx, valid) : [];
     const known = new Set(found.map((finding) => finding.id));
     const errors = input.ids.flatMap((id, index) =>
-      known.has(id)
+      known.has(keyOfId(id))
         ? []
         : [userError(['input', 'ids', index], `No finding has the id ${quoteInput(id)}.`, 'NOT_FOUND')],
     );
@@ -287,7 +293,7 @@ function writeBackBlocked(selected: readonly SelectedFinding[], field: string[])
     errors.push(
       userError(
         field,
-        `${count} of the findings come from connector "${name}", which does not have write-back on: turn it on with connectorUpdate(input: { id: "${id}", writeBackEnabled: true }) (its identity then needs ${PERMISSION}; connectorTest checks it).`,
+        `${count} of the findings come from connector "${name}", which does not have write-back on: turn it on with connectorUpdate(input: { id: "${toGlobalId('Connector', id)}", writeBackEnabled: true }) (its identity then needs ${PERMISSION}; connectorTest checks it).`,
         'NOT_ALLOWED',
       ),
     );

@@ -1,5 +1,5 @@
 import type { EventRow } from '../db/schema.ts';
-import { parseEventCursor } from '../events/cursor.ts';
+import { replayCursor } from '../events/cursor.ts';
 import { flatMapBatches } from '../events/iterators.ts';
 import { createLoaders, type GraphQLContext } from '../graphql/context.ts';
 import type {
@@ -9,12 +9,12 @@ import type {
 } from './model.ts';
 
 /** `findingsUpdateProgress`: the steps of one request of the caller's tenant, replayable from `after`. */
-export function findingsUpdateProgress(
+export async function findingsUpdateProgress(
   ctx: GraphQLContext,
   requestId: string,
   after: string | null | undefined,
-): AsyncIterableIterator<{ findingsUpdateProgress: FindingsUpdateProgressEventModel }> {
-  const afterId = after == null ? undefined : parseEventCursor(after, ['after']);
+): Promise<AsyncIterableIterator<{ findingsUpdateProgress: FindingsUpdateProgressEventModel }>> {
+  const afterId = await replayCursor(ctx.db, after);
   return flatMapBatches(
     ctx.app.eventBus.subscribe(ctx.tenantId, 'finding_update', afterId),
     async (batch: EventRow[]) => {

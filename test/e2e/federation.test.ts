@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { composeServices } from '@apollo/composition';
 import { ApolloGateway, IntrospectAndCompose, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
@@ -11,45 +13,33 @@ import { newTenant, openTestDatabase } from '../support/database.ts';
 import { anEc2Instance, anInspectorEc2Finding } from '../support/factories.ts';
 import { startTestServer, type TestServer, tokenFor } from '../support/server.ts';
 
-// A second subgraph, as another team would write it: tickets that reference Hubgraph's findings by
-// id, and asset ownership that extends Hubgraph's Asset through its `resourceArn` key.
-const COMPANION_SDL = /* GraphQL */ `
-  extend schema
-    @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", "@requires"])
+// The supergraph of docs/supergraph.md, exactly as documented: the subgraphs of supergraph.yaml,
+// Hubgraph's SDL from the running service (as rover introspects it, with a JWT) and the others from
+// their files.
+const SUPERGRAPH_DIR = fileURLToPath(new URL('../../docs/supergraph/', import.meta.url));
 
-  type Query {
-    tickets(first: Int): TicketConnection!
-  }
+interface DocumentedSubgraph {
+  name: string;
+  routingUrl: string;
+  file?: string;
+}
 
-  type TicketConnection {
-    nodes: [Ticket!]!
-    pageInfo: PageInfo!
+/** The subgraphs of supergraph.yaml (our own file: two-space nesting, one key per line). */
+function documentedSubgraphs(): DocumentedSubgraph[] {
+  const subgraphs: DocumentedSubgraph[] = [];
+  for (const line of readFileSync(`${SUPERGRAPH_DIR}supergraph.yaml`, 'utf8').split('\n')) {
+    const name = /^ {2}([\w-]+):\s*$/.exec(line)?.[1];
+    if (name) subgraphs.push({ name, routingUrl: '' });
+    const current = subgraphs.at(-1);
+    const routingUrl = /^\s+routing_url:\s*(\S+)/.exec(line)?.[1];
+    if (current && routingUrl) current.routingUrl = routingUrl;
+    const file = /^\s+file:\s*(\S+)/.exec(line)?.[1];
+    if (current && file) current.file = file;
   }
+  return subgraphs;
+}
 
-  type PageInfo @shareable {
-    hasNextPage: Boolean!
-    hasPreviousPage: Boolean!
-    startCursor: String
-    endCursor: String
-  }
-
-  type Ticket @key(fields: "id") {
-    id: ID!
-    summary: String!
-    finding: Finding!
-  }
-
-  type Finding @key(fields: "id", resolvable: false) {
-    id: ID!
-  }
-
-  type Asset @key(fields: "resourceArn") {
-    resourceArn: String!
-    owner: String!
-    severityHeadline: String! @requires(fields: "name")
-    name: String @external
-  }
-`;
+const COMPANION_SDL = readFileSync(`${SUPERGRAPH_DIR}tickets.graphql`, 'utf8');
 
 let database: Database;
 let api: TestServer;
@@ -72,10 +62,12 @@ afterAll(async () => {
 describe('subgraph SDL', () => {
   it('publishes one federation @link and the entity keys', () => {
     expect(sdl.match(/@link\(url: "https:\/\/specs\.apollo\.dev\/federation\/v2\.\d+"/g)).toHaveLength(1);
-    expect(sdl).toMatch(/type Finding @key\(fields: "id"\) @key\(fields: "productArn awsId"\)/);
-    expect(sdl).toMatch(/type Asset @key\(fields: "id"\) @key\(fields: "resourceArn"\)/);
-    expect(sdl).toMatch(/type Connector @key\(fields: "id"\)/);
-    expect(sdl).toMatch(/type TransformMap @key\(fields: "id"\)/);
+    expect(sdl).toMatch(
+      /type Finding implements Node @key\(fields: "id"\) @key\(fields: "productArn awsId"\)/,
+    );
+    expect(sdl).toMatch(/type Asset implements Node @key\(fields: "id"\) @key\(fields: "resourceArn"\)/);
+    expect(sdl).toMatch(/type Connector implements Node @key\(fields: "id"\)/);
+    expect(sdl).toMatch(/type TransformMap implements Node @key\(fields: "id"\)/);
     expect(sdl).toMatch(/type PageInfo @shareable/);
   });
 });
@@ -89,6 +81,26 @@ describe('composition', () => {
     expect(result.errors).toBeUndefined();
     expect(result.supergraphSdl).toContain('@join__type(graph: FINDINGS, key: "id")');
     expect(result.supergraphSdl).toContain('@join__type(graph: FINDINGS, key: "resourceArn")');
+    expect(result.supergraphSdl).toContain('@join__type(graph: TICKETS, key: "resourceArn")');
+    // Relay's Node: Hubgraph's entities implement it in the supergraph, and `node` is Hubgraph's.
+    expect(result.supergraphSdl).toContain('@join__implements(graph: FINDINGS, interface: "Node")');
+    expect(result.supergraphSdl).toMatch(/node\(id: ID!\): Node @join__field\(graph: FINDINGS\)/);
+  });
+
+  it('composes the supergraph of docs/supergraph/supergraph.yaml', () => {
+    const subgraphs = documentedSubgraphs();
+    expect(subgraphs.map((subgraph) => subgraph.name)).toEqual(['hubgraph', 'tickets']);
+    const result = composeServices(
+      subgraphs.map((subgraph) => ({
+        name: subgraph.name,
+        url: subgraph.routingUrl,
+        typeDefs: parse(subgraph.file ? readFileSync(`${SUPERGRAPH_DIR}${subgraph.file}`, 'utf8') : sdl),
+      })),
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.supergraphSdl).toContain(
+      '@join__graph(name: "hubgraph", url: "http://hubgraph:4000/graphql")',
+    );
     expect(result.supergraphSdl).toContain('@join__type(graph: TICKETS, key: "resourceArn")');
   });
 

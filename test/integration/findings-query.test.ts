@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/client.ts';
 import { type IngestItem, ingestFindingsPage } from '../../src/findings/ingest.ts';
+import { parseGlobalId } from '../../src/global-id.ts';
 import { newTenant, openTestDatabase } from '../support/database.ts';
 import {
   aContainerImage,
@@ -150,9 +151,11 @@ function expectOrdered(
   direction: 'ASC' | 'DESC',
 ) {
   const sign = direction === 'ASC' ? 1 : -1;
+  // Ties are broken by the stored key, which the global id wraps.
+  const storedKey = (node: PageNode) => parseGlobalId(node.id)!.key;
   for (let i = 1; i < nodes.length; i++) {
-    const a = [...key(nodes[i - 1]!), nodes[i - 1]!.id];
-    const b = [...key(nodes[i]!), nodes[i]!.id];
+    const a = [...key(nodes[i - 1]!), storedKey(nodes[i - 1]!)];
+    const b = [...key(nodes[i]!), storedKey(nodes[i]!)];
     const cmp = a.findIndex((value, index) => value !== b[index]);
     expect(cmp, 'rows must be strictly ordered, ties broken by id').toBeGreaterThanOrEqual(0);
     expect((a[cmp]! < b[cmp]! ? -1 : 1) * sign).toBe(-1);

@@ -9,6 +9,7 @@ import {
   STANDARDS,
 } from '../../src/emulator/generator/index.ts';
 import { ingestFindingsPage } from '../../src/findings/ingest.ts';
+import { parseGlobalId, toGlobalId } from '../../src/global-id.ts';
 import { VULNERABILITY_MAP, VULNERABILITY_MAP_KEY } from '../../src/mapping/built-in-maps.ts';
 import { mapFinding } from '../../src/mapping/map-finding.ts';
 import { compileTransformMap } from '../../src/mapping/transform-map.ts';
@@ -103,7 +104,7 @@ describe('transform maps over GraphQL', () => {
     );
     const first = response.data!.transformMaps.nodes[0]!;
     expect(first).toMatchObject({
-      id: VULNERABILITY_MAP_KEY,
+      id: toGlobalId('TransformMap', VULNERABILITY_MAP_KEY),
       key: VULNERABILITY_MAP_KEY,
       builtIn: true,
       name: 'AWS Security Hub – Vulnerability',
@@ -277,7 +278,7 @@ describe('transform maps over GraphQL', () => {
       externalId: 'x'.repeat(40),
       regions: ['us-east-1'],
       scope: {},
-      transformMapKey: id,
+      transformMapKey: parseGlobalId(id)!.key,
     });
     const deleteMutation =
       'mutation($id: ID!) { transformMapDelete(input: { id: $id }) { deletedId userErrors { field code message } } }';

@@ -8,6 +8,7 @@ import { type TenantContext, tenantContext } from '../../src/context.ts';
 import type { Database } from '../../src/db/client.ts';
 import { events } from '../../src/db/schema.ts';
 import { connectorInputFor, type EmulatorAddress } from '../../src/emulator/connector.ts';
+import { toGlobalId } from '../../src/global-id.ts';
 import { cancelConnectorRun, runConnectorNow } from '../../src/sync/service.ts';
 import { newTenant, openTestDatabase } from '../support/database.ts';
 import { FAST_JOBS } from '../support/sync.ts';
@@ -80,7 +81,7 @@ describe('runConnectorNow', () => {
     expect(second.userErrors).toEqual([
       {
         field: ['input', 'id'],
-        message: `Connector "Production" has a run queued (${first.run!.id}); follow it with connectorRunProgress, or cancel it with connectorRunCancel.`,
+        message: `Connector "Production" has a run queued (${toGlobalId('ConnectorRun', first.run!.id)}); follow it with connectorRunProgress, or cancel it with connectorRunCancel.`,
         code: 'IN_PROGRESS',
       },
     ]);

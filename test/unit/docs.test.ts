@@ -1,0 +1,96 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+// The docs keep up with the code: every environment variable src/config.ts reads is named in the
+// README or docs/, and every relative link in them leads to a file of the repository (a clone has
+// nothing outside it).
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
+
+function markdownFiles(): string[] {
+  const docs = readdirSync(join(ROOT, 'docs'), { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.md'))
+    .map((file) => join('docs', file));
+  return ['README.md', 'TESTING.md', 'BENCHMARKS.md', ...docs].filter((file) => existsSync(join(ROOT, file)));
+}
+
+/** The variables of the zod schema over process.env: the keys of `envSchema = z.object({ … })`. */
+function configVariables(source: string): string[] {
+  const start = source.indexOf('const envSchema = z');
+  const end = source.indexOf('.superRefine(', start);
+  if (start < 0 || end < 0)
+    throw new Error('src/config.ts no longer has `const envSchema = z.object({…}).superRefine(`');
+  return [...source.slice(start, end).matchAll(/^ {4}([A-Z][A-Z0-9_]*):/gm)].map((match) => match[1]!);
+}
+
+function undocumented(variables: string[], docs: string): string[] {
+  return variables.filter((name) => !new RegExp(`(^|[^A-Z0-9_])${name}([^A-Z0-9_]|$)`).test(docs));
+}
+
+describe('environment variables', () => {
+  const variables = configVariables(read('src/config.ts'));
+  const docs = markdownFiles()
+    .filter((file) => file === 'README.md' || file.startsWith('docs'))
+    .map(read)
+    .join('\n');
+
+  it('are read from src/config.ts (the parser still finds them)', () => {
+    expect(variables.length).toBeGreaterThan(30);
+    expect(variables).toEqual(
+      expect.arrayContaining(['NODE_ENV', 'PORT', 'HUBGRAPH_AWS_CA_BUNDLE', 'HUBGRAPH_JOB_QUEUE']),
+    );
+  });
+
+  it('are each named in the README or docs/', () => {
+    expect(undocumented(variables, docs)).toEqual([]);
+  });
+
+  it('a variable the docs do not name is reported (the check is real)', () => {
+    const source = read('src/config.ts').replace(
+      '    PORT:',
+      '    HUBGRAPH_NOT_DOCUMENTED: z.string().optional(),\n    PORT:',
+    );
+    expect(undocumented(configVariables(source), docs)).toEqual(['HUBGRAPH_NOT_DOCUMENTED']);
+  });
+
+  it('the README says NODE_ENV=production switches the production checks on, and names HUBGRAPH_AWS_CA_BUNDLE', () => {
+    const readme = read('README.md');
+    expect(readme).toMatch(/NODE_ENV=production`?:? it\s+switches the production checks on/);
+    expect(readme).toContain('`HUBGRAPH_AWS_CA_BUNDLE`');
+  });
+});
+
+describe('links', () => {
+  it('every relative link or quoted ./ ../ path in the README and docs/ leads to a file of the repository', () => {
+    const broken: string[] = [];
+    for (const file of markdownFiles()) {
+      const text = read(file);
+      const targets = [
+        ...[...text.matchAll(/\]\(([^)\s]+)\)/g)].map((match) => match[1]!),
+        ...[...text.matchAll(/`(\.\.?\/[^`\s]+)`/g)].map((match) => match[1]!),
+      ];
+      for (const target of targets) {
+        if (/^(https?:|mailto:|#)/.test(target)) continue;
+        const path = join(ROOT, dirname(file), target.split('#')[0]!);
+        if (!existsSync(path) || relative(ROOT, path).startsWith('..')) broken.push(`${file}: ${target}`);
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+});
+
+describe('the supergraph guide', () => {
+  it("forwards the Authorization header in router.yaml, and says that Hubgraph's _service needs a JWT", () => {
+    expect(read('docs/supergraph/router.yaml')).toMatch(/propagate:\s*\n\s*named: authorization/);
+    expect(read('docs/supergraph/supergraph.yaml')).toMatch(
+      /introspection_headers:\s*\n\s*Authorization: Bearer/,
+    );
+    expect(read('docs/supergraph.md')).toMatch(/`_service` needs a JWT/);
+    expect(read('docs/supergraph.md')).toContain(
+      'rover supergraph compose --config docs/supergraph/supergraph.yaml',
+    );
+  });
+});
