@@ -1,4 +1,4 @@
-import { UserInputError } from './errors.ts';
+import { quoteInput, UserInputError } from './errors.ts';
 
 // Relay global object ids. Every `Node` (Finding, Asset, Connector, ConnectorRun, TransformMap)
 // exposes `id` as base64url("<Type>:<key>"), where the key is what the database knows it by (a
@@ -40,7 +40,7 @@ export function keyOf(type: NodeType, id: string, path: ArgumentPath): string {
   if (!parsed) return id;
   if (parsed.type !== type) {
     throw new UserInputError(
-      `"${id}" is the id of ${article(parsed.type)}; ${article(type)} id is expected here.`,
+      `${quoteInput(id)} is the id of ${article(parsed.type)}; ${article(type)} id is expected here.`,
       path,
     );
   }
@@ -52,4 +52,5 @@ export function optionalKeyOf(type: NodeType, id: string | null | undefined, pat
   return id == null ? id : keyOf(type, id, path);
 }
 
-const article = (type: NodeType) => (/^[AEIOU]/.test(type) ? `an ${type}` : `a ${type}`);
+/** "a Finding", "an Asset": the type with its article. */
+export const article = (type: NodeType) => (/^[AEIOU]/.test(type) ? `an ${type}` : `a ${type}`);

@@ -1,6 +1,6 @@
 import { type AnyColumn, gte, inArray, lt, type SQL, sql } from 'drizzle-orm';
 import { quoteInput, UserInputError } from '../errors.ts';
-import { keyOf, type NodeType } from '../global-id.ts';
+import { article, keyOf, type NodeType } from '../global-id.ts';
 import { isUuid } from './keyset.ts';
 
 // Building blocks shared by every domain's filter compiler: bounded lists, id lists, ranges.
@@ -46,7 +46,8 @@ export function idListCondition(
 ): SQL | undefined {
   const checked = checkList(ids, path)?.map((id, index) => {
     const key = keyOf(type, id, [...path, index]);
-    if (!isUuid(key)) throw new UserInputError(`${quoteInput(id)} is not a ${type} id.`, [...path, index]);
+    if (!isUuid(key))
+      throw new UserInputError(`${quoteInput(id)} is not ${article(type)} id.`, [...path, index]);
     return key;
   });
   return listCondition(column, checked, path);

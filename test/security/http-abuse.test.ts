@@ -112,6 +112,6 @@ describe('input PostgreSQL cannot store, and echoes (rows 9 and 15)', () => {
     const text = JSON.stringify(response.errors);
     expect(response.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(text.length).toBeLessThan(2_000);
-    expect(response.errors?.[0]?.message).toMatch(/"x{64}…" \(1,900,000 characters\) is not a valid id/);
+    expect(response.errors?.[0]?.message).toMatch(/"x{64}…" \(1,900,000 characters\) is not an Asset id\.$/);
   });
 });
