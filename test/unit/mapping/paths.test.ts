@@ -122,5 +122,9 @@ describe('reading findings that are not what ASFF promises', () => {
   it('reads nothing from a list that is not one, or a map that is a string', () => {
     expect(compilePath('Resources[*].Id').read({ Resources: { Id: 'x' } })).toEqual([]);
     expect(compilePath('ProductFields["length"]').read({ ProductFields: 'abc' })).toBeUndefined();
+    // Under a free-form document any name is a field, but a text has none.
+    const document = compilePath('Resources[0].Details.AzureResource.length');
+    expect(document.read({ Resources: [{ Details: { AzureResource: 'abc' } }] })).toBeUndefined();
+    expect(document.read({ Resources: [{ Details: { AzureResource: { length: 3 } } }] })).toBe(3);
   });
 });
