@@ -68,15 +68,14 @@ export function parsePath(source: string): Step[] {
       const inner = source.slice(i + 1, close).trim();
       if (inner === '*') steps.push({ kind: 'all' });
       else if (/^-?\d+$/.test(inner)) steps.push({ kind: 'index', index: Number(inner) });
-      else if (/^"(?:[^"\\]|\\.)*"$/.test(inner))
-        steps.push({ kind: 'key', key: JSON.parse(inner) as string });
+      else if (/^"(?:[^"\\]|\\.)*"$/.test(inner)) steps.push({ kind: 'key', key: unquote(inner, fail) });
       else {
         const where = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\]"]+))$/.exec(inner);
         if (!where) fail(`\`[${inner}]\` is not [n], [*], ["key"] or [Field=value]`);
         steps.push({
           kind: 'where',
           field: where![1]!,
-          value: where![2] !== undefined ? JSON.parse(`"${where![2]}"`) : where![3]!.trim(),
+          value: where![2] !== undefined ? unquote(`"${where![2]}"`, fail) : where![3]!.trim(),
         });
       }
       i = close + 1;
@@ -85,6 +84,15 @@ export function parsePath(source: string): Step[] {
     }
   }
   return steps;
+}
+
+/** A quoted key or value, read as a JSON string: an escape JSON does not know is the map's mistake. */
+function unquote(quoted: string, fail: (what: string) => never): string {
+  try {
+    return JSON.parse(quoted) as string;
+  } catch {
+    return fail(`${quoted} is not a valid quoted text (escapes are JSON's: \\" \\\\ \\n \\uXXXX)`);
+  }
 }
 
 function findClose(source: string, open: number): number {

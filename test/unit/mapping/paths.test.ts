@@ -48,6 +48,14 @@ describe('what a path says', () => {
 
 describe('refused paths, with exact messages', () => {
   const cases: [string, string][] = [
+    [
+      'ProductFields["\\q"]',
+      '"\\q" is not a valid quoted text (escapes are JSON\'s: \\" \\\\ \\n \\uXXXX) at position 14 of `ProductFields["\\q"]`',
+    ],
+    [
+      'Resources[Type="\\q"].Id',
+      '"\\q" is not a valid quoted text (escapes are JSON\'s: \\" \\\\ \\n \\uXXXX) at position 10 of `Resources[Type="\\q"].Id`',
+    ],
     ['   ', 'the path is empty'],
     ['Resources..Id', 'expected a field name at position 11 of `Resources..Id`'],
     ['Title x', 'unexpected ` ` at position 6 of `Title x`'],
