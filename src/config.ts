@@ -46,6 +46,15 @@ const envSchema = z
     HUBGRAPH_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     HUBGRAPH_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
     GRAPHQL_METRICS_OPERATIONS: z.string().optional(),
+    HUBGRAPH_WS_MAX_MESSAGE_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(256 * 1024),
+    HUBGRAPH_WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).default(100),
+    HUBGRAPH_WS_MAX_SUBSCRIPTIONS_PER_TENANT: z.coerce.number().int().min(1).default(1000),
+    HUBGRAPH_WS_MAX_CONNECTIONS_PER_TENANT: z.coerce.number().int().min(1).default(100),
+    HUBGRAPH_GATEWAY_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
     SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
     HUBGRAPH_ROLE: z.enum(['all', 'api', 'worker']).default('all'),
     HUBGRAPH_SYNC_LOOKBACK_MINUTES: z.coerce
@@ -159,6 +168,15 @@ export interface Config {
     /** Operation names that become metric labels; any other name is counted as `other`. */
     operations: ReadonlySet<string>;
   };
+  websocket: {
+    /** Largest message a client may send; `ws` refuses a bigger one from its header, unread. */
+    maxMessageBytes: number;
+    maxSubscriptionsPerConnection: number;
+    maxSubscriptionsPerTenant: number;
+    maxConnectionsPerTenant: number;
+  };
+  /** The header value (`x-hubgraph-gateway-secret`) that lets the router read `_service`. */
+  gatewaySecret: string | undefined;
   shutdownGraceMs: number;
   /** What this process does: serve the API, run sync jobs, or both. */
   role: 'all' | 'api' | 'worker';
@@ -250,6 +268,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
           .filter(Boolean),
       ),
     },
+    websocket: {
+      maxMessageBytes: env.HUBGRAPH_WS_MAX_MESSAGE_BYTES,
+      maxSubscriptionsPerConnection: env.HUBGRAPH_WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+      maxSubscriptionsPerTenant: env.HUBGRAPH_WS_MAX_SUBSCRIPTIONS_PER_TENANT,
+      maxConnectionsPerTenant: env.HUBGRAPH_WS_MAX_CONNECTIONS_PER_TENANT,
+    },
+    gatewaySecret: env.HUBGRAPH_GATEWAY_SECRET,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     role: env.HUBGRAPH_ROLE,
     writeBack: { resumeAfterSeconds: env.HUBGRAPH_WRITEBACK_RESUME_SECONDS },

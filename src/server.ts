@@ -1,7 +1,8 @@
-import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ApolloServer } from '@apollo/server';
+import { sameSecret } from './auth/same-secret.ts';
 import { createApolloServer, extraValidationRules } from './graphql/apollo.ts';
 import { type AppServices, createContext, type GraphQLContext } from './graphql/context.ts';
 import { HttpError, handleGraphQLRequest } from './graphql/http.ts';
@@ -172,13 +173,6 @@ function listenOn(server: Server, port: number, host: string): Promise<Server> {
     server.once('error', reject);
     server.listen(port, host, () => resolve(server));
   });
-}
-
-/** Compares secrets in constant time (a timing difference would tell how much of a guess was right). */
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -13,6 +13,7 @@ import type { Config } from '../config.ts';
 import { operationLabel } from '../observability/metrics.ts';
 import type { AppServices, GraphQLContext } from './context.ts';
 import { formatGraphQLError, isInternalError } from './format-error.ts';
+import { GATEWAY_SECRET_HEADER, selectsService, serviceRefusal } from './gateway.ts';
 import { nulCharacterAt, nulCharacterError } from './input-guard.ts';
 import { noIntrospection } from './introspection.ts';
 
@@ -95,6 +96,10 @@ function observabilityPlugin(app: AppServices): ApolloServerPlugin<GraphQLContex
         async didResolveOperation({ document, request }) {
           const where = nulCharacterAt(document, request.variables);
           if (where) throw nulCharacterError(where);
+          if (selectsService(document)) {
+            const refusal = serviceRefusal(app.config, request.http?.headers.get(GATEWAY_SECRET_HEADER));
+            if (refusal) throw refusal;
+          }
         },
         async didEncounterErrors({ errors, contextValue, operationName }) {
           for (const error of errors) {

@@ -18,7 +18,11 @@ export function formatGraphQLError(
         'Validation aborted: the document is too complex to validate (too many fields to compare with one another). Split it into smaller operations.',
     };
   if (code !== ErrorCode.INTERNAL_SERVER_ERROR) {
-    const message = capMessage(formatted.message);
+    // Field suggestions spell out the schema that introspection being off keeps to itself (over
+    // WebSocket too, where Apollo's plugins do not run).
+    const message = capMessage(
+      production ? formatted.message.replace(/Did you mean .+\?/g, '[Suggestion hidden]') : formatted.message,
+    );
     return message === formatted.message ? formatted : { ...formatted, message };
   }
   if (!production) return { ...formatted, extensions: { ...formatted.extensions, code } };

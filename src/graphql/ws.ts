@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import {
   type DocumentNode,
-  type GraphQLError,
+  GraphQLError,
   type GraphQLSchema,
   parse,
   specifiedRules,
@@ -15,8 +15,11 @@ import { AuthenticationError, type Principal } from '../auth/authenticate.ts';
 import { ensureTenant } from '../auth/tenants.ts';
 import { tenantContext } from '../context.ts';
 import { operationLabel } from '../observability/metrics.ts';
+import { parseOptions } from './apollo.ts';
 import { type AppServices, createLoaders, type GraphQLContext } from './context.ts';
 import { formatGraphQLError, isInternalError } from './format-error.ts';
+import { selectsService, serviceOverWebSocketRefusal } from './gateway.ts';
+import { nulCharacterAt, nulCharacterError } from './input-guard.ts';
 
 // graphql-ws on the same /graphql path. Apollo's context, validation rules and error policy do not
 // apply to WebSockets by themselves, so each is applied here again: authentication from
@@ -26,7 +29,15 @@ type ConnectionExtra = {
   socket: WebSocket;
   principal?: Principal;
   connectionId?: string;
+  /** Counted among its tenant's connections (released on close). */
+  counted?: boolean;
+  /** Ids of this connection's running subscriptions (each counted for its tenant too). */
+  subscriptions?: Set<string>;
+  expiryTimer?: NodeJS.Timeout;
 };
+
+/** setTimeout's longest delay; a token may live longer, so the timer is re-armed. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** How long a client may take to send connection_init. */
 const CONNECTION_INIT_WAIT_MS = 5_000;
@@ -78,20 +89,84 @@ function closeReason(code: number, reason: string): string {
   return `${cut}…`;
 }
 
+/** A WebSocket session ends with its token: 4401 once it expires, so a reconnect brings a fresh one. */
+function closeAtExpiry(extra: ConnectionExtra, expiresAt: Date): void {
+  const left = expiresAt.getTime() - Date.now();
+  extra.expiryTimer = setTimeout(
+    () =>
+      left > MAX_TIMER_MS
+        ? closeAtExpiry(extra, expiresAt)
+        : extra.socket.close(
+            4401,
+            'Token expired: reconnect with a new token in connectionParams.authorization.',
+          ),
+    Math.max(0, Math.min(left, MAX_TIMER_MS)),
+  );
+  extra.expiryTimer.unref();
+}
+
+function limitError(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'LIMIT_EXCEEDED' } });
+}
+
+/** Counts per key, forgetting keys at zero. */
+class Counter {
+  readonly #counts = new Map<string, number>();
+  get(key: string): number {
+    return this.#counts.get(key) ?? 0;
+  }
+  add(key: string, delta: number): void {
+    const next = this.get(key) + delta;
+    if (next <= 0) this.#counts.delete(key);
+    else this.#counts.set(key, next);
+  }
+}
+
 export function attachWebSocketServer(
   app: AppServices,
   schema: GraphQLSchema,
   httpServer: Server,
   extraRules: ValidationRule[],
 ): { drain: () => Promise<void> } {
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  const limits = app.config.websocket;
+  // maxPayload: `ws` refuses a bigger message from its frame header (1009), before reading it.
+  const wsServer = new WebSocketServer({
+    server: httpServer,
+    path: '/graphql',
+    maxPayload: limits.maxMessageBytes,
+  });
+  const tooBig = `Message too big: at most ${limits.maxMessageBytes} bytes (HUBGRAPH_WS_MAX_MESSAGE_BYTES).`;
   // Registered before graphql-ws's own listener, so every close it makes carries advice.
   wsServer.on('connection', (socket) => {
+    // `ws` has already closed with 1009 when it reports a message over maxPayload; that is the
+    // client's doing, not an internal error for graphql-ws to report on the console.
+    const emit = socket.emit.bind(socket);
+    socket.emit = (event: string | symbol, ...args: unknown[]) => {
+      if (event === 'error' && (args[0] as { code?: string })?.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+        app.log.info({ limit: limits.maxMessageBytes }, 'websocket message over the limit refused');
+        return true;
+      }
+      return emit(event, ...args);
+    };
     const close = socket.close.bind(socket);
     socket.close = (code?: number, reason?: string | Buffer) =>
-      close(code, code === undefined || reason === undefined ? reason : closeReason(code, reason.toString()));
+      close(
+        code,
+        code === 1009
+          ? closeReason(code, tooBig)
+          : code === undefined || reason === undefined
+            ? reason
+            : closeReason(code, reason.toString()),
+      );
   });
   const rules = [...specifiedRules, ...extraRules];
+  const parsing = parseOptions(app.config);
+  // Per tenant, across this process's connections: one tenant cannot hold every socket or stream.
+  const connectionsOf = new Counter();
+  const subscriptionsOf = new Counter();
+  const release = (extra: ConnectionExtra, id: string) => {
+    if (extra.subscriptions?.delete(id)) subscriptionsOf.add(extra.principal!.tenantId, -1);
+  };
   const cleanup = useServer<Record<string, unknown> | undefined, ConnectionExtra>(
     {
       schema,
@@ -102,10 +177,22 @@ export function attachWebSocketServer(
           ctx.connectionParams ?? {},
           (ctx.extra as { request?: IncomingMessage }).request?.headers.authorization,
         );
+        const extra = ctx.extra as ConnectionExtra;
         try {
           const principal = await app.authenticate(authorization);
+          if (connectionsOf.get(principal.tenantId) >= limits.maxConnectionsPerTenant) {
+            extra.socket.close(
+              1008,
+              `Too many connections for this tenant: at most ${limits.maxConnectionsPerTenant} (HUBGRAPH_WS_MAX_CONNECTIONS_PER_TENANT).`,
+            );
+            return false;
+          }
           await ensureTenant(app.database.db, principal.tenantId);
-          (ctx.extra as ConnectionExtra).principal = principal;
+          extra.principal = principal;
+          extra.subscriptions = new Set();
+          extra.counted = true;
+          connectionsOf.add(principal.tenantId, 1);
+          if (principal.expiresAt) closeAtExpiry(extra, principal.expiresAt);
           return true;
         } catch (error) {
           if (error instanceof AuthenticationError) {
@@ -121,13 +208,30 @@ export function attachWebSocketServer(
         const extra = ctx.extra as ConnectionExtra;
         let document: DocumentNode;
         try {
-          document = parse(payload.query);
+          document = parse(payload.query, parsing);
         } catch (error) {
           return [error as GraphQLError];
         }
         const errors = validate(schema, document, rules);
         if (errors.length > 0) return errors;
+        const nulAt = nulCharacterAt(document, payload.variables);
+        if (nulAt) return [nulCharacterError(nulAt)];
+        if (selectsService(document)) return [serviceOverWebSocketRefusal()];
         const principal = extra.principal!;
+        if (extra.subscriptions!.size >= limits.maxSubscriptionsPerConnection)
+          return [
+            limitError(
+              `Too many subscriptions on this connection: at most ${limits.maxSubscriptionsPerConnection} (HUBGRAPH_WS_MAX_SUBSCRIPTIONS_PER_CONNECTION). Complete one first.`,
+            ),
+          ];
+        if (subscriptionsOf.get(principal.tenantId) >= limits.maxSubscriptionsPerTenant)
+          return [
+            limitError(
+              `Too many subscriptions for this tenant: at most ${limits.maxSubscriptionsPerTenant} (HUBGRAPH_WS_MAX_SUBSCRIPTIONS_PER_TENANT). Complete one first.`,
+            ),
+          ];
+        extra.subscriptions!.add(id);
+        subscriptionsOf.add(principal.tenantId, 1);
         const requestId = `${extra.connectionId}:${id}`;
         const log = app.log.child({ requestId, tenantId: principal.tenantId });
         const contextValue: GraphQLContext = {
@@ -152,7 +256,16 @@ export function attachWebSocketServer(
           contextValue,
         };
       },
-      onComplete: (_ctx, _id, payload) => {
+      onClose: (ctx) => {
+        const extra = ctx.extra as ConnectionExtra;
+        clearTimeout(extra.expiryTimer);
+        if (!extra.counted) return;
+        extra.counted = false;
+        connectionsOf.add(extra.principal!.tenantId, -1);
+        for (const id of [...extra.subscriptions!]) release(extra, id);
+      },
+      onComplete: (ctx, id, payload) => {
+        release(ctx.extra as ConnectionExtra, id);
         app.metrics.activeSubscriptions.dec({
           operation: operationLabel(app.config.metrics.operations, payload.operationName),
         });
