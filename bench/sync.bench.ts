@@ -86,6 +86,7 @@ async function syncOnce(
     LOG_LEVEL: 'error',
     DATABASE_URL: databaseUrl,
     HUBGRAPH_ALLOW_CUSTOM_ENDPOINTS: 'true',
+    HUBGRAPH_ENDPOINT_ALLOWLIST: '127.0.0.0/8',
   });
   // This process only queues the run and watches it; the sync runs in a worker process.
   const database = await openDatabase({ url: databaseUrl, poolMax: 2 });
@@ -105,6 +106,7 @@ async function syncOnce(
     worker = await startWorkerProcess({
       DATABASE_URL: databaseUrl,
       HUBGRAPH_ALLOW_CUSTOM_ENDPOINTS: 'true',
+      HUBGRAPH_ENDPOINT_ALLOWLIST: '127.0.0.0/8',
       HUBGRAPH_SYNC_QUOTAS: options.quotas,
       HUBGRAPH_JOB_POLL_SECONDS: '0.5',
     });

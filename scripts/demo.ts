@@ -53,6 +53,7 @@ const config = loadConfig({
   LOG_LEVEL: process.env.LOG_LEVEL ?? (values.once ? 'error' : 'warn'),
   // The connector points at the emulator instead of AWS.
   HUBGRAPH_ALLOW_CUSTOM_ENDPOINTS: 'true',
+  HUBGRAPH_ENDPOINT_ALLOWLIST: '127.0.0.0/8',
 });
 const app = await createApp(config);
 const worker = new SyncWorker(app, app.jobs!, {

@@ -61,6 +61,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const transport = {
     caBundlePem: readCaBundle(config.awsCaBundle),
     allowCustomEndpoints: config.allowCustomEndpoints,
+    endpointAllowList: config.endpointAllowList,
   };
   const eventBus = new EventBus(database, log);
   await eventBus.start();

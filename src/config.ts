@@ -37,6 +37,15 @@ const envSchema = z
       .default(24 * 3600),
     HUBGRAPH_ALLOW_CUSTOM_ENDPOINTS: booleanFromEnv.default(false),
     HUBGRAPH_AWS_CA_BUNDLE: z.string().min(1).optional(),
+    HUBGRAPH_ENDPOINT_ALLOWLIST: z
+      .string()
+      .regex(
+        /^\s*[0-9a-fA-F:.]+(\/\d{1,3})?\s*(,\s*[0-9a-fA-F:.]+(\/\d{1,3})?\s*)*$/,
+        'a comma-separated list of IP addresses or CIDRs, e.g. 127.0.0.1/32,10.20.0.0/16',
+      )
+      .optional(),
+    HUBGRAPH_DEFAULT_CHAIN_TENANTS: z.string().optional(),
+    HUBGRAPH_CONNECTION_TEST_DEADLINE_SECONDS: z.coerce.number().min(1).max(300).default(20),
     GRAPHQL_INLINE_TRACING: booleanFromEnv.default(false),
     GRAPHQL_INTROSPECTION: booleanFromEnv.optional(),
     GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(1).default(12),
@@ -149,6 +158,15 @@ export interface Config {
   /** Undefined: dev mode, one tenant, no authentication. */
   auth: AuthConfig | undefined;
   allowCustomEndpoints: boolean;
+  /** Internal addresses (CIDRs) custom endpoints may reach (an emulator on loopback). */
+  endpointAllowList: string[];
+  /**
+   * Tenants whose connectors may read with Hubgraph's own AWS identity (DEFAULT_CHAIN): '*' all;
+   * by default only the dev tenant (no JWT auth).
+   */
+  defaultChainTenants: ReadonlySet<string>;
+  /** Longest one connection-test check may take. */
+  connectionTestDeadlineSeconds: number;
   /** PEM file of extra CAs to trust when talking to AWS (a TLS-inspecting proxy, the emulator). */
   awsCaBundle: string | undefined;
   graphql: {
@@ -249,6 +267,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     masterKey: env.HUBGRAPH_MASTER_KEY,
     auth,
     allowCustomEndpoints: env.HUBGRAPH_ALLOW_CUSTOM_ENDPOINTS,
+    endpointAllowList: listOf(env.HUBGRAPH_ENDPOINT_ALLOWLIST),
+    connectionTestDeadlineSeconds: env.HUBGRAPH_CONNECTION_TEST_DEADLINE_SECONDS,
+    defaultChainTenants: new Set(
+      env.HUBGRAPH_DEFAULT_CHAIN_TENANTS === undefined
+        ? auth
+          ? []
+          : ['*']
+        : listOf(env.HUBGRAPH_DEFAULT_CHAIN_TENANTS),
+    ),
     awsCaBundle: env.HUBGRAPH_AWS_CA_BUNDLE,
     graphql: {
       inlineTracing: env.GRAPHQL_INLINE_TRACING,
@@ -261,12 +288,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     metrics: {
       token: env.HUBGRAPH_METRICS_TOKEN,
       port: env.HUBGRAPH_METRICS_PORT,
-      operations: new Set(
-        (env.GRAPHQL_METRICS_OPERATIONS ?? '')
-          .split(',')
-          .map((name) => name.trim())
-          .filter(Boolean),
-      ),
+      operations: new Set(listOf(env.GRAPHQL_METRICS_OPERATIONS)),
     },
     websocket: {
       maxMessageBytes: env.HUBGRAPH_WS_MAX_MESSAGE_BYTES,
@@ -295,4 +317,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       queue: env.HUBGRAPH_JOB_QUEUE,
     },
   };
+}
+
+function listOf(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 }

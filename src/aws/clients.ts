@@ -1,11 +1,14 @@
 import { readFileSync } from 'node:fs';
+import { Agent as HttpAgent } from 'node:http';
 import { Agent } from 'node:https';
+import type { BlockList } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { allowListOf, assertLiteralAllowed, checkedLookup, type EgressRule } from './egress.ts';
 
 // How Hubgraph reaches AWS for one connector: the source identity (Hubgraph's default chain or a
 // stored access key, decrypted only here, in memory), an assumed role on top when configured, and
@@ -31,6 +34,11 @@ export interface AwsTransport {
   /** Extra CA certificates to trust (a TLS-inspecting proxy, the emulator's CA). */
   caBundlePem?: string;
   allowCustomEndpoints: boolean;
+  /**
+   * Internal addresses (CIDRs) a custom endpoint may reach, e.g. an emulator on loopback; nothing
+   * else private, loopback, link-local or metadata is reached (egress.ts).
+   */
+  endpointAllowList?: readonly string[];
 }
 
 export class CustomEndpointNotAllowedError extends Error {
@@ -48,16 +56,23 @@ export function readCaBundle(path: string | undefined): string | undefined {
 
 const handlers = new Map<string, NodeHttpHandler>();
 
-/** One HTTP handler per CA bundle: keep-alive connections, the system's roots plus the extra CAs. */
-export function requestHandler(transport: AwsTransport): NodeHttpHandler {
-  const key = transport.caBundlePem ?? '';
+/**
+ * One HTTP handler per CA bundle (and, for custom endpoints, per egress rule): keep-alive
+ * connections, the system's roots plus the extra CAs; for a custom endpoint, a DNS lookup that
+ * refuses addresses the connector may not reach, checked on the address the socket connects to.
+ */
+export function requestHandler(transport: AwsTransport, egress?: EgressRule): NodeHttpHandler {
+  const key = `${transport.caBundlePem ?? ''}|${egress ? `${transport.endpointAllowList?.join(',')}|${egress.onlyListed}` : 'aws'}`;
   let handler = handlers.get(key);
   if (!handler) {
+    const lookup = egress ? checkedLookup(egress) : undefined;
     handler = new NodeHttpHandler({
       connectionTimeout: 5_000,
       requestTimeout: 30_000,
+      httpAgent: lookup ? new HttpAgent({ keepAlive: true, lookup }) : undefined,
       httpsAgent: new Agent({
         keepAlive: true,
+        lookup,
         ca: transport.caBundlePem ? [...rootCertificates, transport.caBundlePem] : undefined,
       }),
     });
@@ -66,10 +81,37 @@ export function requestHandler(transport: AwsTransport): NodeHttpHandler {
   return handler;
 }
 
-function endpointFor(target: AwsTarget, transport: AwsTransport): string | undefined {
-  if (!target.endpointOverride) return undefined;
+/** Whether requests are signed with Hubgraph's own identity (directly or to assume a role). */
+export function signsWithOwnIdentity(target: AwsTarget): boolean {
+  const mode = target.authMode === 'ASSUME_ROLE' ? (target.sourceMode ?? 'DEFAULT_CHAIN') : target.authMode;
+  return mode === 'DEFAULT_CHAIN';
+}
+
+/** Where a client sends its requests: AWS, or the allowed override with the egress rule it obeys. */
+function endpointFor(
+  target: AwsTarget,
+  transport: AwsTransport,
+): { endpoint: string | undefined; egress: EgressRule | undefined } {
+  if (!target.endpointOverride) return { endpoint: undefined, egress: undefined };
   if (!transport.allowCustomEndpoints) throw new CustomEndpointNotAllowedError(target.endpointOverride);
-  return target.endpointOverride;
+  const url = new URL(target.endpointOverride);
+  const egress = egressRuleFor(transport, url.protocol === 'http:' && signsWithOwnIdentity(target));
+  assertLiteralAllowed(url.hostname, egress);
+  return { endpoint: target.endpointOverride, egress };
+}
+
+const allowLists = new Map<string, BlockList>();
+
+/** The egress rule of a custom endpoint under this transport's allow-list. */
+export function egressRuleFor(transport: AwsTransport, onlyListed: boolean): EgressRule {
+  const entries = transport.endpointAllowList ?? [];
+  const key = entries.join(',');
+  let allowed = allowLists.get(key);
+  if (!allowed) {
+    allowed = allowListOf(entries);
+    allowLists.set(key, allowed);
+  }
+  return { allowed, onlyListed };
 }
 
 /** The identity that signs first: Hubgraph's own (default chain) or the connector's access key. */
@@ -92,11 +134,12 @@ export function stsClient(
   region = target.regions[0]!,
   maxAttempts = 3,
 ): STSClient {
+  const { endpoint, egress } = endpointFor(target, transport);
   return new STSClient({
     region,
-    endpoint: endpointFor(target, transport),
+    endpoint,
     credentials,
-    requestHandler: requestHandler(transport),
+    requestHandler: requestHandler(transport, egress),
     maxAttempts,
   });
 }
@@ -108,11 +151,12 @@ export function securityHubClient(
   region: string,
   maxAttempts = 3,
 ): SecurityHubClient {
+  const { endpoint, egress } = endpointFor(target, transport);
   return new SecurityHubClient({
     region,
-    endpoint: endpointFor(target, transport),
+    endpoint,
     credentials,
-    requestHandler: requestHandler(transport),
+    requestHandler: requestHandler(transport, egress),
     maxAttempts,
   });
 }

@@ -287,6 +287,10 @@ export async function regenerateExternalId(
   };
 }
 
+/** Connection tests a tenant may run at once in this process. */
+const MAX_TESTS_PER_TENANT = 5;
+const testsRunning = new Map<string, number>();
+
 export async function testConnector(
   ctx: TenantContext,
   input: ConnectorTestInput,
@@ -353,12 +357,34 @@ export async function testConnector(
         },
       ]),
     );
-  const result = await runConnectionTest(target, {
-    testId,
-    transport: ctx.app.aws.transport,
-    writeBack,
-    onCheck: (check) => publish({ check }),
-  });
+  // Tests open sockets to wherever a draft points: a tenant runs a few at once, not hundreds.
+  const running = testsRunning.get(ctx.tenantId) ?? 0;
+  if (running >= MAX_TESTS_PER_TENANT)
+    return {
+      result: null,
+      userErrors: [
+        userError(
+          ['input'],
+          `${running} connection tests of this tenant are running; at most ${MAX_TESTS_PER_TENANT} run at once. Wait for one to finish (connectorTestProgress) and try again.`,
+          'IN_PROGRESS',
+        ),
+      ],
+    };
+  testsRunning.set(ctx.tenantId, running + 1);
+  let result: ConnectionTestResultModel;
+  try {
+    result = await runConnectionTest(target, {
+      testId,
+      transport: ctx.app.aws.transport,
+      writeBack,
+      onCheck: (check) => publish({ check }),
+      checkDeadlineMs: ctx.app.config.connectionTestDeadlineSeconds * 1000,
+    });
+  } finally {
+    const left = (testsRunning.get(ctx.tenantId) ?? 1) - 1;
+    if (left > 0) testsRunning.set(ctx.tenantId, left);
+    else testsRunning.delete(ctx.tenantId);
+  }
   await publish({ result });
   if (connector) await recordTest(ctx, connector, result);
   return { result, userErrors: [] };
@@ -483,6 +509,20 @@ async function checkSettings(
     allowCustomEndpoints: ctx.app.config.allowCustomEndpoints,
     now: ctx.clock.now(),
   });
+  const mayUseOwnIdentity = ctx.app.config.defaultChainTenants;
+  if (
+    settings.authMode === 'DEFAULT_CHAIN' &&
+    !mayUseOwnIdentity.has('*') &&
+    !mayUseOwnIdentity.has(ctx.tenantId)
+  ) {
+    errors.push(
+      userError(
+        ['input', 'auth', 'mode'],
+        "DEFAULT_CHAIN reads with Hubgraph's own AWS identity, which this tenant may not use: choose ASSUME_ROLE (Hubgraph assumes a role in your account, with an external ID; see connectorPrepare) or ACCESS_KEY. An operator can allow it with HUBGRAPH_DEFAULT_CHAIN_TENANTS.",
+        'NOT_ALLOWED',
+      ),
+    );
+  }
   if (settings.name && (await connectorNameTaken(ctx.db, ctx.tenantId, settings.name, exceptId))) {
     errors.push(
       userError(

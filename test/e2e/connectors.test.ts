@@ -29,6 +29,7 @@ beforeAll(async () => {
   });
   api = await startTestServer(database, {
     HUBGRAPH_ALLOW_CUSTOM_ENDPOINTS: 'true',
+    HUBGRAPH_ENDPOINT_ALLOWLIST: '127.0.0.0/8',
     HUBGRAPH_AWS_CA_BUNDLE: emulator.caPemPath!,
     HUBGRAPH_MASTER_KEY: MASTER_KEY,
   });
@@ -413,6 +414,7 @@ describe('the connection test against the emulator', () => {
 async function untrustingServer(): Promise<TestServer> {
   return startTestServer(database, {
     HUBGRAPH_ALLOW_CUSTOM_ENDPOINTS: 'true',
+    HUBGRAPH_ENDPOINT_ALLOWLIST: '127.0.0.0/8',
     HUBGRAPH_MASTER_KEY: MASTER_KEY,
   });
 }

@@ -326,7 +326,7 @@ beforeAll(async () => {
   });
   api = await startTestServer(
     database,
-    { HUBGRAPH_ALLOW_CUSTOM_ENDPOINTS: 'true' },
+    { HUBGRAPH_ALLOW_CUSTOM_ENDPOINTS: 'true', HUBGRAPH_ENDPOINT_ALLOWLIST: '127.0.0.0/8' },
     {
       jobs: 'worker',
       jobSettings: { ...FAST_JOBS, queue: `connector-run-${randomUUID().slice(0, 8)}` },

@@ -45,7 +45,10 @@ beforeAll(async () => {
   });
   process.env.AWS_ACCESS_KEY_ID = emulator.baseCredentials.accessKeyId;
   process.env.AWS_SECRET_ACCESS_KEY = emulator.baseCredentials.secretAccessKey;
-  api = await startTestServer(database, { HUBGRAPH_ALLOW_CUSTOM_ENDPOINTS: 'true' });
+  api = await startTestServer(database, {
+    HUBGRAPH_ALLOW_CUSTOM_ENDPOINTS: 'true',
+    HUBGRAPH_ENDPOINT_ALLOWLIST: '127.0.0.0/8',
+  });
 });
 
 afterAll(async () => {

@@ -219,11 +219,13 @@ describe('a replay cursor beyond the head of the event log', () => {
 describe('introspection switched off', () => {
   let production: TestServer;
 
+  const GATEWAY_SECRET = 'gateway-secret-of-the-router';
   beforeAll(async () => {
     // Production's default: off.
     production = await startTestServer(database, {
       NODE_ENV: 'production',
       HUBGRAPH_MASTER_KEY: randomBytes(32).toString('base64'),
+      HUBGRAPH_GATEWAY_SECRET: GATEWAY_SECRET,
     });
   });
 
@@ -252,12 +254,12 @@ describe('introspection switched off', () => {
     ]);
   });
 
-  it('leaves the federation SDL and __typename to the router', async () => {
+  it('leaves the federation SDL and __typename to the router (which sends the gateway secret)', async () => {
     const tenantId = await newTenant(database);
     const response = await production.graphql<{ _service: { sdl: string }; __typename: string }>(
       '{ __typename _service { sdl } }',
       {},
-      { tenantId },
+      { tenantId, headers: { 'x-hubgraph-gateway-secret': GATEWAY_SECRET } },
     );
     expect(response.errors).toBeUndefined();
     expect(response.data!._service.sdl).toContain('interface Node');

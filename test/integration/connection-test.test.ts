@@ -10,7 +10,7 @@ import { READ_ROLE_ACTIONS, type RunningEmulator, startEmulator } from '../../sr
 // wrong and name the exact fix. Every test sets up its own account, role or user in the emulator.
 
 let emulator: RunningEmulator;
-const transport: AwsTransport = { allowCustomEndpoints: true };
+const transport: AwsTransport = { allowCustomEndpoints: true, endpointAllowList: ['127.0.0.0/8'] };
 let accountCounter = 0;
 
 beforeAll(async () => {
@@ -389,7 +389,7 @@ describe('runConnectionTest over TLS', () => {
     const caBundlePem = readFileSync(secure.caPemPath!, 'utf8');
     const trusted = await runConnectionTest(target(), {
       testId: 't',
-      transport: { allowCustomEndpoints: true, caBundlePem },
+      transport: { allowCustomEndpoints: true, endpointAllowList: ['127.0.0.0/8'], caBundlePem },
       writeBack: false,
     });
     expect(check(trusted, 'TLS_HANDSHAKE')).toMatchObject({

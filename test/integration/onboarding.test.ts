@@ -44,6 +44,7 @@ beforeAll(async () => {
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     HUBGRAPH_ALLOW_CUSTOM_ENDPOINTS: 'true',
+    HUBGRAPH_ENDPOINT_ALLOWLIST: '127.0.0.0/8',
   });
   app = await createApp(config, {
     database,

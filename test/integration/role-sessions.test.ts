@@ -29,7 +29,7 @@ async function setup(now?: Date) {
   return { emulator, target, assumed };
 }
 
-const transport = { allowCustomEndpoints: true };
+const transport = { allowCustomEndpoints: true, endpointAllowList: ['127.0.0.0/8'] };
 
 describe('role sessions', () => {
   it('assumes the role once per connector while the session is fresh', async () => {

@@ -45,6 +45,7 @@ export async function startServiceProcess(
       AUTH_ISSUER: TEST_ISSUER,
       AUTH_AUDIENCE: TEST_AUDIENCE,
       HUBGRAPH_ALLOW_CUSTOM_ENDPOINTS: 'true',
+      HUBGRAPH_ENDPOINT_ALLOWLIST: '127.0.0.0/8',
       HUBGRAPH_JOB_POLL_SECONDS: '0.5',
       HUBGRAPH_JOB_RETRY_DELAY_SECONDS: '0',
       ...(storage.databaseUrl ? { DATABASE_URL: storage.databaseUrl } : { DATA_DIR: storage.dataDir! }),

@@ -69,7 +69,7 @@ export async function startApiWithWorker(
 ): Promise<{ api: TestServer; worker: SyncWorker }> {
   const api = await startTestServer(
     database,
-    { HUBGRAPH_ALLOW_CUSTOM_ENDPOINTS: 'true' },
+    { HUBGRAPH_ALLOW_CUSTOM_ENDPOINTS: 'true', HUBGRAPH_ENDPOINT_ALLOWLIST: '127.0.0.0/8' },
     { jobs: 'worker', jobSettings: { ...FAST_JOBS, queue: `connector-run-${randomUUID().slice(0, 8)}` } },
   );
   const worker = new SyncWorker(api.app, api.app.jobs!, { maintenanceIntervalMs: 1_000 });
@@ -93,6 +93,7 @@ export async function startSyncHarness(
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     HUBGRAPH_ALLOW_CUSTOM_ENDPOINTS: 'true',
+    HUBGRAPH_ENDPOINT_ALLOWLIST: '127.0.0.0/8',
   });
   const app = await createApp(config, {
     database,

@@ -41,7 +41,7 @@ function target(region: string, endpointOverride: string | null = null): AwsTarg
 }
 
 const AWS_ONLY: AwsTransport = { allowCustomEndpoints: false };
-const CUSTOM_ALLOWED: AwsTransport = { allowCustomEndpoints: true };
+const CUSTOM_ALLOWED: AwsTransport = { allowCustomEndpoints: true, endpointAllowList: ['127.0.0.0/8'] };
 
 class Captured extends Error {
   readonly request: HttpRequest;

@@ -14,10 +14,13 @@ import {
   type AwsTarget,
   type AwsTransport,
   assumeConnectorRole,
+  egressRuleFor,
   securityHubClient,
+  signsWithOwnIdentity,
   sourceCredentials,
   stsClient,
 } from '../../aws/clients.ts';
+import { assertHostAllowed, EgressNotAllowedError } from '../../aws/egress.ts';
 import { securityHubEndpoint, stsEndpoint } from '../../aws/regions.ts';
 import { maskAccessKeyId } from '../masking.ts';
 import type {
@@ -37,6 +40,8 @@ export interface TestOptions {
   writeBack: boolean;
   /** Called as each check finishes (the result streams to subscribers). */
   onCheck?: (check: ConnectionCheckModel) => Promise<void>;
+  /** Longest one check may take (default 20 s). */
+  checkDeadlineMs?: number;
 }
 
 const SOCKET_TIMEOUT_MS = 4_000;
@@ -81,7 +86,7 @@ export async function runConnectionTest(
       outcome = { status: 'SKIPPED', message: 'Skipped: an earlier check failed; fix it first.' };
     } else {
       try {
-        outcome = await check();
+        outcome = await withDeadline(check(), options.checkDeadlineMs ?? CHECK_DEADLINE_MS);
       } catch (error) {
         outcome = {
           status: 'FAILED',
@@ -111,6 +116,26 @@ export async function runConnectionTest(
     for (const endpoint of endpoints) {
       const url = new URL(endpoint);
       const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+      if (target.endpointOverride) {
+        // Before any socket opens: a draft must not make Hubgraph probe its own network.
+        const rule = egressRuleFor(
+          options.transport,
+          url.protocol === 'http:' && signsWithOwnIdentity(target),
+        );
+        try {
+          await assertHostAllowed(url.hostname, rule);
+        } catch (error) {
+          // A name that does not resolve is reported by the DNS step just below.
+          if (error instanceof EgressNotAllowedError)
+            return {
+              status: 'FAILED',
+              awsErrorCode: error.code,
+              message: error.message,
+              remediation:
+                'Point the endpoint override at a public endpoint (https://), or ask the operator to list the address in HUBGRAPH_ENDPOINT_ALLOWLIST.',
+            };
+        }
+      }
       try {
         await lookup(url.hostname);
       } catch (error) {
@@ -312,6 +337,32 @@ export async function runConnectionTest(
 function endpointsOf(target: AwsTarget): string[] {
   if (target.endpointOverride) return [target.endpointOverride];
   return [stsEndpoint(target.regions[0]!), ...target.regions.map(securityHubEndpoint)];
+}
+
+/** Longest a check may take: an endpoint that accepts and never answers fails it, not hangs it. */
+const CHECK_DEADLINE_MS = 20_000;
+
+/** The check's outcome, or FAILED once the deadline passes (the request itself ends at its own timeout). */
+async function withDeadline(outcome: Promise<CheckOutcome>, ms: number): Promise<CheckOutcome> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<CheckOutcome>((resolve) => {
+    timer = setTimeout(
+      () =>
+        resolve({
+          status: 'FAILED',
+          awsErrorCode: 'Timeout',
+          message: `No answer within ${ms / 1000} s.`,
+          remediation:
+            'Something accepts connections at the endpoint but does not answer: check that it is an AWS endpoint (or the emulator), and any proxy in between.',
+        }),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([outcome, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function tcpProblem(host: string, port: number): Promise<string | undefined> {
