@@ -443,6 +443,13 @@ describe('CVE ids, wherever and however they are written', () => {
     expect(canonicalCveOf(single.Vulnerabilities![0]!, single)).toBe('CVE-2024-0009');
   });
 
+  it("keeps a vulnerability's own CVE over one the finding names elsewhere, and reads a finding without Vulnerabilities", () => {
+    const finding = withVulnerabilities([{ Id: 'CVE-2024-0001' }], 'CVE-2024-0009 in the title');
+    expect(canonicalCveOf(finding.Vulnerabilities![0]!, finding)).toBe('CVE-2024-0001');
+    expect(canonicalCveOf({ Id: 'GHSA-1' }, { Title: 'about cve-2024-0008' })).toBe('CVE-2024-0008');
+    expect(canonicalCveOf({ Id: 'GHSA-1' }, { Title: 'no identifier' })).toBeNull();
+  });
+
   it('groups a GHSA-only vulnerability finding under the GHSA, and a finding with neither under nothing', () => {
     const resource = anInspectorEc2Asff().Resources![0]!;
     const ghsa = {
