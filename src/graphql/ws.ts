@@ -187,11 +187,12 @@ export function attachWebSocketServer(
             );
             return false;
           }
-          await ensureTenant(app.database.db, principal.tenantId);
+          // Counted before the first await, so connections arriving together cannot all pass the check.
           extra.principal = principal;
           extra.subscriptions = new Set();
           extra.counted = true;
           connectionsOf.add(principal.tenantId, 1);
+          await ensureTenant(app.database.db, principal.tenantId);
           if (principal.expiresAt) closeAtExpiry(extra, principal.expiresAt);
           return true;
         } catch (error) {
