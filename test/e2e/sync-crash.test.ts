@@ -36,6 +36,9 @@ async function start(env: Record<string, string> = {}): Promise<ServiceProcess> 
   const service = await startServiceProcess(storage, {
     HUBGRAPH_JOB_QUEUE: queue,
     HUBGRAPH_JOB_RETRY_LIMIT: '20',
+    // A killed worker's run is handed on once its heartbeat lapses: the shortest the engine allows,
+    // so a loaded machine still hands it on well within the 45 s each restart is given.
+    HUBGRAPH_JOB_HEARTBEAT_SECONDS: '10',
     // One sub-window per Region to begin with, so that idle workers split it (a crash point too).
     HUBGRAPH_SYNC_FULL_SLICES: '1',
     ...env,
