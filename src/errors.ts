@@ -8,6 +8,8 @@ export const ErrorCode = {
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   FORBIDDEN: 'FORBIDDEN',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+  /** A subscriber fell too far behind the events; `extensions.resumeAfter` is where to resume. */
+  SUBSCRIBER_TOO_SLOW: 'SUBSCRIBER_TOO_SLOW',
 } as const;
 
 /** A bad argument: says which one (`argumentPath`, e.g. ['filter', 'detectionScore', 'min']) and what is allowed. */

@@ -1,8 +1,8 @@
 import type { EventRow } from '../db/schema.ts';
-import { replayCursor } from '../events/cursor.ts';
+import { eventCursor } from '../events/cursor.ts';
 import { flatMapBatches } from '../events/iterators.ts';
-import type { GraphQLContext } from '../graphql/context.ts';
-import { createLoaders } from '../graphql/context.ts';
+import { tenantEvents } from '../events/tenant-events.ts';
+import { type GraphQLContext, loadersForBatch } from '../graphql/context.ts';
 import type { RunProgressEventModel } from '../sync/model.ts';
 import { ZERO_COUNTS } from '../sync/model.ts';
 
@@ -12,20 +12,15 @@ export async function runProgressEvents(
   connectorId: string | null | undefined,
   after: string | null | undefined,
 ): Promise<AsyncIterableIterator<{ connectorRunProgress: RunProgressEventModel }>> {
-  const afterId = await replayCursor(ctx.db, after);
-  return flatMapBatches(
-    ctx.app.eventBus.subscribe(ctx.tenantId, 'run', afterId),
-    async (batch: EventRow[]) => {
-      // Each delivery resolves `run` as it is now, not as an earlier delivery cached it.
-      ctx.loaders = createLoaders(ctx.db, ctx.tenantId);
-      return batch
-        .filter((event) => connectorId == null || event.payload.connectorId === connectorId)
-        .map((event) => ({ connectorRunProgress: toProgressEvent(event) }));
-    },
-  );
+  return flatMapBatches(await tenantEvents(ctx.tenant, 'run', after), async (batch: EventRow[]) => {
+    ctx.loaders = loadersForBatch(ctx, batch);
+    return batch
+      .filter((event) => connectorId == null || event.payload.connectorId === connectorId)
+      .map((event) => ({ connectorRunProgress: toProgressEvent(event, eventCursor(ctx.tenant, event.id)) }));
+  });
 }
 
-function toProgressEvent(event: EventRow): RunProgressEventModel {
+function toProgressEvent(event: EventRow, cursor: string): RunProgressEventModel {
   const payload = event.payload as Partial<RunProgressEventModel> & { connectorId: string; status: string };
   return {
     ...ZERO_COUNTS,
@@ -42,7 +37,7 @@ function toProgressEvent(event: EventRow): RunProgressEventModel {
     remediation: null,
     ...payload,
     status: payload.status as RunProgressEventModel['status'],
-    cursor: event.id.toString(),
+    cursor,
     runId: event.entityId,
     occurredAt: event.createdAt,
   };

@@ -1,8 +1,9 @@
 import type { EventRow } from '../db/schema.ts';
-import { replayCursor } from '../events/cursor.ts';
+import { eventCursor } from '../events/cursor.ts';
 import { flatMapBatches } from '../events/iterators.ts';
 import type { ConnectorStateEventModel } from '../events/model.ts';
-import { createLoaders, type GraphQLContext } from '../graphql/context.ts';
+import { tenantEvents } from '../events/tenant-events.ts';
+import { type GraphQLContext, loadersForBatch } from '../graphql/context.ts';
 import type { ConnectionTestEventModel } from './connection-test/model.ts';
 
 /** `connectorStateChanged`: state changes of one connector (or all of the tenant's), replayable from `after`. */
@@ -11,35 +12,30 @@ export async function connectorStateChanges(
   connectorId: string | null | undefined,
   after: string | null | undefined,
 ): Promise<AsyncIterableIterator<{ connectorStateChanged: ConnectorStateEventModel }>> {
-  const afterId = await replayCursor(ctx.db, after);
-  return flatMapBatches(
-    ctx.app.eventBus.subscribe(ctx.tenantId, 'connector', afterId),
-    async (batch: EventRow[]) => {
-      ctx.loaders = createLoaders(ctx.db, ctx.tenantId);
-      return batch
-        .filter(
-          (event) =>
-            event.type === 'STATE_CHANGED' && (connectorId == null || event.entityId === connectorId),
-        )
-        .map((event) => {
-          const payload = event.payload as {
-            state: string;
-            previousState: string | null;
-            lastError: string | null;
-          };
-          return {
-            connectorStateChanged: {
-              cursor: event.id.toString(),
-              connectorId: event.entityId,
-              state: payload.state,
-              previousState: payload.previousState,
-              lastError: payload.lastError,
-              occurredAt: event.createdAt,
-            },
-          };
-        });
-    },
-  );
+  return flatMapBatches(await tenantEvents(ctx.tenant, 'connector', after), async (batch: EventRow[]) => {
+    ctx.loaders = loadersForBatch(ctx, batch);
+    return batch
+      .filter(
+        (event) => event.type === 'STATE_CHANGED' && (connectorId == null || event.entityId === connectorId),
+      )
+      .map((event) => {
+        const payload = event.payload as {
+          state: string;
+          previousState: string | null;
+          lastError: string | null;
+        };
+        return {
+          connectorStateChanged: {
+            cursor: eventCursor(ctx.tenant, event.id),
+            connectorId: event.entityId,
+            state: payload.state,
+            previousState: payload.previousState,
+            lastError: payload.lastError,
+            occurredAt: event.createdAt,
+          },
+        };
+      });
+  });
 }
 
 /** `connectorTestProgress`: checks of tests as they finish, for one connector or one test id. */
@@ -49,28 +45,25 @@ export async function connectionTestProgress(
   testId: string | null | undefined,
   after: string | null | undefined,
 ): Promise<AsyncIterableIterator<{ connectorTestProgress: ConnectionTestEventModel }>> {
-  const afterId = await replayCursor(ctx.db, after);
-  return flatMapBatches(
-    ctx.app.eventBus.subscribe(ctx.tenantId, 'connector_test', afterId),
-    async (batch: EventRow[]) =>
-      batch
-        .map((event) => ({
-          event,
-          payload: event.payload as Omit<ConnectionTestEventModel, 'cursor' | 'testId'>,
-        }))
-        .filter(
-          ({ event, payload }) =>
-            (testId == null || event.entityId === testId) &&
-            (connectorId == null || payload.connectorId === connectorId),
-        )
-        .map(({ event, payload }) => ({
-          connectorTestProgress: {
-            cursor: event.id.toString(),
-            testId: event.entityId,
-            connectorId: payload.connectorId ?? null,
-            check: payload.check ?? null,
-            result: payload.result ?? null,
-          },
-        })),
+  return flatMapBatches(await tenantEvents(ctx.tenant, 'connector_test', after), async (batch: EventRow[]) =>
+    batch
+      .map((event) => ({
+        event,
+        payload: event.payload as Omit<ConnectionTestEventModel, 'cursor' | 'testId'>,
+      }))
+      .filter(
+        ({ event, payload }) =>
+          (testId == null || event.entityId === testId) &&
+          (connectorId == null || payload.connectorId === connectorId),
+      )
+      .map(({ event, payload }) => ({
+        connectorTestProgress: {
+          cursor: eventCursor(ctx.tenant, event.id),
+          testId: event.entityId,
+          connectorId: payload.connectorId ?? null,
+          check: payload.check ?? null,
+          result: payload.result ?? null,
+        },
+      })),
   );
 }

@@ -16,7 +16,7 @@ export class SubscriberTooSlowError extends Error {
   readonly lastDeliveredId: bigint;
   constructor(lastDeliveredId: bigint) {
     super(
-      `Subscriber fell too far behind; resubscribe with after: "${lastDeliveredId}" to resume without loss.`,
+      'Subscriber fell too far behind; resubscribe with `after` set to the cursor of the last event it received to resume without loss.',
     );
     this.name = 'SubscriberTooSlowError';
     this.lastDeliveredId = lastDeliveredId;
@@ -110,7 +110,12 @@ export class EventBus {
           if (overflowed) throw new SubscriberTooSlowError(delivered!);
           return done;
         }
-        const fresh = result.value.filter((event) => event.id > delivered!);
+        // The pump's batch itself when all of it is new: subscribers then share one array, which
+        // is what lets them share the work of resolving it (see findings/subscriptions.ts).
+        const fresh =
+          result.value[0]!.id > delivered!
+            ? result.value
+            : result.value.filter((event) => event.id > delivered!);
         if (fresh.length > 0) {
           delivered = fresh.at(-1)!.id;
           return { value: fresh, done: false };

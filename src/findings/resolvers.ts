@@ -1,6 +1,7 @@
 import { UserInputError } from '../errors.ts';
 import type { Resolvers } from '../generated/graphql.ts';
 import { keyOf, toGlobalId } from '../global-id.ts';
+import { selectsField } from '../graphql/selection.ts';
 import { searchFindings, statsOfFindings } from './service.ts';
 import { findingChanges } from './subscriptions.ts';
 
@@ -12,7 +13,11 @@ export const findingResolvers: Resolvers = {
   },
   Subscription: {
     findingsChanged: {
-      subscribe: (_, { filter, after }, ctx) => findingChanges(ctx, filter, after),
+      subscribe: (_, { filter, after }, ctx, info) =>
+        findingChanges(ctx, filter, after, {
+          finding: selectsField(info, 'finding'),
+          asset: selectsField(info, 'asset'),
+        }),
     },
   },
   Finding: {

@@ -1,46 +1,95 @@
 import type { EventRow } from '../db/schema.ts';
-import { replayCursor } from '../events/cursor.ts';
+import { eventCursor } from '../events/cursor.ts';
 import { flatMapBatches } from '../events/iterators.ts';
 import type { FindingChangeEventModel, FindingChangeType } from '../events/model.ts';
+import { tenantEvents } from '../events/tenant-events.ts';
 import type { FindingFilter } from '../generated/graphql.ts';
-import { createLoaders, type GraphQLContext } from '../graphql/context.ts';
+import { type GraphQLContext, type Loaders, loadersForBatch } from '../graphql/context.ts';
 import { findingFilterCondition } from './filter.ts';
 import { findingIdsMatching } from './queries.ts';
 
+// Fan-out: the event bus hands the same batch (the same array) to every subscriber of a tenant.
+// What subscribers need for it — the filter check, the findings and their assets — is worked out
+// once per batch and shared, so a thousand subscribers cost what one does, not a thousand times.
+
+/** Per batch, per filter (its JSON): the ids of the batch's findings that match it. */
+const matchingByBatch = new WeakMap<EventRow[], Map<string, Promise<Set<string>>>>();
+
+function matchingOnce(
+  batch: EventRow[],
+  filterKey: string,
+  work: () => Promise<Set<string>>,
+): Promise<Set<string>> {
+  let byFilter = matchingByBatch.get(batch);
+  if (!byFilter) {
+    byFilter = new Map();
+    matchingByBatch.set(batch, byFilter);
+  }
+  let pending = byFilter.get(filterKey);
+  // A failure fails every subscriber of this batch with that filter once; the next batch tries afresh.
+  if (!pending) {
+    pending = work();
+    byFilter.set(filterKey, pending);
+  }
+  return pending;
+}
+
+export interface FindingChangeSelection {
+  finding: boolean;
+  asset: boolean;
+}
+
 /**
  * `findingsChanged`: finding events of the caller's tenant that match the filter, replayed from
- * `after` when given, then live. Each batch of events is checked against the filter in one query.
+ * `after` when given, then live.
  */
 export async function findingChanges(
   ctx: GraphQLContext,
   filter: FindingFilter | null | undefined,
   after: string | null | undefined,
+  selection: FindingChangeSelection = { finding: true, asset: false },
 ): Promise<AsyncIterableIterator<{ findingsChanged: FindingChangeEventModel }>> {
   // Validate before subscribing: a bad argument fails the subscription at once.
   const condition = findingFilterCondition(filter);
-  const afterId = await replayCursor(ctx.db, after);
-  const source = ctx.app.eventBus.subscribe(ctx.tenantId, 'finding', afterId);
+  const filterKey = JSON.stringify(filter ?? null);
+  const source = await tenantEvents(ctx.tenant, 'finding', after);
   return flatMapBatches(source, async (batch: EventRow[]) => {
-    // A subscription lives long; each delivery must see findings as they are now, not as a
-    // DataLoader cached them for an earlier event.
-    ctx.loaders = createLoaders(ctx.db, ctx.tenantId);
+    const loaders = loadersForBatch(ctx, batch);
+    ctx.loaders = loaders;
     const live = batch.filter((event) => event.type !== 'DELETED').map((event) => event.entityId);
     const matching = condition
-      ? new Set(await findingIdsMatching(ctx.db, ctx.tenantId, live, condition))
+      ? await matchingOnce(
+          batch,
+          filterKey,
+          async () => new Set(await findingIdsMatching(ctx.db, ctx.tenantId, live, condition)),
+        )
       : undefined;
-    return batch
-      .filter((event) => event.type === 'DELETED' || !matching || matching.has(event.entityId))
-      .map((event) => ({ findingsChanged: toFindingChangeEvent(event) }));
+    const delivered = batch.filter(
+      (event) => event.type === 'DELETED' || !matching || matching.has(event.entityId),
+    );
+    if (selection.finding) await primeFindings(loaders, delivered, selection.asset);
+    return delivered.map((event) => ({
+      findingsChanged: {
+        cursor: eventCursor(ctx.tenant, event.id),
+        type: event.type as FindingChangeType,
+        occurredAt: event.createdAt,
+        findingId: event.entityId,
+        changedFields: (event.payload as { changedFields?: string[] }).changedFields ?? [],
+      },
+    }));
   });
 }
 
-function toFindingChangeEvent(event: EventRow): FindingChangeEventModel {
-  const payload = event.payload as { changedFields?: string[] };
-  return {
-    cursor: event.id.toString(),
-    type: event.type as FindingChangeType,
-    occurredAt: event.createdAt,
-    findingId: event.entityId,
-    changedFields: payload.changedFields ?? [],
-  };
+/** Loads the batch's findings (and their assets) with one statement each, before any subscriber resolves them. */
+async function primeFindings(loaders: Loaders, events: EventRow[], withAssets: boolean): Promise<void> {
+  const ids = events.filter((event) => event.type !== 'DELETED').map((event) => event.entityId);
+  if (ids.length === 0) return;
+  const { findings, assets } = loaders;
+  // Every subscriber's ids are loaded; DataLoader fetches only those not yet cached or in flight.
+  const loaded = await findings.byId.loadMany(ids);
+  if (!withAssets) return;
+  const assetIds = loaded.flatMap((finding) =>
+    finding && !(finding instanceof Error) && finding.assetId ? [finding.assetId] : [],
+  );
+  await assets.byId.loadMany(assetIds);
 }

@@ -40,6 +40,22 @@ export function createLoaders(db: Db, tenantId: string) {
   };
 }
 
+const batchLoaders = new WeakMap<object, Loaders>();
+
+/**
+ * Loaders for one batch of events of a subscription. The event bus hands the same batch to every
+ * subscriber of a tenant, so they share these: what one subscriber loads, the others find cached.
+ * Fresh per batch: a subscription lives long, and each delivery must see the data as it is now.
+ */
+export function loadersForBatch(ctx: GraphQLContext, batch: object): Loaders {
+  let loaders = batchLoaders.get(batch);
+  if (!loaders) {
+    loaders = createLoaders(ctx.db, ctx.tenantId);
+    batchLoaders.set(batch, loaders);
+  }
+  return loaders;
+}
+
 /** Authenticates, makes sure the tenant row exists, and builds the request's loaders. */
 export async function createContext(
   app: AppServices,

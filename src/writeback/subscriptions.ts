@@ -1,7 +1,8 @@
 import type { EventRow } from '../db/schema.ts';
-import { replayCursor } from '../events/cursor.ts';
+import { eventCursor } from '../events/cursor.ts';
 import { flatMapBatches } from '../events/iterators.ts';
-import { createLoaders, type GraphQLContext } from '../graphql/context.ts';
+import { tenantEvents } from '../events/tenant-events.ts';
+import { type GraphQLContext, loadersForBatch } from '../graphql/context.ts';
 import type {
   FindingsUpdateCounts,
   FindingsUpdateProgressEventModel,
@@ -14,12 +15,11 @@ export async function findingsUpdateProgress(
   requestId: string,
   after: string | null | undefined,
 ): Promise<AsyncIterableIterator<{ findingsUpdateProgress: FindingsUpdateProgressEventModel }>> {
-  const afterId = await replayCursor(ctx.db, after);
   return flatMapBatches(
-    ctx.app.eventBus.subscribe(ctx.tenantId, 'finding_update', afterId),
+    await tenantEvents(ctx.tenant, 'finding_update', after),
     async (batch: EventRow[]) => {
       // Each delivery resolves `results { finding }` as the findings are now.
-      ctx.loaders = createLoaders(ctx.db, ctx.tenantId);
+      ctx.loaders = loadersForBatch(ctx, batch);
       return batch
         .filter((event) => event.entityId === requestId)
         .map((event) => {
@@ -28,7 +28,7 @@ export async function findingsUpdateProgress(
           };
           return {
             findingsUpdateProgress: {
-              cursor: event.id.toString(),
+              cursor: eventCursor(ctx.tenant, event.id),
               requestId: event.entityId,
               type: event.type as FindingsUpdateProgressEventModel['type'],
               occurredAt: event.createdAt,

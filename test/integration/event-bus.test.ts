@@ -154,7 +154,7 @@ describe('EventBus', () => {
     const resumeAfter = (cutOff as SubscriberTooSlowError).lastDeliveredId;
     expect(resumeAfter).toBe(received.at(-1)!.id);
     expect((cutOff as Error).message).toBe(
-      `Subscriber fell too far behind; resubscribe with after: "${resumeAfter}" to resume without loss.`,
+      'Subscriber fell too far behind; resubscribe with `after` set to the cursor of the last event it received to resume without loss.',
     );
     // The batch that overflowed the buffer never reached it.
     expect(entities(received)).toContain('e200');

@@ -1,0 +1,131 @@
+import { type Client, createClient } from 'graphql-ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { Database } from '../../src/db/client.ts';
+import { onStatement } from '../../src/db/statements.ts';
+import { ingestFindingsPage } from '../../src/findings/ingest.ts';
+import { newTenant, openTestDatabase } from '../support/database.ts';
+import { anInspectorEc2Finding } from '../support/factories.ts';
+import { startTestServer, type TestServer, tokenFor } from '../support/server.ts';
+import { until } from '../support/wait.ts';
+
+// Issue 12, row 3: 3,000 subscriptions selecting `finding { asset }` during a 500-finding ingest
+// ran ≈ 14,900 SQL statements — the filter check and each nested field resolved per subscriber.
+// The work of an event batch is now done once per batch, whatever the number of subscribers.
+
+let database: Database;
+let api: TestServer;
+
+beforeAll(async () => {
+  database = await openTestDatabase();
+  api = await startTestServer(database);
+});
+
+afterAll(async () => {
+  await api?.close();
+  await database?.close();
+});
+
+const SUBSCRIPTION = `subscription($filter: FindingFilter) {
+  findingsChanged(filter: $filter) { cursor type finding { awsId severity { label } asset { id identityKey resourceType } } }
+}`;
+
+/** Subscribers over a few connections; resolves once every one of them is live. */
+async function subscribers(tenantId: string, count: number) {
+  const clients: Client[] = [];
+  for (let i = 0; i < Math.min(count, 4); i += 1) {
+    clients.push(
+      createClient({
+        url: api.url.replace(/^http/, 'ws'),
+        webSocketImpl: WebSocket,
+        retryAttempts: 0,
+        connectionParams: { authorization: `Bearer ${await tokenFor(tenantId)}` },
+      }),
+    );
+  }
+  const received: string[][] = [];
+  const failures: unknown[] = [];
+  const stops: (() => void)[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const mine: string[] = [];
+    received.push(mine);
+    stops.push(
+      clients[i % clients.length]!.subscribe<{
+        findingsChanged: { finding: { awsId: string; asset: unknown } };
+      }>(
+        // Half filter on severity, half don't: filters shared by many subscribers are checked once.
+        {
+          query: SUBSCRIPTION,
+          variables: i % 2 ? { filter: { severityLabels: ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'] } } : {},
+        },
+        {
+          next: (result) => {
+            const event = result.data?.findingsChanged;
+            if (event?.finding?.asset) mine.push(event.finding.awsId);
+          },
+          error: (error) => failures.push(error),
+          complete: () => {},
+        },
+      ),
+    );
+  }
+  // Every subscription is registered once a probe reaches each of them.
+  const probes = new Set<string>();
+  await until(
+    'every subscriber live',
+    async () => {
+      const probe = anInspectorEc2Finding({ severity: 'HIGH' });
+      probes.add(probe.finding.awsId);
+      await ingestFindingsPage(database.db, tenantId, [probe]);
+      if (failures.length > 0) throw new Error(`a subscription failed: ${JSON.stringify(failures[0])}`);
+      return received.every((events) => events.some((id) => probes.has(id))) || undefined;
+    },
+    { timeoutMs: 30_000, intervalMs: 200 },
+  );
+  return {
+    received: () => received.map((events) => events.filter((id) => !probes.has(id))),
+    async close() {
+      for (const stop of stops) stop();
+      for (const client of clients) await client.dispose();
+    },
+  };
+}
+
+/** SQL statements run from an ingest of `count` findings until `count` events reached every subscriber. */
+async function statementsToDeliver(subscriberCount: number, findingCount: number): Promise<number> {
+  const tenantId = await newTenant(database);
+  const subs = await subscribers(tenantId, subscriberCount);
+  try {
+    let statements = 0;
+    const stop = onStatement(() => {
+      statements += 1;
+    });
+    try {
+      const items = Array.from({ length: findingCount }, () => anInspectorEc2Finding({ severity: 'HIGH' }));
+      await ingestFindingsPage(database.db, tenantId, items);
+      await until(
+        `${findingCount} events at each of ${subscriberCount} subscribers`,
+        () => subs.received().every((events) => events.length >= findingCount) || undefined,
+        { timeoutMs: 60_000, intervalMs: 50 },
+      );
+      for (const events of subs.received()) {
+        expect(new Set(events)).toEqual(new Set(items.map((item) => item.finding.awsId)));
+      }
+    } finally {
+      stop();
+    }
+    return statements;
+  } finally {
+    await subs.close();
+  }
+}
+
+describe('subscription fan-out (row 3)', () => {
+  it('resolves an event batch for 200 subscribers with the statements one subscriber needs', async () => {
+    const one = await statementsToDeliver(1, 50);
+    const many = await statementsToDeliver(200, 50);
+    // Per batch: one filter check per distinct filter, one load of the findings, one of their
+    // assets. Before, every subscriber repeated all of it: 20,208 statements here, against 108 for one.
+    expect(many).toBeLessThanOrEqual(one + 6);
+  }, 180_000);
+});
