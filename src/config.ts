@@ -51,6 +51,8 @@ const envSchema = z
     GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(1).default(12),
     GRAPHQL_MAX_COST: z.coerce.number().int().min(1).default(50_000),
     GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(1).default(30),
+    GRAPHQL_TENANT_COST_PER_SECOND: z.coerce.number().int().min(1).default(25_000),
+    GRAPHQL_TENANT_COST_BURST: z.coerce.number().int().min(1).default(250_000),
     GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(100).default(5000),
     HUBGRAPH_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     HUBGRAPH_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
@@ -92,6 +94,13 @@ const envSchema = z
       .default('connector-run'),
   })
   .superRefine((env, ctx) => {
+    if (env.GRAPHQL_TENANT_COST_BURST < env.GRAPHQL_MAX_COST) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['GRAPHQL_TENANT_COST_BURST'],
+        message: `must be at least GRAPHQL_MAX_COST (${env.GRAPHQL_MAX_COST}), or an operation within the limit could never run`,
+      });
+    }
     if (env.AUTH_JWKS_URL && env.AUTH_JWT_SECRET) {
       ctx.addIssue({
         code: 'custom',
@@ -175,6 +184,9 @@ export interface Config {
     maxDepth: number;
     maxCost: number;
     maxAliases: number;
+    /** Each tenant's query budget (cost units, cost.ts): refill per second, and the most it holds. */
+    tenantCostPerSecond: number;
+    tenantCostBurst: number;
     /** Lexical tokens a document may have: the parser stops there, before building anything bigger. */
     maxTokens: number;
   };
@@ -283,6 +295,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxDepth: env.GRAPHQL_MAX_DEPTH,
       maxCost: env.GRAPHQL_MAX_COST,
       maxAliases: env.GRAPHQL_MAX_ALIASES,
+      tenantCostPerSecond: env.GRAPHQL_TENANT_COST_PER_SECOND,
+      tenantCostBurst: env.GRAPHQL_TENANT_COST_BURST,
       maxTokens: env.GRAPHQL_MAX_TOKENS,
     },
     metrics: {

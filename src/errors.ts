@@ -8,6 +8,10 @@ export const ErrorCode = {
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   FORBIDDEN: 'FORBIDDEN',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+  /** A limit of the API (size, cost, subscriptions…); the message names it and by how much. */
+  LIMIT_EXCEEDED: 'LIMIT_EXCEEDED',
+  /** The tenant spent its query budget; `extensions.retryAfterSeconds` says when to retry (HTTP 429). */
+  RATE_LIMITED: 'RATE_LIMITED',
   /** A subscriber fell too far behind the events; `extensions.resumeAfter` is where to resume. */
   SUBSCRIBER_TOO_SLOW: 'SUBSCRIBER_TOO_SLOW',
 } as const;

@@ -3,9 +3,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { ApolloServer } from '@apollo/server';
 import { sameSecret } from './auth/same-secret.ts';
-import { createApolloServer, extraValidationRules } from './graphql/apollo.ts';
+import { createApolloServer } from './graphql/apollo.ts';
 import { type AppServices, createContext, type GraphQLContext } from './graphql/context.ts';
 import { HttpError, handleGraphQLRequest } from './graphql/http.ts';
+import { createCostGate, extraValidationRules } from './graphql/limits.ts';
 import { buildSchema } from './graphql/schema.ts';
 import { attachWebSocketServer } from './graphql/ws.ts';
 
@@ -118,8 +119,10 @@ export async function startServer(
     });
   }
 
-  const ws = attachWebSocketServer(app, schema, httpServer, extraValidationRules(app.config));
-  apollo = createApolloServer(app, schema, httpServer, ws.drain);
+  // One budget per tenant, whichever door its operations come through.
+  const costGate = createCostGate(app.config, schema);
+  const ws = attachWebSocketServer(app, schema, httpServer, extraValidationRules(app.config), costGate);
+  apollo = createApolloServer(app, schema, httpServer, ws.drain, costGate);
   await apollo.start();
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);

@@ -1282,6 +1282,11 @@ export type Query = {
   /** Connectors, oldest first. */
   connectors: ConnectorConnection;
   finding?: Maybe<Finding>;
+  /**
+   * Counts by severity, status, product, account, Region… over the filtered findings: one query for a
+   * dashboard. It aggregates every matching finding, so it costs what the database spends on it
+   * (`@cost`, measured against a page of findings), in the operation cost limit and the tenant's budget.
+   */
   findingStats: FindingStats;
   /**
    * Findings, newest risk first by default. Pages with `first`/`after` forward or `last`/`before`

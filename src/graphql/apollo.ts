@@ -7,49 +7,21 @@ import {
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginInlineTrace } from '@apollo/server/plugin/inlineTrace';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { ApolloArmor } from '@escape.tech/graphql-armor';
-import type { GraphQLSchema, ParseOptions, ValidationRule } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
 import type { Config } from '../config.ts';
 import { operationLabel } from '../observability/metrics.ts';
 import type { AppServices, GraphQLContext } from './context.ts';
 import { formatGraphQLError, isInternalError } from './format-error.ts';
 import { GATEWAY_SECRET_HEADER, selectsService, serviceRefusal } from './gateway.ts';
 import { nulCharacterAt, nulCharacterError } from './input-guard.ts';
-import { noIntrospection } from './introspection.ts';
-
-/** Depth, cost, alias and token limits, shared by HTTP and WebSocket so neither is the weak door. */
-export function createArmor(config: Config) {
-  return new ApolloArmor({
-    maxDepth: { n: config.graphql.maxDepth },
-    costLimit: { maxCost: config.graphql.maxCost },
-    maxAliases: { n: config.graphql.maxAliases },
-    maxDirectives: { n: 50 },
-    // graphql's own parser counts tokens (`parseOptions`): its refusal is a 400 parse error, where
-    // armor's, thrown from a plugin hook, is answered as a 500.
-    maxTokens: { enabled: false },
-    // Field suggestions leak the schema even when introspection is off.
-    blockFieldSuggestion: { enabled: config.production },
-  });
-}
-
-/** How every transport parses a document: with the token limit, so a huge one is never built. */
-export function parseOptions(config: Config): ParseOptions {
-  return { maxLexicalTokens: config.graphql.maxTokens };
-}
-
-/** The rules every operation is checked against beyond GraphQL's own, over HTTP and WebSocket alike. */
-export function extraValidationRules(config: Config, armorRules?: unknown[]): ValidationRule[] {
-  return [
-    ...((armorRules ?? createArmor(config).protect().validationRules) as ValidationRule[]),
-    ...(config.graphql.introspection ? [] : [noIntrospection]),
-  ];
-}
+import { type CostGate, createArmor, extraValidationRules, parseOptions } from './limits.ts';
 
 export function createApolloServer(
   app: AppServices,
   schema: GraphQLSchema,
   httpServer: Server,
   drainWebSockets: () => Promise<void>,
+  costGate: CostGate,
 ): ApolloServer<GraphQLContext> {
   const { config } = app;
   const armor = createArmor(config).protect();
@@ -82,24 +54,34 @@ export function createApolloServer(
       config.production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ footer: false }),
-      observabilityPlugin(app),
+      observabilityPlugin(app, costGate),
     ],
   });
 }
 
-/** Metrics per operation, one log line per failed operation, the request id on every error. */
-function observabilityPlugin(app: AppServices): ApolloServerPlugin<GraphQLContext> {
+/**
+ * Input checks (NUL characters, `_service`, cost and the tenant's budget), metrics per operation,
+ * one log line per failed operation, the request id on every error.
+ */
+function observabilityPlugin(app: AppServices, costGate: CostGate): ApolloServerPlugin<GraphQLContext> {
   return {
     async requestDidStart() {
       const started = process.hrtime.bigint();
       return {
-        async didResolveOperation({ document, request }) {
+        async didResolveOperation({ document, request, contextValue, operationName }) {
           const where = nulCharacterAt(document, request.variables);
           if (where) throw nulCharacterError(where);
           if (selectsService(document)) {
             const refusal = serviceRefusal(app.config, request.http?.headers.get(GATEWAY_SECRET_HEADER));
             if (refusal) throw refusal;
           }
+          const overBudget = costGate({
+            tenantId: contextValue.tenantId,
+            document,
+            operationName,
+            variables: request.variables,
+          });
+          if (overBudget) throw overBudget;
         },
         async didEncounterErrors({ errors, contextValue, operationName }) {
           for (const error of errors) {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import {
   type DocumentNode,
-  GraphQLError,
+  type GraphQLError,
   type GraphQLSchema,
   parse,
   specifiedRules,
@@ -15,11 +15,11 @@ import { AuthenticationError, type Principal } from '../auth/authenticate.ts';
 import { ensureTenant } from '../auth/tenants.ts';
 import { tenantContext } from '../context.ts';
 import { operationLabel } from '../observability/metrics.ts';
-import { parseOptions } from './apollo.ts';
 import { type AppServices, createLoaders, type GraphQLContext } from './context.ts';
 import { formatGraphQLError, isInternalError } from './format-error.ts';
 import { selectsService, serviceOverWebSocketRefusal } from './gateway.ts';
 import { nulCharacterAt, nulCharacterError } from './input-guard.ts';
+import { type CostGate, limitError, parseOptions } from './limits.ts';
 
 // graphql-ws on the same /graphql path. Apollo's context, validation rules and error policy do not
 // apply to WebSockets by themselves, so each is applied here again: authentication from
@@ -105,10 +105,6 @@ function closeAtExpiry(extra: ConnectionExtra, expiresAt: Date): void {
   extra.expiryTimer.unref();
 }
 
-function limitError(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'LIMIT_EXCEEDED' } });
-}
-
 /** Counts per key, forgetting keys at zero. */
 class Counter {
   readonly #counts = new Map<string, number>();
@@ -127,6 +123,7 @@ export function attachWebSocketServer(
   schema: GraphQLSchema,
   httpServer: Server,
   extraRules: ValidationRule[],
+  costGate: CostGate,
 ): { drain: () => Promise<void> } {
   const limits = app.config.websocket;
   // maxPayload: `ws` refuses a bigger message from its frame header (1009), before reading it.
@@ -219,6 +216,13 @@ export function attachWebSocketServer(
         if (nulAt) return [nulCharacterError(nulAt)];
         if (selectsService(document)) return [serviceOverWebSocketRefusal()];
         const principal = extra.principal!;
+        const overBudget = costGate({
+          tenantId: principal.tenantId,
+          document,
+          operationName: payload.operationName,
+          variables: payload.variables,
+        });
+        if (overBudget) return [overBudget];
         if (extra.subscriptions!.size >= limits.maxSubscriptionsPerConnection)
           return [
             limitError(
