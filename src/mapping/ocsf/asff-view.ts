@@ -40,6 +40,15 @@ const WORKFLOW: Record<number, string> = {
   5: 'RESOLVED',
 };
 
+/** OCSF's status captions, for producers that send the caption without status_id (OCSF 1.1 examples). */
+const WORKFLOW_WORDS: Record<string, string> = {
+  new: 'NEW',
+  'in progress': 'NOTIFIED',
+  suppressed: 'SUPPRESSED',
+  resolved: 'RESOLVED',
+  archived: 'RESOLVED',
+};
+
 /** OCSF compliance status_id → Compliance.Status. */
 const COMPLIANCE: Record<number, string> = { 1: 'PASSED', 2: 'WARNING', 3: 'FAILED' };
 const COMPLIANCE_WORDS: Record<string, string> = {
@@ -66,7 +75,8 @@ export function asffView(finding: OcsfFinding): AwsSecurityFinding {
     ocsfTime(info.modified_time_dt, info.modified_time) ?? ocsfTime(finding.time_dt, finding.time) ?? created;
   const label = SEVERITY_LABELS[finding.severity_id ?? -1];
   const statusId = finding.status_id ?? finding.state_id;
-  const closed = finding.activity_id === 3 || statusId === 5;
+  const workflow = WORKFLOW[statusId ?? -1] ?? WORKFLOW_WORDS[finding.status?.trim().toLowerCase() ?? ''];
+  const closed = finding.activity_id === 3 || statusId === 5 || /^archived$/i.test(finding.status ?? '');
   const view: AwsSecurityFinding = {
     SchemaVersion: '2018-10-08',
     Id: info.uid,
@@ -87,9 +97,7 @@ export function asffView(finding: OcsfFinding): AwsSecurityFinding {
       ...(label ? { Label: label as never } : {}),
       ...(finding.severity ? { Original: finding.severity } : {}),
     },
-    ...(statusId !== undefined && WORKFLOW[statusId]
-      ? { Workflow: { Status: WORKFLOW[statusId] as never } }
-      : {}),
+    ...(workflow ? { Workflow: { Status: workflow as never } } : {}),
     RecordState: closed ? 'ARCHIVED' : 'ACTIVE',
     ...(compliance
       ? {
@@ -124,7 +132,8 @@ export function asffView(finding: OcsfFinding): AwsSecurityFinding {
 /**
  * The generator (ASFF GeneratorId, which has no one OCSF field): OCSF's own mapping puts it in
  * metadata.product.feature.uid; Security Hub's V2 controls name the control (`security-control/SQS.3`
- * is the consolidated controls' GeneratorId in ASFF); else the analytic, else the product.
+ * is the consolidated controls' GeneratorId in ASFF); else the analytic, else the product (Inspector's
+ * V2 findings name no generator).
  */
 function generatorId(finding: OcsfFinding): string | undefined {
   const info = findingInfoOf(finding);
@@ -134,7 +143,6 @@ function generatorId(finding: OcsfFinding): string | undefined {
     (control ? `security-control/${control}` : undefined) ??
     nonEmpty(info.analytic?.name) ??
     nonEmpty(info.analytic?.uid) ??
-    nonEmpty(info.types?.[0]) ??
     finding.metadata.product?.uid
   );
 }
@@ -190,10 +198,9 @@ function tagsOf(resource: OcsfResource): Record<string, string> {
  * `data`; a resource with only a `name` is described the way third parties describe one in ASFF.
  */
 function resourceDetails(resource: OcsfResource): ResourceDetails | undefined {
-  const data = (typeof resource.data === 'object' && resource.data !== null ? resource.data : {}) as Record<
-    string,
-    unknown
-  >;
+  const asff = asffDetails(resource.data);
+  if (asff) return asff;
+  const data = record(resource.data) ?? {};
   const ec2 = record(data.awsEc2InstanceDetails);
   if (ec2) {
     return {
@@ -231,6 +238,24 @@ function resourceDetails(resource: OcsfResource): ResourceDetails | undefined {
     };
   }
   return resource.name ? { Other: { Name: resource.name } } : undefined;
+}
+
+/**
+ * OCSF's own ASFF mapping (ocsf/examples) keeps ASFF's Details block as JSON text in `data`
+ * (`{"AwsEcrContainerImage":{…}}`): that block is read as it is.
+ */
+function asffDetails(data: unknown): ResourceDetails | undefined {
+  if (typeof data !== 'string' || !data.trimStart().startsWith('{')) return undefined;
+  try {
+    const parsed = record(JSON.parse(data));
+    const keys = parsed ? Object.keys(parsed) : [];
+    return keys.length > 0 &&
+      keys.every((key) => /^(Aws[A-Za-z0-9]+|Container|Other|CodeRepository)$/.test(key))
+      ? (parsed as ResourceDetails)
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function asffVulnerability(vulnerability: OcsfVulnerability): Vulnerability {

@@ -29,24 +29,25 @@ export function validateOcsf(input: unknown): OcsfValidation {
 }
 
 function checkFinding(finding: OcsfFinding, problems: Problem[]): void {
-  const required = (path: string, value: string | undefined) => {
-    if (value === undefined || value.trim() === '') problems.push({ path, message: 'is required' });
+  // null is absent, as in the ASFF check: JSON producers write null for a field they do not have.
+  const required = (path: string, value: string | null | undefined) => {
+    if (value == null || value.trim() === '') problems.push({ path, message: 'is required' });
     else if (value.length > MAX_INDEXED_LENGTH)
       problems.push({
         path,
         message: `is ${value.length} characters; Hubgraph stores at most ${MAX_INDEXED_LENGTH}`,
       });
   };
-  const oneOf = (path: string, value: number | undefined, allowed: Set<number>) => {
-    if (value !== undefined && !allowed.has(value))
+  const oneOf = (path: string, value: number | null | undefined, allowed: Set<number>) => {
+    if (value != null && !allowed.has(value))
       problems.push({ path, message: `must be one of ${[...allowed].join(', ')}; got ${value}` });
   };
-  const range = (path: string, value: number | undefined, min: number, max: number) => {
-    if (value !== undefined && (value < min || value > max))
+  const range = (path: string, value: number | null | undefined, min: number, max: number) => {
+    if (value != null && (value < min || value > max))
       problems.push({ path, message: `must be between ${min} and ${max}; got ${value}` });
   };
-  const date = (path: string, value: string | undefined) => {
-    if (value !== undefined && parseOcsfDate(value) === undefined)
+  const date = (path: string, value: string | null | undefined) => {
+    if (value != null && parseOcsfDate(value) === undefined)
       problems.push({
         path,
         message: `must be an ISO-8601 date-time with a time zone (e.g. 2025-09-19T09:17:19.594Z); got "${value}"`,
@@ -74,7 +75,7 @@ function checkFinding(finding: OcsfFinding, problems: Problem[]): void {
     date(`${infoPath}.${field}_time_dt`, info[`${field}_time_dt`]);
   date('time_dt', finding.time_dt);
   const hasCreated = [info.created_time_dt, info.created_time, finding.time_dt, finding.time].some(
-    (value) => value !== undefined,
+    (value) => value != null,
   );
   if (!hasCreated)
     problems.push({
@@ -109,7 +110,7 @@ function checkFinding(finding: OcsfFinding, problems: Problem[]): void {
         return;
       }
       const score = entry.base_score;
-      if (score === undefined) return;
+      if (score == null) return;
       if (typeof score !== 'number' || !Number.isFinite(score))
         problems.push({ path, message: `must be a number, not ${describe(score)}` });
       else range(path, score, 0, 10);
