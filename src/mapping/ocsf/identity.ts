@@ -62,6 +62,19 @@ export function ocsfIdentity(finding: {
 }
 
 /**
+ * The identity of a stored finding, whichever format it was mapped from: both mappers store the
+ * account, the finding id (ASFF Id, OCSF finding_info.uid) and the product ARN (ASFF ProductArn,
+ * OCSF metadata.product.uid) in the same columns.
+ */
+export function recordIdentity(record: {
+  awsAccountId: string;
+  awsId: string;
+  productArn: string;
+}): FindingIdentity {
+  return asffIdentity({ AwsAccountId: record.awsAccountId, Id: record.awsId, ProductArn: record.productArn });
+}
+
+/**
  * The join key: equal for a CSPM finding and its OCSF copy, different for any two findings that
  * differ in account, id or product. A JSON array, so no separator inside a part can make two
  * identities collide.

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { VULNERABILITY_MAP } from '../../../src/mapping/built-in-maps.ts';
 import { mapFinding } from '../../../src/mapping/map-finding.ts';
 import { OCSF_VULNERABILITY_MAP } from '../../../src/mapping/ocsf/built-in-map.ts';
-import { asffIdentity, identityKey } from '../../../src/mapping/ocsf/identity.ts';
+import { asffIdentity, identityKey, recordIdentity } from '../../../src/mapping/ocsf/identity.ts';
 import { mapOcsfFinding } from '../../../src/mapping/ocsf/map-ocsf-finding.ts';
 import type { SeverityLabel } from '../../../src/mapping/scoring-constants.ts';
 import { compileTransformMap } from '../../../src/mapping/transform-map.ts';
@@ -399,6 +399,26 @@ describe('real OCSF findings, as an analyst expects them', () => {
   }
 });
 
+describe('classes', () => {
+  it('maps the four Security Hub classes field by field, and keeps any other class with what it shares', () => {
+    const classOf = (file: string) => {
+      const outcome = mapOcsfFinding(fixture(file).finding, ocsfMap, { defaultSeverity: 'MEDIUM' });
+      if (!outcome.ok) throw new Error(outcome.reject.reason);
+      return [outcome.ocsf.classUid, outcome.ocsf.className, outcome.ocsf.mappedClass];
+    };
+    expect(classOf('macie/zenn-s3-object-multiple-sensitive-data.json')).toEqual([
+      2006,
+      'Data Security Finding',
+      true,
+    ]);
+    expect(classOf('security-lake/elastic-ec2-19-security-finding-ocsf-1.0.json')).toEqual([
+      2001,
+      'Security Finding',
+      false,
+    ]);
+  });
+});
+
 describe('a finding and its OCSF copy map alike', () => {
   // OCSF's own examples map three findings of the ASFF corpus: the same problems in both formats.
   const PAIRS: [asff: string, ocsf: string][] = [
@@ -424,8 +444,9 @@ describe('a finding and its OCSF copy map alike', () => {
       const asff = mapFinding(asffDocument, asffMap, { defaultSeverity: 'MEDIUM' });
       const ocsf = mapOcsfFinding(fixture(ocsfFile).finding, ocsfMap, { defaultSeverity: 'MEDIUM' });
       if (!asff.ok || !ocsf.ok) throw new Error('both formats must be kept');
-      // One Finding: the same join key.
+      // One Finding: the same join key, from the documents and from the stored records alike.
       expect(ocsf.ocsf.identityKey).toBe(identityKey(asffIdentity(asffDocument)));
+      expect(identityKey(recordIdentity(ocsf.finding))).toBe(identityKey(recordIdentity(asff.finding)));
       const fields = (outcome: typeof asff) => ({
         awsId: outcome.finding.awsId,
         awsAccountId: outcome.finding.awsAccountId,

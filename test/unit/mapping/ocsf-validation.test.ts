@@ -305,3 +305,46 @@ describe('never throws', () => {
     );
   });
 });
+
+describe('fields and score agree, whatever the vulnerabilities hold', () => {
+  const cvss = fc.record(
+    {
+      base_score: fc.double({ min: 0, max: 10, noNaN: true }),
+      version: fc.constantFrom('2.0', '3.0', '3.1', '4.0'),
+      vendor_name: fc.constantFrom('NVD', 'AMAZON_CVE', 'GHSA'),
+    },
+    { requiredKeys: ['base_score', 'version'] },
+  );
+  const vulnerability = fc.record(
+    {
+      cve: fc.record({
+        uid: fc.constantFrom('CVE-2023-44487', 'CVE-2025-8194', 'GHSA-qppj-fm5r-hxr3'),
+        cvss: fc.array(cvss, { maxLength: 3 }),
+        epss: fc.record({ score: fc.double({ min: 0, max: 1, noNaN: true }).map(String) }),
+      }),
+      is_exploit_available: fc.boolean(),
+      is_fix_available: fc.boolean(),
+    },
+    { requiredKeys: ['cve'] },
+  );
+
+  it('the stored CVSS of a version is the entry the score rests on when it is of that version; EPSS is the highest', () => {
+    fc.assert(
+      fc.property(fc.array(vulnerability, { minLength: 1, maxLength: 3 }), (vulnerabilities) => {
+        const outcome = mapOcsfFinding(changed(inspector(), 'vulnerabilities', vulnerabilities), map, {
+          defaultSeverity: 'MEDIUM',
+        });
+        if (!outcome.ok) throw new Error(outcome.reject.reason);
+        const chosen = outcome.score.factors.cvss;
+        if (chosen?.major === '3') expect(outcome.finding.cvss3Base).toBe(chosen.baseScore);
+        if (chosen?.major === '2') expect(outcome.finding.cvssV2Base).toBe(chosen.baseScore);
+        expect(outcome.finding.epssScore).toBe(
+          Math.max(...vulnerabilities.map((v) => Number(v.cve.epss.score))),
+        );
+        const exploits = vulnerabilities.map((v) => v.is_exploit_available).filter((v) => v !== undefined);
+        expect(outcome.finding.isExploitAvailable).toBe(exploits.length ? exploits.includes(true) : null);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
