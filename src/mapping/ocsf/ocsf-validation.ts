@@ -15,6 +15,8 @@ const SEVERITY_IDS = new Set([0, 1, 2, 3, 4, 5, 6, 99]);
 const STATUS_IDS = new Set([0, 1, 2, 3, 4, 5, 99]);
 const COMPLIANCE_STATUS_IDS = new Set([0, 1, 2, 3, 99]);
 const FIX_COVERAGE_IDS = new Set([0, 1, 2, 3, 99]);
+/** 9999-12-31T23:59:59.999Z. */
+const MAX_EPOCH_MILLIS = 253_402_300_799_999;
 
 export function validateOcsf(input: unknown): OcsfValidation {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
@@ -54,6 +56,12 @@ function checkFinding(finding: OcsfFinding, problems: Problem[]): void {
       });
   };
 
+  // Epoch milliseconds; microseconds (as some generators write) would read as the year 56000.
+  const epoch = (path: string, value: number | null | undefined) => {
+    if (value != null && !(value >= 0 && value <= MAX_EPOCH_MILLIS))
+      problems.push({ path, message: `must be epoch milliseconds between 1970 and 9999; got ${value}` });
+  };
+
   if (!Number.isInteger(finding.class_uid))
     problems.push({ path: 'class_uid', message: `must be a whole number; got ${finding.class_uid}` });
   const infoPath = finding.finding_info ? 'finding_info' : finding.finding ? 'finding' : undefined;
@@ -71,9 +79,12 @@ function checkFinding(finding: OcsfFinding, problems: Problem[]): void {
       path: 'cloud.account.uid',
       message: `must be a 12-digit AWS account id; got "${account}"`,
     });
-  for (const field of ['created', 'first_seen', 'last_seen', 'modified'] as const)
+  for (const field of ['created', 'first_seen', 'last_seen', 'modified'] as const) {
     date(`${infoPath}.${field}_time_dt`, info[`${field}_time_dt`]);
+    epoch(`${infoPath}.${field}_time`, info[`${field}_time`]);
+  }
   date('time_dt', finding.time_dt);
+  epoch('time', finding.time);
   const hasCreated = [info.created_time_dt, info.created_time, finding.time_dt, finding.time].some(
     (value) => value != null,
   );
@@ -101,6 +112,7 @@ function checkFinding(finding: OcsfFinding, problems: Problem[]): void {
     const at = `vulnerabilities[${v}]`;
     oneOf(`${at}.fix_coverage_id`, vulnerability.fix_coverage_id, FIX_COVERAGE_IDS);
     date(`${at}.exploit_last_seen_time_dt`, vulnerability.exploit_last_seen_time_dt);
+    epoch(`${at}.exploit_last_seen_time`, vulnerability.exploit_last_seen_time);
     const cvss = vulnerability.cve?.cvss;
     const entries = Array.isArray(cvss) ? cvss : cvss === undefined || cvss === null ? [] : [cvss];
     entries.forEach((entry, c) => {

@@ -46,8 +46,6 @@ export function asffResourceType(type: string): string {
  */
 function pascal(word: string): string {
   return word
-    .replace(/[A-Z0-9]{2,}(?=[A-Z][a-z]|$|[^A-Za-z0-9])/g, (run) =>
-      run.length > 1 ? run[0] + run.slice(1).toLowerCase() : run,
-    )
+    .replace(/[A-Z0-9]{2,}(?=[A-Z][a-z]|$)/g, (run) => run[0] + run.slice(1).toLowerCase())
     .replace(/^[a-z]/, (first) => first.toUpperCase());
 }

@@ -118,6 +118,14 @@ describe('malformed variants are kept with the reason', () => {
       { path: 'finding_info.created_time', message: 'must be a number, not the string "1758273447903"' },
     ],
     [
+      'epoch microseconds where milliseconds belong',
+      () => changed(control(), 'finding_info.modified_time', 1722327712967320),
+      {
+        path: 'finding_info.modified_time',
+        message: 'must be epoch milliseconds between 1970 and 9999; got 1722327712967320',
+      },
+    ],
+    [
       'a severity_id OCSF does not define',
       () => changed(control(), 'severity_id', 7),
       { path: 'severity_id', message: 'must be one of 0, 1, 2, 3, 4, 5, 6, 99; got 7' },
@@ -257,6 +265,9 @@ describe('never throws', () => {
     'finding_info',
     'finding_info.uid',
     'finding_info.created_time_dt',
+    'finding_info.created_time',
+    'finding_info.modified_time_dt',
+    'time',
     'cloud',
     'cloud.account.uid',
     'metadata.product',
@@ -289,6 +300,14 @@ describe('never throws', () => {
           expect(outcome.reject.reason).not.toMatch(/^mapping failed/);
         } else {
           expect(outcome.finding.awsId).toBeTruthy();
+          // A kept finding's times are real dates, never Invalid Date.
+          for (const time of [
+            outcome.finding.awsCreatedAt,
+            outcome.finding.awsUpdatedAt,
+            outcome.finding.firstObservedAt,
+            outcome.finding.lastObservedAt,
+          ])
+            expect(Number.isNaN((time as Date).getTime())).toBe(false);
         }
       }),
       { numRuns: 400 },
