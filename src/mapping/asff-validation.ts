@@ -104,6 +104,16 @@ function checker(shape: Shape): Check {
 
 const checkFindingTypes = checker(ASFF_FINDING_SHAPE);
 
+/**
+ * Type problems of a value against any shape: the OCSF path (ocsf/ocsf-validation.ts) checks its
+ * own schema with the same rules and messages.
+ */
+export function shapeProblems(shape: Shape, value: unknown): Problem[] {
+  const problems: Problem[] = [];
+  checker(shape)(value, '', problems);
+  return problems.slice(0, MAX_PROBLEMS);
+}
+
 type Valid = (value: unknown) => boolean;
 const validators = new Map<Shape, Valid>();
 

@@ -158,7 +158,7 @@ function mapValidated(input: unknown, map: CompiledTransformMap, settings: Mappi
  * map may name another resource Id: the primary resource's asset then takes that Id (and the
  * identity it gives within the resource's account, Region and type).
  */
-function primaryAsset(
+export function primaryAsset(
   assets: AssetRecord[],
   externalAssetId: unknown,
   warnings: string[],
@@ -176,14 +176,14 @@ function primaryAsset(
   return renamed;
 }
 
-function exploitOf(vulnerabilities: Vulnerability[]): string | null {
+export function exploitOf(vulnerabilities: Vulnerability[]): string | null {
   const values = vulnerabilities.map((vulnerability) => vulnerability.ExploitAvailable).filter(Boolean);
   if (values.includes('YES')) return 'YES';
   return values.includes('NO') ? 'NO' : null;
 }
 
 /** YES only if every vulnerability has a fix; PARTIAL if some do; NO if none do. */
-function fixOf(vulnerabilities: Vulnerability[]): string | null {
+export function fixOf(vulnerabilities: Vulnerability[]): string | null {
   const values = vulnerabilities
     .map((vulnerability) => vulnerability.FixAvailable as string | undefined)
     .filter((value): value is string => Boolean(value));
@@ -207,20 +207,20 @@ function workflowFromState(state: string | undefined): string {
   }
 }
 
-function maxOf(values: (number | undefined)[]): number | null {
+export function maxOf(values: (number | undefined)[]): number | null {
   const numbers = values.filter((value): value is number => typeof value === 'number');
   return numbers.length ? Math.max(...numbers) : null;
 }
 
-function stringOr(value: unknown, fallback: string): string {
+export function stringOr(value: unknown, fallback: string): string {
   return typeof value === 'string' && value !== '' ? value : fallback;
 }
 
-function levelOr(value: unknown, fallback: number): number {
+export function levelOr(value: unknown, fallback: number): number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 5 ? value : fallback;
 }
 
-function dateOr(value: unknown, fallback: string): Date {
+export function dateOr(value: unknown, fallback: string): Date {
   const parsed = typeof value === 'string' ? new Date(value) : undefined;
   return parsed && !Number.isNaN(parsed.getTime()) ? parsed : new Date(fallback);
 }

@@ -1,7 +1,8 @@
 import { ASFF_FINDING_SHAPE, type Shape } from './asff-shape.ts';
 
-// The source path language of transform maps: a small, compiled subset of JSONPath over ASFF, so a
-// map reads like the ASFF documentation and runs at tens of thousands of findings per second.
+// The source path language of transform maps: a small, compiled subset of JSONPath over ASFF (or,
+// for OCSF maps, over OCSF: `finding_info.title`, `resources[0].uid_alt`), so a map reads like the
+// format's documentation and runs at tens of thousands of findings per second.
 //
 //   Title                                   a field
 //   Severity.Label                          a nested field
@@ -106,7 +107,7 @@ function findClose(source: string, open: number): number {
   return -1;
 }
 
-/** Checks every step against the ASFF shape and returns the type the path yields. */
+/** Checks every step against the document's shape (ASFF unless given) and returns the type the path yields. */
 export function typeOfPath(steps: Step[], source: string, root: Shape = ASFF_FINDING_SHAPE): ValueType {
   let shape = root;
   let many = false;
@@ -175,9 +176,10 @@ function describeStep(step: Step): string {
   }
 }
 
-export function compilePath(source: string): CompiledPath {
+/** `root`: the document the path reads, ASFF unless given (the OCSF maps pass OCSF_FINDING_SHAPE). */
+export function compilePath(source: string, root: Shape = ASFF_FINDING_SHAPE): CompiledPath {
   const steps = parsePath(source);
-  const type = typeOfPath(steps, source);
+  const type = typeOfPath(steps, source, root);
   return { source, steps, type, read: compileReader(steps, type.many) };
 }
 

@@ -1,4 +1,7 @@
+import type { Shape } from './asff-shape.ts';
+import { ASFF_FINDING_SHAPE } from './asff-shape.ts';
 import { isAsffDate } from './asff-validation.ts';
+import { OCSF_FINDING_SHAPE } from './ocsf/ocsf-shape.ts';
 import { type CompiledPath, compilePath, PathError, type ValueType } from './paths.ts';
 import { type TargetType, TRANSFORMS, type Transform } from './transforms.ts';
 
@@ -16,9 +19,14 @@ export interface TransformMapEntryDefinition {
   description?: string | null;
 }
 
+/** The document format a map's source paths read. */
+export type SourceFormat = 'ASFF' | 'OCSF';
+
 export interface TransformMapDefinition {
   key?: string | null;
   name: string;
+  /** What the source paths read: ASFF (the default) or OCSF (findings from GetFindingsV2). */
+  format?: SourceFormat | null;
   description?: string | null;
   entries: TransformMapEntryDefinition[];
 }
@@ -133,8 +141,9 @@ export function compileTransformMap(
   }
   const compiled: CompiledEntry[] = [];
   const mapped = new Map<string, number>();
+  const root = definition.format === 'OCSF' ? OCSF_FINDING_SHAPE : ASFF_FINDING_SHAPE;
   definition.entries.forEach((entry, index) => {
-    const entryErrors = compileEntry(entry, index, mapped);
+    const entryErrors = compileEntry(entry, index, mapped, root);
     if ('errors' in entryErrors) errors.push(...entryErrors.errors);
     else compiled.push(entryErrors.entry);
   });
@@ -163,6 +172,7 @@ function compileEntry(
   entry: TransformMapEntryDefinition,
   index: number,
   mapped: Map<string, number>,
+  root: Shape,
 ): { entry: CompiledEntry } | { errors: TransformMapError[] } {
   const errors: TransformMapError[] = [];
   const at = (field: string): (string | number)[] => ['entries', index, field];
@@ -194,7 +204,7 @@ function compileEntry(
   }
   for (const alternative of alternatives.filter(Boolean)) {
     try {
-      paths.push(compilePath(alternative));
+      paths.push(compilePath(alternative, root));
     } catch (error) {
       if (!(error instanceof PathError)) throw error;
       errors.push({ field: at('source'), message: error.message, code: 'INVALID' });

@@ -69,7 +69,7 @@ describe('cvssBaseScore', () => {
     expect(accepts(type('structure', true, 'Vulnerability'))).toBeUndefined();
     expect(accepts(type('structure', true, 'Cvss'))).toBeUndefined();
     expect(accepts(type('structure', false, 'Resource'))).toBe(
-      'needs Vulnerabilities or Cvss entries (e.g. `Vulnerabilities[*]`)',
+      'needs Vulnerabilities or Cvss entries (e.g. `Vulnerabilities[*]`, or OCSF `vulnerabilities[*]`)',
     );
     expect(checkArgs({ version: '3' })).toBeUndefined();
     expect(checkArgs({ version: 3 })).toBe('needs { "version": "2" | "3" | "4" }');
@@ -190,9 +190,11 @@ describe('resourceName', () => {
   it('accepts a single resource and no arguments', () => {
     expect(accepts(type('structure', false, 'Resource'))).toBeUndefined();
     expect(accepts(type('structure', true, 'Resource'))).toBe(
-      'needs a single resource (e.g. `Resources[0]`)',
+      'needs a single resource (e.g. `Resources[0]`, or OCSF `resources[0]`)',
     );
-    expect(accepts(type('string'))).toBe('needs a single resource (e.g. `Resources[0]`)');
+    expect(accepts(type('string'))).toBe(
+      'needs a single resource (e.g. `Resources[0]`, or OCSF `resources[0]`)',
+    );
     expect(checkArgs({ tag: 'Name' })).toBe('takes no arguments');
   });
 });
@@ -238,7 +240,7 @@ describe('recommendation', () => {
     expect(accepts(type('string'))).toBeUndefined();
     expect(accepts(type('structure', true, 'SoftwarePackage'))).toBeUndefined();
     expect(accepts(type('structure', true, 'Vulnerability'))).toBe(
-      'needs a text or VulnerablePackages (e.g. `Vulnerabilities[*].VulnerablePackages[*]`)',
+      'needs a text or VulnerablePackages (e.g. `Vulnerabilities[*].VulnerablePackages[*]`, or OCSF `vulnerabilities[*].affected_packages[*]`)',
     );
     expect(yields(type('string'))).toBe('string');
     expect(checkArgs({ max: 2 })).toBe('takes no arguments');

@@ -37,7 +37,7 @@ describe('inputs', () => {
   });
 
   it('resourceName needs a single Resource structure', () => {
-    const message = 'needs a single resource (e.g. `Resources[0]`)';
+    const message = 'needs a single resource (e.g. `Resources[0]`, or OCSF `resources[0]`)';
     expect(TRANSFORMS.resourceName!.accepts(type('structure', 'Vulnerability'))).toBe(message);
     expect(TRANSFORMS.resourceName!.accepts(type('string'))).toBe(message);
     expect(TRANSFORMS.resourceName!.accepts(type('structure', 'Resource', true))).toBe(message);

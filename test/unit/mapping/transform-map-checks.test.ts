@@ -13,7 +13,7 @@ import {
 const TARGETS =
   'externalAssetId, findingName, externalFindingId, findingSeverity, findingDescription, findingFirstFoundOn, findingLastFoundOn, productName, recommendation, vulnerablePackageName, vulnerablePackageVersion, fixedVersion, cvssV2Base, cvss3Base, isExploitAvailable, isPatchAvailable, references, assetName, cloudInstanceId, systemType';
 const TRANSFORMS =
-  'severityLevel, cvssBaseScore, recommendation, yesNoToBoolean, first, join, date, lastSegment, resourceName';
+  'severityLevel, cvssBaseScore, recommendation, yesNoToBoolean, first, join, date, lastSegment, resourceName, resourceArn, asffResourceType, ocsfTime, ocsfSeverityLevel, anyTrue, allTrue';
 
 /** The built-in map with the entries for some targets replaced, those entries last. */
 const withEntries = (entries: TransformMapEntryDefinition[], name = 'Custom'): TransformMapDefinition => ({
