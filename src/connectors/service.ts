@@ -131,6 +131,7 @@ export async function updateConnector(
     ...(input.transformMapId != null ? { transformMapKey: input.transformMapId } : {}),
     ...(input.defaultSeverity != null ? { defaultSeverity: input.defaultSeverity } : {}),
     ...(input.writeBackEnabled != null ? { writeBackEnabled: input.writeBackEnabled } : {}),
+    ...(input.exportEnabled != null ? { exportEnabled: input.exportEnabled } : {}),
   };
   if (input.auth) {
     const auth = settingsFromInput({ name: settings.name, auth: input.auth, regions: settings.regions });
@@ -564,6 +565,7 @@ function columnsOf(settings: ConnectorSettings) {
     transformMapKey: settings.transformMapKey,
     defaultSeverity: settings.defaultSeverity,
     writeBackEnabled: settings.writeBackEnabled,
+    exportEnabled: settings.exportEnabled,
   };
 }
 
@@ -586,6 +588,7 @@ export function settingsOf(connector: ConnectorModel): ConnectorSettings {
     transformMapKey: connector.transformMapKey,
     defaultSeverity: connector.defaultSeverity,
     writeBackEnabled: connector.writeBackEnabled,
+    exportEnabled: connector.exportEnabled,
   };
 }
 

@@ -173,6 +173,7 @@ export async function awsSetupOfConnector(
     roleArn: connector.roleArn,
     partition: partitionOfRegion(connector.regions[0]!)?.id ?? 'aws',
     writeBack: connector.writeBackEnabled,
+    exportFindings: connector.exportEnabled,
     sessionDurationSeconds: connector.sessionDurationSeconds,
   });
 }
