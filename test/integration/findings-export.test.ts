@@ -9,13 +9,20 @@ import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TenantContext, tenantContext } from '../../src/context.ts';
 import type { Database } from '../../src/db/client.ts';
-import { events, type FindingExportRow, findingExports, findings } from '../../src/db/schema.ts';
+import {
+  events,
+  type FindingExportRow,
+  findingExportItems,
+  findingExports,
+  findings,
+} from '../../src/db/schema.ts';
 import { countsOf, listFailedFindings } from '../../src/export/queries.ts';
 import {
   applyExport,
   DEFAULT_EXPORT_SETTINGS,
   type ExportSettings,
   exportFindings,
+  resumeFindingsExport,
 } from '../../src/export/service.ts';
 import { ingestFindingsPage } from '../../src/findings/ingest.ts';
 import type { FindingsExportInput } from '../../src/generated/graphql.ts';
@@ -374,6 +381,49 @@ describe('findingsExport', () => {
     const landed = await inSecurityHub('us-east-1', generatorId);
     expect(landed).toHaveLength(150);
     expect(new Set(landed.map((f) => f.Id)).size).toBe(150);
+  });
+
+  it('queues, with the export, the job that finishes it when its process died before sending anything', async () => {
+    const generatorId = 'acme-scanner/resume';
+    const crashing: ExportSettings = {
+      ...FAST,
+      onStep: (step) => {
+        if (step === 'recorded') throw new Error('the process died');
+      },
+    };
+    await expect(
+      exportOf(
+        {
+          findings: [
+            aScannerFinding('resume-1', { generatorId }),
+            aScannerFinding('resume-2', { generatorId }),
+          ],
+        },
+        sync.ctx,
+        crashing,
+      ),
+    ).rejects.toThrow('the process died');
+    const [item] = await database.db
+      .select({ exportId: findingExportItems.exportId })
+      .from(findingExportItems)
+      .where(
+        and(eq(findingExportItems.tenantId, sync.ctx.tenantId), eq(findingExportItems.awsId, 'resume-1')),
+      );
+    const jobs = sync.app.jobs!;
+    const queued = await jobs.boss.findJobs(jobs.exportQueue, { key: item!.exportId });
+    expect(queued.map((job) => job.data)).toEqual([
+      { tenantId: sync.ctx.tenantId, exportId: item!.exportId },
+    ]);
+    const job = { tenantId: sync.ctx.tenantId, exportId: item!.exportId };
+    // Still fresh: left to its own process (the engine tries the job again later).
+    await expect(resumeFindingsExport(sync.app, job, FAST)).rejects.toThrow('still being sent');
+    expect(await inSecurityHub('us-east-1', generatorId)).toEqual([]);
+    await resumeFindingsExport(sync.app, job, { ...FAST, resumeAfterIdleMs: 0 });
+    expect(await countsOf(database.db, item!.exportId)).toMatchObject({ succeededCount: 2, pendingCount: 0 });
+    expect((await inSecurityHub('us-east-1', generatorId)).map((f) => f.Id).sort()).toEqual([
+      'resume-1',
+      'resume-2',
+    ]);
   });
 
   it("exports Hubgraph findings of a custom source, rendered back to ASFF under the account's default product", async () => {
