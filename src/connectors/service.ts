@@ -324,6 +324,7 @@ export async function testConnector(
   let target: AwsTarget;
   let connector: ConnectorModel | null = null;
   let writeBack: boolean;
+  let exportFindings: boolean;
   if (input.draft) {
     const settings = settingsFromInput(input.draft);
     const errors = (await checkSettings(ctx, settings)).map((error) => ({
@@ -334,6 +335,7 @@ export async function testConnector(
     if (errors.length > 0 || externalId === undefined) return { result: null, userErrors: errors };
     target = targetOf(settings, externalId, settings.secretAccessKey ?? null);
     writeBack = settings.writeBackEnabled;
+    exportFindings = settings.exportEnabled;
   } else {
     connector = await connectorById(ctx, input.id!);
     if (!connector) return { result: null, userErrors: notFound(input.id!).userErrors };
@@ -345,6 +347,7 @@ export async function testConnector(
       throw error;
     }
     writeBack = connector.writeBackEnabled;
+    exportFindings = connector.exportEnabled;
   }
   const connectorId = connector?.id ?? null;
   const publish = (event: { check?: ConnectionCheckModel; result?: ConnectionTestResultModel }) =>
@@ -378,6 +381,7 @@ export async function testConnector(
       testId,
       transport: ctx.app.aws.transport,
       writeBack,
+      exportFindings,
       onCheck: (check) => publish({ check }),
       checkDeadlineMs: ctx.app.config.connectionTestDeadlineSeconds * 1000,
     });
