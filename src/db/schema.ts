@@ -143,6 +143,7 @@ export const preparedConnectors = pgTable(
     endpointOverride: text('endpoint_override'),
     roleName: text('role_name').notNull(),
     writeBackEnabled: boolean('write_back_enabled').notNull().default(false),
+    exportEnabled: boolean('export_enabled').notNull().default(false),
     sessionDurationSeconds: integer('session_duration_seconds').notNull().default(3600),
     createdAt: createdAt(),
     expiresAt: timestamptz('expires_at').notNull(),

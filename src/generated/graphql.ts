@@ -442,6 +442,8 @@ export type ConnectorPayload = {
 export type ConnectorPrepareInput = {
   /** Accepted only when the service allows custom endpoints (emulator, VPC endpoints, FIPS), as on ConnectorInput. */
   endpointOverride?: InputMaybe<Scalars['String']['input']>;
+  /** Include the import actions (findingsExport) in the permissions policy. */
+  exportEnabled?: InputMaybe<Scalars['Boolean']['input']>;
   /** The Regions the connector will read: they fix the AWS partition of the policies and where STS is asked who Hubgraph is. */
   regions: Array<Scalars['String']['input']>;
   /** 1–64 characters of letters, digits and +=,.@_-; default HubgraphSecurityHub. */
@@ -1441,6 +1443,7 @@ export type PreparedConnector = {
   createdAt: Scalars['DateTime']['output'];
   endpointOverride?: Maybe<Scalars['String']['output']>;
   expiresAt: Scalars['DateTime']['output'];
+  exportEnabled: Scalars['Boolean']['output'];
   /** Put it in the role's trust policy as `sts:ExternalId`; the connector created from this keeps it. */
   externalId: Scalars['String']['output'];
   id: Scalars['ID']['output'];
@@ -2960,6 +2963,7 @@ export type PreparedConnectorResolvers<ContextType = GraphQLContext, ParentType 
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   endpointOverride?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  exportEnabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   externalId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   regions?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
