@@ -173,98 +173,130 @@ export async function exportFindings(
     documents: candidates.map((candidate) => candidate.document),
   });
 
-  // Asked before: the same key, or the same request as the connector's latest export.
-  if (key !== null) {
-    const existing = await exportByIdempotencyKey(ctx.db, ctx.tenantId, key);
-    if (existing && existing.contentHash === hash && existing.connectorId === connector.id)
-      return { export: existing, userErrors: [] };
-    if (existing)
-      return refused([
-        userError(
-          ['input', 'idempotencyKey'],
-          'This idempotency key belongs to an export with other findings or options; choose a fresh key for a new export.',
-          'DUPLICATE',
-        ),
-      ]);
-  } else {
-    const latest = await latestExportOf(ctx.db, ctx.tenantId, connector.id);
-    if (latest?.contentHash === hash && latest.idempotencyKey === null)
-      return { export: latest, userErrors: [] };
-  }
+  const before = await askedBefore(ctx, key, connector.id, hash);
+  if (before) return before;
 
   const items = itemsOf(candidates, target!);
-  const recorded = await ctx.db.transaction(async (tx) => {
-    // One export of a connector at a time records what it sends: archivePrevious compares against it.
-    await lockConnector(tx, ctx.tenantId, connector.id);
-    const sent = items.filter((item) => item.status === 'PENDING');
-    const generators = [...new Set(sent.map((item) => item.generatorId))];
-    const previous = await previouslyExported(tx, ctx.tenantId, connector.id, generators);
-    const present = new Set(items.map((item) => `${item.productArn}\n${item.awsId}`));
-    const now = ctx.clock.now().toISOString();
-    const archived: NewExportItem[] = archivePrevious
-      ? previous
-          .filter((row) => !present.has(`${row.productArn}\n${row.awsId}`))
-          .map((row, index) => ({
-            seq: items.length + index,
-            findingId: null,
-            awsId: row.awsId,
-            productArn: row.productArn,
-            generatorId: row.generatorId,
-            region: row.region,
-            // UpdatedAt must move on: Security Hub ignores an import that is not newer than what it holds.
-            document: { ...row.document, RecordState: 'ARCHIVED', UpdatedAt: now },
-            archive: true,
-            status: 'PENDING',
-            errorCode: null,
-            errorMessage: null,
-          }))
-      : [];
-    const row = await insertExport(
-      tx,
-      {
-        tenantId: ctx.tenantId,
-        connectorId: connector.id,
-        requestedBy,
-        idempotencyKey: key,
-        contentHash: hash,
-        onlyFailed,
-        archivePrevious,
-        skippedCount: selection.candidates.length - candidates.length,
-        regions: [],
-      },
-      [...items, ...archived],
-    );
-    await replaceExported(
-      tx,
-      ctx.tenantId,
-      connector.id,
-      row.id,
-      sent.map((item) => ({
-        generatorId: item.generatorId,
-        productArn: item.productArn,
-        awsId: item.awsId,
-        region: item.region!,
-        document: item.document as Record<string, unknown>,
-      })),
-    );
-    // Should this process die before the export is done, a worker finishes it.
-    await ctx.app.jobs?.enqueueExport(
-      tx,
-      { tenantId: ctx.tenantId, exportId: row.id },
-      settings.resumeAfterIdleMs + 1_000,
-    );
-    const failed = items
-      .filter((item) => item.status === 'FAILED')
-      .map((item) => failedOf({ ...item, errorCode: item.errorCode!, errorMessage: item.errorMessage! }));
-    await appendEvents(tx, ctx.tenantId, [
-      progressEvent(row.id, 'RECORDED', await countsOf(tx, row.id), failed),
-    ]);
-    return row;
-  });
+  const record = () =>
+    ctx.db.transaction(async (tx) => {
+      // One export of a connector at a time records what it sends: archivePrevious compares against it.
+      await lockConnector(tx, ctx.tenantId, connector.id);
+      const sent = items.filter((item) => item.status === 'PENDING');
+      const generators = [...new Set(sent.map((item) => item.generatorId))];
+      const previous = await previouslyExported(tx, ctx.tenantId, connector.id, generators);
+      const present = new Set(items.map((item) => `${item.productArn}\n${item.awsId}`));
+      const now = ctx.clock.now().toISOString();
+      const archived: NewExportItem[] = archivePrevious
+        ? previous
+            .filter((row) => !present.has(`${row.productArn}\n${row.awsId}`))
+            .map((row, index) => ({
+              seq: items.length + index,
+              findingId: null,
+              awsId: row.awsId,
+              productArn: row.productArn,
+              generatorId: row.generatorId,
+              region: row.region,
+              // UpdatedAt must move on: Security Hub ignores an import that is not newer than what it holds.
+              document: { ...row.document, RecordState: 'ARCHIVED', UpdatedAt: now },
+              archive: true,
+              status: 'PENDING',
+              errorCode: null,
+              errorMessage: null,
+            }))
+        : [];
+      const row = await insertExport(
+        tx,
+        {
+          tenantId: ctx.tenantId,
+          connectorId: connector.id,
+          requestedBy,
+          idempotencyKey: key,
+          contentHash: hash,
+          onlyFailed,
+          archivePrevious,
+          skippedCount: selection.candidates.length - candidates.length,
+          regions: [],
+        },
+        [...items, ...archived],
+      );
+      await replaceExported(
+        tx,
+        ctx.tenantId,
+        connector.id,
+        row.id,
+        sent.map((item) => ({
+          generatorId: item.generatorId,
+          productArn: item.productArn,
+          awsId: item.awsId,
+          region: item.region!,
+          document: item.document as Record<string, unknown>,
+        })),
+      );
+      // Should this process die before the export is done, a worker finishes it.
+      await ctx.app.jobs?.enqueueExport(
+        tx,
+        { tenantId: ctx.tenantId, exportId: row.id },
+        settings.resumeAfterIdleMs + 1_000,
+      );
+      const failed = items
+        .filter((item) => item.status === 'FAILED')
+        .map((item) => failedOf({ ...item, errorCode: item.errorCode!, errorMessage: item.errorMessage! }));
+      await appendEvents(tx, ctx.tenantId, [
+        progressEvent(row.id, 'RECORDED', await countsOf(tx, row.id), failed),
+      ]);
+      return row;
+    });
+  let recorded: FindingExportRow;
+  try {
+    recorded = await record();
+  } catch (error) {
+    // The same key, recorded meanwhile by a concurrent request: its answer is this one's.
+    const concurrent =
+      key !== null && sqlState(error) === '23505'
+        ? await askedBefore(ctx, key, connector.id, hash)
+        : undefined;
+    if (!concurrent) throw error;
+    return concurrent;
+  }
   settings.onStep?.('recorded');
   crashPoint('export-recorded');
   await applyExport(ctx, recorded.id, settings);
   return { export: (await exportById(ctx.db, ctx.tenantId, recorded.id)) ?? recorded, userErrors: [] };
+}
+
+/** The export an earlier request made: the same key, or the same request as the connector's latest export. */
+async function askedBefore(
+  ctx: TenantContext,
+  key: string | null,
+  connectorId: string,
+  hash: string,
+): Promise<FindingsExportPayloadModel | undefined> {
+  if (key === null) {
+    const latest = await latestExportOf(ctx.db, ctx.tenantId, connectorId);
+    return latest?.contentHash === hash && latest.idempotencyKey === null
+      ? { export: latest, userErrors: [] }
+      : undefined;
+  }
+  const existing = await exportByIdempotencyKey(ctx.db, ctx.tenantId, key);
+  if (!existing) return undefined;
+  if (existing.contentHash === hash && existing.connectorId === connectorId)
+    return { export: existing, userErrors: [] };
+  return {
+    export: null,
+    userErrors: [
+      userError(
+        ['input', 'idempotencyKey'],
+        'This idempotency key belongs to an export with other findings or options; choose a fresh key for a new export.',
+        'DUPLICATE',
+      ),
+    ],
+  };
+}
+
+function sqlState(error: unknown): string | undefined {
+  const e = error as { code?: unknown; cause?: { code?: unknown } };
+  const code = e?.code ?? e?.cause?.code;
+  return typeof code === 'string' ? code : undefined;
 }
 
 /** The connector's account and partition, or null when Hubgraph has not learnt its account yet. */

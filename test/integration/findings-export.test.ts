@@ -349,10 +349,19 @@ describe('findingsExport', () => {
     expect(conflict.userErrors).toEqual([
       expect.objectContaining({ field: ['input', 'idempotencyKey'], code: 'DUPLICATE' }),
     ]);
+    // Two at once with one key: one export, whichever records first.
+    const racing = [aScannerFinding('idem-3', { generatorId })];
+    const [a, b] = await Promise.all([
+      exportOf({ findings: racing, idempotencyKey: 'race' }),
+      exportOf({ findings: racing, idempotencyKey: 'race' }),
+    ]);
+    expect(a.userErrors).toEqual([]);
+    expect(b.export!.id).toBe(a.export!.id);
     // Sent twice, held once.
     expect((await inSecurityHub('us-east-1', generatorId)).map((f) => f.Id).sort()).toEqual([
       'idem-1',
       'idem-2',
+      'idem-3',
     ]);
   });
 
