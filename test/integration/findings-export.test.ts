@@ -197,6 +197,17 @@ describe('findingsExport', () => {
     expect(steps.at(-1)!.payload).toMatchObject({ succeededCount: 997, failedCount: 3, pendingCount: 0 });
   }, 60_000);
 
+  it("keeps to BatchImportFindings' quota (10/s, burst 30): 31 batches in a row draw no throttling", async () => {
+    const generatorId = 'acme-scanner/quota';
+    const documents = Array.from({ length: 3_050 }, (_, n) => aScannerFinding(`quota-${n}`, { generatorId }));
+    const throttled = () => sync.emulator.emulator.counters.get('BatchImportFindings')?.['429'] ?? 0;
+    const before = { imports: calls('BatchImportFindings'), throttled: throttled() };
+    const payload = await exportOf({ findings: documents });
+    expect(await countsOf(database.db, payload.export!.id)).toMatchObject({ succeededCount: 3_050 });
+    expect(calls('BatchImportFindings') - before.imports).toBe(31);
+    expect(throttled()).toBe(before.throttled);
+  }, 60_000);
+
   it('refuses, per finding, one over 240 KB and one named twice', async () => {
     const big = aScannerFinding('big-1', { generatorId: 'acme-scanner/limits' });
     (big.Resources as Record<string, unknown>[])[0]!.Details = { Other: { blob: 'y'.repeat(245 * 1024) } };
