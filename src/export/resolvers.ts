@@ -3,7 +3,7 @@ import { keyOf, optionalKeyOf, toGlobalId } from '../global-id.ts';
 import type { GraphQLContext } from '../graphql/context.ts';
 import type { ExportModel } from './model.ts';
 import { listExports, listFailedFindings, regionCountsOf } from './queries.ts';
-import { exportFindings } from './service.ts';
+import { DEFAULT_EXPORT_SETTINGS, exportFindings } from './service.ts';
 import { findingsExportProgress } from './subscriptions.ts';
 
 const countsOf = (record: ExportModel, ctx: GraphQLContext) => ctx.loaders.exports.counts.load(record.id);
@@ -25,6 +25,8 @@ export const exportResolvers: Resolvers = {
         ctx.tenant,
         { ...input, connectorId: keyOf('Connector', input.connectorId, ['input', 'connectorId']) },
         ctx.subject ?? null,
+        // The job that resumes it waits as long as the workers do before taking an idle export over.
+        { ...DEFAULT_EXPORT_SETTINGS, resumeAfterIdleMs: ctx.app.config.export.resumeAfterSeconds * 1000 },
       );
       ctx.loaders.exports.counts.clearAll();
       return payload;
