@@ -237,5 +237,23 @@ describe('findingsExport over GraphQL', () => {
       other,
     );
     expect(theirs.data).toEqual({ export: null, node: null, exports: { totalCount: 0 } });
+    // Its progress, replayed from the start, shows the other tenant nothing.
+    const client = createClient({
+      url: api.url.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      connectionParams: { authorization: `Bearer ${await tokenFor(other)}` },
+    });
+    clients.push(client);
+    const seen: unknown[] = [];
+    client.subscribe(
+      {
+        query: `subscription($exportId: ID!) { findingsExportProgress(exportId: $exportId, after: "0") { type } }`,
+        variables: { exportId },
+      },
+      { next: (result) => seen.push(result), error: (error) => seen.push(error), complete: () => {} },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(seen).toEqual([]);
   });
 });
