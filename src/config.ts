@@ -84,6 +84,7 @@ const envSchema = z
     HUBGRAPH_SYNC_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
     HUBGRAPH_SYNC_QUOTAS: z.enum(['aws', 'off']).default('aws'),
     HUBGRAPH_WRITEBACK_RESUME_SECONDS: z.coerce.number().min(0).max(86_400).default(60),
+    HUBGRAPH_EXPORT_RESUME_SECONDS: z.coerce.number().min(0).max(86_400).default(60),
     HUBGRAPH_JOB_HEARTBEAT_SECONDS: z.coerce.number().int().min(10).max(3600).default(30),
     HUBGRAPH_JOB_POLL_SECONDS: z.coerce.number().min(0.5).max(60).default(2),
     HUBGRAPH_JOB_RETRY_DELAY_SECONDS: z.coerce.number().int().min(0).max(3600).default(10),
@@ -214,6 +215,10 @@ export interface Config {
     /** A findings update nobody advanced for this long is resumed by a worker (its process died). */
     resumeAfterSeconds: number;
   };
+  export: {
+    /** A findings export nobody advanced for this long is resumed by a worker (its process died). */
+    resumeAfterSeconds: number;
+  };
   sync: {
     lookbackMinutes: number;
     sweepHours: number;
@@ -314,6 +319,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     role: env.HUBGRAPH_ROLE,
     writeBack: { resumeAfterSeconds: env.HUBGRAPH_WRITEBACK_RESUME_SECONDS },
+    export: { resumeAfterSeconds: env.HUBGRAPH_EXPORT_RESUME_SECONDS },
     sync: {
       lookbackMinutes: env.HUBGRAPH_SYNC_LOOKBACK_MINUTES,
       sweepHours: env.HUBGRAPH_SYNC_SWEEP_HOURS,

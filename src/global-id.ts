@@ -1,6 +1,6 @@
 import { quoteInput, UserInputError } from './errors.ts';
 
-// Relay global object ids. Every `Node` (Finding, Asset, Connector, ConnectorRun, TransformMap)
+// Relay global object ids. Every `Node` (Finding, Asset, Connector, ConnectorRun, TransformMap, Export)
 // exposes `id` as base64url("<Type>:<key>"), where the key is what the database knows it by (a
 // UUID, or a built-in transform map's key). `node(id:)` needs nothing else to find the object, and
 // the same `id` is the federation `@key` other subgraphs hold.
@@ -9,7 +9,14 @@ import { quoteInput, UserInputError } from './errors.ts';
 // made before global ids existed keep working. The two never collide: a UUID or a built-in map's key
 // never decodes to "<Type>:…".
 
-export const NODE_TYPES = ['Finding', 'Asset', 'Connector', 'ConnectorRun', 'TransformMap'] as const;
+export const NODE_TYPES = [
+  'Finding',
+  'Asset',
+  'Connector',
+  'ConnectorRun',
+  'TransformMap',
+  'Export',
+] as const;
 export type NodeType = (typeof NODE_TYPES)[number];
 
 export type ArgumentPath = readonly (string | number)[];

@@ -1,6 +1,7 @@
 import { createApp } from './app.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { DataDirLockedError } from './db/data-dir-lock.ts';
+import { DEFAULT_EXPORT_SETTINGS } from './export/service.ts';
 import { startServer } from './server.ts';
 import { syncSettingsOf } from './sync/settings.ts';
 import { SyncWorker } from './sync/worker.ts';
@@ -31,6 +32,10 @@ async function main(): Promise<void> {
           writeBack: {
             ...DEFAULT_WRITE_BACK_SETTINGS,
             resumeAfterIdleMs: config.writeBack.resumeAfterSeconds * 1000,
+          },
+          export: {
+            ...DEFAULT_EXPORT_SETTINGS,
+            resumeAfterIdleMs: config.export.resumeAfterSeconds * 1000,
           },
         });
   await worker?.start();

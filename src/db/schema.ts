@@ -92,6 +92,8 @@ export const connectors = pgTable(
     transformMapKey: text('transform_map_key').notNull().default('aws-security-hub-vulnerability'),
     defaultSeverity: text('default_severity').notNull().default('MEDIUM'),
     writeBackEnabled: boolean('write_back_enabled').notNull().default(false),
+    /** Lets findingsExport send findings to this connector's Security Hub (BatchImportFindings). */
+    exportEnabled: boolean('export_enabled').notNull().default(false),
     lastTest: jsonb('last_test').$type<Record<string, unknown>>(),
     /** When the last complete read of everything in scope (a full run or a reconciliation) started. */
     lastSweepAt: timestamptz('last_sweep_at'),
@@ -141,6 +143,7 @@ export const preparedConnectors = pgTable(
     endpointOverride: text('endpoint_override'),
     roleName: text('role_name').notNull(),
     writeBackEnabled: boolean('write_back_enabled').notNull().default(false),
+    exportEnabled: boolean('export_enabled').notNull().default(false),
     sessionDurationSeconds: integer('session_duration_seconds').notNull().default(3600),
     createdAt: createdAt(),
     expiresAt: timestamptz('expires_at').notNull(),
@@ -442,7 +445,7 @@ export const events = pgTable(
     /** Also the cursor a subscriber passes as `after` to replay what it missed. */
     id: bigserial('id', { mode: 'bigint' }).primaryKey(),
     tenantId: tenantId(),
-    /** finding | connector | run | connector_test | finding_update */
+    /** finding | connector | run | connector_test | finding_update | finding_export */
     topic: text('topic').notNull(),
     type: text('type').notNull(),
     entityId: text('entity_id').notNull(),
@@ -508,6 +511,105 @@ export const findingUpdateItems = pgTable(
   ],
 );
 
+/**
+ * The export outbox: a `findingsExport` request, recorded (with every finding it sends) before
+ * anything reaches Security Hub, applied batch by batch, then marked done. A process that dies in
+ * between leaves it pending and a worker resumes it; BatchImportFindings upserts by Id and
+ * ProductArn, so a batch sent twice leaves one finding.
+ */
+export const findingExports = pgTable(
+  'finding_exports',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: tenantId(),
+    connectorId: uuid('connector_id')
+      .notNull()
+      .references(() => connectors.id, { onDelete: 'cascade' }),
+    /** The JWT subject of who asked (null in dev mode). */
+    requestedBy: text('requested_by'),
+    /** The caller's key: the same key again returns this export. */
+    idempotencyKey: text('idempotency_key'),
+    /** sha256 of what was asked (connector, options, findings): the same request again returns this export. */
+    contentHash: text('content_hash').notNull(),
+    onlyFailed: boolean('only_failed').notNull().default(false),
+    archivePrevious: boolean('archive_previous').notNull().default(false),
+    /** Findings left out by `onlyFailed`. */
+    skippedCount: integer('skipped_count').notNull().default(0),
+    /** Per Region: whether Security Hub takes imports there, and why not. */
+    regions: jsonb('regions')
+      .notNull()
+      .$type<{ region: string; accepted: boolean; reason: string | null }[]>(),
+    /** PENDING | DONE */
+    status: text('status').notNull().default('PENDING'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    finishedAt: timestamptz('finished_at'),
+  },
+  (t) => [
+    index('finding_exports_tenant_idx').on(t.tenantId, t.createdAt, t.id),
+    index('finding_exports_connector_idx').on(t.tenantId, t.connectorId, t.createdAt),
+    uniqueIndex('finding_exports_idempotency_key').on(t.tenantId, t.idempotencyKey),
+  ],
+);
+
+/** One finding of an export (an ASFF document as sent), and what Security Hub said about it. */
+export const findingExportItems = pgTable(
+  'finding_export_items',
+  {
+    exportId: uuid('export_id')
+      .notNull()
+      .references(() => findingExports.id, { onDelete: 'cascade' }),
+    tenantId: tenantId(),
+    /** Position in the request (archived findings after the others). */
+    seq: integer('seq').notNull(),
+    /** The Hubgraph finding it was rendered from, when it was. */
+    findingId: uuid('finding_id').references(() => findings.id, { onDelete: 'set null' }),
+    awsId: text('aws_id').notNull(),
+    productArn: text('product_arn').notNull(),
+    generatorId: text('generator_id').notNull(),
+    /** Where it is sent; null when it could not be routed (it failed before sending). */
+    region: text('region'),
+    document: jsonb('document').notNull().$type<unknown>(),
+    /** Sent again with RecordState ARCHIVED: it was in the previous export and is missing now. */
+    archive: boolean('archive').notNull().default(false),
+    /** PENDING | SUCCEEDED | FAILED */
+    status: text('status').notNull().default('PENDING'),
+    /** Security Hub's FailedFindings ErrorCode, the AWS error that refused the request, or Hubgraph's check. */
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    attempts: integer('attempts').notNull().default(0),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.exportId, t.seq] }),
+    index('finding_export_items_status_idx').on(t.exportId, t.status, t.seq),
+  ],
+);
+
+/**
+ * What the latest export of a connector sent per generator: the findings `archivePrevious` archives
+ * when the next export of that generator no longer has them (with the document to send again).
+ */
+export const exportedFindings = pgTable(
+  'exported_findings',
+  {
+    connectorId: uuid('connector_id')
+      .notNull()
+      .references(() => connectors.id, { onDelete: 'cascade' }),
+    tenantId: tenantId(),
+    generatorId: text('generator_id').notNull(),
+    productArn: text('product_arn').notNull(),
+    awsId: text('aws_id').notNull(),
+    region: text('region').notNull(),
+    document: jsonb('document').notNull().$type<Record<string, unknown>>(),
+    exportId: uuid('export_id')
+      .notNull()
+      .references(() => findingExports.id, { onDelete: 'cascade' }),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.connectorId, t.generatorId, t.productArn, t.awsId] })],
+);
+
 export const schema = {
   tenants,
   transformMaps,
@@ -523,6 +625,9 @@ export const schema = {
   events,
   findingUpdates,
   findingUpdateItems,
+  findingExports,
+  findingExportItems,
+  exportedFindings,
 };
 
 export type FindingRow = typeof findings.$inferSelect;
@@ -537,3 +642,5 @@ export type RunRow = typeof runs.$inferSelect;
 export type RunSliceRow = typeof runSlices.$inferSelect;
 export type FindingUpdateRow = typeof findingUpdates.$inferSelect;
 export type FindingUpdateItemRow = typeof findingUpdateItems.$inferSelect;
+export type FindingExportRow = typeof findingExports.$inferSelect;
+export type FindingExportItemRow = typeof findingExportItems.$inferSelect;

@@ -11,11 +11,14 @@ import {
   batchImportFindings,
   batchUpdateFindings,
   describeHub,
+  disableImportFindingsForProduct,
+  enableImportFindingsForProduct,
   getEnabledStandards,
   getFindingAggregator,
   getFindingHistory,
   getFindings,
   importFinding,
+  listEnabledProductsForImport,
   listFindingAggregators,
   type OperationContext,
   SnapshotCache,
@@ -80,6 +83,18 @@ const ROUTES: Record<string, Route> = {
     handle: getFindingAggregator,
   },
   'POST /findingHistory/get': { operation: 'GetFindingHistory', handle: getFindingHistory },
+  'GET /productSubscriptions': {
+    operation: 'ListEnabledProductsForImport',
+    handle: (_body, context) => listEnabledProductsForImport(context),
+  },
+  'POST /productSubscriptions': {
+    operation: 'EnableImportFindingsForProduct',
+    handle: enableImportFindingsForProduct,
+  },
+  'DELETE /productSubscriptions/{ProductSubscriptionArn+}': {
+    operation: 'DisableImportFindingsForProduct',
+    handle: disableImportFindingsForProduct,
+  },
 };
 
 /** A route key ending in a greedy label (`{Name+}`): it matches every path under its prefix. */

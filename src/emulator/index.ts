@@ -77,6 +77,8 @@ export const READ_ROLE_ACTIONS = [
   'securityhub:GetFindingAggregator',
   'securityhub:GetFindingHistory',
   'securityhub:BatchUpdateFindings',
+  'securityhub:BatchImportFindings',
+  'securityhub:ListEnabledProductsForImport',
 ];
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {

@@ -16,7 +16,13 @@ export interface NewEvent {
   payload: Record<string, unknown>;
 }
 
-export type EventTopic = 'finding' | 'connector' | 'run' | 'connector_test' | 'finding_update';
+export type EventTopic =
+  | 'finding'
+  | 'connector'
+  | 'run'
+  | 'connector_test'
+  | 'finding_update'
+  | 'finding_export';
 
 export interface ConnectorStateEventModel {
   cursor: string;

@@ -10,6 +10,7 @@ import type { ConnectionModel, EdgeModel, PageInfoModel } from '../db/keyset.ts'
 import type { FindingUpdateResultModel, FindingsUpdateProgressEventModel } from '../writeback/model.ts';
 import type { FindingHistoryConnectionModel } from '../writeback/history.ts';
 import type { FindingChangeEventModel, ConnectorStateEventModel } from '../events/model.ts';
+import type { ExportModel, ExportFailedFindingModel, ExportRegionModel, FindingsExportProgressEventModel } from '../export/model.ts';
 import type { PreviewModel } from '../mapping/preview.ts';
 import type { AssetRecord } from '../mapping/records.ts';
 import type { ConnectionTestEventModel, ConnectionTestResultModel } from '../connectors/connection-test/model.ts';
@@ -178,6 +179,8 @@ export type AwsActionUse = {
   __typename?: 'AwsActionUse';
   /** An IAM action, e.g. `securityhub:GetFindings`. */
   action: Scalars['String']['output'];
+  /** Needed only with export on (findingsExport). */
+  export: Scalars['Boolean']['output'];
   /** What Hubgraph calls it for. */
   purpose: Scalars['String']['output'];
   /** Needed only with write-back on. */
@@ -200,7 +203,7 @@ export type AwsSetup = {
   externalId: Scalars['String']['output'];
   /** AWS partition of the connector's Regions: aws, aws-us-gov or aws-cn. */
   partition: Scalars['String']['output'];
-  /** The role's permissions: exactly the Security Hub actions Hubgraph calls (write-back only when it is on). */
+  /** The role's permissions: exactly the Security Hub actions Hubgraph calls (write-back and export only when they are on). */
   permissionsPolicy: Scalars['JSON']['output'];
   /**
    * The identity that assumes the role, from STS GetCallerIdentity of the connector's source identity
@@ -290,6 +293,10 @@ export type Connector = Node & {
   enabled: Scalars['Boolean']['output'];
   /** Only when the service allows custom endpoints (emulator, VPC endpoints, FIPS). */
   endpointOverride?: Maybe<Scalars['String']['output']>;
+  /** findingsExport may send findings to this connector's Security Hub (needs securityhub:BatchImportFindings and securityhub:ListEnabledProductsForImport). */
+  exportEnabled: Scalars['Boolean']['output'];
+  /** Exports through this connector, newest first. */
+  exports: ExportConnection;
   /** Global id (`Node`); also the federation key. */
   id: Scalars['ID']['output'];
   /** The error that put the connector in FAILED, with what to do about it. */
@@ -309,6 +316,15 @@ export type Connector = Node & {
   transformMap?: Maybe<TransformMap>;
   updatedAt: Scalars['DateTime']['output'];
   writeBackEnabled: Scalars['Boolean']['output'];
+};
+
+
+/** How Hubgraph reaches one AWS Security Hub deployment: credentials, regions, scope and schedule. */
+export type ConnectorExportsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -399,6 +415,8 @@ export type ConnectorInput = {
   description?: InputMaybe<Scalars['String']['input']>;
   /** Accepted only when the service allows custom endpoints (emulator, VPC endpoints, FIPS). */
   endpointOverride?: InputMaybe<Scalars['String']['input']>;
+  /** Let findingsExport send findings to this account's Security Hub (needs securityhub:BatchImportFindings and securityhub:ListEnabledProductsForImport). */
+  exportEnabled?: InputMaybe<Scalars['Boolean']['input']>;
   name: Scalars['String']['input'];
   /**
    * The prepared connector (connectorPrepare) whose external ID this one takes. Required to test a
@@ -424,6 +442,8 @@ export type ConnectorPayload = {
 export type ConnectorPrepareInput = {
   /** Accepted only when the service allows custom endpoints (emulator, VPC endpoints, FIPS), as on ConnectorInput. */
   endpointOverride?: InputMaybe<Scalars['String']['input']>;
+  /** Include the import actions (findingsExport) in the permissions policy. */
+  exportEnabled?: InputMaybe<Scalars['Boolean']['input']>;
   /** The Regions the connector will read: they fix the AWS partition of the policies and where STS is asked who Hubgraph is. */
   regions: Array<Scalars['String']['input']>;
   /** 1–64 characters of letters, digits and +=,.@_-; default HubgraphSecurityHub. */
@@ -626,6 +646,7 @@ export type ConnectorUpdateInput = {
   defaultSeverity?: InputMaybe<SeverityLabel>;
   description?: InputMaybe<Scalars['String']['input']>;
   endpointOverride?: InputMaybe<Scalars['String']['input']>;
+  exportEnabled?: InputMaybe<Scalars['Boolean']['input']>;
   id: Scalars['ID']['input'];
   name?: InputMaybe<Scalars['String']['input']>;
   regions?: InputMaybe<Array<Scalars['String']['input']>>;
@@ -669,6 +690,119 @@ export type Ec2InstanceDetails = {
   subnetId?: Maybe<Scalars['String']['output']>;
   vpcId?: Maybe<Scalars['String']['output']>;
 };
+
+/** One `findingsExport`: what it sends to Security Hub (BatchImportFindings) and what became of it. */
+export type Export = Node & {
+  __typename?: 'Export';
+  archivePrevious: Scalars['Boolean']['output'];
+  /** ARCHIVED copies of the previous export's findings (all of them, whatever became of them). */
+  archivedCount: Scalars['Int']['output'];
+  connector: Connector;
+  createdAt: Scalars['DateTime']['output'];
+  failedCount: Scalars['Int']['output'];
+  /** Failed findings in request order. */
+  failedFindings: ExportFailedFindingConnection;
+  finishedAt?: Maybe<Scalars['DateTime']['output']>;
+  id: Scalars['ID']['output'];
+  idempotencyKey?: Maybe<Scalars['String']['output']>;
+  onlyFailed: Scalars['Boolean']['output'];
+  /** Not answered yet. */
+  pendingCount: Scalars['Int']['output'];
+  regions: Array<ExportRegion>;
+  /** The JWT subject of who asked (null in dev mode). */
+  requestedBy?: Maybe<Scalars['String']['output']>;
+  /** Findings left out by `onlyFailed`. */
+  skippedCount: Scalars['Int']['output'];
+  status: ExportStatus;
+  succeededCount: Scalars['Int']['output'];
+  /** Findings of the export, ARCHIVED copies included. */
+  totalCount: Scalars['Int']['output'];
+};
+
+
+/** One `findingsExport`: what it sends to Security Hub (BatchImportFindings) and what became of it. */
+export type ExportFailedFindingsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type ExportConnection = {
+  __typename?: 'ExportConnection';
+  edges: Array<ExportEdge>;
+  nodes: Array<Export>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type ExportEdge = {
+  __typename?: 'ExportEdge';
+  cursor: Scalars['String']['output'];
+  node: Export;
+};
+
+export type ExportEventType =
+  /** Every finding has its answer. */
+  | 'FINISHED'
+  /** Security Hub answered for a batch. */
+  | 'PROGRESS'
+  /** The export is recorded; nothing is sent yet (findings that failed a check are already answered). */
+  | 'RECORDED';
+
+/** A finding Security Hub did not take, or Hubgraph did not send (a failed check). */
+export type ExportFailedFinding = {
+  __typename?: 'ExportFailedFinding';
+  /** True when this was the ARCHIVED copy of a finding of the previous export. */
+  archive: Scalars['Boolean']['output'];
+  /**
+   * Security Hub's FailedFindings ErrorCode (`InvalidInput`, `FindingSizeExceeded`, `InvalidAccess`, …),
+   * or the AWS error that refused the request (`AccessDeniedException`).
+   */
+  errorCode: Scalars['String']['output'];
+  errorMessage: Scalars['String']['output'];
+  /** The Hubgraph finding it was rendered from, when it was. */
+  finding?: Maybe<Finding>;
+  /** The ASFF `Id` (empty when the document had none). */
+  id: Scalars['String']['output'];
+  productArn: Scalars['String']['output'];
+  /** Null when the finding could not be routed. */
+  region?: Maybe<Scalars['String']['output']>;
+};
+
+export type ExportFailedFindingConnection = {
+  __typename?: 'ExportFailedFindingConnection';
+  edges: Array<ExportFailedFindingEdge>;
+  nodes: Array<ExportFailedFinding>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type ExportFailedFindingEdge = {
+  __typename?: 'ExportFailedFindingEdge';
+  cursor: Scalars['String']['output'];
+  node: ExportFailedFinding;
+};
+
+/** Whether Security Hub takes this connector's imports in one Region (DescribeHub, ListEnabledProductsForImport). */
+export type ExportRegion = {
+  __typename?: 'ExportRegion';
+  /** Null until the export reaches this Region (Hubgraph asks once per export). */
+  accepted?: Maybe<Scalars['Boolean']['output']>;
+  /** Findings routed to this Region (by their resource's Region; global resources and findings without one go to the connector's first Region). */
+  findingCount: Scalars['Int']['output'];
+  /** Why not, and what to do about it. */
+  reason?: Maybe<Scalars['String']['output']>;
+  region: Scalars['String']['output'];
+};
+
+export type ExportStatus =
+  /** No finding landed. */
+  | 'FAILED'
+  /** Recorded; findings are still being sent. */
+  | 'IN_PROGRESS'
+  /** Some findings landed, some failed (see `failedFindings`). */
+  | 'PARTIALLY_SUCCEEDED'
+  /** Every finding landed in Security Hub. */
+  | 'SUCCEEDED';
 
 /**
  * A new external ID (`connectorRegenerateExternalId`, `preparedConnectorRegenerateExternalId`): the
@@ -1020,6 +1154,66 @@ export type FindingUpdateStatus =
   /** Security Hub did not change it: see `errorCode` and `errorMessage`. Hubgraph's copy is unchanged. */
   | 'UNPROCESSED';
 
+/**
+ * Which findings `findingsExport` sends: ASFF documents (`findings`), or Hubgraph findings of a custom
+ * source (`ids`, or `filter` with `expectedCount`), rendered back to ASFF from the document Hubgraph
+ * stores. Exactly one of the three.
+ */
+export type FindingsExportInput = {
+  /**
+   * Findings of the same GeneratorId that this connector's previous export sent and this one no longer
+   * has are sent again with `RecordState: ARCHIVED`, so Security Hub stops showing what was fixed.
+   */
+  archivePrevious?: InputMaybe<Scalars['Boolean']['input']>;
+  /** The connector whose account and identity receive the findings; it must have `exportEnabled`. */
+  connectorId: Scalars['ID']['input'];
+  /** How many findings the filter is meant to select: when it selects another number, nothing is sent. */
+  expectedCount?: InputMaybe<Scalars['Int']['input']>;
+  /** Hubgraph findings matching a filter; needs `expectedCount`. */
+  filter?: InputMaybe<FindingFilter>;
+  /**
+   * Findings in ASFF (at most 10,000), each checked with AWS's BatchImportFindings rules (required
+   * fields, limits, at most 240 KB). `ProductArn` is the account's default product
+   * `arn:aws:securityhub:<region>:<account>:product/<account>/default` in the Region the finding goes to,
+   * and `AwsAccountId` the connector's account. A finding that fails a check is reported in
+   * `failedFindings`; the others are sent.
+   */
+  findings?: InputMaybe<Array<Scalars['JSON']['input']>>;
+  /**
+   * Any text up to 200 characters you choose per export (e.g. a UUID): the same key again returns the
+   * same export instead of sending anything (with other content it is refused). Without a key, the
+   * same request as the connector's latest export returns that export.
+   */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** Hubgraph findings by id (at most 10,000): from custom sources only (findings of AWS's own products are already in Security Hub). */
+  ids?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** Send only findings whose Compliance.Status is FAILED (the others are counted in `skippedCount`). */
+  onlyFailed?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+export type FindingsExportPayload = {
+  __typename?: 'FindingsExportPayload';
+  /** The export: recorded before anything is sent, resumed after a crash; null when a userError refused the request. */
+  export?: Maybe<Export>;
+  userErrors: Array<UserError>;
+};
+
+/** A step of an export. `cursor` can be passed as `after` to resume from this point. */
+export type FindingsExportProgressEvent = {
+  __typename?: 'FindingsExportProgressEvent';
+  cursor: Scalars['String']['output'];
+  export?: Maybe<Export>;
+  exportId: Scalars['ID']['output'];
+  failedCount: Scalars['Int']['output'];
+  /** The findings this step failed (with AWS's reason). */
+  failedFindings: Array<ExportFailedFinding>;
+  occurredAt: Scalars['DateTime']['output'];
+  pendingCount: Scalars['Int']['output'];
+  succeededCount: Scalars['Int']['output'];
+  totalCount: Scalars['Int']['output'];
+  type: ExportEventType;
+};
+
 export type FindingsUpdateEventType =
   /** Every finding has its answer. */
   | 'FINISHED'
@@ -1116,6 +1310,13 @@ export type Mutation = {
   connectorTest: ConnectorTestPayload;
   connectorUpdate: ConnectorPayload;
   /**
+   * Sends findings to Security Hub (BatchImportFindings) through a connector with export on: checked,
+   * recorded, routed by Region, sent in batches of at most 100 findings and 6 MB at AWS's quota, and
+   * answered per finding. Idempotent: the same key or the same request returns the same export, and a
+   * finding sent twice is one finding in Security Hub.
+   */
+  findingsExport: FindingsExportPayload;
+  /**
    * Changes findings in Security Hub (`BatchUpdateFindings`) and in Hubgraph's copy, on connectors with
    * write-back on. Every change is checked before anything is sent; the request is recorded first, so a
    * crash resumes it. Results come per finding.
@@ -1180,6 +1381,11 @@ export type MutationConnectorUpdateArgs = {
 };
 
 
+export type MutationFindingsExportArgs = {
+  input: FindingsExportInput;
+};
+
+
 export type MutationFindingsUpdateArgs = {
   input: FindingsUpdateInput;
 };
@@ -1237,6 +1443,7 @@ export type PreparedConnector = {
   createdAt: Scalars['DateTime']['output'];
   endpointOverride?: Maybe<Scalars['String']['output']>;
   expiresAt: Scalars['DateTime']['output'];
+  exportEnabled: Scalars['Boolean']['output'];
   /** Put it in the role's trust policy as `sts:ExternalId`; the connector created from this keeps it. */
   externalId: Scalars['String']['output'];
   id: Scalars['ID']['output'];
@@ -1281,6 +1488,10 @@ export type Query = {
   connector?: Maybe<Connector>;
   /** Connectors, oldest first. */
   connectors: ConnectorConnection;
+  /** An export of the tenant. */
+  export?: Maybe<Export>;
+  /** Exports of the tenant, newest first; of one connector when `connectorId` is given. */
+  exports: ExportConnection;
   finding?: Maybe<Finding>;
   /**
    * Counts by severity, status, product, account, Region… over the filtered findings: one query for a
@@ -1333,6 +1544,20 @@ export type QueryConnectorArgs = {
 export type QueryConnectorsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryExportArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryExportsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  connectorId?: InputMaybe<Scalars['ID']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
 };
@@ -1513,6 +1738,8 @@ export type Subscription = {
    * delivered). With `after`, first replays every matching event after that cursor, then goes live.
    */
   findingsChanged: FindingChangeEvent;
+  /** The steps of one export, live; with `after`, first every step after that cursor (`after: "0"` replays it from the start). */
+  findingsExportProgress: FindingsExportProgressEvent;
   /**
    * The steps of one findings update (its `requestId`), live; with `after`, first every step after
    * that cursor (`after: "0"` replays the request from its start, so subscribing late misses nothing).
@@ -1543,6 +1770,12 @@ export type SubscriptionConnectorTestProgressArgs = {
 export type SubscriptionFindingsChangedArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<FindingFilter>;
+};
+
+
+export type SubscriptionFindingsExportProgressArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  exportId: Scalars['ID']['input'];
 };
 
 
@@ -1840,6 +2073,7 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
     | ( AssetModel )
     | ( ConnectorModel )
     | ( ConnectorRunModel )
+    | ( ExportModel )
     | ( FindingModel )
     | ( TransformMapModel )
   ;
@@ -1905,6 +2139,15 @@ export type ResolversTypes = {
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DateTimeRange: DateTimeRange;
   Ec2InstanceDetails: ResolverTypeWrapper<Ec2InstanceDetails>;
+  Export: ResolverTypeWrapper<ExportModel>;
+  ExportConnection: ResolverTypeWrapper<ConnectionModel<ExportModel>>;
+  ExportEdge: ResolverTypeWrapper<EdgeModel<ExportModel>>;
+  ExportEventType: ExportEventType;
+  ExportFailedFinding: ResolverTypeWrapper<ExportFailedFindingModel>;
+  ExportFailedFindingConnection: ResolverTypeWrapper<ConnectionModel<ExportFailedFindingModel>>;
+  ExportFailedFindingEdge: ResolverTypeWrapper<EdgeModel<ExportFailedFindingModel>>;
+  ExportRegion: ResolverTypeWrapper<ExportRegionModel>;
+  ExportStatus: ExportStatus;
   ExternalIdChange: ResolverTypeWrapper<ExternalIdChange>;
   FacetCount: ResolverTypeWrapper<FacetCount>;
   Finding: ResolverTypeWrapper<FindingModel>;
@@ -1931,6 +2174,9 @@ export type ResolversTypes = {
   FindingStats: ResolverTypeWrapper<FindingStatsModel>;
   FindingUpdateResult: ResolverTypeWrapper<FindingUpdateResultModel>;
   FindingUpdateStatus: FindingUpdateStatus;
+  FindingsExportInput: FindingsExportInput;
+  FindingsExportPayload: ResolverTypeWrapper<Omit<FindingsExportPayload, 'export'> & { export?: Maybe<ResolversTypes['Export']> }>;
+  FindingsExportProgressEvent: ResolverTypeWrapper<FindingsExportProgressEventModel>;
   FindingsUpdateEventType: FindingsUpdateEventType;
   FindingsUpdateInput: FindingsUpdateInput;
   FindingsUpdatePayload: ResolverTypeWrapper<Omit<FindingsUpdatePayload, 'results'> & { results: Array<ResolversTypes['FindingUpdateResult']> }>;
@@ -2037,6 +2283,13 @@ export type ResolversParentTypes = {
   DateTime: Scalars['DateTime']['output'];
   DateTimeRange: DateTimeRange;
   Ec2InstanceDetails: Ec2InstanceDetails;
+  Export: ExportModel;
+  ExportConnection: ConnectionModel<ExportModel>;
+  ExportEdge: EdgeModel<ExportModel>;
+  ExportFailedFinding: ExportFailedFindingModel;
+  ExportFailedFindingConnection: ConnectionModel<ExportFailedFindingModel>;
+  ExportFailedFindingEdge: EdgeModel<ExportFailedFindingModel>;
+  ExportRegion: ExportRegionModel;
   ExternalIdChange: ExternalIdChange;
   FacetCount: FacetCount;
   Finding: FindingModel;
@@ -2059,6 +2312,9 @@ export type ResolversParentTypes = {
   FindingSeverityInput: FindingSeverityInput;
   FindingStats: FindingStatsModel;
   FindingUpdateResult: FindingUpdateResultModel;
+  FindingsExportInput: FindingsExportInput;
+  FindingsExportPayload: Omit<FindingsExportPayload, 'export'> & { export?: Maybe<ResolversParentTypes['Export']> };
+  FindingsExportProgressEvent: FindingsExportProgressEventModel;
   FindingsUpdateInput: FindingsUpdateInput;
   FindingsUpdatePayload: Omit<FindingsUpdatePayload, 'results'> & { results: Array<ResolversParentTypes['FindingUpdateResult']> };
   FindingsUpdateProgressEvent: FindingsUpdateProgressEventModel;
@@ -2151,6 +2407,7 @@ export type AssetSetCriticalityPayloadResolvers<ContextType = GraphQLContext, Pa
 
 export type AwsActionUseResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AwsActionUse'] = ResolversParentTypes['AwsActionUse']> = {
   action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  export?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   purpose?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   writeBack?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
@@ -2209,6 +2466,8 @@ export type ConnectorResolvers<ContextType = GraphQLContext, ParentType extends 
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   enabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   endpointOverride?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  exportEnabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  exports?: Resolver<ResolversTypes['ExportConnection'], ParentType, ContextType, Partial<ConnectorExportsArgs>>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   lastSweepAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
@@ -2386,6 +2645,68 @@ export type Ec2InstanceDetailsResolvers<ContextType = GraphQLContext, ParentType
   vpcId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type ExportResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Export'] = ResolversParentTypes['Export']> = {
+  archivePrevious?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  archivedCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  connector?: Resolver<ResolversTypes['Connector'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  failedCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  failedFindings?: Resolver<ResolversTypes['ExportFailedFindingConnection'], ParentType, ContextType, Partial<ExportFailedFindingsArgs>>;
+  finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  idempotencyKey?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  onlyFailed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  pendingCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  regions?: Resolver<Array<ResolversTypes['ExportRegion']>, ParentType, ContextType>;
+  requestedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  skippedCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ExportStatus'], ParentType, ContextType>;
+  succeededCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type ExportConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ExportConnection'] = ResolversParentTypes['ExportConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['ExportEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['Export']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ExportEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ExportEdge'] = ResolversParentTypes['ExportEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Export'], ParentType, ContextType>;
+};
+
+export type ExportFailedFindingResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ExportFailedFinding'] = ResolversParentTypes['ExportFailedFinding']> = {
+  archive?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  errorCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  errorMessage?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  finding?: Resolver<Maybe<ResolversTypes['Finding']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  productArn?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  region?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type ExportFailedFindingConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ExportFailedFindingConnection'] = ResolversParentTypes['ExportFailedFindingConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['ExportFailedFindingEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['ExportFailedFinding']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ExportFailedFindingEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ExportFailedFindingEdge'] = ResolversParentTypes['ExportFailedFindingEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['ExportFailedFinding'], ParentType, ContextType>;
+};
+
+export type ExportRegionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ExportRegion'] = ResolversParentTypes['ExportRegion']> = {
+  accepted?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  findingCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  region?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type ExternalIdChangeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ExternalIdChange'] = ResolversParentTypes['ExternalIdChange']> = {
   externalId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -2555,6 +2876,24 @@ export type FindingUpdateResultResolvers<ContextType = GraphQLContext, ParentTyp
   status?: Resolver<ResolversTypes['FindingUpdateStatus'], ParentType, ContextType>;
 };
 
+export type FindingsExportPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FindingsExportPayload'] = ResolversParentTypes['FindingsExportPayload']> = {
+  export?: Resolver<Maybe<ResolversTypes['Export']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+};
+
+export type FindingsExportProgressEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FindingsExportProgressEvent'] = ResolversParentTypes['FindingsExportProgressEvent']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  export?: Resolver<Maybe<ResolversTypes['Export']>, ParentType, ContextType>;
+  exportId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  failedCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  failedFindings?: Resolver<Array<ResolversTypes['ExportFailedFinding']>, ParentType, ContextType>;
+  occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  pendingCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  succeededCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['ExportEventType'], ParentType, ContextType>;
+};
+
 export type FindingsUpdatePayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FindingsUpdatePayload'] = ResolversParentTypes['FindingsUpdatePayload']> = {
   processedCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   requestId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
@@ -2605,6 +2944,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   connectorSetEnabled?: Resolver<ResolversTypes['ConnectorPayload'], ParentType, ContextType, RequireFields<MutationConnectorSetEnabledArgs, 'input'>>;
   connectorTest?: Resolver<ResolversTypes['ConnectorTestPayload'], ParentType, ContextType, RequireFields<MutationConnectorTestArgs, 'input'>>;
   connectorUpdate?: Resolver<ResolversTypes['ConnectorPayload'], ParentType, ContextType, RequireFields<MutationConnectorUpdateArgs, 'input'>>;
+  findingsExport?: Resolver<ResolversTypes['FindingsExportPayload'], ParentType, ContextType, RequireFields<MutationFindingsExportArgs, 'input'>>;
   findingsUpdate?: Resolver<ResolversTypes['FindingsUpdatePayload'], ParentType, ContextType, RequireFields<MutationFindingsUpdateArgs, 'input'>>;
   preparedConnectorRegenerateExternalId?: Resolver<ResolversTypes['PreparedConnectorPayload'], ParentType, ContextType, RequireFields<MutationPreparedConnectorRegenerateExternalIdArgs, 'input'>>;
   transformMapClone?: Resolver<ResolversTypes['TransformMapPayload'], ParentType, ContextType, RequireFields<MutationTransformMapCloneArgs, 'input'>>;
@@ -2613,7 +2953,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
 };
 
 export type NodeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = {
-  __resolveType: TypeResolveFn<'Asset' | 'Connector' | 'ConnectorRun' | 'Finding' | 'TransformMap', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'Asset' | 'Connector' | 'ConnectorRun' | 'Export' | 'Finding' | 'TransformMap', ParentType, ContextType>;
 };
 
 export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
@@ -2628,6 +2968,7 @@ export type PreparedConnectorResolvers<ContextType = GraphQLContext, ParentType 
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   endpointOverride?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  exportEnabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   externalId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   regions?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
@@ -2659,6 +3000,8 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   assets?: Resolver<ResolversTypes['AssetConnection'], ParentType, ContextType, RequireFields<QueryAssetsArgs, 'orderBy'>>;
   connector?: Resolver<Maybe<ResolversTypes['Connector']>, ParentType, ContextType, RequireFields<QueryConnectorArgs, 'id'>>;
   connectors?: Resolver<ResolversTypes['ConnectorConnection'], ParentType, ContextType, Partial<QueryConnectorsArgs>>;
+  export?: Resolver<Maybe<ResolversTypes['Export']>, ParentType, ContextType, RequireFields<QueryExportArgs, 'id'>>;
+  exports?: Resolver<ResolversTypes['ExportConnection'], ParentType, ContextType, Partial<QueryExportsArgs>>;
   finding?: Resolver<Maybe<ResolversTypes['Finding']>, ParentType, ContextType, RequireFields<QueryFindingArgs, 'id'>>;
   findingStats?: Resolver<ResolversTypes['FindingStats'], ParentType, ContextType, Partial<QueryFindingStatsArgs>>;
   findings?: Resolver<ResolversTypes['FindingConnection'], ParentType, ContextType, RequireFields<QueryFindingsArgs, 'orderBy'>>;
@@ -2724,6 +3067,7 @@ export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType exten
   connectorStateChanged?: SubscriptionResolver<ResolversTypes['ConnectorStateEvent'], "connectorStateChanged", ParentType, ContextType, Partial<SubscriptionConnectorStateChangedArgs>>;
   connectorTestProgress?: SubscriptionResolver<ResolversTypes['ConnectionTestEvent'], "connectorTestProgress", ParentType, ContextType, Partial<SubscriptionConnectorTestProgressArgs>>;
   findingsChanged?: SubscriptionResolver<ResolversTypes['FindingChangeEvent'], "findingsChanged", ParentType, ContextType, Partial<SubscriptionFindingsChangedArgs>>;
+  findingsExportProgress?: SubscriptionResolver<ResolversTypes['FindingsExportProgressEvent'], "findingsExportProgress", ParentType, ContextType, RequireFields<SubscriptionFindingsExportProgressArgs, 'exportId'>>;
   findingsUpdateProgress?: SubscriptionResolver<ResolversTypes['FindingsUpdateProgressEvent'], "findingsUpdateProgress", ParentType, ContextType, RequireFields<SubscriptionFindingsUpdateProgressArgs, 'requestId'>>;
 };
 
@@ -2841,6 +3185,13 @@ export type Resolvers<ContextType = GraphQLContext> = {
   ContainerImageDetails?: ContainerImageDetailsResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Ec2InstanceDetails?: Ec2InstanceDetailsResolvers<ContextType>;
+  Export?: ExportResolvers<ContextType>;
+  ExportConnection?: ExportConnectionResolvers<ContextType>;
+  ExportEdge?: ExportEdgeResolvers<ContextType>;
+  ExportFailedFinding?: ExportFailedFindingResolvers<ContextType>;
+  ExportFailedFindingConnection?: ExportFailedFindingConnectionResolvers<ContextType>;
+  ExportFailedFindingEdge?: ExportFailedFindingEdgeResolvers<ContextType>;
+  ExportRegion?: ExportRegionResolvers<ContextType>;
   ExternalIdChange?: ExternalIdChangeResolvers<ContextType>;
   FacetCount?: FacetCountResolvers<ContextType>;
   Finding?: FindingResolvers<ContextType>;
@@ -2858,6 +3209,8 @@ export type Resolvers<ContextType = GraphQLContext> = {
   FindingSeverity?: FindingSeverityResolvers<ContextType>;
   FindingStats?: FindingStatsResolvers<ContextType>;
   FindingUpdateResult?: FindingUpdateResultResolvers<ContextType>;
+  FindingsExportPayload?: FindingsExportPayloadResolvers<ContextType>;
+  FindingsExportProgressEvent?: FindingsExportProgressEventResolvers<ContextType>;
   FindingsUpdatePayload?: FindingsUpdatePayloadResolvers<ContextType>;
   FindingsUpdateProgressEvent?: FindingsUpdateProgressEventResolvers<ContextType>;
   JSON?: GraphQLScalarType;

@@ -6,6 +6,7 @@ import { createConnectorLoaders } from '../connectors/loaders.ts';
 import { type AppServices, type TenantContext, tenantContext } from '../context.ts';
 import type { Db } from '../db/client.ts';
 import { UnauthenticatedError } from '../errors.ts';
+import { createExportLoaders } from '../export/loaders.ts';
 import { createFindingLoaders } from '../findings/loaders.ts';
 import { createRunLoaders } from '../sync/loaders.ts';
 import { createTransformMapLoaders } from '../transform-maps/loaders.ts';
@@ -37,6 +38,7 @@ export function createLoaders(db: Db, tenantId: string) {
     connectors: createConnectorLoaders(db, tenantId),
     transformMaps: createTransformMapLoaders(db, tenantId),
     runs: createRunLoaders(db, tenantId),
+    exports: createExportLoaders(db, tenantId),
   };
 }
 

@@ -16,7 +16,7 @@ function parseNodeId(id: string, path: readonly (string | number)[]) {
   const parsed = parseGlobalId(id);
   if (!parsed) {
     throw new UserInputError(
-      `"${id}" is not a global id: pass the \`id\` of a Finding, Asset, Connector, ConnectorRun or TransformMap as this API returned it.`,
+      `"${id}" is not a global id: pass the \`id\` of a Finding, Asset, Connector, ConnectorRun, TransformMap or Export as this API returned it.`,
       path,
     );
   }
@@ -31,6 +31,7 @@ async function loadNode(ctx: GraphQLContext, { type, key }: { type: NodeType; ke
     Connector: () => loaders.connectors.byId.load(key),
     ConnectorRun: () => loaders.runs.byId.load(key),
     TransformMap: () => loaders.transformMaps.byId.load(key),
+    Export: () => loaders.exports.byId.load(key),
   }[type];
   const node = await load();
   if (node) typeOfNode.set(node, type);

@@ -18,6 +18,8 @@ export interface AwsSetupInput {
   roleArn: string | null;
   partition: string;
   writeBack: boolean;
+  /** Export on (findingsExport): the import actions too. */
+  exportFindings?: boolean;
   /** The session length the connector asks for; the role's MaxSessionDuration is at least this. */
   sessionDurationSeconds: number;
 }
@@ -68,21 +70,23 @@ export function trustPolicy(principal: unknown, externalId: unknown): PolicyDocu
 }
 
 /** Exactly the actions Hubgraph calls; Resource `*` because the role reads only its own account. */
-export function permissionsPolicy(writeBack: boolean): PolicyDocument {
-  const uses = actionsFor(writeBack);
+export function permissionsPolicy(writeBack: boolean, exportFindings = false): PolicyDocument {
+  const uses = actionsFor(writeBack, exportFindings);
   const statement = (sid: string, actions: ActionUse[]): PolicyStatement => ({
     Sid: sid,
     Effect: 'Allow',
     Action: actions.map((use) => use.action).sort(),
     Resource: '*',
   });
-  const reads = uses.filter((use) => !use.writeBack);
+  const reads = uses.filter((use) => !use.writeBack && !use.export);
   const writes = uses.filter((use) => use.writeBack);
+  const exports = uses.filter((use) => use.export);
   return {
     Version: '2012-10-17',
     Statement: [
       statement('HubgraphReadsSecurityHub', reads),
       ...(writes.length > 0 ? [statement('HubgraphWritesBackToSecurityHub', writes)] : []),
+      ...(exports.length > 0 ? [statement('HubgraphExportsToSecurityHub', exports)] : []),
     ],
   };
 }
@@ -110,17 +114,29 @@ function maxSessionDuration(sessionDurationSeconds: number): number {
   return Math.min(43_200, Math.max(3600, sessionDurationSeconds));
 }
 
+function roleDescription(input: AwsSetupInput): string {
+  const does = [
+    'read AWS Security Hub findings',
+    ...(input.writeBack ? ['write triage changes back'] : []),
+    ...(input.exportFindings ? ['import findings'] : []),
+  ];
+  return `Lets Hubgraph ${does.length > 2 ? `${does.slice(0, -1).join(', ')} and ${does.at(-1)}` : does.join(' and ')}.`;
+}
+
 function roleResource(input: AwsSetupInput, principal: unknown) {
   return {
     Type: 'AWS::IAM::Role',
     Properties: {
       RoleName: input.roleName,
-      Description: input.writeBack
-        ? 'Lets Hubgraph read AWS Security Hub findings and write triage changes back.'
-        : 'Lets Hubgraph read AWS Security Hub findings.',
+      Description: roleDescription(input),
       MaxSessionDuration: maxSessionDuration(input.sessionDurationSeconds),
       AssumeRolePolicyDocument: trustPolicy(principal, input.externalId),
-      Policies: [{ PolicyName: PERMISSIONS_POLICY_NAME, PolicyDocument: permissionsPolicy(input.writeBack) }],
+      Policies: [
+        {
+          PolicyName: PERMISSIONS_POLICY_NAME,
+          PolicyDocument: permissionsPolicy(input.writeBack, input.exportFindings ?? false),
+        },
+      ],
     },
   };
 }
@@ -216,7 +232,7 @@ function cliCommands(input: AwsSetupInput): string | null {
     json(trustPolicy(input.principal, input.externalId)),
     'EOF',
     `cat > hubgraph-permissions-policy.json <<'EOF'`,
-    json(permissionsPolicy(input.writeBack)),
+    json(permissionsPolicy(input.writeBack, input.exportFindings ?? false)),
     'EOF',
     `aws iam create-role --role-name ${role} \\`,
     `  --max-session-duration ${maxSessionDuration(input.sessionDurationSeconds)} \\`,
@@ -241,8 +257,8 @@ export function awsSetup(input: AwsSetupInput): AwsSetupModel {
     roleArn: input.roleArn,
     partition: input.partition,
     trustPolicy: input.principal === null ? null : trustPolicy(input.principal, input.externalId),
-    permissionsPolicy: permissionsPolicy(input.writeBack),
-    actions: actionsFor(input.writeBack),
+    permissionsPolicy: permissionsPolicy(input.writeBack, input.exportFindings ?? false),
+    actions: actionsFor(input.writeBack, input.exportFindings ?? false),
     cloudFormationTemplate: cloudFormationTemplate(input),
     stackSetTemplate: stackSetTemplate(input),
     cliCommands: cliCommands(input),

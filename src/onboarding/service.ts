@@ -77,6 +77,7 @@ export async function prepareConnector(
       endpointOverride: input.endpointOverride ?? null,
       roleName,
       writeBackEnabled: input.writeBackEnabled ?? false,
+      exportEnabled: input.exportEnabled ?? false,
       sessionDurationSeconds,
       createdAt: now,
       expiresAt: preparedConnectorExpiry(now),
@@ -157,6 +158,7 @@ export async function awsSetupOfPrepared(
     roleArn: null,
     partition: partitionOfRegion(prepared.regions[0]!)?.id ?? 'aws',
     writeBack: prepared.writeBackEnabled,
+    exportFindings: prepared.exportEnabled,
     sessionDurationSeconds: prepared.sessionDurationSeconds,
   });
 }
@@ -173,6 +175,7 @@ export async function awsSetupOfConnector(
     roleArn: connector.roleArn,
     partition: partitionOfRegion(connector.regions[0]!)?.id ?? 'aws',
     writeBack: connector.writeBackEnabled,
+    exportFindings: connector.exportEnabled,
     sessionDurationSeconds: connector.sessionDurationSeconds,
   });
 }

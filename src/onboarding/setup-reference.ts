@@ -30,8 +30,10 @@ const json = (value: unknown) => ['```json', JSON.stringify(value, null, 2), '``
 function generatedSection(): string {
   const setup = awsSetup(EXAMPLE);
   const withWriteBack = permissionsPolicy(true);
+  const withExport = permissionsPolicy(false, true);
   const rows = SECURITY_HUB_ACTIONS.map(
-    (use) => `| \`${use.action}\` | ${use.purpose} | ${use.writeBack ? 'yes' : ''} |`,
+    (use) =>
+      `| \`${use.action}\` | ${use.purpose} | ${use.writeBack ? 'write-back' : use.export ? 'export' : ''} |`,
   );
   return [
     START_MARKER,
@@ -40,7 +42,7 @@ function generatedSection(): string {
     '',
     '### The actions',
     '',
-    '| action | what Hubgraph calls it for | write-back only |',
+    '| action | what Hubgraph calls it for | only with |',
     '|---|---|---|',
     ...rows,
     '',
@@ -55,6 +57,10 @@ function generatedSection(): string {
     'With write-back on, a second statement:',
     '',
     json(withWriteBack.Statement[1]),
+    '',
+    'With export on (`exportEnabled`, for `findingsExport`), another:',
+    '',
+    json(withExport.Statement[1]),
     '',
     "### Hubgraph's own identity",
     '',

@@ -18,6 +18,9 @@ export const CRASH_POINTS = [
   // A findings update (src/writeback/service.ts): recorded, nothing sent; sent, answer not committed.
   'writeback-recorded',
   'writeback-sent',
+  // A findings export (src/export/service.ts): recorded, nothing sent; a batch sent, answer not committed.
+  'export-recorded',
+  'export-sent',
 ] as const;
 
 export type CrashPoint = (typeof CRASH_POINTS)[number];

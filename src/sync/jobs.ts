@@ -52,6 +52,12 @@ export interface WriteBackJobData {
   requestId: string;
 }
 
+/** A findings export to finish if the process that recorded it does not (src/export/). */
+export interface ExportJobData {
+  tenantId: string;
+  exportId: string;
+}
+
 export class SyncJobs {
   readonly boss: PgBoss;
   readonly queue: string;
@@ -100,17 +106,17 @@ export class SyncJobs {
     boss.on('warning', (warning) => log.warn({ warning }, 'job engine warning'));
     await boss.start();
     await ensureQueue(boss, settings);
-    const writeBack = `${settings.queue}-findings-update`;
-    if (!(await boss.getQueue(writeBack)))
-      await boss.createQueue(writeBack, {
-        policy: 'standard',
-        heartbeatSeconds: settings.heartbeatSeconds,
-        expireInSeconds: 3600,
-        retryLimit: settings.retryLimit,
-        retryDelay: settings.retryDelaySeconds,
-        retryBackoff: true,
-        retryDelayMax: 300,
-      });
+    for (const outbox of [`${settings.queue}-findings-update`, `${settings.queue}-findings-export`])
+      if (!(await boss.getQueue(outbox)))
+        await boss.createQueue(outbox, {
+          policy: 'standard',
+          heartbeatSeconds: settings.heartbeatSeconds,
+          expireInSeconds: 3600,
+          retryLimit: settings.retryLimit,
+          retryDelay: settings.retryDelaySeconds,
+          retryBackoff: true,
+          retryDelayMax: 300,
+        });
     return new SyncJobs(boss, settings);
   }
 
@@ -138,6 +144,31 @@ export class SyncJobs {
       this.writeBackQueue,
       { batchSize: 1, pollingIntervalSeconds: this.settings.pollingIntervalSeconds },
       async (jobs: { data: WriteBackJobData }[]) => {
+        for (const job of jobs) await handler(job.data);
+      },
+    );
+  }
+
+  /** The queue of findings exports to resume. */
+  get exportQueue(): string {
+    return `${this.queue}-findings-export`;
+  }
+
+  /** Inside the transaction that records an export: a job that finishes it should its process die first. */
+  async enqueueExport(tx: Tx, data: ExportJobData, delayMs: number): Promise<void> {
+    await this.boss.send(this.exportQueue, data as unknown as object, {
+      singletonKey: data.exportId,
+      startAfter: new Date(Date.now() + delayMs),
+      db: inTransaction(tx),
+    });
+  }
+
+  /** Runs `handler` for each export job, one at a time in this process. */
+  async workExport(handler: (data: ExportJobData) => Promise<void>): Promise<void> {
+    await this.boss.work(
+      this.exportQueue,
+      { batchSize: 1, pollingIntervalSeconds: this.settings.pollingIntervalSeconds },
+      async (jobs: { data: ExportJobData }[]) => {
         for (const job of jobs) await handler(job.data);
       },
     );

@@ -7,6 +7,7 @@ import { type AppServices, type TenantContext, tenantContext } from '../context.
 import type { Tx } from '../db/client.ts';
 import type { RunRow } from '../db/schema.ts';
 import { appendEvents } from '../events/queries.ts';
+import { DEFAULT_EXPORT_SETTINGS, type ExportSettings, resumeFindingsExport } from '../export/service.ts';
 import { rescoreStaleFindings } from '../findings/rescore.ts';
 import { errorSummary } from '../observability/logger.ts';
 import {
@@ -49,6 +50,8 @@ export interface WorkerOptions {
   maintenanceIntervalMs: number;
   /** How findings updates are applied when a worker resumes them. */
   writeBack: WriteBackSettings;
+  /** How findings exports are sent when a worker resumes them. */
+  export: ExportSettings;
 }
 
 export class SyncWorker {
@@ -71,6 +74,7 @@ export class SyncWorker {
       quotas: 'aws',
       maintenanceIntervalMs: 30_000,
       writeBack: DEFAULT_WRITE_BACK_SETTINGS,
+      export: DEFAULT_EXPORT_SETTINGS,
       ...options,
     };
     this.limiter = this.options.quotas === 'off' ? new RateLimiter({ quotas: UNLIMITED }) : app.aws.limiter;
@@ -88,6 +92,8 @@ export class SyncWorker {
     await this.jobs.work(this.options.concurrency, (job) => this.handle(job));
     // Findings updates whose process died before finishing them, resumed from the outbox.
     await this.jobs.workWriteBack((data) => resumeFindingsUpdate(this.app, data, this.options.writeBack));
+    // Findings exports likewise.
+    await this.jobs.workExport((data) => resumeFindingsExport(this.app, data, this.options.export));
     this.maintenance = setInterval(() => {
       this.maintain().catch((error: unknown) =>
         this.app.log.error({ err: errorSummary(error) }, 'run maintenance failed'),

@@ -183,6 +183,10 @@ describe('a replay cursor beyond the head of the event log', () => {
       'findingsUpdateProgress',
       `subscription($after: String) { findingsUpdateProgress(requestId: "${randomUUID()}", after: $after) { cursor } }`,
     ],
+    [
+      'findingsExportProgress',
+      `subscription($after: String) { findingsExportProgress(exportId: "${randomUUID()}", after: $after) { cursor } }`,
+    ],
   ];
 
   for (const [name, query] of SUBSCRIPTIONS) {

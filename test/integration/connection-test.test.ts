@@ -178,6 +178,33 @@ describe('runConnectionTest', () => {
     );
   });
 
+  it('with export, verifies the import actions without importing anything, and names the one missing', async () => {
+    const accountId = await newAccount(['us-east-1']);
+    const full = await newRole(accountId);
+    const exportTest = (role: { arn: string; externalId: string }) =>
+      runConnectionTest(roleTarget(role, { regions: ['us-east-1'] }), {
+        testId: 'test-export',
+        transport,
+        writeBack: false,
+        exportFindings: true,
+      });
+    const scope = check(await exportTest(full), 'AUTHORIZATION_SCOPE');
+    expect(scope.status).toBe('PASSED');
+    expect(scope.message).toMatch(
+      /securityhub:BatchImportFindings in us-east-1; securityhub:ListEnabledProductsForImport in us-east-1\.$/,
+    );
+    expect(emulator.emulator.store.hub(accountId, 'us-east-1').findings.size).toBe(0);
+
+    const withoutImport = await newRole(accountId, {
+      actions: READ_ROLE_ACTIONS.filter((action) => action !== 'securityhub:BatchImportFindings'),
+    });
+    expect(check(await exportTest(withoutImport), 'AUTHORIZATION_SCOPE')).toMatchObject({
+      status: 'FAILED',
+      awsErrorCode: 'AccessDeniedException',
+      remediation: `Allow securityhub:BatchImportFindings for role ${withoutImport.arn}: add this statement to its permissions policy: {"Effect":"Allow","Action":["securityhub:BatchImportFindings"],"Resource":"*"}`,
+    });
+  });
+
   it('verifies permissions in the next Region when Security Hub is off in the first, and names the Region and account to enable', async () => {
     const accountId = await newAccount(['eu-west-1']);
     const role = await newRole(accountId);

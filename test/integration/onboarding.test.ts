@@ -304,6 +304,30 @@ describe("a saved connector's AWS set-up", () => {
     expect(setup.actions.map((use) => use.action)).toContain('securityhub:BatchUpdateFindings');
   });
 
+  it('lists the import actions when export is on, for the saved and the prepared connector alike', async () => {
+    const ctx = await newContext();
+    const importActions = ['securityhub:BatchImportFindings', 'securityhub:ListEnabledProductsForImport'];
+    const exportActions = (setup: Awaited<ReturnType<typeof awsSetupOfConnector>>) =>
+      setup.actions.filter((use) => use.export).map((use) => use.action);
+    const { connector } = await createConnector(
+      ctx,
+      connectorInputFor(emulator, emulator.roles[0]!.arn, { exportEnabled: true }),
+    );
+    expect(exportActions(await awsSetupOfConnector(ctx, connector!))).toEqual(importActions);
+    const { connector: without } = await createConnector(
+      ctx,
+      connectorInputFor(emulator, emulator.roles[0]!.arn),
+    );
+    expect(exportActions(await awsSetupOfConnector(ctx, without!))).toEqual([]);
+    const draft = await prepareConnector(ctx, {
+      regions: ['us-east-1'],
+      endpointOverride: emulator.endpoint,
+      exportEnabled: true,
+    });
+    expect(draft.preparedConnector!.exportEnabled).toBe(true);
+    expect(exportActions(await awsSetupOfPrepared(ctx, draft.preparedConnector!))).toEqual(importActions);
+  });
+
   it('says why the principal is unknown when STS refuses the credentials, and still gives the templates', async () => {
     const ctx = await newContext();
     const { connector } = await createConnector(

@@ -104,6 +104,7 @@ describe('settings from input', () => {
       transformMapKey: 'aws-security-hub-vulnerability',
       defaultSeverity: 'MEDIUM',
       writeBackEnabled: false,
+      exportEnabled: false,
     } satisfies ConnectorSettings);
   });
 
@@ -142,6 +143,7 @@ describe('settings from input', () => {
         transformMapId: 'custom-map',
         defaultSeverity: 'LOW',
         writeBackEnabled: true,
+        exportEnabled: true,
       }),
     ).toEqual({
       name: 'eu',
@@ -175,6 +177,7 @@ describe('settings from input', () => {
       transformMapKey: 'custom-map',
       defaultSeverity: 'LOW',
       writeBackEnabled: true,
+      exportEnabled: true,
     } satisfies ConnectorSettings);
   });
 

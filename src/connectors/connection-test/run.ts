@@ -2,10 +2,13 @@ import { lookup } from 'node:dns/promises';
 import { connect as connectTcp } from 'node:net';
 import { connect as connectTls, rootCertificates } from 'node:tls';
 import {
+  BatchImportFindingsCommand,
   BatchUpdateFindingsCommand,
   DescribeHubCommand,
   GetFindingsCommand,
+  ListEnabledProductsForImportCommand,
   ListFindingAggregatorsCommand,
+  type SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
@@ -30,6 +33,21 @@ import type {
   RegionStatusModel,
 } from './model.ts';
 
+/**
+ * Proves an export permission without changing anything: the listing only reads, and the import's
+ * one finding is not ASFF, so Security Hub answers for it in FailedFindings instead of storing it.
+ */
+async function probeExport(hub: SecurityHubClient, action: string): Promise<void> {
+  if (action === 'securityhub:ListEnabledProductsForImport')
+    await hub.send(new ListEnabledProductsForImportCommand({ MaxResults: 1 }));
+  else
+    await hub.send(
+      new BatchImportFindingsCommand({
+        Findings: [{ SchemaVersion: '2018-10-08', Id: 'hubgraph-permission-probe' } as never],
+      }),
+    );
+}
+
 // The connection test: five checks in order, each with what went wrong and the exact fix. A failed
 // check skips the ones that depend on it. Setting up a connector is where users get lost (wrong role
 // ARN, missing external id, wrong Region, missing permission), so every failure names the fix.
@@ -38,6 +56,8 @@ export interface TestOptions {
   testId: string;
   transport: AwsTransport;
   writeBack: boolean;
+  /** Export on: the import actions are probed too. */
+  exportFindings?: boolean;
   /** Called as each check finishes (the result streams to subscribers). */
   onCheck?: (check: ConnectionCheckModel) => Promise<void>;
   /** Longest one check may take (default 20 s). */
@@ -226,12 +246,16 @@ export async function runConnectionTest(
     const actions = [
       'securityhub:GetFindings',
       ...(options.writeBack ? ['securityhub:BatchUpdateFindings'] : []),
+      ...(options.exportFindings
+        ? ['securityhub:BatchImportFindings', 'securityhub:ListEnabledProductsForImport']
+        : []),
     ];
     for (const action of actions) {
       for (const region of target.regions) {
         const hub = securityHubClient(target, options.transport, dataCredentials!, region, 1);
         try {
           if (action === 'securityhub:GetFindings') await hub.send(new GetFindingsCommand({ MaxResults: 1 }));
+          else if (action !== 'securityhub:BatchUpdateFindings') await probeExport(hub, action);
           else {
             // Proves the permission without changing anything: the finding does not exist.
             await hub.send(

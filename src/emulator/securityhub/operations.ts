@@ -5,7 +5,13 @@ import { AwsError, invalidInput } from '../errors.ts';
 import { STANDARDS } from '../generator/catalog.ts';
 import type { Principal } from '../identity.ts';
 import { compareFindings, compileFindingFilters, FilterValidationError } from './filters.ts';
-import { findingKey, type HubState, type SecurityHubStore, type StoredRecord } from './store.ts';
+import {
+  findingKey,
+  type HubState,
+  productSubscriptionArn,
+  type SecurityHubStore,
+  type StoredRecord,
+} from './store.ts';
 
 // The Security Hub operations Hubgraph uses, with AWS's validation, limits and semantics
 // (research/aws-api.md §1, §4). Each takes the caller's hub and the parsed JSON body. Findings are
@@ -179,7 +185,7 @@ export function batchImportFindings(body: Body, context: OperationContext) {
   const failed: { Id: string; ErrorCode: string; ErrorMessage: string }[] = [];
   let success = 0;
   for (const input of findings) {
-    const problem = importProblem(input, context.hub.region);
+    const problem = importProblem(input, context.hub);
     if (problem) {
       failed.push({
         Id: String((input as AwsSecurityFinding)?.Id ?? ''),
@@ -194,7 +200,8 @@ export function batchImportFindings(body: Body, context: OperationContext) {
   return { FailedCount: failed.length, SuccessCount: success, FailedFindings: failed };
 }
 
-function importProblem(input: unknown, region: string): { code: string; message: string } | undefined {
+function importProblem(input: unknown, hub: HubState): { code: string; message: string } | undefined {
+  const { region } = hub;
   if (Buffer.byteLength(JSON.stringify(input ?? null)) > MAX_FINDING_BYTES)
     return { code: 'FindingSizeExceeded', message: 'Finding size exceeded the 240 KB limit' };
   const validation = validateAsff(input, 'import');
@@ -212,7 +219,73 @@ function importProblem(input: unknown, region: string): { code: string; message:
       message: `Invalid ProductArn ${validation.finding.ProductArn} for Region ${region}`,
     };
   }
+  // A custom integration's product (`product/<account>/default`) belongs to its account, and takes
+  // findings only while its integration is enabled (research/aws-api.md §1: InvalidAccess).
+  const [, company, product] = arn[5]!.split('/');
+  if (product === 'default' && /^\d{12}$/.test(company ?? '')) {
+    if (company !== hub.accountId)
+      return {
+        code: 'InvalidAccess',
+        message: `Account ${hub.accountId} is not authorized to import findings for product ${validation.finding.ProductArn}`,
+      };
+    if (!hub.productSubscriptions.has(validation.finding.ProductArn!))
+      return {
+        code: 'InvalidAccess',
+        message: `Product ${validation.finding.ProductArn} is not enabled for import in account ${hub.accountId} (${region}): EnableImportFindingsForProduct`,
+      };
+  }
   return undefined;
+}
+
+// --- Product integrations --------------------------------------------------------------------
+
+export function listEnabledProductsForImport(context: OperationContext) {
+  const maxResults = checkMaxResults(
+    context.query.get('MaxResults') === null ? undefined : Number(context.query.get('MaxResults')),
+    100,
+  );
+  const { accountId, region } = context.hub;
+  const subscriptions = [...context.hub.productSubscriptions]
+    .sort()
+    .map((productArn) => productSubscriptionArn(productArn, accountId, region));
+  return paginateList(
+    subscriptions,
+    context.query.get('NextToken') ?? undefined,
+    maxResults,
+    'ProductSubscriptions',
+  );
+}
+
+export function enableImportFindingsForProduct(body: Body, context: OperationContext) {
+  const productArn = body.ProductArn;
+  if (
+    typeof productArn !== 'string' ||
+    !/^arn:[\w-]+:securityhub:[\w-]*:\d*:product\/[^/]+\/[^/]+$/.test(productArn)
+  )
+    throw invalidInput(
+      'ProductArn must be the ARN of a product (arn:aws:securityhub:<region>:<account>:product/<company>/<product>).',
+    );
+  const { accountId, region } = context.hub;
+  if (context.hub.productSubscriptions.has(productArn))
+    throw new AwsError('ResourceConflictException', 409, `The product ${productArn} is already enabled.`);
+  context.hub.productSubscriptions.add(productArn);
+  return { ProductSubscriptionArn: productSubscriptionArn(productArn, accountId, region) };
+}
+
+export function disableImportFindingsForProduct(body: Body, context: OperationContext) {
+  const subscription = body.ProductSubscriptionArn;
+  const { accountId, region } = context.hub;
+  const productArn = [...context.hub.productSubscriptions].find(
+    (product) => productSubscriptionArn(product, accountId, region) === subscription,
+  );
+  if (!productArn)
+    throw new AwsError(
+      'ResourceNotFoundException',
+      404,
+      `Product subscription ${String(subscription)} not found.`,
+    );
+  context.hub.productSubscriptions.delete(productArn);
+  return {};
 }
 
 const PROVIDER_SET = ['Severity', 'Confidence', 'Criticality', 'Types', 'RelatedFindings'] as const;

@@ -18,6 +18,23 @@ export interface HubState {
   history: Map<string, StoredRecord[]>;
   batchUpdated: Map<string, Set<string>>;
   standards: string[];
+  /**
+   * Products whose findings this hub accepts from its own account (ListEnabledProductsForImport): the
+   * account's default product from the start; a product disabled with DisableImportFindingsForProduct
+   * fails its findings with InvalidAccess.
+   */
+  productSubscriptions: Set<string>;
+}
+
+/** The product an account imports its own findings under (a custom integration). */
+export function defaultProductArn(accountId: string, region: string): string {
+  return `arn:aws:securityhub:${region}:${accountId}:product/${accountId}/default`;
+}
+
+/** The subscription ARN of a product in a hub: `product/` becomes `product-subscription/`, in the hub's account. */
+export function productSubscriptionArn(productArn: string, accountId: string, region: string): string {
+  const [company, product] = (productArn.split(':')[5] ?? '').split('/').slice(1);
+  return `arn:aws:securityhub:${region}:${accountId}:product-subscription/${company}/${product}`;
 }
 
 export const REGION_LINKING_MODES = [
@@ -61,6 +78,7 @@ export class SecurityHubStore {
         history: new Map(),
         batchUpdated: new Map(),
         standards: [STANDARDS[0].id, STANDARDS[1].id],
+        productSubscriptions: new Set([defaultProductArn(accountId, region)]),
       };
       this.hubs.set(key, hub);
     }

@@ -4,10 +4,13 @@ import {
   BatchUpdateFindingsCommand,
   type BatchUpdateFindingsCommandInput,
   DescribeHubCommand,
+  DisableImportFindingsForProductCommand,
+  EnableImportFindingsForProductCommand,
   GetEnabledStandardsCommand,
   GetFindingAggregatorCommand,
   GetFindingHistoryCommand,
   GetFindingsCommand,
+  ListEnabledProductsForImportCommand,
   ListFindingAggregatorsCommand,
   SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
@@ -253,6 +256,41 @@ describe('BatchImportFindings edge cases', () => {
     expect(finding).toMatchObject({ ProductName: 'Default', CompanyName: 'Personal' });
     expect(finding.Severity!.Label).toBe('CRITICAL');
     expect(finding.ProductFields!['aws/securityhub/FindingId']).toBe(`${productArn}/${identifier.Id}`);
+  });
+
+  it('fails, per finding with InvalidAccess, the default product of another account or one whose integration is disabled', async () => {
+    const productArn = `arn:aws:securityhub:us-east-1:${account}:product/${account}/default`;
+    const subscription = `arn:aws:securityhub:us-east-1:${account}:product-subscription/${account}/default`;
+    expect((await hub.send(new ListEnabledProductsForImportCommand({}))).ProductSubscriptions).toEqual([
+      subscription,
+    ]);
+    const base = { ...anInspectorEc2Asff({}, 714), AwsAccountId: account, GeneratorId: 'custom-scanner' };
+    const foreign = {
+      ...base,
+      Id: `${base.Id}-foreign`,
+      ProductArn: 'arn:aws:securityhub:us-east-1:999988887777:product/999988887777/default',
+    };
+    const own = { ...base, Id: `${base.Id}-own`, ProductArn: productArn };
+    await hub.send(new DisableImportFindingsForProductCommand({ ProductSubscriptionArn: subscription }));
+    expect((await hub.send(new ListEnabledProductsForImportCommand({}))).ProductSubscriptions).toEqual([]);
+    const refused = await hub.send(new BatchImportFindingsCommand({ Findings: [foreign, own] }));
+    expect(refused).toMatchObject({ SuccessCount: 0, FailedCount: 2 });
+    expect(refused.FailedFindings!.map((entry) => [entry.Id, entry.ErrorCode])).toEqual([
+      [foreign.Id, 'InvalidAccess'],
+      [own.Id, 'InvalidAccess'],
+    ]);
+    expect(
+      (await hub.send(new EnableImportFindingsForProductCommand({ ProductArn: productArn })))
+        .ProductSubscriptionArn,
+    ).toBe(subscription);
+    expect(
+      await failure(hub.send(new EnableImportFindingsForProductCommand({ ProductArn: productArn }))),
+    ).toMatchObject({
+      name: 'ResourceConflictException',
+      status: 409,
+    });
+    const taken = await hub.send(new BatchImportFindingsCommand({ Findings: [own] }));
+    expect(taken).toMatchObject({ SuccessCount: 1, FailedCount: 0 });
   });
 
   it('takes Severity from FindingProviderFields over the top-level field on import', async () => {

@@ -50,6 +50,29 @@ describe("a connector's AWS set-up", () => {
     });
   });
 
+  it('lists securityhub:BatchImportFindings, in its own statement, only when export is on', () => {
+    const off = awsSetup(input({ writeBack: true }));
+    expect(off.actions.map((use) => use.action)).not.toContain('securityhub:BatchImportFindings');
+    const on = awsSetup(input({ writeBack: true, exportFindings: true }));
+    expect(on.permissionsPolicy.Statement.at(-1)).toEqual({
+      Sid: 'HubgraphExportsToSecurityHub',
+      Effect: 'Allow',
+      Action: ['securityhub:BatchImportFindings', 'securityhub:ListEnabledProductsForImport'],
+      Resource: '*',
+    });
+    expect(on.actions.filter((use) => use.export).map((use) => use.action)).toEqual([
+      'securityhub:BatchImportFindings',
+      'securityhub:ListEnabledProductsForImport',
+    ]);
+    const role = (on.cloudFormationTemplate as Template).Resources.HubgraphRole!.Properties;
+    expect(role.Description).toBe(
+      'Lets Hubgraph read AWS Security Hub findings, write triage changes back and import findings.',
+    );
+    expect(role.Policies).toEqual([
+      { PolicyName: 'HubgraphSecurityHub', PolicyDocument: on.permissionsPolicy },
+    ]);
+  });
+
   it('adds the write-back statement only when write-back is on', () => {
     expect(permissionsPolicy(false).Statement.map((statement) => statement.Sid)).toEqual([
       'HubgraphReadsSecurityHub',

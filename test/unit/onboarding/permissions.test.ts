@@ -69,8 +69,8 @@ const actionsSentUnder = (...paths: string[]) =>
     ),
   ].sort();
 
-const policyActions = (writeBack: boolean) =>
-  permissionsPolicy(writeBack)
+const policyActions = (writeBack: boolean, exportFindings = false) =>
+  permissionsPolicy(writeBack, exportFindings)
     .Statement.flatMap((statement) => statement.Action)
     .sort();
 
@@ -82,8 +82,29 @@ describe('the permissions policy', () => {
     expect(called).toContain('sts:AssumeRole');
   });
 
-  it('with write-back, allows exactly the Security Hub actions the code calls: no more, no fewer', () => {
-    expect(policyActions(true)).toEqual(called.filter((action) => action.startsWith('securityhub:')));
+  it('with write-back and export, allows exactly the Security Hub actions the code calls: no more, no fewer', () => {
+    expect(policyActions(true, true)).toEqual(called.filter((action) => action.startsWith('securityhub:')));
+  });
+
+  it('without export, leaves out exactly the actions only export sends', () => {
+    const exportSends = actionsSentUnder('src/export');
+    expect(exportSends).toEqual([
+      'securityhub:BatchImportFindings',
+      'securityhub:DescribeHub',
+      'securityhub:ListEnabledProductsForImport',
+    ]);
+    const exportOnly = SECURITY_HUB_ACTIONS.filter((use) => use.export).map((use) => use.action);
+    expect(exportOnly).toEqual([
+      'securityhub:BatchImportFindings',
+      'securityhub:ListEnabledProductsForImport',
+    ]);
+    expect(policyActions(true, false)).toEqual(
+      policyActions(true, true).filter((action) => !exportOnly.includes(action)),
+    );
+    // What else export calls is a read every connector is allowed.
+    for (const action of exportSends)
+      if (!exportOnly.includes(action)) expect(policyActions(false)).toContain(action);
+    expect(actionsSentUnder('src/sync')).not.toContain('securityhub:BatchImportFindings');
   });
 
   it('without write-back, leaves out exactly the actions write-back sends', () => {
@@ -93,11 +114,13 @@ describe('the permissions policy', () => {
     expect(policyActions(false)).toEqual(policyActions(true).filter((action) => !writeBack.includes(action)));
   });
 
-  it('allows every read the sync and the connection test make, without write-back', () => {
+  it('allows every read the sync and the connection test make, without write-back or export', () => {
     const reads = policyActions(false);
+    const optional = SECURITY_HUB_ACTIONS.filter((use) => use.writeBack || use.export).map(
+      (use) => use.action,
+    );
     for (const action of actionsSentUnder('src/sync', 'src/connectors/connection-test'))
-      if (action.startsWith('securityhub:') && action !== 'securityhub:BatchUpdateFindings')
-        expect(reads).toContain(action);
+      if (action.startsWith('securityhub:') && !optional.includes(action)) expect(reads).toContain(action);
     // The sync never writes.
     expect(actionsSentUnder('src/sync')).not.toContain('securityhub:BatchUpdateFindings');
   });
