@@ -1,7 +1,8 @@
 import type { EventRow } from '../db/schema.ts';
-import { replayCursor } from '../events/cursor.ts';
+import { eventCursor } from '../events/cursor.ts';
 import { flatMapBatches } from '../events/iterators.ts';
-import { createLoaders, type GraphQLContext } from '../graphql/context.ts';
+import { tenantEvents } from '../events/tenant-events.ts';
+import { type GraphQLContext, loadersForBatch } from '../graphql/context.ts';
 import type { ExportCounts, ExportFailedFindingModel, FindingsExportProgressEventModel } from './model.ts';
 
 /** `findingsExportProgress`: the steps of one export of the caller's tenant, replayable from `after`. */
@@ -10,12 +11,11 @@ export async function findingsExportProgress(
   exportId: string,
   after: string | null | undefined,
 ): Promise<AsyncIterableIterator<{ findingsExportProgress: FindingsExportProgressEventModel }>> {
-  const afterId = await replayCursor(ctx.db, after);
   return flatMapBatches(
-    ctx.app.eventBus.subscribe(ctx.tenantId, 'finding_export', afterId),
+    await tenantEvents(ctx.tenant, 'finding_export', after),
     async (batch: EventRow[]) => {
       // Each delivery resolves `export` and `failedFindings { finding }` as they are now.
-      ctx.loaders = createLoaders(ctx.db, ctx.tenantId);
+      ctx.loaders = loadersForBatch(ctx, batch);
       return batch
         .filter((event) => event.entityId === exportId)
         .map((event) => {
@@ -24,7 +24,7 @@ export async function findingsExportProgress(
           };
           return {
             findingsExportProgress: {
-              cursor: event.id.toString(),
+              cursor: eventCursor(ctx.tenant, event.id),
               exportId: event.entityId,
               type: event.type as FindingsExportProgressEventModel['type'],
               occurredAt: event.createdAt,
