@@ -340,10 +340,12 @@ export async function testConnector(
     connector = await connectorById(ctx, input.id!);
     if (!connector) return { result: null, userErrors: notFound(input.id!).userErrors };
     try {
-      target = await targetOfConnector(ctx.db, ctx.app.masterKey, connector);
+      target = await targetOfConnector(ctx, connector);
     } catch (error) {
       if (error instanceof SecretUnreadableError)
         return { result: null, userErrors: [userError(['input', 'id'], error.message, 'INVALID')] };
+      if (error instanceof OwnIdentityNotAllowedError)
+        return { result: null, userErrors: [userError(['input', 'id'], error.message, 'NOT_ALLOWED')] };
       throw error;
     }
     writeBack = connector.writeBackEnabled;
@@ -514,19 +516,8 @@ async function checkSettings(
     allowCustomEndpoints: ctx.app.config.allowCustomEndpoints,
     now: ctx.clock.now(),
   });
-  const mayUseOwnIdentity = ctx.app.config.defaultChainTenants;
-  if (
-    settings.authMode === 'DEFAULT_CHAIN' &&
-    !mayUseOwnIdentity.has('*') &&
-    !mayUseOwnIdentity.has(ctx.tenantId)
-  ) {
-    errors.push(
-      userError(
-        ['input', 'auth', 'mode'],
-        "DEFAULT_CHAIN reads with Hubgraph's own AWS identity, which this tenant may not use: choose ASSUME_ROLE (Hubgraph assumes a role in your account, with an external ID; see connectorPrepare) or ACCESS_KEY. An operator can allow it with HUBGRAPH_DEFAULT_CHAIN_TENANTS.",
-        'NOT_ALLOWED',
-      ),
-    );
+  if (settings.authMode === 'DEFAULT_CHAIN' && !mayUseOwnIdentity(ctx)) {
+    errors.push(userError(['input', 'auth', 'mode'], OWN_IDENTITY_NOT_ALLOWED, 'NOT_ALLOWED'));
   }
   if (settings.name && (await connectorNameTaken(ctx.db, ctx.tenantId, settings.name, exceptId))) {
     errors.push(
@@ -618,16 +609,39 @@ function targetOf(
   };
 }
 
-/** What it takes to reach AWS for a saved connector; the secret is decrypted here, in memory only. */
+const OWN_IDENTITY_NOT_ALLOWED =
+  "DEFAULT_CHAIN reads with Hubgraph's own AWS identity, which this tenant may not use: choose ASSUME_ROLE (Hubgraph assumes a role in your account, with an external ID; see connectorPrepare) or ACCESS_KEY. An operator can allow it with HUBGRAPH_DEFAULT_CHAIN_TENANTS.";
+
+/** Whether the tenant may read with Hubgraph's own AWS identity (HUBGRAPH_DEFAULT_CHAIN_TENANTS). */
+function mayUseOwnIdentity(ctx: Pick<TenantContext, 'tenantId' | 'app'>): boolean {
+  const allowed = ctx.app.config.defaultChainTenants;
+  return allowed.has('*') || allowed.has(ctx.tenantId);
+}
+
+/** A saved DEFAULT_CHAIN connector of a tenant the operator no longer (or never) allowed to use Hubgraph's identity. */
+export class OwnIdentityNotAllowedError extends Error {
+  readonly remediation =
+    'Switch the connector to ASSUME_ROLE or ACCESS_KEY with connectorUpdate, or ask the operator to list this tenant in HUBGRAPH_DEFAULT_CHAIN_TENANTS.';
+  constructor() {
+    super(OWN_IDENTITY_NOT_ALLOWED);
+    this.name = 'OwnIdentityNotAllowedError';
+  }
+}
+
+/**
+ * What it takes to reach AWS for a saved connector; the secret is decrypted here, in memory only.
+ * Checked again here, at use, and not only when the connector was saved: a connector saved while
+ * its tenant could use DEFAULT_CHAIN must not keep using Hubgraph's identity once it cannot.
+ */
 export async function targetOfConnector(
-  db: Executor,
-  masterKey: MasterKey,
+  ctx: Pick<TenantContext, 'tenantId' | 'app' | 'db'>,
   connector: ConnectorModel,
 ): Promise<AwsTarget> {
+  if (connector.authMode === 'DEFAULT_CHAIN' && !mayUseOwnIdentity(ctx)) throw new OwnIdentityNotAllowedError();
   const sealed = connector.accessKeyId
-    ? await secretOf(db, connector.tenantId, connector.id, SECRET_KEY)
+    ? await secretOf(ctx.db, connector.tenantId, connector.id, SECRET_KEY)
     : undefined;
-  return targetOf(settingsOf(connector), connector.externalId, sealed ? unseal(masterKey, sealed) : null);
+  return targetOf(settingsOf(connector), connector.externalId, sealed ? unseal(ctx.app.masterKey, sealed) : null);
 }
 
 /** A connector of the context's tenant, or null (an unknown or malformed id, or another tenant's). */

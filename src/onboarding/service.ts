@@ -169,7 +169,7 @@ export async function awsSetupOfConnector(
 ): Promise<AwsSetupModel> {
   const roleName = connector.roleArn?.split('/').at(-1) ?? DEFAULT_ROLE_NAME;
   return awsSetup({
-    ...(await principalOf(ctx, () => targetOfConnector(ctx.db, ctx.app.masterKey, connector))),
+    ...(await principalOf(ctx, () => targetOfConnector(ctx, connector))),
     externalId: connector.externalId,
     roleName,
     roleArn: connector.roleArn,

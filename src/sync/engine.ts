@@ -1,7 +1,7 @@
 import type { AwsSecurityFinding, AwsSecurityFindingFilters } from '@aws-sdk/client-securityhub';
 import { sql } from 'drizzle-orm';
 import type { ConnectorModel } from '../connectors/model.ts';
-import { settingsOf, targetOfConnector } from '../connectors/service.ts';
+import { OwnIdentityNotAllowedError, settingsOf, targetOfConnector } from '../connectors/service.ts';
 import type { TenantContext } from '../context.ts';
 import type { Tx } from '../db/client.ts';
 import type { RunRow, RunSliceRow } from '../db/schema.ts';
@@ -191,7 +191,7 @@ export class RunExecution {
     this.map = map;
     this.reader = new SecurityHubReader({
       connectorId: this.connector.id,
-      target: await targetOfConnector(this.ctx.db, app.masterKey, this.connector),
+      target: await this.target(),
       transport: app.aws.transport,
       roleSessions: app.aws.roleSessions,
       limiter: this.deps.limiter,
@@ -208,6 +208,16 @@ export class RunExecution {
   }
 
   /** Runs `work`, turning an AWS error no retry will mend into one that says what to change. */
+  /** How to reach AWS; a connector its tenant may no longer run (DEFAULT_CHAIN) fails the run for good. */
+  private async target() {
+    try {
+      return await targetOfConnector(this.ctx, this.connector);
+    } catch (error) {
+      if (error instanceof OwnIdentityNotAllowedError) throw new PermanentSyncError(error.message, error.remediation);
+      throw error;
+    }
+  }
+
   private async asPermanent<T>(region: string, work: () => Promise<T>): Promise<T> {
     try {
       return await work();

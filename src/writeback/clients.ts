@@ -20,7 +20,7 @@ export async function connectorClients(
   maxAttempts: number,
 ): Promise<ConnectorClients> {
   const { app } = ctx;
-  const target = await targetOfConnector(ctx.db, app.masterKey, connector);
+  const target = await targetOfConnector(ctx, connector);
   const credentials = app.aws.roleSessions.credentials(connector.id, target, app.aws.transport);
   const account = target.roleArn?.split(':')[4] ?? connector.baseAccountId ?? undefined;
   const clients = new Map<string, SecurityHubClient>();

@@ -3,7 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AwsTarget, type AwsTransport, securityHubClient, stsClient } from '../../src/aws/clients.ts';
 import { allowListOf, EgressNotAllowedError, egressRefusal } from '../../src/aws/egress.ts';
 import { runConnectionTest } from '../../src/connectors/connection-test/run.ts';
+import { connectorsByIds } from '../../src/connectors/queries.ts';
+import { OwnIdentityNotAllowedError, targetOfConnector } from '../../src/connectors/service.ts';
+import { tenantContext } from '../../src/context.ts';
 import type { Database } from '../../src/db/client.ts';
+import { keyOf } from '../../src/global-id.ts';
 import { newTenant, openTestDatabase } from '../support/database.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
@@ -176,6 +180,48 @@ describe("the service's own identity (rows 12 and 14)", () => {
     it('is accepted for a named tenant', async () => {
       const response = await create('trusted-ops', `own identity ${Date.now()}`);
       expect(response.data?.connectorCreate.userErrors).toEqual([]);
+    });
+
+    it('stops for a connector saved while its tenant was named, once the operator no longer names it', async () => {
+      const saved = await create('trusted-ops', `saved earlier ${Date.now()}`);
+      const id = saved.data!.connectorCreate.connector!.id;
+      const later = await startTestServer(database, { HUBGRAPH_DEFAULT_CHAIN_TENANTS: 'someone-else' });
+      try {
+        const tested = await later.graphql<{
+          connectorTest: {
+            result: unknown;
+            userErrors: { field: string[]; code: string; message: string }[];
+          };
+        }>(
+          'mutation ($id: ID!) { connectorTest(input: { id: $id }) { result { passed } userErrors { field code message } } }',
+          { id },
+          { tenantId: 'trusted-ops' },
+        );
+        expect(tested.data?.connectorTest).toEqual({
+          result: null,
+          userErrors: [
+            {
+              field: ['input', 'id'],
+              code: 'NOT_ALLOWED',
+              message: expect.stringContaining('HUBGRAPH_DEFAULT_CHAIN_TENANTS'),
+            },
+          ],
+        });
+        // What sync, write-back and awsSetup reach AWS through refuses it the same way.
+        const connector = (
+          await connectorsByIds(database.db, 'trusted-ops', [keyOf('Connector', id, ['id'])])
+        )[0]!;
+        await expect(
+          targetOfConnector(tenantContext(later.app, 'trusted-ops'), connector),
+        ).rejects.toBeInstanceOf(OwnIdentityNotAllowedError);
+        await expect(
+          targetOfConnector(tenantContext(api.app, 'trusted-ops'), connector),
+        ).resolves.toMatchObject({
+          authMode: 'DEFAULT_CHAIN',
+        });
+      } finally {
+        await later.close();
+      }
     });
   });
 });

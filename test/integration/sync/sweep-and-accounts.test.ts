@@ -41,7 +41,7 @@ describe('the reconciliation sweep', () => {
       .filter((finding) => finding.RecordState === 'ACTIVE' && finding.Workflow?.Status === 'NEW')
       .slice(0, 5);
     // In the console (or by another tool): suppressed, with a note. UpdatedAt does not move.
-    const target = await targetOfConnector(sync.ctx.db, sync.app.masterKey, connector);
+    const target = await targetOfConnector(sync.ctx, connector);
     const client = new SecurityHubClient({
       region: 'us-east-1',
       endpoint: sync.emulator.endpoint,
