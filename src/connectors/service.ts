@@ -131,6 +131,7 @@ export async function updateConnector(
     ...(input.transformMapId != null ? { transformMapKey: input.transformMapId } : {}),
     ...(input.defaultSeverity != null ? { defaultSeverity: input.defaultSeverity } : {}),
     ...(input.writeBackEnabled != null ? { writeBackEnabled: input.writeBackEnabled } : {}),
+    ...(input.containmentEnabled != null ? { containmentEnabled: input.containmentEnabled } : {}),
   };
   if (input.auth) {
     const auth = settingsFromInput({ name: settings.name, auth: input.auth, regions: settings.regions });
@@ -323,6 +324,7 @@ export async function testConnector(
   let target: AwsTarget;
   let connector: ConnectorModel | null = null;
   let writeBack: boolean;
+  let containment: boolean;
   if (input.draft) {
     const settings = settingsFromInput(input.draft);
     const errors = (await checkSettings(ctx, settings)).map((error) => ({
@@ -333,6 +335,7 @@ export async function testConnector(
     if (errors.length > 0 || externalId === undefined) return { result: null, userErrors: errors };
     target = targetOf(settings, externalId, settings.secretAccessKey ?? null);
     writeBack = settings.writeBackEnabled;
+    containment = settings.containmentEnabled;
   } else {
     connector = await connectorById(ctx, input.id!);
     if (!connector) return { result: null, userErrors: notFound(input.id!).userErrors };
@@ -344,6 +347,7 @@ export async function testConnector(
       throw error;
     }
     writeBack = connector.writeBackEnabled;
+    containment = connector.containmentEnabled;
   }
   const connectorId = connector?.id ?? null;
   const publish = (event: { check?: ConnectionCheckModel; result?: ConnectionTestResultModel }) =>
@@ -377,6 +381,7 @@ export async function testConnector(
       testId,
       transport: ctx.app.aws.transport,
       writeBack,
+      containment,
       onCheck: (check) => publish({ check }),
       checkDeadlineMs: ctx.app.config.connectionTestDeadlineSeconds * 1000,
     });
@@ -564,6 +569,7 @@ function columnsOf(settings: ConnectorSettings) {
     transformMapKey: settings.transformMapKey,
     defaultSeverity: settings.defaultSeverity,
     writeBackEnabled: settings.writeBackEnabled,
+    containmentEnabled: settings.containmentEnabled,
   };
 }
 
@@ -586,6 +592,7 @@ export function settingsOf(connector: ConnectorModel): ConnectorSettings {
     transformMapKey: connector.transformMapKey,
     defaultSeverity: connector.defaultSeverity,
     writeBackEnabled: connector.writeBackEnabled,
+    containmentEnabled: connector.containmentEnabled,
   };
 }
 

@@ -49,6 +49,7 @@ export interface ConnectorSettings {
   transformMapKey: string;
   defaultSeverity: string;
   writeBackEnabled: boolean;
+  containmentEnabled: boolean;
 }
 
 export const MAX_DESCRIPTION = 164;
@@ -114,6 +115,7 @@ export function settingsFromInput(input: ConnectorInput): ConnectorSettings {
     transformMapKey: input.transformMapId ?? 'aws-security-hub-vulnerability',
     defaultSeverity: input.defaultSeverity ?? 'MEDIUM',
     writeBackEnabled: input.writeBackEnabled ?? false,
+    containmentEnabled: input.containmentEnabled ?? false,
   };
 }
 

@@ -18,6 +18,8 @@ export interface AwsSetupInput {
   roleArn: string | null;
   partition: string;
   writeBack: boolean;
+  /** Containment on: the EC2 actions of ipBlock/ipAllow join the permissions policy. */
+  containment?: boolean;
   /** The session length the connector asks for; the role's MaxSessionDuration is at least this. */
   sessionDurationSeconds: number;
 }
@@ -68,21 +70,23 @@ export function trustPolicy(principal: unknown, externalId: unknown): PolicyDocu
 }
 
 /** Exactly the actions Hubgraph calls; Resource `*` because the role reads only its own account. */
-export function permissionsPolicy(writeBack: boolean): PolicyDocument {
-  const uses = actionsFor(writeBack);
+export function permissionsPolicy(writeBack: boolean, containment = false): PolicyDocument {
+  const uses = actionsFor(writeBack, containment);
   const statement = (sid: string, actions: ActionUse[]): PolicyStatement => ({
     Sid: sid,
     Effect: 'Allow',
     Action: actions.map((use) => use.action).sort(),
     Resource: '*',
   });
-  const reads = uses.filter((use) => !use.writeBack);
+  const reads = uses.filter((use) => !use.writeBack && !use.containment);
   const writes = uses.filter((use) => use.writeBack);
+  const contains = uses.filter((use) => use.containment);
   return {
     Version: '2012-10-17',
     Statement: [
       statement('HubgraphReadsSecurityHub', reads),
       ...(writes.length > 0 ? [statement('HubgraphWritesBackToSecurityHub', writes)] : []),
+      ...(contains.length > 0 ? [statement('HubgraphContainsThreats', contains)] : []),
     ],
   };
 }
@@ -120,7 +124,12 @@ function roleResource(input: AwsSetupInput, principal: unknown) {
         : 'Lets Hubgraph read AWS Security Hub findings.',
       MaxSessionDuration: maxSessionDuration(input.sessionDurationSeconds),
       AssumeRolePolicyDocument: trustPolicy(principal, input.externalId),
-      Policies: [{ PolicyName: PERMISSIONS_POLICY_NAME, PolicyDocument: permissionsPolicy(input.writeBack) }],
+      Policies: [
+        {
+          PolicyName: PERMISSIONS_POLICY_NAME,
+          PolicyDocument: permissionsPolicy(input.writeBack, input.containment),
+        },
+      ],
     },
   };
 }
@@ -216,7 +225,7 @@ function cliCommands(input: AwsSetupInput): string | null {
     json(trustPolicy(input.principal, input.externalId)),
     'EOF',
     `cat > hubgraph-permissions-policy.json <<'EOF'`,
-    json(permissionsPolicy(input.writeBack)),
+    json(permissionsPolicy(input.writeBack, input.containment)),
     'EOF',
     `aws iam create-role --role-name ${role} \\`,
     `  --max-session-duration ${maxSessionDuration(input.sessionDurationSeconds)} \\`,
@@ -241,8 +250,8 @@ export function awsSetup(input: AwsSetupInput): AwsSetupModel {
     roleArn: input.roleArn,
     partition: input.partition,
     trustPolicy: input.principal === null ? null : trustPolicy(input.principal, input.externalId),
-    permissionsPolicy: permissionsPolicy(input.writeBack),
-    actions: actionsFor(input.writeBack),
+    permissionsPolicy: permissionsPolicy(input.writeBack, input.containment),
+    actions: actionsFor(input.writeBack, input.containment),
     cloudFormationTemplate: cloudFormationTemplate(input),
     stackSetTemplate: stackSetTemplate(input),
     cliCommands: cliCommands(input),

@@ -8,6 +8,8 @@ export interface ActionUse {
   purpose: string;
   /** Needed only when the connector has write-back on. */
   writeBack: boolean;
+  /** Needed only when the connector has containment on (ipBlock/ipAllow). */
+  containment: boolean;
 }
 
 export const SECURITY_HUB_ACTIONS: readonly ActionUse[] = [
@@ -15,38 +17,98 @@ export const SECURITY_HUB_ACTIONS: readonly ActionUse[] = [
     action: 'securityhub:GetFindings',
     purpose: 'The sync reads findings page by page; the connection test reads one to prove access.',
     writeBack: false,
+    containment: false,
   },
   {
     action: 'securityhub:DescribeHub',
     purpose: 'The connection test asks whether Security Hub is enabled in each Region.',
     writeBack: false,
+    containment: false,
   },
   {
     action: 'securityhub:ListFindingAggregators',
     purpose:
       "The sync and the connection test look for a finding aggregator (cross-Region aggregation), so linked Regions' findings are read once.",
     writeBack: false,
+    containment: false,
   },
   {
     action: 'securityhub:GetFindingAggregator',
     purpose: 'The sync reads which Regions the aggregator links.',
     writeBack: false,
+    containment: false,
   },
   {
     action: 'securityhub:GetFindingHistory',
     purpose:
       "Finding.history shows Security Hub's record of a finding's changes (without it, history shows Hubgraph's record only).",
     writeBack: false,
+    containment: false,
   },
   {
     action: 'securityhub:BatchUpdateFindings',
     purpose:
       'findingsUpdate writes workflow status, notes and severity back to Security Hub; the connection test probes it.',
     writeBack: true,
+    containment: false,
   },
 ];
 
-/** The actions a connector needs: the reads always, the write-back action when write-back is on. */
-export function actionsFor(writeBack: boolean): ActionUse[] {
-  return SECURITY_HUB_ACTIONS.filter((use) => writeBack || !use.writeBack);
+/** What containment calls in EC2 (src/containment/service.ts), each only with containment on. */
+export const CONTAINMENT_ACTIONS: readonly ActionUse[] = [
+  {
+    action: 'ec2:DescribeVpcs',
+    purpose: "ipBlock reads the VPC's own CIDRs, which it never blocks.",
+    writeBack: false,
+    containment: true,
+  },
+  {
+    action: 'ec2:DescribeNetworkAcls',
+    purpose:
+      "ipBlock and ipAllow read the VPC's network ACLs to number a deny entry below the allow rules and to find Hubgraph's entries again.",
+    writeBack: false,
+    containment: true,
+  },
+  {
+    action: 'ec2:CreateNetworkAclEntry',
+    purpose:
+      'ipBlock adds a network ACL deny entry for the hostile range; the connection test probes it with DryRun.',
+    writeBack: false,
+    containment: true,
+  },
+  {
+    action: 'ec2:DeleteNetworkAclEntry',
+    purpose: 'ipAllow deletes the deny entries Hubgraph added, and nothing else.',
+    writeBack: false,
+    containment: true,
+  },
+  {
+    action: 'ec2:DescribeSecurityGroups',
+    purpose: 'ipBlock with method SECURITY_GROUP finds the ingress rules that let the range in.',
+    writeBack: false,
+    containment: true,
+  },
+  {
+    action: 'ec2:RevokeSecurityGroupIngress',
+    purpose: 'ipBlock with method SECURITY_GROUP removes the ingress rules that let exactly the range in.',
+    writeBack: false,
+    containment: true,
+  },
+  {
+    action: 'ec2:AuthorizeSecurityGroupIngress',
+    purpose: 'ipAllow puts back the security-group rules Hubgraph removed.',
+    writeBack: false,
+    containment: true,
+  },
+];
+
+/**
+ * The actions a connector needs: the reads always, the write-back action when write-back is on, the
+ * EC2 actions of containment when containment is on.
+ */
+export function actionsFor(writeBack: boolean, containment = false): ActionUse[] {
+  return [
+    ...SECURITY_HUB_ACTIONS.filter((use) => writeBack || !use.writeBack),
+    ...(containment ? CONTAINMENT_ACTIONS : []),
+  ];
 }

@@ -157,6 +157,7 @@ export async function awsSetupOfPrepared(
     roleArn: null,
     partition: partitionOfRegion(prepared.regions[0]!)?.id ?? 'aws',
     writeBack: prepared.writeBackEnabled,
+    containment: false,
     sessionDurationSeconds: prepared.sessionDurationSeconds,
   });
 }
@@ -173,6 +174,7 @@ export async function awsSetupOfConnector(
     roleArn: connector.roleArn,
     partition: partitionOfRegion(connector.regions[0]!)?.id ?? 'aws',
     writeBack: connector.writeBackEnabled,
+    containment: connector.containmentEnabled,
     sessionDurationSeconds: connector.sessionDurationSeconds,
   });
 }

@@ -104,6 +104,7 @@ describe('settings from input', () => {
       transformMapKey: 'aws-security-hub-vulnerability',
       defaultSeverity: 'MEDIUM',
       writeBackEnabled: false,
+      containmentEnabled: false,
     } satisfies ConnectorSettings);
   });
 
@@ -175,6 +176,7 @@ describe('settings from input', () => {
       transformMapKey: 'custom-map',
       defaultSeverity: 'LOW',
       writeBackEnabled: true,
+      containmentEnabled: false,
     } satisfies ConnectorSettings);
   });
 
