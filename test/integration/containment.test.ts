@@ -6,7 +6,7 @@ import { listContainmentActions } from '../../src/containment/queries.ts';
 import { ipAllow, ipBlock } from '../../src/containment/service.ts';
 import { type TenantContext, tenantContext } from '../../src/context.ts';
 import type { Database } from '../../src/db/client.ts';
-import { containmentActions, containmentBlocks, findings } from '../../src/db/schema.ts';
+import { containmentBlocks, findings } from '../../src/db/schema.ts';
 import type { Network } from '../../src/emulator/ec2/store.ts';
 import type { IpAllowInput, IpBlockInput } from '../../src/generated/graphql.ts';
 import { toGlobalId } from '../../src/global-id.ts';
