@@ -183,7 +183,7 @@ export async function ipBlock(
         'INVALID',
       ),
     );
-  const request = validate(ctx, input, errors, {
+  const request = validate(input, errors, {
     kind: 'BLOCK',
     method,
     protocol,
@@ -220,7 +220,7 @@ export async function ipAllow(
   requestedBy: string | null,
 ): Promise<ContainmentPayloadModel> {
   const errors: UserErrorModel[] = [];
-  const request = validate(ctx, input, errors, {
+  const request = validate(input, errors, {
     kind: 'ALLOW',
     method: input.target?.securityGroupId ? 'SECURITY_GROUP' : 'NETWORK_ACL',
     protocol: '-1',
@@ -262,7 +262,6 @@ export async function ipAllow(
 
 /** The fields both mutations share, checked; null (with the errors) when any is wrong. */
 function validate(
-  ctx: TenantContext,
   input: IpBlockInput | IpAllowInput,
   errors: UserErrorModel[],
   rest: Pick<Request, 'kind' | 'method' | 'protocol' | 'fromPort' | 'toPort' | 'requestedBy'>,
@@ -295,7 +294,6 @@ function validate(
       errors.push(userError(['input', 'target', field], `${quoteInput(value)} is not ${what}.`, 'INVALID'));
   }
   if (errors.length > 0 || !cidr) return null;
-  ctx.log.debug({ cidr: cidr.text }, 'containment request');
   return { ...rest, cidr, reason, dryRun: input.dryRun ?? false, target };
 }
 
@@ -348,10 +346,6 @@ async function scopeOf(
       ),
     );
     return null;
-  }
-  if (!connector.regions.includes(region) && target.region == null) {
-    // A finding's own Region is where its resources are, even when the connector reads elsewhere.
-    ctx.log.debug({ region }, 'containment in a Region the connector does not read');
   }
   return { finding, connector, accountId, region };
 }

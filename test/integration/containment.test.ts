@@ -188,6 +188,39 @@ describe('ipBlock and ipAllow with a network ACL', () => {
     expect(prodAcl().entries).toEqual(before);
   });
 
+  it('adds one entry when the same block is asked for twice at once', async () => {
+    const before = snapshot(prodAcl().entries);
+    const results = await Promise.all([block({ ip: '198.51.100.44' }), block({ ip: '198.51.100.44' })]);
+    expect(results.map((result) => result.action!.result).sort()).toEqual(['APPLIED', 'UNCHANGED']);
+    expect(prodAcl().entries.length).toBe(before.length + 1);
+    await allow({ ip: '198.51.100.44' });
+    expect(prodAcl().entries).toEqual(before);
+  });
+
+  it('blocks ICMP with every type and code, and two blocks take the next free numbers down', async () => {
+    const before = snapshot(prodAcl().entries);
+    const icmp = await block({ ip: '198.51.100.50', protocol: 'ICMP' });
+    const tcp = await block({ ip: '198.51.100.51', protocol: 'TCP' });
+    expect(icmp.action!.changes[0]).toMatchObject({ ruleNumber: 99, protocol: '1', fromPort: null });
+    expect(tcp.action!.changes[0]).toMatchObject({
+      ruleNumber: 98,
+      protocol: '6',
+      fromPort: 0,
+      toPort: 65535,
+    });
+    expect(prodAcl().entries).toContainEqual({
+      ruleNumber: 99,
+      protocol: '1',
+      ruleAction: 'deny',
+      egress: false,
+      cidrBlock: '198.51.100.50/32',
+      icmpTypeCode: { code: -1, type: -1 },
+    });
+    await allow({ ip: '198.51.100.50' });
+    await allow({ ip: '198.51.100.51' });
+    expect(prodAcl().entries).toEqual(before);
+  });
+
   it('keeps allowing only what Hubgraph added: an entry another hand put there stays', async () => {
     const foreign = {
       ruleNumber: 50,
