@@ -66,6 +66,20 @@ export async function insertAction(
   return row!;
 }
 
+export async function updateAction(
+  db: Executor,
+  tenantId: string,
+  id: string,
+  values: Partial<typeof containmentActions.$inferInsert>,
+): Promise<ContainmentActionRow> {
+  const [row] = await db
+    .update(containmentActions)
+    .set(values)
+    .where(and(eq(containmentActions.tenantId, tenantId), eq(containmentActions.id, id)))
+    .returning();
+  return row!;
+}
+
 export async function insertBlocks(
   db: Executor,
   values: (typeof containmentBlocks.$inferInsert)[],

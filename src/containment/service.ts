@@ -40,6 +40,7 @@ import {
   insertAction,
   insertBlocks,
   markLifted,
+  updateAction,
 } from './queries.ts';
 import { placementOf } from './targets.ts';
 
@@ -100,17 +101,55 @@ interface Scope {
   region: string;
 }
 
-/** One action's course: what it sent and what changed, written to the audit log at the end. */
+type NewBlock = Omit<typeof containmentBlocks.$inferInsert, 'blockActionId' | 'tenantId'>;
+
+/**
+ * One action's course. Its audit entry is written first (PENDING), each change AWS made is committed
+ * as soon as AWS answers — with the block Hubgraph now holds, or the one it lifted — and the result
+ * last: a process that dies part way leaves a PENDING entry whose changes ipAllow can still lift.
+ */
 class Outcome {
   readonly requestIds: string[] = [];
   readonly changes: ContainmentChangeModel[] = [];
-  readonly blocks: Omit<typeof containmentBlocks.$inferInsert, 'blockActionId' | 'tenantId'>[] = [];
-  readonly lifted: string[] = [];
   vpcId: string | null = null;
   result: 'APPLIED' | 'UNCHANGED' | 'DRY_RUN' | 'REFUSED' | 'FAILED' = 'UNCHANGED';
   message: string | null = null;
   awsErrorCode: string | null = null;
   userErrors: UserErrorModel[] = [];
+  private actionId: string | undefined;
+  private readonly ctx: TenantContext;
+  private readonly request: Request;
+  private readonly scope: Scope;
+
+  constructor(ctx: TenantContext, request: Request, scope: Scope) {
+    this.ctx = ctx;
+    this.request = request;
+    this.scope = scope;
+  }
+
+  async begin(): Promise<void> {
+    const { ctx, request, scope } = this;
+    const row = await insertAction(ctx.db, {
+      tenantId: ctx.tenantId,
+      kind: request.kind,
+      method: request.method,
+      requestedBy: request.requestedBy,
+      reason: request.reason,
+      findingId: scope.finding.id,
+      connectorId: scope.connector.id,
+      awsAccountId: scope.accountId,
+      region: scope.region,
+      cidr: request.cidr.text,
+      protocol: request.protocol,
+      fromPort: request.fromPort,
+      toPort: request.toPort,
+      dryRun: request.dryRun,
+      result: 'PENDING',
+      changes: [],
+      createdAt: ctx.clock.now(),
+    });
+    this.actionId = row.id;
+  }
 
   /** Sends a command and keeps its request id (also of a refusal). */
   async send<T extends { $metadata: { requestId?: string } }>(promise: Promise<T>): Promise<T> {
@@ -125,10 +164,49 @@ class Outcome {
     }
   }
 
+  /** A change AWS made (or, in a dry run, would make), with the block Hubgraph now holds through it. */
+  async made(change: ContainmentChangeModel, block?: NewBlock): Promise<void> {
+    this.changes.push(change);
+    if (this.request.dryRun) return;
+    await this.ctx.db.transaction(async (tx) => {
+      await updateAction(tx, this.ctx.tenantId, this.actionId!, this.progress());
+      if (block)
+        await insertBlocks(tx, [{ ...block, tenantId: this.ctx.tenantId, blockActionId: this.actionId! }]);
+    });
+  }
+
+  /** A block no longer held: lifted by this action (with the change that lifted it), or gone already. */
+  async lifted(blockId: string, change?: ContainmentChangeModel): Promise<void> {
+    if (change) this.changes.push(change);
+    await this.ctx.db.transaction(async (tx) => {
+      await updateAction(tx, this.ctx.tenantId, this.actionId!, this.progress());
+      await markLifted(tx, this.ctx.tenantId, [blockId], this.actionId!, this.ctx.clock.now());
+    });
+  }
+
   refuse(message: string, field: string[], code: UserErrorModel['code'] = 'NOT_ALLOWED'): void {
     this.result = 'REFUSED';
     this.message = message;
     this.userErrors.push(userError(field, message, code));
+  }
+
+  /** The result, and the payload. */
+  async finish(): Promise<ContainmentPayloadModel> {
+    const action = await updateAction(this.ctx.db, this.ctx.tenantId, this.actionId!, {
+      ...this.progress(),
+      vpcId: this.vpcId,
+      result: this.result,
+      message: this.message,
+      awsErrorCode: this.awsErrorCode,
+    });
+    return { action, userErrors: this.userErrors };
+  }
+
+  private progress() {
+    return {
+      changes: this.changes as unknown as Record<string, unknown>[],
+      awsRequestIds: [...this.requestIds],
+    };
   }
 }
 
@@ -195,14 +273,15 @@ export async function ipBlock(
   const scope = await scopeOf(ctx, input.findingId, request.target, errors);
   if (!scope) return { action: null, userErrors: errors };
 
-  const outcome = new Outcome();
+  const outcome = new Outcome(ctx, request, scope);
+  await outcome.begin();
   const reserved = reservedRangeOf(request.cidr);
   if (reserved && !input.confirmPrivateRange) {
     outcome.refuse(
       `${request.cidr.text} lies in ${reserved.range} (${reserved.name}): blocking it can cut the account off from its own traffic. If you mean it, send the request again with \`confirmPrivateRange: true\`.`,
       ['input', 'ip'],
     );
-    return record(ctx, request, scope, outcome);
+    return outcome.finish();
   }
   try {
     const { client } = await clientOf(ctx, scope);
@@ -211,7 +290,7 @@ export async function ipBlock(
   } catch (error) {
     failed(ctx, error, outcome, request);
   }
-  return record(ctx, request, scope, outcome);
+  return outcome.finish();
 }
 
 export async function ipAllow(
@@ -231,7 +310,6 @@ export async function ipAllow(
   if (!request) return { action: null, userErrors: errors };
   const scope = await scopeOf(ctx, input.findingId, request.target, errors);
   if (!scope) return { action: null, userErrors: errors };
-  const outcome = new Outcome();
   const blocks = await activeBlocks(ctx.db, ctx.tenantId, {
     awsAccountId: scope.accountId,
     region: scope.region,
@@ -239,17 +317,22 @@ export async function ipAllow(
     vpcId: request.target.vpcId ?? undefined,
     resourceId: request.target.networkAclId ?? request.target.securityGroupId ?? undefined,
   });
-  if (blocks.length === 0) {
+  // What the action is about: the first block's method, VPC and protocol.
+  const first = blocks[0];
+  if (first) {
+    request.method = first.kind === 'SECURITY_GROUP_RULE' ? 'SECURITY_GROUP' : 'NETWORK_ACL';
+    request.protocol = first.protocol;
+    request.fromPort = first.fromPort;
+    request.toPort = first.toPort;
+  }
+  const outcome = new Outcome(ctx, request, scope);
+  await outcome.begin();
+  if (!first) {
     outcome.message = `Hubgraph holds no block of ${request.cidr.text} in account ${scope.accountId} (${scope.region})${request.target.vpcId ? ` VPC ${request.target.vpcId}` : ''}: there is nothing of Hubgraph's to lift, and Hubgraph lifts nothing else. containmentActions lists what it blocked.`;
     outcome.userErrors.push(userError(['input', 'ip'], outcome.message, 'NOT_FOUND'));
-    return record(ctx, request, scope, outcome);
+    return outcome.finish();
   }
-  // What the action is about: the first block's method, VPC and protocol.
-  request.method = blocks[0]!.kind === 'SECURITY_GROUP_RULE' ? 'SECURITY_GROUP' : 'NETWORK_ACL';
-  request.protocol = blocks[0]!.protocol;
-  request.fromPort = blocks[0]!.fromPort;
-  request.toPort = blocks[0]!.toPort;
-  outcome.vpcId = blocks[0]!.vpcId;
+  outcome.vpcId = first.vpcId;
   try {
     const { client } = await clientOf(ctx, scope);
     for (const block of blocks) await lift(client, block, request, outcome);
@@ -257,7 +340,7 @@ export async function ipAllow(
   } catch (error) {
     failed(ctx, error, outcome, request);
   }
-  return record(ctx, request, scope, outcome);
+  return outcome.finish();
 }
 
 /** The fields both mutations share, checked; null (with the errors) when any is wrong. */
@@ -512,7 +595,7 @@ async function blockWithAcl(
       };
       if (request.dryRun) {
         await dryRun(outcome, client.send(new CreateNetworkAclEntryCommand({ ...entry, DryRun: true })));
-        outcome.changes.push(change);
+        await outcome.made(change);
         break;
       }
       try {
@@ -524,8 +607,7 @@ async function blockWithAcl(
         }
         throw error;
       }
-      outcome.changes.push(change);
-      outcome.blocks.push({
+      await outcome.made(change, {
         connectorId: scope.connector.id,
         awsAccountId: scope.accountId,
         region: scope.region,
@@ -620,12 +702,11 @@ async function blockWithGroups(client: EC2Client, request: Request, scope: Scope
     };
     if (request.dryRun) {
       await dryRun(outcome, client.send(new RevokeSecurityGroupIngressCommand({ ...command, DryRun: true })));
-      outcome.changes.push(change);
+      await outcome.made(change);
       continue;
     }
     await outcome.send(client.send(new RevokeSecurityGroupIngressCommand(command)));
-    outcome.changes.push(change);
-    outcome.blocks.push({
+    await outcome.made(change, {
       connectorId: scope.connector.id,
       awsAccountId: scope.accountId,
       region: scope.region,
@@ -665,7 +746,7 @@ async function lift(client: EC2Client, block: ContainmentBlockRow, request: Requ
     const command = { NetworkAclId: block.resourceId, RuleNumber: block.ruleNumber!, Egress: false };
     if (request.dryRun) {
       await dryRun(outcome, client.send(new DeleteNetworkAclEntryCommand({ ...command, DryRun: true })));
-      outcome.changes.push(change);
+      await outcome.made(change);
       return;
     }
     const { NetworkAcls } = await outcome.send(
@@ -676,12 +757,12 @@ async function lift(client: EC2Client, block: ContainmentBlockRow, request: Requ
     );
     if (entry && deniesExactly(entry, block)) {
       await outcome.send(client.send(new DeleteNetworkAclEntryCommand(command)));
-      outcome.changes.push(change);
-    } else {
-      // Someone removed or replaced Hubgraph's entry: what is there now is not Hubgraph's to delete.
-      outcome.message = `${outcome.message ? `${outcome.message} ` : ''}Rule ${block.ruleNumber} of ${block.resourceId} ${entry ? 'now holds another entry, left as it is' : 'was already gone'}.`;
+      await outcome.lifted(block.id, change);
+      return;
     }
-    outcome.lifted.push(block.id);
+    // Someone removed or replaced Hubgraph's entry: what is there now is not Hubgraph's to delete.
+    outcome.message = `${outcome.message ? `${outcome.message} ` : ''}Rule ${block.ruleNumber} of ${block.resourceId} ${entry ? 'now holds another entry, left as it is' : 'was already gone'}.`;
+    await outcome.lifted(block.id);
     return;
   }
   const permission = block.rule as IpPermission;
@@ -702,18 +783,19 @@ async function lift(client: EC2Client, block: ContainmentBlockRow, request: Requ
       outcome,
       client.send(new AuthorizeSecurityGroupIngressCommand({ ...command, DryRun: true })),
     );
-    outcome.changes.push(change);
+    await outcome.made(change);
     return;
   }
   try {
     await outcome.send(client.send(new AuthorizeSecurityGroupIngressCommand(command)));
-    outcome.changes.push(change);
   } catch (error) {
     // Someone put the rule back already: the group is as it was.
     if ((error as Error).name !== 'InvalidPermission.Duplicate') throw error;
     outcome.message = `${outcome.message ? `${outcome.message} ` : ''}The rule of ${block.resourceId} for ${block.cidr} was already back.`;
+    await outcome.lifted(block.id);
+    return;
   }
-  outcome.lifted.push(block.id);
+  await outcome.lifted(block.id, change);
 }
 
 /** EC2's DryRun: DryRunOperation means the request would have succeeded; anything else is thrown. */
@@ -733,8 +815,6 @@ async function dryRun(
 function settle(outcome: Outcome, request: Request, already: string | null) {
   if (outcome.result === 'REFUSED') return;
   if (request.dryRun) {
-    // A dry run lifts nothing: the blocks stay Hubgraph's.
-    outcome.lifted.length = 0;
     outcome.result = 'DRY_RUN';
     outcome.message =
       outcome.changes.length > 0
@@ -763,46 +843,4 @@ function failed(ctx: TenantContext, error: unknown, outcome: Outcome, request: R
   } else {
     outcome.message = `${e.name ?? 'Error'}: ${e.message ?? String(error)}${outcome.changes.length > 0 ? ` (after ${outcome.changes.length} change(s), listed in \`changes\`)` : ''}`;
   }
-}
-
-/** The audit entry and the blocks Hubgraph now holds (or no longer holds), in one transaction. */
-async function record(
-  ctx: TenantContext,
-  request: Request,
-  scope: Scope,
-  outcome: Outcome,
-): Promise<ContainmentPayloadModel> {
-  const now = ctx.clock.now();
-  const action = await ctx.db.transaction(async (tx) => {
-    const row = await insertAction(tx, {
-      tenantId: ctx.tenantId,
-      kind: request.kind,
-      method: request.method,
-      requestedBy: request.requestedBy,
-      reason: request.reason,
-      findingId: scope.finding.id,
-      connectorId: scope.connector.id,
-      awsAccountId: scope.accountId,
-      region: scope.region,
-      vpcId: outcome.vpcId,
-      cidr: request.cidr.text,
-      protocol: request.protocol,
-      fromPort: request.fromPort,
-      toPort: request.toPort,
-      dryRun: request.dryRun,
-      result: outcome.result,
-      message: outcome.message,
-      awsErrorCode: outcome.awsErrorCode,
-      awsRequestIds: outcome.requestIds,
-      changes: outcome.changes as unknown as Record<string, unknown>[],
-      createdAt: now,
-    });
-    await insertBlocks(
-      tx,
-      outcome.blocks.map((block) => ({ ...block, tenantId: ctx.tenantId, blockActionId: row.id })),
-    );
-    if (!request.dryRun) await markLifted(tx, ctx.tenantId, outcome.lifted, row.id, now);
-    return row;
-  });
-  return { action, userErrors: outcome.userErrors };
 }

@@ -537,7 +537,7 @@ export const containmentActions = pgTable(
     fromPort: integer('from_port'),
     toPort: integer('to_port'),
     dryRun: boolean('dry_run').notNull(),
-    /** APPLIED | UNCHANGED | DRY_RUN | REFUSED | FAILED */
+    /** PENDING (under way, or its process died) | APPLIED | UNCHANGED | DRY_RUN | REFUSED | FAILED */
     result: text('result').notNull(),
     message: text('message'),
     /** AWS's error code when AWS refused or failed. */

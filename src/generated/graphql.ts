@@ -745,6 +745,8 @@ export type ContainmentResult =
   | 'DRY_RUN'
   /** AWS refused or failed (see `awsErrorCode`); `changes` lists what had been changed before it did. */
   | 'FAILED'
+  /** Under way — or its process died part way: `changes` lists what AWS had done, and ipAllow lifts it. */
+  | 'PENDING'
   /** Hubgraph refused (e.g. a private range without confirmPrivateRange, or the VPC's own CIDR); nothing was sent to change AWS. */
   | 'REFUSED'
   /** Nothing needed changing (already blocked, or nothing of Hubgraph's left to lift). */

@@ -221,6 +221,40 @@ describe('ipBlock and ipAllow with a network ACL', () => {
     expect(prodAcl().entries).toEqual(before);
   });
 
+  it('keeps what AWS did before it failed part way, so the allow lifts it', async () => {
+    const prod = [...network.vpcs.values()].find((vpc) => !vpc.isDefault)!;
+    const acls = [...network.networkAcls.values()].filter((acl) => acl.vpcId === prod.vpcId);
+    const before = acls.map((acl) => snapshot(acl.entries));
+    // The custom ACL is full (20 entries per direction), so EC2 refuses the second entry.
+    const filler = Array.from({ length: 18 }, (_, i) => ({
+      ruleNumber: 200 + i,
+      protocol: '-1',
+      ruleAction: 'deny' as const,
+      egress: false,
+      cidrBlock: `192.0.2.${i}/32`,
+    }));
+    prodAcl().entries.push(...filler);
+    try {
+      const blocked = await block({ ip: '198.51.100.77', target: { vpcId: prod.vpcId } });
+      expect(blocked.action).toMatchObject({
+        result: 'FAILED',
+        awsErrorCode: 'NetworkAclEntryLimitExceeded',
+      });
+      expect(blocked.action!.changes).toHaveLength(1);
+      expect(blocked.action!.message).toContain('after 1 change(s)');
+      const held = await database.db
+        .select()
+        .from(containmentBlocks)
+        .where(eq(containmentBlocks.blockActionId, blocked.action!.id));
+      expect(held.map((row) => [row.resourceId, row.status])).toEqual([[acls[0]!.networkAclId, 'ACTIVE']]);
+    } finally {
+      for (const entry of filler) prodAcl().entries.splice(prodAcl().entries.indexOf(entry), 1);
+    }
+    const allowed = await allow({ ip: '198.51.100.77' });
+    expect(allowed.action!.result).toBe('APPLIED');
+    expect(acls.map((acl) => acl.entries)).toEqual(before);
+  });
+
   it('keeps allowing only what Hubgraph added: an entry another hand put there stays', async () => {
     const foreign = {
       ruleNumber: 50,
