@@ -143,6 +143,8 @@ export const preparedConnectors = pgTable(
     endpointOverride: text('endpoint_override'),
     roleName: text('role_name').notNull(),
     writeBackEnabled: boolean('write_back_enabled').notNull().default(false),
+    /** The EC2 actions of containment join the prepared awsSetup's permissions policy. */
+    containmentEnabled: boolean('containment_enabled').notNull().default(false),
     sessionDurationSeconds: integer('session_duration_seconds').notNull().default(3600),
     createdAt: createdAt(),
     expiresAt: timestamptz('expires_at').notNull(),

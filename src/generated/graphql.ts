@@ -429,6 +429,8 @@ export type ConnectorPayload = {
 };
 
 export type ConnectorPrepareInput = {
+  /** Include the EC2 actions of containment (ipBlock/ipAllow) in the permissions policy. */
+  containmentEnabled?: InputMaybe<Scalars['Boolean']['input']>;
   /** Accepted only when the service allows custom endpoints (emulator, VPC endpoints, FIPS), as on ConnectorInput. */
   endpointOverride?: InputMaybe<Scalars['String']['input']>;
   /** The Regions the connector will read: they fix the AWS partition of the policies and where STS is asked who Hubgraph is. */
@@ -1426,6 +1428,7 @@ export type PortRangeInput = {
 export type PreparedConnector = {
   __typename?: 'PreparedConnector';
   awsSetup: AwsSetup;
+  containmentEnabled: Scalars['Boolean']['output'];
   createdAt: Scalars['DateTime']['output'];
   endpointOverride?: Maybe<Scalars['String']['output']>;
   expiresAt: Scalars['DateTime']['output'];
@@ -2911,6 +2914,7 @@ export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends R
 
 export type PreparedConnectorResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PreparedConnector'] = ResolversParentTypes['PreparedConnector']> = {
   awsSetup?: Resolver<ResolversTypes['AwsSetup'], ParentType, ContextType>;
+  containmentEnabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   endpointOverride?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;

@@ -77,6 +77,7 @@ export async function prepareConnector(
       endpointOverride: input.endpointOverride ?? null,
       roleName,
       writeBackEnabled: input.writeBackEnabled ?? false,
+      containmentEnabled: input.containmentEnabled ?? false,
       sessionDurationSeconds,
       createdAt: now,
       expiresAt: preparedConnectorExpiry(now),
@@ -157,7 +158,7 @@ export async function awsSetupOfPrepared(
     roleArn: null,
     partition: partitionOfRegion(prepared.regions[0]!)?.id ?? 'aws',
     writeBack: prepared.writeBackEnabled,
-    containment: false,
+    containment: prepared.containmentEnabled,
     sessionDurationSeconds: prepared.sessionDurationSeconds,
   });
 }
