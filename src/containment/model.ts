@@ -9,6 +9,7 @@ export interface ContainmentChangeModel {
   resource: 'NETWORK_ACL_ENTRY' | 'SECURITY_GROUP_RULE';
   resourceId: string;
   ruleNumber: number | null;
+  egress: boolean;
   ruleAction: 'allow' | 'deny';
   cidr: string;
   protocol: string;

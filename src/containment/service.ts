@@ -89,6 +89,8 @@ interface Request {
   toPort: number | null;
   reason: string;
   dryRun: boolean;
+  /** The ACL directions a block covers: false ingress, true egress. */
+  egress: boolean[];
   target: ContainmentTargetInput;
   requestedBy: string | null;
 }
@@ -261,12 +263,22 @@ export async function ipBlock(
         'INVALID',
       ),
     );
+  const direction = input.direction ?? 'INBOUND';
+  if (method === 'SECURITY_GROUP' && direction !== 'INBOUND')
+    errors.push(
+      userError(
+        ['input', 'direction'],
+        'A security-group block removes ingress rules only: use `direction: INBOUND`, or `method: NETWORK_ACL` to stop outbound traffic.',
+        'INVALID',
+      ),
+    );
   const request = validate(input, errors, {
     kind: 'BLOCK',
     method,
     protocol,
     fromPort,
     toPort,
+    egress: direction === 'BOTH' ? [false, true] : [direction === 'OUTBOUND'],
     requestedBy,
   });
   if (!request) return { action: null, userErrors: errors };
@@ -305,6 +317,7 @@ export async function ipAllow(
     protocol: '-1',
     fromPort: null,
     toPort: null,
+    egress: [false],
     requestedBy,
   });
   if (!request) return { action: null, userErrors: errors };
@@ -347,7 +360,7 @@ export async function ipAllow(
 function validate(
   input: IpBlockInput | IpAllowInput,
   errors: UserErrorModel[],
-  rest: Pick<Request, 'kind' | 'method' | 'protocol' | 'fromPort' | 'toPort' | 'requestedBy'>,
+  rest: Pick<Request, 'kind' | 'method' | 'protocol' | 'fromPort' | 'toPort' | 'egress' | 'requestedBy'>,
 ): Request | null {
   const cidr = parseCidr(input.ip);
   if (!cidr)
@@ -481,14 +494,20 @@ async function refuseOwnRange(
 
 const entryCidr = (entry: NetworkAclEntry) => entry.CidrBlock ?? entry.Ipv6CidrBlock;
 
-/** Whether an entry denies exactly what the request blocks. */
+/** Whether an entry denies exactly what the request blocks, in that direction. */
 function deniesExactly(
   entry: NetworkAclEntry,
-  request: { cidr: string; protocol: string; fromPort: number | null; toPort: number | null },
+  request: {
+    cidr: string;
+    protocol: string;
+    fromPort: number | null;
+    toPort: number | null;
+    egress: boolean;
+  },
 ): boolean {
   const cidr = parseCidr(entryCidr(entry) ?? '');
   return (
-    !entry.Egress &&
+    (entry.Egress ?? false) === request.egress &&
     entry.RuleAction === DENY &&
     cidr?.text === request.cidr &&
     entry.Protocol === request.protocol &&
@@ -497,11 +516,14 @@ function deniesExactly(
   );
 }
 
-/** The highest free ingress rule number below the ACL's first allow rule, so the deny is evaluated first. */
-function freeRuleNumber(acl: NetworkAcl): number | null {
-  const ingress = (acl.Entries ?? []).filter((entry) => !entry.Egress);
-  const used = new Set(ingress.map((entry) => entry.RuleNumber));
-  const allows = ingress.filter((entry) => entry.RuleAction === 'allow').map((entry) => entry.RuleNumber!);
+/**
+ * The highest free rule number of a direction below its first allow rule, so the deny is evaluated
+ * first (each direction numbers its entries on its own).
+ */
+function freeRuleNumber(acl: NetworkAcl, egress: boolean): number | null {
+  const entries = (acl.Entries ?? []).filter((entry) => (entry.Egress ?? false) === egress);
+  const used = new Set(entries.map((entry) => entry.RuleNumber));
+  const allows = entries.filter((entry) => entry.RuleAction === 'allow').map((entry) => entry.RuleNumber!);
   const ceiling = Math.min(MAX_RULE_NUMBER + 1, ...allows);
   for (let number = ceiling - 1; number >= 1; number--) if (!used.has(number)) return number;
   return null;
@@ -546,24 +568,28 @@ async function blockWithAcl(
   outcome.vpcId = acls[0]!.VpcId ?? null;
   if (outcome.vpcId && (await refuseOwnRange(client, outcome.vpcId, request, outcome))) return;
 
-  const wanted = {
-    cidr: request.cidr.text,
-    protocol: request.protocol,
-    fromPort: request.fromPort,
-    toPort: request.toPort,
-  };
   const already: string[] = [];
-  for (let acl of acls) {
+  for (const [first, egress] of acls.flatMap((acl) =>
+    request.egress.map((egress) => [acl, egress] as const),
+  )) {
+    let acl = first;
+    const wanted = {
+      cidr: request.cidr.text,
+      protocol: request.protocol,
+      fromPort: request.fromPort,
+      toPort: request.toPort,
+      egress,
+    };
     // A concurrent change may take the number chosen: EC2 refuses it, the ACL is read again.
     for (let attempt = 0; ; attempt++) {
       if ((acl.Entries ?? []).some((entry) => deniesExactly(entry, wanted))) {
-        already.push(acl.NetworkAclId!);
+        already.push(`${acl.NetworkAclId} (${egress ? 'outbound' : 'inbound'})`);
         break;
       }
-      const ruleNumber = freeRuleNumber(acl);
+      const ruleNumber = freeRuleNumber(acl, egress);
       if (ruleNumber === null) {
         outcome.refuse(
-          `${acl.NetworkAclId} has no free rule number below its first allow rule, so a deny entry could not come first: renumber its allow rules (leave room below them) and try again.`,
+          `${acl.NetworkAclId} has no free ${egress ? 'egress' : 'ingress'} rule number below its first allow rule, so a deny entry could not come first: renumber its allow rules (leave room below them) and try again.`,
           ['input', 'target', 'networkAclId'],
         );
         return;
@@ -573,7 +599,7 @@ async function blockWithAcl(
         RuleNumber: ruleNumber,
         Protocol: request.protocol,
         RuleAction: DENY,
-        Egress: false,
+        Egress: egress,
         ...(request.cidr.version === 4
           ? { CidrBlock: request.cidr.text }
           : { Ipv6CidrBlock: request.cidr.text }),
@@ -587,6 +613,7 @@ async function blockWithAcl(
         resource: 'NETWORK_ACL_ENTRY',
         resourceId: acl.NetworkAclId!,
         ruleNumber,
+        egress,
         ruleAction: DENY,
         cidr: request.cidr.text,
         protocol: request.protocol,
@@ -615,6 +642,7 @@ async function blockWithAcl(
         kind: 'NETWORK_ACL_ENTRY',
         resourceId: acl.NetworkAclId!,
         ruleNumber,
+        egress,
         cidr: request.cidr.text,
         protocol: request.protocol,
         fromPort: request.fromPort,
@@ -694,6 +722,7 @@ async function blockWithGroups(client: EC2Client, request: Request, scope: Scope
       resource: 'SECURITY_GROUP_RULE',
       resourceId: rule.groupId,
       ruleNumber: null,
+      egress: false,
       ruleAction: 'allow',
       cidr: request.cidr.text,
       protocol: numberOfGroupProtocol(rule.permission.IpProtocol),
@@ -737,13 +766,14 @@ async function lift(client: EC2Client, block: ContainmentBlockRow, request: Requ
       resource: 'NETWORK_ACL_ENTRY',
       resourceId: block.resourceId,
       ruleNumber: block.ruleNumber,
+      egress: block.egress,
       ruleAction: DENY,
       cidr: block.cidr,
       protocol: block.protocol,
       fromPort: block.fromPort,
       toPort: block.toPort,
     };
-    const command = { NetworkAclId: block.resourceId, RuleNumber: block.ruleNumber!, Egress: false };
+    const command = { NetworkAclId: block.resourceId, RuleNumber: block.ruleNumber!, Egress: block.egress };
     if (request.dryRun) {
       await dryRun(outcome, client.send(new DeleteNetworkAclEntryCommand({ ...command, DryRun: true })));
       await outcome.made(change);
@@ -753,7 +783,8 @@ async function lift(client: EC2Client, block: ContainmentBlockRow, request: Requ
       client.send(new DescribeNetworkAclsCommand({ NetworkAclIds: [block.resourceId] })),
     );
     const entry = (NetworkAcls?.[0]?.Entries ?? []).find(
-      (candidate) => !candidate.Egress && candidate.RuleNumber === block.ruleNumber,
+      (candidate) =>
+        (candidate.Egress ?? false) === block.egress && candidate.RuleNumber === block.ruleNumber,
     );
     if (entry && deniesExactly(entry, block)) {
       await outcome.send(client.send(new DeleteNetworkAclEntryCommand(command)));
@@ -761,7 +792,7 @@ async function lift(client: EC2Client, block: ContainmentBlockRow, request: Requ
       return;
     }
     // Someone removed or replaced Hubgraph's entry: what is there now is not Hubgraph's to delete.
-    outcome.message = `${outcome.message ? `${outcome.message} ` : ''}Rule ${block.ruleNumber} of ${block.resourceId} ${entry ? 'now holds another entry, left as it is' : 'was already gone'}.`;
+    outcome.message = `${outcome.message ? `${outcome.message} ` : ''}${block.egress ? 'Egress' : 'Ingress'} rule ${block.ruleNumber} of ${block.resourceId} ${entry ? 'now holds another entry, left as it is' : 'was already gone'}.`;
     await outcome.lifted(block.id);
     return;
   }
@@ -771,6 +802,7 @@ async function lift(client: EC2Client, block: ContainmentBlockRow, request: Requ
     resource: 'SECURITY_GROUP_RULE',
     resourceId: block.resourceId,
     ruleNumber: null,
+    egress: false,
     ruleAction: 'allow',
     cidr: block.cidr,
     protocol: block.protocol,

@@ -574,8 +574,9 @@ export const containmentBlocks = pgTable(
     kind: text('kind').notNull(),
     /** The network ACL or security group id. */
     resourceId: text('resource_id').notNull(),
-    /** The ACL entry's rule number (ingress). */
+    /** The ACL entry's rule number, in the direction `egress` says. */
     ruleNumber: integer('rule_number'),
+    egress: boolean('egress').notNull().default(false),
     cidr: text('cidr').notNull(),
     protocol: text('protocol').notNull(),
     fromPort: integer('from_port'),

@@ -704,6 +704,8 @@ export type ContainmentActionEdge = {
 export type ContainmentChange = {
   __typename?: 'ContainmentChange';
   cidr: Scalars['String']['output'];
+  /** An egress (outbound) ACL entry; false for ingress entries and security-group rules. */
+  egress: Scalars['Boolean']['output'];
   fromPort?: Maybe<Scalars['Int']['output']>;
   operation: ContainmentChangeOperation;
   /** IANA protocol number as EC2 has it (`6` TCP, `17` UDP, `1` ICMP, `58` ICMPv6), or `-1` for all. */
@@ -713,7 +715,7 @@ export type ContainmentChange = {
   resourceId: Scalars['String']['output'];
   /** allow or deny. */
   ruleAction: Scalars['String']['output'];
-  /** The ACL entry's rule number (ingress). */
+  /** The ACL entry's rule number. */
   ruleNumber?: Maybe<Scalars['Int']['output']>;
   toPort?: Maybe<Scalars['Int']['output']>;
 };
@@ -1225,6 +1227,8 @@ export type IpAllowPayload = {
 export type IpBlockInput = {
   /** Block a private or reserved range (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7, …) anyway. The VPC's own CIDRs are never blocked. */
   confirmPrivateRange?: InputMaybe<Scalars['Boolean']['input']>;
+  /** With NETWORK_ACL: ingress entries, egress entries, or both (security groups: inbound only). */
+  direction?: InputMaybe<TrafficDirection>;
   /** Ask EC2 (its own DryRun) whether the change would succeed; change nothing. */
   dryRun?: InputMaybe<Scalars['Boolean']['input']>;
   /** The finding that shows the hostile address: it names the account, Region and VPC, and the connector whose role acts. */
@@ -1758,6 +1762,12 @@ export type Tag = {
   value: Scalars['String']['output'];
 };
 
+/** Which traffic a network ACL block stops: from the address (inbound), to it (outbound), or both. */
+export type TrafficDirection =
+  | 'BOTH'
+  | 'INBOUND'
+  | 'OUTBOUND';
+
 /** How ASFF fields become Hubgraph's finding fields: built-in maps, and custom ones cloned from them. */
 export type TransformMap = Node & {
   __typename?: 'TransformMap';
@@ -2181,6 +2191,7 @@ export type ResolversTypes = {
   SeverityLabel: SeverityLabel;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Tag: ResolverTypeWrapper<Tag>;
+  TrafficDirection: TrafficDirection;
   TransformMap: ResolverTypeWrapper<TransformMapModel>;
   TransformMapCloneInput: TransformMapCloneInput;
   TransformMapConnection: ResolverTypeWrapper<ConnectionModel<TransformMapModel>>;
@@ -2637,6 +2648,7 @@ export type ContainmentActionEdgeResolvers<ContextType = GraphQLContext, ParentT
 
 export type ContainmentChangeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ContainmentChange'] = ResolversParentTypes['ContainmentChange']> = {
   cidr?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  egress?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   fromPort?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   operation?: Resolver<ResolversTypes['ContainmentChangeOperation'], ParentType, ContextType>;
   protocol?: Resolver<ResolversTypes['String'], ParentType, ContextType>;

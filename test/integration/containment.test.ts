@@ -143,6 +143,7 @@ describe('ipBlock and ipAllow with a network ACL', () => {
         resource: 'NETWORK_ACL_ENTRY',
         resourceId: prodAcl().networkAclId,
         ruleNumber: 99,
+        egress: false,
         ruleAction: 'deny',
         cidr: '203.0.113.66/32',
         protocol: '6',
@@ -186,6 +187,28 @@ describe('ipBlock and ipAllow with a network ACL', () => {
     expect(prodAcl().entries.length).toBe(before.length + 1);
     await allow({ ip: '198.51.100.23' });
     expect(prodAcl().entries).toEqual(before);
+  });
+
+  it('blocks both directions with an ingress and an egress entry, each below its own allow rules', async () => {
+    const before = snapshot(prodAcl().entries);
+    const blocked = await block({ ip: '198.51.100.60', direction: 'BOTH' });
+    expect(blocked.action!.changes.map((change) => [change.egress, change.ruleNumber])).toEqual([
+      [false, 99],
+      [true, 99],
+    ]);
+    expect(prodAcl().entries).toContainEqual({
+      ruleNumber: 99,
+      protocol: '-1',
+      ruleAction: 'deny',
+      egress: true,
+      cidrBlock: '198.51.100.60/32',
+    });
+    expect((await block({ ip: '198.51.100.60', direction: 'OUTBOUND' })).action!.result).toBe('UNCHANGED');
+    const allowed = await allow({ ip: '198.51.100.60' });
+    expect(allowed.action!.changes.map((change) => change.egress)).toEqual([false, true]);
+    expect(prodAcl().entries).toEqual(before);
+    const refused = await block({ ip: '198.51.100.60', direction: 'OUTBOUND', method: 'SECURITY_GROUP' });
+    expect(refused.userErrors[0]).toMatchObject({ field: ['input', 'direction'], code: 'INVALID' });
   });
 
   it('adds one entry when the same block is asked for twice at once', async () => {
@@ -445,6 +468,7 @@ describe('ipBlock with method SECURITY_GROUP', () => {
         resource: 'SECURITY_GROUP_RULE',
         resourceId: webGroup().groupId,
         ruleNumber: null,
+        egress: false,
         ruleAction: 'allow',
         cidr: '198.51.100.7/32',
         protocol: '6',
