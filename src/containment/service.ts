@@ -42,7 +42,7 @@ import {
   markLifted,
   updateAction,
 } from './queries.ts';
-import { placementOf } from './targets.ts';
+import { placementOf, remoteAddressesOf } from './targets.ts';
 
 // Containment: block a hostile address in the account a finding is about, or lift the block.
 // Security groups cannot deny, so a block is a network ACL DENY entry numbered below the ACL's
@@ -272,7 +272,7 @@ export async function ipBlock(
         'INVALID',
       ),
     );
-  const request = validate(input, errors, {
+  const resolved = await resolve(ctx, input, errors, {
     kind: 'BLOCK',
     method,
     protocol,
@@ -281,9 +281,8 @@ export async function ipBlock(
     egress: direction === 'BOTH' ? [false, true] : [direction === 'OUTBOUND'],
     requestedBy,
   });
-  if (!request) return { action: null, userErrors: errors };
-  const scope = await scopeOf(ctx, input.findingId, request.target, errors);
-  if (!scope) return { action: null, userErrors: errors };
+  if (!resolved) return { action: null, userErrors: errors };
+  const { request, scope } = resolved;
 
   const outcome = new Outcome(ctx, request, scope);
   await outcome.begin();
@@ -311,7 +310,7 @@ export async function ipAllow(
   requestedBy: string | null,
 ): Promise<ContainmentPayloadModel> {
   const errors: UserErrorModel[] = [];
-  const request = validate(input, errors, {
+  const resolved = await resolve(ctx, input, errors, {
     kind: 'ALLOW',
     method: input.target?.securityGroupId ? 'SECURITY_GROUP' : 'NETWORK_ACL',
     protocol: '-1',
@@ -320,9 +319,8 @@ export async function ipAllow(
     egress: [false],
     requestedBy,
   });
-  if (!request) return { action: null, userErrors: errors };
-  const scope = await scopeOf(ctx, input.findingId, request.target, errors);
-  if (!scope) return { action: null, userErrors: errors };
+  if (!resolved) return { action: null, userErrors: errors };
+  const { request, scope } = resolved;
   const blocks = await activeBlocks(ctx.db, ctx.tenantId, {
     awsAccountId: scope.accountId,
     region: scope.region,
@@ -361,9 +359,9 @@ function validate(
   input: IpBlockInput | IpAllowInput,
   errors: UserErrorModel[],
   rest: Pick<Request, 'kind' | 'method' | 'protocol' | 'fromPort' | 'toPort' | 'egress' | 'requestedBy'>,
-): Request | null {
-  const cidr = parseCidr(input.ip);
-  if (!cidr)
+): (Omit<Request, 'cidr'> & { cidr: Cidr | undefined }) | null {
+  const cidr = input.ip == null ? undefined : parseCidr(input.ip);
+  if (cidr === null)
     errors.push(
       userError(
         ['input', 'ip'],
@@ -389,8 +387,44 @@ function validate(
     if (value != null && !pattern.test(value))
       errors.push(userError(['input', 'target', field], `${quoteInput(value)} is not ${what}.`, 'INVALID'));
   }
-  if (errors.length > 0 || !cidr) return null;
+  if (errors.length > 0 || cidr === null) return null;
   return { ...rest, cidr, reason, dryRun: input.dryRun ?? false, target };
+}
+
+/**
+ * The request checked, and where it acts: the finding (the tenant's, else not found), its connector,
+ * and the address — given, or the one remote address the finding shows.
+ */
+async function resolve(
+  ctx: TenantContext,
+  input: IpBlockInput | IpAllowInput,
+  errors: UserErrorModel[],
+  rest: Parameters<typeof validate>[2],
+): Promise<{ request: Request; scope: Scope } | null> {
+  const checked = validate(input, errors, rest);
+  if (!checked) return null;
+  const scope = await scopeOf(ctx, input.findingId, checked.target, errors);
+  if (!scope) return null;
+  let cidr = checked.cidr;
+  if (!cidr) {
+    const addresses = [
+      ...new Set(remoteAddressesOf(scope.finding.raw).flatMap((address) => parseCidr(address)?.text ?? [])),
+    ];
+    if (addresses.length !== 1) {
+      errors.push(
+        userError(
+          ['input', 'ip'],
+          addresses.length === 0
+            ? "The finding shows no remote address (Network, or an action's RemoteIpDetails): give `ip`."
+            : `The finding shows ${addresses.length} remote addresses (${addresses.join(', ')}): choose one with \`ip\`.`,
+          'REQUIRED',
+        ),
+      );
+      return null;
+    }
+    cidr = parseCidr(addresses[0]!)!;
+  }
+  return { request: { ...checked, cidr }, scope };
 }
 
 /** The finding (the tenant's, else "not found" as for any other id), its connector and where to act. */

@@ -69,3 +69,30 @@ export function placementOf(raw: Json): NetworkPlacement {
     networkAclIds: [...networkAclIds],
   };
 }
+
+/**
+ * The remote addresses a finding shows: GuardDuty's and others' `Network` (the source of inbound
+ * traffic, the destination of outbound) and the `RemoteIpDetails` of its `Action`.
+ */
+export function remoteAddressesOf(raw: Json): string[] {
+  const addresses = new Set<string>();
+  const add = (value: unknown) => {
+    if (typeof value === 'string' && value.length > 0 && value.length <= 64) addresses.add(value);
+  };
+  const network = object(raw.Network);
+  if (network) {
+    const outbound = network.Direction === 'OUT';
+    add(outbound ? network.DestinationIpV4 : network.SourceIpV4);
+    add(outbound ? network.DestinationIpV6 : network.SourceIpV6);
+  }
+  const action = object(raw.Action) ?? {};
+  const remote = (details: unknown) => {
+    const ip = object(object(details)?.RemoteIpDetails);
+    add(ip?.IpAddressV4);
+    add(ip?.IpAddressV6);
+  };
+  remote(action.NetworkConnectionAction);
+  remote(action.AwsApiCallAction);
+  for (const probe of items(object(action.PortProbeAction)?.PortProbeDetails)) remote(probe);
+  return [...addresses];
+}

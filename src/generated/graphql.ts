@@ -1211,8 +1211,8 @@ export type IpAllowInput = {
   dryRun?: InputMaybe<Scalars['Boolean']['input']>;
   /** The finding the block was made for (its account, Region and VPC). */
   findingId: Scalars['ID']['input'];
-  /** The address or block as it was blocked. */
-  ip: Scalars['String']['input'];
+  /** The address or block as it was blocked; default, as for ipBlock, the finding's one remote address. */
+  ip?: InputMaybe<Scalars['String']['input']>;
   /** Why (1–500 characters): kept in the audit log. */
   reason: Scalars['String']['input'];
   target?: InputMaybe<ContainmentTargetInput>;
@@ -1233,8 +1233,12 @@ export type IpBlockInput = {
   dryRun?: InputMaybe<Scalars['Boolean']['input']>;
   /** The finding that shows the hostile address: it names the account, Region and VPC, and the connector whose role acts. */
   findingId: Scalars['ID']['input'];
-  /** An IPv4 or IPv6 address, or a CIDR block (`203.0.113.7`, `203.0.113.0/24`, `2001:db8::/64`). */
-  ip: Scalars['String']['input'];
+  /**
+   * An IPv4 or IPv6 address, or a CIDR block (`203.0.113.7`, `203.0.113.0/24`, `2001:db8::/64`).
+   * Default: the one remote address the finding shows (its `Network` source, or its action's
+   * `RemoteIpDetails`, as GuardDuty reports them).
+   */
+  ip?: InputMaybe<Scalars['String']['input']>;
   method?: InputMaybe<ContainmentMethod>;
   /** With TCP or UDP; default every port. */
   ports?: InputMaybe<PortRangeInput>;

@@ -26,6 +26,7 @@ const REGION = 'us-east-1';
 let instanceFinding: string;
 let groupFinding: string;
 let farFinding: string;
+let guardDutyFinding: string;
 
 /** A finding about an EC2 instance in the `prod` VPC's subnet, or about the `web` security group. */
 function aFinding(base: AwsSecurityFinding, id: string, resource: 'instance' | 'group' | 'elsewhere') {
@@ -82,6 +83,10 @@ beforeAll(async () => {
     aFinding(base, 'instance', 'instance'),
     aFinding(base, 'group', 'group'),
     aFinding(base, 'elsewhere', 'elsewhere'),
+    {
+      ...aFinding(base, 'guardduty', 'instance'),
+      Network: { Direction: 'IN', Protocol: 'TCP', SourceIpV4: '198.51.100.201', DestinationPort: 22 },
+    },
   ];
   await sync.emulator.admin('POST', '/_emulator/findings', { findings: made });
   expect((await sync.run(connectorId)).run.status).toBe('SUCCEEDED');
@@ -95,6 +100,7 @@ beforeAll(async () => {
   instanceFinding = toGlobalId('Finding', await idOf(made[0]!.Id));
   groupFinding = await idOf(made[1]!.Id);
   farFinding = await idOf(made[2]!.Id);
+  guardDutyFinding = await idOf(made[3]!.Id);
 }, 120_000);
 
 afterAll(async () => {
@@ -209,6 +215,20 @@ describe('ipBlock and ipAllow with a network ACL', () => {
     expect(prodAcl().entries).toEqual(before);
     const refused = await block({ ip: '198.51.100.60', direction: 'OUTBOUND', method: 'SECURITY_GROUP' });
     expect(refused.userErrors[0]).toMatchObject({ field: ['input', 'direction'], code: 'INVALID' });
+  });
+
+  it("blocks the finding's own remote address when no ip is given", async () => {
+    const before = snapshot(prodAcl().entries);
+    const blocked = await block({ findingId: guardDutyFinding, ip: undefined });
+    expect(blocked.action).toMatchObject({ result: 'APPLIED', cidr: '198.51.100.201/32' });
+    const allowed = await allow({ findingId: guardDutyFinding, ip: undefined });
+    expect(allowed.action).toMatchObject({ result: 'APPLIED', cidr: '198.51.100.201/32' });
+    expect(prodAcl().entries).toEqual(before);
+    const none = await block({ findingId: farFinding, ip: undefined });
+    expect(none).toEqual({
+      action: null,
+      userErrors: [expect.objectContaining({ field: ['input', 'ip'], code: 'REQUIRED' })],
+    });
   });
 
   it('adds one entry when the same block is asked for twice at once', async () => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { contains, overlaps, parseCidr, reservedRangeOf } from '../../../src/containment/cidr.ts';
-import { placementOf } from '../../../src/containment/targets.ts';
+import { placementOf, remoteAddressesOf } from '../../../src/containment/targets.ts';
 
 describe('parseCidr', () => {
   it('normalises addresses and blocks, IPv4 and IPv6', () => {
@@ -101,5 +101,34 @@ describe('placementOf', () => {
       networkAclIds: ['acl-22222222'],
     });
     expect(placementOf({})).toEqual({ vpcIds: [], subnetIds: [], securityGroupIds: [], networkAclIds: [] });
+  });
+});
+
+describe('remoteAddressesOf', () => {
+  it('reads the remote side of the traffic and the actions a finding reports', () => {
+    expect(
+      remoteAddressesOf({
+        Network: { Direction: 'IN', SourceIpV4: '198.51.100.1', DestinationIpV4: '10.0.0.5' },
+      }),
+    ).toEqual(['198.51.100.1']);
+    expect(
+      remoteAddressesOf({
+        Network: { Direction: 'OUT', SourceIpV4: '10.0.0.5', DestinationIpV4: '203.0.113.9' },
+      }),
+    ).toEqual(['203.0.113.9']);
+    expect(
+      remoteAddressesOf({
+        Action: {
+          PortProbeAction: {
+            PortProbeDetails: [
+              { RemoteIpDetails: { IpAddressV4: '192.0.2.1' } },
+              { RemoteIpDetails: { IpAddressV4: '192.0.2.2' } },
+            ],
+          },
+          AwsApiCallAction: { RemoteIpDetails: { IpAddressV4: '192.0.2.1' } },
+        },
+      }),
+    ).toEqual(['192.0.2.1', '192.0.2.2']);
+    expect(remoteAddressesOf({})).toEqual([]);
   });
 });
