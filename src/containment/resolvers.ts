@@ -16,6 +16,10 @@ export const containmentResolvers: Resolvers = {
       return listContainmentActions(ctx.tenant.db, ctx.tenantId, page, key);
     },
   },
+  Finding: {
+    containmentActions: (finding, page, ctx) =>
+      listContainmentActions(ctx.tenant.db, ctx.tenantId, page, finding.id),
+  },
   ContainmentActionConnection: {
     totalCount: (connection) => connection.totalCount(),
   },

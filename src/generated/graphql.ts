@@ -832,6 +832,8 @@ export type Finding = Node & {
   compliance?: Maybe<FindingCompliance>;
   confidence?: Maybe<Scalars['Int']['output']>;
   connector?: Maybe<Connector>;
+  /** The containment actions taken on this finding's context (ipBlock, ipAllow), newest first. */
+  containmentActions: ContainmentActionConnection;
   /** False when the finding no longer counts toward risk (passed, resolved, suppressed or archived). */
   counted: Scalars['Boolean']['output'];
   /** ASFF `CreatedAt`. */
@@ -907,6 +909,18 @@ export type Finding = Node & {
   /** The vulnerable package, for package vulnerabilities (the first package of the first vulnerability). */
   vulnerablePackage?: Maybe<VulnerablePackage>;
   workflowStatus: WorkflowStatus;
+};
+
+
+/**
+ * A Security Hub finding as Hubgraph keeps it: normalised, scored and linked to its asset.
+ * Also an entity by its AWS identity, so other subgraphs can reference `productArn awsId`.
+ */
+export type FindingContainmentActionsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -2701,6 +2715,7 @@ export type FindingResolvers<ContextType = GraphQLContext, ParentType extends Re
   compliance?: Resolver<Maybe<ResolversTypes['FindingCompliance']>, ParentType, ContextType>;
   confidence?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   connector?: Resolver<Maybe<ResolversTypes['Connector']>, ParentType, ContextType>;
+  containmentActions?: Resolver<ResolversTypes['ContainmentActionConnection'], ParentType, ContextType, Partial<FindingContainmentActionsArgs>>;
   counted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   criticality?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;

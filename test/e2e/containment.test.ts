@@ -184,6 +184,15 @@ describe('containment over GraphQL', () => {
       { after: log.data!.containmentActions.pageInfo.endCursor },
     );
     expect(next.data!.containmentActions.nodes).toEqual([{ id: block.action!.id }]);
+    const onFinding = await gql<{
+      finding: { containmentActions: { nodes: { kind: string; result: string }[] } };
+    }>(`query($id: ID!) { finding(id: $id) { containmentActions(first: 10) { nodes { kind result } } } }`, {
+      id: findingId,
+    });
+    expect(onFinding.data!.finding.containmentActions.nodes).toEqual([
+      { kind: 'ALLOW', result: 'APPLIED' },
+      { kind: 'BLOCK', result: 'APPLIED' },
+    ]);
   });
 
   it("refuses another tenant's finding like a missing one, and shows that tenant none of the log", async () => {
