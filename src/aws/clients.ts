@@ -3,6 +3,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent } from 'node:https';
 import type { BlockList } from 'node:net';
 import { rootCertificates } from 'node:tls';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
@@ -153,6 +154,23 @@ export function securityHubClient(
 ): SecurityHubClient {
   const { endpoint, egress } = endpointFor(target, transport);
   return new SecurityHubClient({
+    region,
+    endpoint,
+    credentials,
+    requestHandler: requestHandler(transport, egress),
+    maxAttempts,
+  });
+}
+
+export function ec2Client(
+  target: AwsTarget,
+  transport: AwsTransport,
+  credentials: AwsCredentialIdentityProvider,
+  region: string,
+  maxAttempts = 3,
+): EC2Client {
+  const { endpoint, egress } = endpointFor(target, transport);
+  return new EC2Client({
     region,
     endpoint,
     credentials,

@@ -1,6 +1,5 @@
-// AWS Security Hub's request quotas, per account and Region (research/aws-api.md §5): token buckets
-// that refill `rate` tokens a second up to `burst`. Hubgraph keeps to them; the emulator enforces
-// them.
+// AWS's request quotas, per account and Region (research/aws-api.md §5): token buckets that refill
+// `rate` tokens a second up to `burst`. Hubgraph keeps to them; the emulator enforces them.
 
 export interface Quota {
   rate: number;
@@ -11,6 +10,11 @@ const QUOTAS: Record<string, Quota> = {
   GetFindings: { rate: 3, burst: 6 },
   BatchImportFindings: { rate: 10, burst: 30 },
   BatchUpdateFindings: { rate: 10, burst: 30 },
+  // EC2 throttles by buckets shared between actions, not per action
+  // (https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html): see ec2QuotaBucket.
+  'ec2:NonMutating': { rate: 20, burst: 100 },
+  'ec2:Mutating': { rate: 5, burst: 200 },
+  'ec2:SecurityGroupRules': { rate: 5, burst: 100 },
 };
 
 /** "All others" is 10 a second, burst 30. */
@@ -18,4 +22,11 @@ const OTHER_OPERATIONS: Quota = { rate: 10, burst: 30 };
 
 export function securityHubQuota(operation: string): Quota {
   return QUOTAS[operation] ?? OTHER_OPERATIONS;
+}
+
+/** The bucket an EC2 action draws its tokens from: its key in the quotas above. */
+export function ec2QuotaBucket(action: string): string {
+  if (/^Describe/.test(action)) return 'ec2:NonMutating';
+  if (/SecurityGroup(Ingress|Egress)$/.test(action)) return 'ec2:SecurityGroupRules';
+  return 'ec2:Mutating';
 }

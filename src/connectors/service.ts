@@ -132,6 +132,7 @@ export async function updateConnector(
     ...(input.defaultSeverity != null ? { defaultSeverity: input.defaultSeverity } : {}),
     ...(input.writeBackEnabled != null ? { writeBackEnabled: input.writeBackEnabled } : {}),
     ...(input.exportEnabled != null ? { exportEnabled: input.exportEnabled } : {}),
+    ...(input.containmentEnabled != null ? { containmentEnabled: input.containmentEnabled } : {}),
   };
   if (input.auth) {
     const auth = settingsFromInput({ name: settings.name, auth: input.auth, regions: settings.regions });
@@ -325,6 +326,7 @@ export async function testConnector(
   let connector: ConnectorModel | null = null;
   let writeBack: boolean;
   let exportFindings: boolean;
+  let containment: boolean;
   if (input.draft) {
     const settings = settingsFromInput(input.draft);
     const errors = (await checkSettings(ctx, settings)).map((error) => ({
@@ -336,6 +338,7 @@ export async function testConnector(
     target = targetOf(settings, externalId, settings.secretAccessKey ?? null);
     writeBack = settings.writeBackEnabled;
     exportFindings = settings.exportEnabled;
+    containment = settings.containmentEnabled;
   } else {
     connector = await connectorById(ctx, input.id!);
     if (!connector) return { result: null, userErrors: notFound(input.id!).userErrors };
@@ -350,6 +353,7 @@ export async function testConnector(
     }
     writeBack = connector.writeBackEnabled;
     exportFindings = connector.exportEnabled;
+    containment = connector.containmentEnabled;
   }
   const connectorId = connector?.id ?? null;
   const publish = (event: { check?: ConnectionCheckModel; result?: ConnectionTestResultModel }) =>
@@ -384,6 +388,7 @@ export async function testConnector(
       transport: ctx.app.aws.transport,
       writeBack,
       exportFindings,
+      containment,
       onCheck: (check) => publish({ check }),
       checkDeadlineMs: ctx.app.config.connectionTestDeadlineSeconds * 1000,
     });
@@ -561,6 +566,7 @@ function columnsOf(settings: ConnectorSettings) {
     defaultSeverity: settings.defaultSeverity,
     writeBackEnabled: settings.writeBackEnabled,
     exportEnabled: settings.exportEnabled,
+    containmentEnabled: settings.containmentEnabled,
   };
 }
 
@@ -584,6 +590,7 @@ export function settingsOf(connector: ConnectorModel): ConnectorSettings {
     defaultSeverity: connector.defaultSeverity,
     writeBackEnabled: connector.writeBackEnabled,
     exportEnabled: connector.exportEnabled,
+    containmentEnabled: connector.containmentEnabled,
   };
 }
 
@@ -637,11 +644,16 @@ export async function targetOfConnector(
   ctx: Pick<TenantContext, 'tenantId' | 'app' | 'db'>,
   connector: ConnectorModel,
 ): Promise<AwsTarget> {
-  if (connector.authMode === 'DEFAULT_CHAIN' && !mayUseOwnIdentity(ctx)) throw new OwnIdentityNotAllowedError();
+  if (connector.authMode === 'DEFAULT_CHAIN' && !mayUseOwnIdentity(ctx))
+    throw new OwnIdentityNotAllowedError();
   const sealed = connector.accessKeyId
     ? await secretOf(ctx.db, connector.tenantId, connector.id, SECRET_KEY)
     : undefined;
-  return targetOf(settingsOf(connector), connector.externalId, sealed ? unseal(ctx.app.masterKey, sealed) : null);
+  return targetOf(
+    settingsOf(connector),
+    connector.externalId,
+    sealed ? unseal(ctx.app.masterKey, sealed) : null,
+  );
 }
 
 /** A connector of the context's tenant, or null (an unknown or malformed id, or another tenant's). */

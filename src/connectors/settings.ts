@@ -50,6 +50,7 @@ export interface ConnectorSettings {
   defaultSeverity: string;
   writeBackEnabled: boolean;
   exportEnabled: boolean;
+  containmentEnabled: boolean;
 }
 
 export const MAX_DESCRIPTION = 164;
@@ -116,6 +117,7 @@ export function settingsFromInput(input: ConnectorInput): ConnectorSettings {
     defaultSeverity: input.defaultSeverity ?? 'MEDIUM',
     writeBackEnabled: input.writeBackEnabled ?? false,
     exportEnabled: input.exportEnabled ?? false,
+    containmentEnabled: input.containmentEnabled ?? false,
   };
 }
 

@@ -94,6 +94,8 @@ export const connectors = pgTable(
     writeBackEnabled: boolean('write_back_enabled').notNull().default(false),
     /** Lets findingsExport send findings to this connector's Security Hub (BatchImportFindings). */
     exportEnabled: boolean('export_enabled').notNull().default(false),
+    /** Whether ipBlock/ipAllow may change this connector's accounts' network ACLs and security groups. */
+    containmentEnabled: boolean('containment_enabled').notNull().default(false),
     lastTest: jsonb('last_test').$type<Record<string, unknown>>(),
     /** When the last complete read of everything in scope (a full run or a reconciliation) started. */
     lastSweepAt: timestamptz('last_sweep_at'),
@@ -144,6 +146,8 @@ export const preparedConnectors = pgTable(
     roleName: text('role_name').notNull(),
     writeBackEnabled: boolean('write_back_enabled').notNull().default(false),
     exportEnabled: boolean('export_enabled').notNull().default(false),
+    /** The EC2 actions of containment join the prepared awsSetup's permissions policy. */
+    containmentEnabled: boolean('containment_enabled').notNull().default(false),
     sessionDurationSeconds: integer('session_duration_seconds').notNull().default(3600),
     createdAt: createdAt(),
     expiresAt: timestamptz('expires_at').notNull(),
@@ -610,6 +614,89 @@ export const exportedFindings = pgTable(
   (t) => [primaryKey({ columns: [t.connectorId, t.generatorId, t.productArn, t.awsId] })],
 );
 
+/**
+ * The audit log of containment: every ipBlock and ipAllow — applied, dry run, refused by Hubgraph or
+ * by AWS, failed — with who asked, why, what changed in AWS and AWS's request ids.
+ */
+export const containmentActions = pgTable(
+  'containment_actions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: tenantId(),
+    /** BLOCK | ALLOW */
+    kind: text('kind').notNull(),
+    /** NETWORK_ACL | SECURITY_GROUP */
+    method: text('method').notNull(),
+    /** The JWT subject of who asked (null in dev mode). */
+    requestedBy: text('requested_by'),
+    reason: text('reason').notNull(),
+    findingId: uuid('finding_id').references(() => findings.id, { onDelete: 'set null' }),
+    connectorId: uuid('connector_id').references(() => connectors.id, { onDelete: 'set null' }),
+    awsAccountId: text('aws_account_id').notNull(),
+    region: text('region').notNull(),
+    vpcId: text('vpc_id'),
+    cidr: text('cidr').notNull(),
+    /** IANA protocol number, or -1 for all. */
+    protocol: text('protocol').notNull(),
+    fromPort: integer('from_port'),
+    toPort: integer('to_port'),
+    dryRun: boolean('dry_run').notNull(),
+    /** PENDING (under way, or its process died) | APPLIED | UNCHANGED | DRY_RUN | REFUSED | FAILED */
+    result: text('result').notNull(),
+    message: text('message'),
+    /** AWS's error code when AWS refused or failed. */
+    awsErrorCode: text('aws_error_code'),
+    /** Every AWS request the action sent, in order. */
+    awsRequestIds: text('aws_request_ids').array().notNull().default(sql`'{}'::text[]`),
+    /** What changed (or, for a dry run, would have): entries and rules added or removed. */
+    changes: jsonb('changes').notNull().$type<Record<string, unknown>[]>(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('containment_actions_tenant_idx').on(t.tenantId, t.createdAt, t.id)],
+);
+
+/**
+ * What Hubgraph itself put in place (a network ACL deny entry) or took away (a security-group
+ * rule), so ipAllow lifts exactly that and nothing another hand added.
+ */
+export const containmentBlocks = pgTable(
+  'containment_blocks',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: tenantId(),
+    connectorId: uuid('connector_id').references(() => connectors.id, { onDelete: 'set null' }),
+    blockActionId: uuid('block_action_id')
+      .notNull()
+      .references(() => containmentActions.id),
+    liftActionId: uuid('lift_action_id').references(() => containmentActions.id),
+    awsAccountId: text('aws_account_id').notNull(),
+    region: text('region').notNull(),
+    vpcId: text('vpc_id').notNull(),
+    /** NETWORK_ACL_ENTRY | SECURITY_GROUP_RULE */
+    kind: text('kind').notNull(),
+    /** The network ACL or security group id. */
+    resourceId: text('resource_id').notNull(),
+    /** The ACL entry's rule number, in the direction `egress` says. */
+    ruleNumber: integer('rule_number'),
+    egress: boolean('egress').notNull().default(false),
+    cidr: text('cidr').notNull(),
+    protocol: text('protocol').notNull(),
+    fromPort: integer('from_port'),
+    toPort: integer('to_port'),
+    /** The security-group rule as it was before Hubgraph revoked it (IpPermission), to restore it. */
+    rule: jsonb('rule').$type<Record<string, unknown>>(),
+    /** ACTIVE | LIFTED */
+    status: text('status').notNull().default('ACTIVE'),
+    createdAt: createdAt(),
+    liftedAt: timestamptz('lifted_at'),
+  },
+  (t) => [
+    index('containment_blocks_active_idx')
+      .on(t.tenantId, t.awsAccountId, t.region, t.cidr)
+      .where(sql`${t.status} = 'ACTIVE'`),
+  ],
+);
+
 export const schema = {
   tenants,
   transformMaps,
@@ -628,7 +715,12 @@ export const schema = {
   findingExports,
   findingExportItems,
   exportedFindings,
+  containmentActions,
+  containmentBlocks,
 };
+
+export type ContainmentActionRow = typeof containmentActions.$inferSelect;
+export type ContainmentBlockRow = typeof containmentBlocks.$inferSelect;
 
 export type FindingRow = typeof findings.$inferSelect;
 export type NewFindingRow = typeof findings.$inferInsert;

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
+import { ec2QuotaBucket } from '../aws/quotas.ts';
 import { EmulatorClock } from './clock.ts';
+import { EC2_VERSION, ec2ErrorXml, handleEc2 } from './ec2/operations.ts';
+import { Ec2Store } from './ec2/store.ts';
 import { AwsError, invalidInput } from './errors.ts';
 import { evolveFindings } from './generator/evolve.ts';
 import { generateFindings, type Random, seededRandom } from './generator/index.ts';
@@ -27,8 +30,8 @@ import { SecurityHubStore } from './securityhub/store.ts';
 import { verifySignature } from './sigv4.ts';
 import { handleSts, stsErrorXml } from './sts.ts';
 
-// One HTTP endpoint for both services, as AWS's SDKs can be pointed at one: STS by its form-encoded
-// `Action=`, Security Hub by its REST paths. Every request is signed and checked; quotas, latency
+// One HTTP endpoint for all services, as AWS's SDKs can be pointed at one: STS and EC2 by their
+// form-encoded `Action=` (told apart by `Version=`), Security Hub by its REST paths. Every request is signed and checked; quotas, latency
 // and injected faults apply to AWS operations only, never to the /_emulator admin API.
 
 export type FaultKind = '429' | '500' | '503' | 'reset' | 'slow';
@@ -137,6 +140,7 @@ export class Emulator {
   readonly clock: EmulatorClock;
   readonly identity: Identity;
   readonly store = new SecurityHubStore();
+  readonly ec2 = new Ec2Store();
   readonly limiter = new RateLimiter();
   readonly snapshots = new SnapshotCache();
   readonly counters = new Map<string, Record<string, number>>();
@@ -217,14 +221,17 @@ export class Emulator {
   async handleAws(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
     const requestId = randomUUID();
     const url = new URL(req.url ?? '/', 'http://emulator');
-    const isSts =
+    const isQuery =
       req.method === 'POST' &&
       url.pathname === '/' &&
       (req.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded');
-    const matched = isSts ? undefined : matchRoute(req.method ?? 'GET', url.pathname);
+    const form = isQuery ? new URLSearchParams(body.toString('utf8')) : undefined;
+    const isEc2 = form?.get('Version') === EC2_VERSION;
+    const isSts = isQuery && !isEc2;
+    const matched = isQuery ? undefined : matchRoute(req.method ?? 'GET', url.pathname);
     const route = matched?.route;
-    const operation = isSts
-      ? (new URLSearchParams(body.toString('utf8')).get('Action') ?? 'STS')
+    const operation = isQuery
+      ? (form!.get('Action') ?? (isEc2 ? 'EC2' : 'STS'))
       : (route?.operation ?? 'Unknown');
     if (this.latencyMs > 0) await sleep(this.latencyMs);
     // Which requests fail is random (seeded); the kinds strike in turn, so every kind asked for
@@ -263,15 +270,27 @@ export class Emulator {
       };
       const caller = verifySignature(
         signed,
-        isSts ? 'sts' : 'securityhub',
+        isEc2 ? 'ec2' : isSts ? 'sts' : 'securityhub',
         this.identity,
         Date.now(),
         this.clock.now().getTime(),
       );
       let payload: string;
       let contentType: string;
-      if (isSts) {
-        payload = handleSts(new URLSearchParams(body.toString('utf8')), {
+      if (isEc2) {
+        if (
+          !this.limiter.take(caller.principal.accountId, caller.region, ec2QuotaBucket(operation), Date.now())
+        )
+          throw new AwsError('RequestLimitExceeded', 503, 'Request limit exceeded.', 'Receiver');
+        payload = handleEc2(form!, {
+          store: this.ec2,
+          caller: caller.principal,
+          region: caller.region,
+          requestId,
+        });
+        contentType = 'text/xml;charset=UTF-8';
+      } else if (isSts) {
+        payload = handleSts(form!, {
           identity: this.identity,
           caller: caller.principal,
           nowMs: this.clock.now().getTime(),
@@ -339,13 +358,21 @@ export class Emulator {
         error instanceof AwsError
           ? error
           : new AwsError(
-              isSts ? 'InternalFailure' : 'InternalException',
+              isQuery ? 'InternalFailure' : 'InternalException',
               500,
               (error as Error).message ?? 'Internal error',
               'Receiver',
             );
       this.count(operation, aws.status);
-      if (isSts) {
+      if (isEc2) {
+        await this.send(
+          res,
+          aws.status,
+          { 'content-type': 'text/xml;charset=UTF-8', 'x-amzn-requestid': requestId },
+          ec2ErrorXml(aws, requestId),
+          false,
+        );
+      } else if (isSts) {
         await this.send(
           res,
           aws.status,

@@ -6,7 +6,7 @@ import type { Credentials, Identity, Principal } from './identity.ts';
 // arrived on the wire and signed again with the secret of the access key; the signatures must be
 // equal. Every failure answers with the service's own error code and status.
 
-export type SigningService = 'securityhub' | 'sts';
+export type SigningService = 'securityhub' | 'sts' | 'ec2';
 
 export interface SignedRequest {
   method: string;
@@ -38,6 +38,14 @@ const ERRORS = {
     badSignature: (message: string) => new AwsError('InvalidSignatureException', 403, message),
     expired: () =>
       new AwsError('ExpiredTokenException', 403, 'The security token included in the request is expired'),
+  },
+  ec2: {
+    missing: () =>
+      new AwsError('AuthFailure', 401, 'AWS was not able to validate the provided access credentials'),
+    unknownKey: () =>
+      new AwsError('AuthFailure', 401, 'AWS was not able to validate the provided access credentials'),
+    badSignature: (message: string) => new AwsError('SignatureDoesNotMatch', 403, message),
+    expired: () => new AwsError('RequestExpired', 400, 'Request has expired.'),
   },
   sts: {
     missing: () => new AwsError('MissingAuthenticationToken', 403, 'Request is missing Authentication Token'),

@@ -14,6 +14,7 @@ import type { ExportModel, ExportFailedFindingModel, ExportRegionModel, Findings
 import type { PreviewModel } from '../mapping/preview.ts';
 import type { AssetRecord } from '../mapping/records.ts';
 import type { ConnectionTestEventModel, ConnectionTestResultModel } from '../connectors/connection-test/model.ts';
+import type { ContainmentActionModel } from '../containment/model.ts';
 import type { GraphQLContext } from '../graphql/context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -179,6 +180,8 @@ export type AwsActionUse = {
   __typename?: 'AwsActionUse';
   /** An IAM action, e.g. `securityhub:GetFindings`. */
   action: Scalars['String']['output'];
+  /** Needed only with containment on (`ipBlock`/`ipAllow`). */
+  containment: Scalars['Boolean']['output'];
   /** Needed only with export on (findingsExport). */
   export: Scalars['Boolean']['output'];
   /** What Hubgraph calls it for. */
@@ -203,7 +206,7 @@ export type AwsSetup = {
   externalId: Scalars['String']['output'];
   /** AWS partition of the connector's Regions: aws, aws-us-gov or aws-cn. */
   partition: Scalars['String']['output'];
-  /** The role's permissions: exactly the Security Hub actions Hubgraph calls (write-back and export only when they are on). */
+  /** The role's permissions: exactly the actions Hubgraph calls (write-back's, export's and containment's only when they are on). */
   permissionsPolicy: Scalars['JSON']['output'];
   /**
    * The identity that assumes the role, from STS GetCallerIdentity of the connector's source identity
@@ -286,6 +289,8 @@ export type Connector = Node & {
   auth: ConnectorAuth;
   /** The IAM set-up for this connector (trust and permissions policies, CloudFormation, CLI). */
   awsSetup: AwsSetup;
+  /** Whether `ipBlock`/`ipAllow` may change network ACLs and security groups through this connector (off unless switched on). */
+  containmentEnabled: Scalars['Boolean']['output'];
   createdAt: Scalars['DateTime']['output'];
   /** Applied to findings that carry no severity at all. */
   defaultSeverity: SeverityLabel;
@@ -410,6 +415,8 @@ export type ConnectorEdge = {
 /** Everything a connector is made of. Used to create one, and to test a draft before saving it. */
 export type ConnectorInput = {
   auth: ConnectorAuthInput;
+  /** Let `ipBlock`/`ipAllow` change network ACLs and security groups in the connector's account (needs the EC2 actions awsSetup lists). */
+  containmentEnabled?: InputMaybe<Scalars['Boolean']['input']>;
   defaultSeverity?: InputMaybe<SeverityLabel>;
   /** At most 164 characters. */
   description?: InputMaybe<Scalars['String']['input']>;
@@ -440,6 +447,8 @@ export type ConnectorPayload = {
 };
 
 export type ConnectorPrepareInput = {
+  /** Include the EC2 actions of containment (ipBlock/ipAllow) in the permissions policy. */
+  containmentEnabled?: InputMaybe<Scalars['Boolean']['input']>;
   /** Accepted only when the service allows custom endpoints (emulator, VPC endpoints, FIPS), as on ConnectorInput. */
   endpointOverride?: InputMaybe<Scalars['String']['input']>;
   /** Include the import actions (findingsExport) in the permissions policy. */
@@ -643,6 +652,7 @@ export type ConnectorTestPayload = {
 export type ConnectorUpdateInput = {
   auth?: InputMaybe<ConnectorAuthInput>;
   clearSchedule?: InputMaybe<Scalars['Boolean']['input']>;
+  containmentEnabled?: InputMaybe<Scalars['Boolean']['input']>;
   defaultSeverity?: InputMaybe<SeverityLabel>;
   description?: InputMaybe<Scalars['String']['input']>;
   endpointOverride?: InputMaybe<Scalars['String']['input']>;
@@ -664,6 +674,123 @@ export type ContainerImageDetails = {
   imageTags: Array<Scalars['String']['output']>;
   registryId?: Maybe<Scalars['String']['output']>;
   repositoryName?: Maybe<Scalars['String']['output']>;
+};
+
+/** An entry of the containment audit log: one ipBlock or ipAllow, whatever came of it. */
+export type ContainmentAction = {
+  __typename?: 'ContainmentAction';
+  accountId: Scalars['String']['output'];
+  /** AWS's error code when AWS refused or failed (e.g. UnauthorizedOperation). */
+  awsErrorCode?: Maybe<Scalars['String']['output']>;
+  /** The request id of every EC2 request the action sent, in order. */
+  awsRequestIds: Array<Scalars['String']['output']>;
+  changes: Array<ContainmentChange>;
+  /** The normalised CIDR block. */
+  cidr: Scalars['String']['output'];
+  connector?: Maybe<Connector>;
+  createdAt: Scalars['DateTime']['output'];
+  dryRun: Scalars['Boolean']['output'];
+  finding?: Maybe<Finding>;
+  fromPort?: Maybe<Scalars['Int']['output']>;
+  id: Scalars['ID']['output'];
+  kind: ContainmentKind;
+  /** What happened, and what to do about a refusal. */
+  message?: Maybe<Scalars['String']['output']>;
+  method: ContainmentMethod;
+  protocol: IpProtocol;
+  reason: Scalars['String']['output'];
+  region: Scalars['String']['output'];
+  /** The JWT subject of who asked (null in development mode). */
+  requestedBy?: Maybe<Scalars['String']['output']>;
+  result: ContainmentResult;
+  toPort?: Maybe<Scalars['Int']['output']>;
+  vpcId?: Maybe<Scalars['String']['output']>;
+};
+
+export type ContainmentActionConnection = {
+  __typename?: 'ContainmentActionConnection';
+  edges: Array<ContainmentActionEdge>;
+  nodes: Array<ContainmentAction>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type ContainmentActionEdge = {
+  __typename?: 'ContainmentActionEdge';
+  cursor: Scalars['String']['output'];
+  node: ContainmentAction;
+};
+
+/** One ACL entry or security-group rule that an action added or removed (or would have, in a dry run). */
+export type ContainmentChange = {
+  __typename?: 'ContainmentChange';
+  cidr: Scalars['String']['output'];
+  /** An egress (outbound) ACL entry; false for ingress entries and security-group rules. */
+  egress: Scalars['Boolean']['output'];
+  fromPort?: Maybe<Scalars['Int']['output']>;
+  operation: ContainmentChangeOperation;
+  /** IANA protocol number as EC2 has it (`6` TCP, `17` UDP, `1` ICMP, `58` ICMPv6), or `-1` for all. */
+  protocol: Scalars['String']['output'];
+  resource: ContainmentResourceKind;
+  /** The network ACL (acl-…) or security group (sg-…). */
+  resourceId: Scalars['String']['output'];
+  /** allow or deny. */
+  ruleAction: Scalars['String']['output'];
+  /** The ACL entry's rule number. */
+  ruleNumber?: Maybe<Scalars['Int']['output']>;
+  toPort?: Maybe<Scalars['Int']['output']>;
+};
+
+export type ContainmentChangeOperation =
+  | 'ADDED'
+  | 'REMOVED';
+
+export type ContainmentKind =
+  | 'ALLOW'
+  | 'BLOCK';
+
+/**
+ * How a block is put in place. Security groups cannot deny, so a block is a network ACL deny entry, or
+ * the removal of a security-group rule that lets exactly this range in.
+ */
+export type ContainmentMethod =
+  /** A DENY entry in the network ACL(s), numbered below the ACL's allow rules. */
+  | 'NETWORK_ACL'
+  /** Removal of the ingress rule(s) of the security group(s) that allow exactly this range. */
+  | 'SECURITY_GROUP';
+
+export type ContainmentResourceKind =
+  | 'NETWORK_ACL_ENTRY'
+  | 'SECURITY_GROUP_RULE';
+
+export type ContainmentResult =
+  /** AWS changed what `changes` lists. */
+  | 'APPLIED'
+  /** EC2's DryRun said the change would succeed; `changes` lists what it would be. Nothing changed. */
+  | 'DRY_RUN'
+  /** AWS refused or failed (see `awsErrorCode`); `changes` lists what had been changed before it did. */
+  | 'FAILED'
+  /** Under way — or its process died part way: `changes` lists what AWS had done, and ipAllow lifts it. */
+  | 'PENDING'
+  /** Hubgraph refused (e.g. a private range without confirmPrivateRange, or the VPC's own CIDR); nothing was sent to change AWS. */
+  | 'REFUSED'
+  /** Nothing needed changing (already blocked, or nothing of Hubgraph's left to lift). */
+  | 'UNCHANGED';
+
+/**
+ * Where to act, when not where the finding points: by default the finding's account and Region, and the
+ * VPC, subnet and security groups its resources name (an EC2 instance's VpcId and SubnetId, a security
+ * group, a network interface's groups).
+ */
+export type ContainmentTargetInput = {
+  /** 12-digit account id; it must be the account the connector's role is in. */
+  accountId?: InputMaybe<Scalars['String']['input']>;
+  /** One network ACL (acl-…); default: the ACL of the finding's subnet, else every ACL of the VPC. */
+  networkAclId?: InputMaybe<Scalars['String']['input']>;
+  region?: InputMaybe<Scalars['String']['input']>;
+  /** One security group (sg-…), with method SECURITY_GROUP; default: the finding's groups, else every group of the VPC. */
+  securityGroupId?: InputMaybe<Scalars['String']['input']>;
+  vpcId?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type CriticalitySource =
@@ -839,6 +966,8 @@ export type Finding = Node & {
   compliance?: Maybe<FindingCompliance>;
   confidence?: Maybe<Scalars['Int']['output']>;
   connector?: Maybe<Connector>;
+  /** The containment actions taken on this finding's context (ipBlock, ipAllow), newest first. */
+  containmentActions: ContainmentActionConnection;
   /** False when the finding no longer counts toward risk (passed, resolved, suppressed or archived). */
   counted: Scalars['Boolean']['output'];
   /** ASFF `CreatedAt`. */
@@ -914,6 +1043,18 @@ export type Finding = Node & {
   /** The vulnerable package, for package vulnerabilities (the first package of the first vulnerability). */
   vulnerablePackage?: Maybe<VulnerablePackage>;
   workflowStatus: WorkflowStatus;
+};
+
+
+/**
+ * A Security Hub finding as Hubgraph keeps it: normalised, scored and linked to its asset.
+ * Also an entity by its AWS identity, so other subgraphs can reference `productArn awsId`.
+ */
+export type FindingContainmentActionsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -1274,6 +1415,61 @@ export type IntRange = {
   min?: InputMaybe<Scalars['Int']['input']>;
 };
 
+export type IpAllowInput = {
+  dryRun?: InputMaybe<Scalars['Boolean']['input']>;
+  /** The finding the block was made for (its account, Region and VPC). */
+  findingId: Scalars['ID']['input'];
+  /** The address or block as it was blocked; default, as for ipBlock, the finding's one remote address. */
+  ip?: InputMaybe<Scalars['String']['input']>;
+  /** Why (1–500 characters): kept in the audit log. */
+  reason: Scalars['String']['input'];
+  target?: InputMaybe<ContainmentTargetInput>;
+};
+
+export type IpAllowPayload = {
+  __typename?: 'IpAllowPayload';
+  action?: Maybe<ContainmentAction>;
+  userErrors: Array<UserError>;
+};
+
+export type IpBlockInput = {
+  /** Block a private or reserved range (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7, …) anyway. The VPC's own CIDRs are never blocked. */
+  confirmPrivateRange?: InputMaybe<Scalars['Boolean']['input']>;
+  /** With NETWORK_ACL: ingress entries, egress entries, or both (security groups: inbound only). */
+  direction?: InputMaybe<TrafficDirection>;
+  /** Ask EC2 (its own DryRun) whether the change would succeed; change nothing. */
+  dryRun?: InputMaybe<Scalars['Boolean']['input']>;
+  /** The finding that shows the hostile address: it names the account, Region and VPC, and the connector whose role acts. */
+  findingId: Scalars['ID']['input'];
+  /**
+   * An IPv4 or IPv6 address, or a CIDR block (`203.0.113.7`, `203.0.113.0/24`, `2001:db8::/64`).
+   * Default: the one remote address the finding shows (its `Network` source, or its action's
+   * `RemoteIpDetails`, as GuardDuty reports them).
+   */
+  ip?: InputMaybe<Scalars['String']['input']>;
+  method?: InputMaybe<ContainmentMethod>;
+  /** With TCP or UDP; default every port. */
+  ports?: InputMaybe<PortRangeInput>;
+  protocol?: InputMaybe<IpProtocol>;
+  /** Why (1–500 characters): kept in the audit log. */
+  reason: Scalars['String']['input'];
+  target?: InputMaybe<ContainmentTargetInput>;
+};
+
+export type IpBlockPayload = {
+  __typename?: 'IpBlockPayload';
+  /** The audit entry (also when Hubgraph or AWS refused); null when the input was not valid. */
+  action?: Maybe<ContainmentAction>;
+  userErrors: Array<UserError>;
+};
+
+export type IpProtocol =
+  | 'ALL'
+  | 'ICMP'
+  | 'ICMPV6'
+  | 'TCP'
+  | 'UDP';
+
 export type LambdaFunctionDetails = {
   __typename?: 'LambdaFunctionDetails';
   architectures: Array<Scalars['String']['output']>;
@@ -1322,6 +1518,10 @@ export type Mutation = {
    * crash resumes it. Results come per finding.
    */
   findingsUpdate: FindingsUpdatePayload;
+  /** Lifts what Hubgraph's blocks of this address put in place (or took away) there, and nothing else. */
+  ipAllow: IpAllowPayload;
+  /** Blocks an address or range in the finding's account (or `target`): a network ACL deny entry, or the removal of a security-group rule. Needs containment on the finding's connector. */
+  ipBlock: IpBlockPayload;
   /** A new external ID for a prepared connector: a role made from its old trust policy no longer lets Hubgraph in. */
   preparedConnectorRegenerateExternalId: PreparedConnectorPayload;
   transformMapClone: TransformMapPayload;
@@ -1391,6 +1591,16 @@ export type MutationFindingsUpdateArgs = {
 };
 
 
+export type MutationIpAllowArgs = {
+  input: IpAllowInput;
+};
+
+
+export type MutationIpBlockArgs = {
+  input: IpBlockInput;
+};
+
+
 export type MutationPreparedConnectorRegenerateExternalIdArgs = {
   input: PreparedConnectorRegenerateExternalIdInput;
 };
@@ -1432,6 +1642,12 @@ export type PageInfo = {
   startCursor?: Maybe<Scalars['String']['output']>;
 };
 
+/** Inclusive port range, 0–65535; only with TCP or UDP (other protocols have no ports). */
+export type PortRangeInput = {
+  from: Scalars['Int']['input'];
+  to: Scalars['Int']['input'];
+};
+
 /**
  * A connector being set up: the external ID its IAM role must trust, issued once — before the role
  * exists — and carried into draft tests (`ConnectorInput.preparedId`) and `connectorCreate`, which
@@ -1440,6 +1656,7 @@ export type PageInfo = {
 export type PreparedConnector = {
   __typename?: 'PreparedConnector';
   awsSetup: AwsSetup;
+  containmentEnabled: Scalars['Boolean']['output'];
   createdAt: Scalars['DateTime']['output'];
   endpointOverride?: Maybe<Scalars['String']['output']>;
   expiresAt: Scalars['DateTime']['output'];
@@ -1488,6 +1705,8 @@ export type Query = {
   connector?: Maybe<Connector>;
   /** Connectors, oldest first. */
   connectors: ConnectorConnection;
+  /** The containment audit log, newest first; only the actions about one finding with `findingId`. */
+  containmentActions: ContainmentActionConnection;
   /** An export of the tenant. */
   export?: Maybe<Export>;
   /** Exports of the tenant, newest first; of one connector when `connectorId` is given. */
@@ -1544,6 +1763,15 @@ export type QueryConnectorArgs = {
 export type QueryConnectorsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryContainmentActionsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  findingId?: InputMaybe<Scalars['ID']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
 };
@@ -1789,6 +2017,12 @@ export type Tag = {
   key: Scalars['String']['output'];
   value: Scalars['String']['output'];
 };
+
+/** Which traffic a network ACL block stops: from the address (inbound), to it (outbound), or both. */
+export type TrafficDirection =
+  | 'BOTH'
+  | 'INBOUND'
+  | 'OUTBOUND';
 
 /** How ASFF fields become Hubgraph's finding fields: built-in maps, and custom ones cloned from them. */
 export type TransformMap = Node & {
@@ -2135,6 +2369,16 @@ export type ResolversTypes = {
   ConnectorTestPayload: ResolverTypeWrapper<Omit<ConnectorTestPayload, 'result'> & { result?: Maybe<ResolversTypes['ConnectionTestResult']> }>;
   ConnectorUpdateInput: ConnectorUpdateInput;
   ContainerImageDetails: ResolverTypeWrapper<ContainerImageDetails>;
+  ContainmentAction: ResolverTypeWrapper<ContainmentActionModel>;
+  ContainmentActionConnection: ResolverTypeWrapper<ConnectionModel<ContainmentActionModel>>;
+  ContainmentActionEdge: ResolverTypeWrapper<EdgeModel<ContainmentActionModel>>;
+  ContainmentChange: ResolverTypeWrapper<ContainmentChange>;
+  ContainmentChangeOperation: ContainmentChangeOperation;
+  ContainmentKind: ContainmentKind;
+  ContainmentMethod: ContainmentMethod;
+  ContainmentResourceKind: ContainmentResourceKind;
+  ContainmentResult: ContainmentResult;
+  ContainmentTargetInput: ContainmentTargetInput;
   CriticalitySource: CriticalitySource;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DateTimeRange: DateTimeRange;
@@ -2183,6 +2427,11 @@ export type ResolversTypes = {
   FindingsUpdateProgressEvent: ResolverTypeWrapper<FindingsUpdateProgressEventModel>;
   FixAvailability: FixAvailability;
   IntRange: IntRange;
+  IpAllowInput: IpAllowInput;
+  IpAllowPayload: ResolverTypeWrapper<Omit<IpAllowPayload, 'action'> & { action?: Maybe<ResolversTypes['ContainmentAction']> }>;
+  IpBlockInput: IpBlockInput;
+  IpBlockPayload: ResolverTypeWrapper<Omit<IpBlockPayload, 'action'> & { action?: Maybe<ResolversTypes['ContainmentAction']> }>;
+  IpProtocol: IpProtocol;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   LambdaFunctionDetails: ResolverTypeWrapper<LambdaFunctionDetails>;
   MappedField: ResolverTypeWrapper<MappedField>;
@@ -2190,6 +2439,7 @@ export type ResolversTypes = {
   Node: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Node']>;
   OrderDirection: OrderDirection;
   PageInfo: ResolverTypeWrapper<PageInfoModel>;
+  PortRangeInput: PortRangeInput;
   PreparedConnector: ResolverTypeWrapper<PreparedConnectorModel>;
   PreparedConnectorPayload: ResolverTypeWrapper<Omit<PreparedConnectorPayload, 'preparedConnector'> & { preparedConnector?: Maybe<ResolversTypes['PreparedConnector']> }>;
   PreparedConnectorRegenerateExternalIdInput: PreparedConnectorRegenerateExternalIdInput;
@@ -2210,6 +2460,7 @@ export type ResolversTypes = {
   SeverityLabel: SeverityLabel;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Tag: ResolverTypeWrapper<Tag>;
+  TrafficDirection: TrafficDirection;
   TransformMap: ResolverTypeWrapper<TransformMapModel>;
   TransformMapCloneInput: TransformMapCloneInput;
   TransformMapConnection: ResolverTypeWrapper<ConnectionModel<TransformMapModel>>;
@@ -2280,6 +2531,11 @@ export type ResolversParentTypes = {
   ConnectorTestPayload: Omit<ConnectorTestPayload, 'result'> & { result?: Maybe<ResolversParentTypes['ConnectionTestResult']> };
   ConnectorUpdateInput: ConnectorUpdateInput;
   ContainerImageDetails: ContainerImageDetails;
+  ContainmentAction: ContainmentActionModel;
+  ContainmentActionConnection: ConnectionModel<ContainmentActionModel>;
+  ContainmentActionEdge: EdgeModel<ContainmentActionModel>;
+  ContainmentChange: ContainmentChange;
+  ContainmentTargetInput: ContainmentTargetInput;
   DateTime: Scalars['DateTime']['output'];
   DateTimeRange: DateTimeRange;
   Ec2InstanceDetails: Ec2InstanceDetails;
@@ -2319,12 +2575,17 @@ export type ResolversParentTypes = {
   FindingsUpdatePayload: Omit<FindingsUpdatePayload, 'results'> & { results: Array<ResolversParentTypes['FindingUpdateResult']> };
   FindingsUpdateProgressEvent: FindingsUpdateProgressEventModel;
   IntRange: IntRange;
+  IpAllowInput: IpAllowInput;
+  IpAllowPayload: Omit<IpAllowPayload, 'action'> & { action?: Maybe<ResolversParentTypes['ContainmentAction']> };
+  IpBlockInput: IpBlockInput;
+  IpBlockPayload: Omit<IpBlockPayload, 'action'> & { action?: Maybe<ResolversParentTypes['ContainmentAction']> };
   JSON: Scalars['JSON']['output'];
   LambdaFunctionDetails: LambdaFunctionDetails;
   MappedField: MappedField;
   Mutation: Record<PropertyKey, never>;
   Node: ResolversInterfaceTypes<ResolversParentTypes>['Node'];
   PageInfo: PageInfoModel;
+  PortRangeInput: PortRangeInput;
   PreparedConnector: PreparedConnectorModel;
   PreparedConnectorPayload: Omit<PreparedConnectorPayload, 'preparedConnector'> & { preparedConnector?: Maybe<ResolversParentTypes['PreparedConnector']> };
   PreparedConnectorRegenerateExternalIdInput: PreparedConnectorRegenerateExternalIdInput;
@@ -2407,6 +2668,7 @@ export type AssetSetCriticalityPayloadResolvers<ContextType = GraphQLContext, Pa
 
 export type AwsActionUseResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AwsActionUse'] = ResolversParentTypes['AwsActionUse']> = {
   action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  containment?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   export?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   purpose?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   writeBack?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -2461,6 +2723,7 @@ export type ConnectorResolvers<ContextType = GraphQLContext, ParentType extends 
   activeRun?: Resolver<Maybe<ResolversTypes['ConnectorRun']>, ParentType, ContextType>;
   auth?: Resolver<ResolversTypes['ConnectorAuth'], ParentType, ContextType>;
   awsSetup?: Resolver<ResolversTypes['AwsSetup'], ParentType, ContextType>;
+  containmentEnabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   defaultSeverity?: Resolver<ResolversTypes['SeverityLabel'], ParentType, ContextType>;
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -2629,6 +2892,55 @@ export type ContainerImageDetailsResolvers<ContextType = GraphQLContext, ParentT
   repositoryName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type ContainmentActionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ContainmentAction'] = ResolversParentTypes['ContainmentAction']> = {
+  accountId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  awsErrorCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  awsRequestIds?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  changes?: Resolver<Array<ResolversTypes['ContainmentChange']>, ParentType, ContextType>;
+  cidr?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  connector?: Resolver<Maybe<ResolversTypes['Connector']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  dryRun?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  finding?: Resolver<Maybe<ResolversTypes['Finding']>, ParentType, ContextType>;
+  fromPort?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['ContainmentKind'], ParentType, ContextType>;
+  message?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  method?: Resolver<ResolversTypes['ContainmentMethod'], ParentType, ContextType>;
+  protocol?: Resolver<ResolversTypes['IpProtocol'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  region?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  requestedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  result?: Resolver<ResolversTypes['ContainmentResult'], ParentType, ContextType>;
+  toPort?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  vpcId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type ContainmentActionConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ContainmentActionConnection'] = ResolversParentTypes['ContainmentActionConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['ContainmentActionEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['ContainmentAction']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ContainmentActionEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ContainmentActionEdge'] = ResolversParentTypes['ContainmentActionEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['ContainmentAction'], ParentType, ContextType>;
+};
+
+export type ContainmentChangeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ContainmentChange'] = ResolversParentTypes['ContainmentChange']> = {
+  cidr?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  egress?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  fromPort?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  operation?: Resolver<ResolversTypes['ContainmentChangeOperation'], ParentType, ContextType>;
+  protocol?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  resource?: Resolver<ResolversTypes['ContainmentResourceKind'], ParentType, ContextType>;
+  resourceId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  ruleAction?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  ruleNumber?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  toPort?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+};
+
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
@@ -2729,6 +3041,7 @@ export type FindingResolvers<ContextType = GraphQLContext, ParentType extends Re
   compliance?: Resolver<Maybe<ResolversTypes['FindingCompliance']>, ParentType, ContextType>;
   confidence?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   connector?: Resolver<Maybe<ResolversTypes['Connector']>, ParentType, ContextType>;
+  containmentActions?: Resolver<ResolversTypes['ContainmentActionConnection'], ParentType, ContextType, Partial<FindingContainmentActionsArgs>>;
   counted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   criticality?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
@@ -2914,6 +3227,16 @@ export type FindingsUpdateProgressEventResolvers<ContextType = GraphQLContext, P
   unprocessedCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type IpAllowPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['IpAllowPayload'] = ResolversParentTypes['IpAllowPayload']> = {
+  action?: Resolver<Maybe<ResolversTypes['ContainmentAction']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+};
+
+export type IpBlockPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['IpBlockPayload'] = ResolversParentTypes['IpBlockPayload']> = {
+  action?: Resolver<Maybe<ResolversTypes['ContainmentAction']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+};
+
 export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
   name: 'JSON';
 }
@@ -2946,6 +3269,8 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   connectorUpdate?: Resolver<ResolversTypes['ConnectorPayload'], ParentType, ContextType, RequireFields<MutationConnectorUpdateArgs, 'input'>>;
   findingsExport?: Resolver<ResolversTypes['FindingsExportPayload'], ParentType, ContextType, RequireFields<MutationFindingsExportArgs, 'input'>>;
   findingsUpdate?: Resolver<ResolversTypes['FindingsUpdatePayload'], ParentType, ContextType, RequireFields<MutationFindingsUpdateArgs, 'input'>>;
+  ipAllow?: Resolver<ResolversTypes['IpAllowPayload'], ParentType, ContextType, RequireFields<MutationIpAllowArgs, 'input'>>;
+  ipBlock?: Resolver<ResolversTypes['IpBlockPayload'], ParentType, ContextType, RequireFields<MutationIpBlockArgs, 'input'>>;
   preparedConnectorRegenerateExternalId?: Resolver<ResolversTypes['PreparedConnectorPayload'], ParentType, ContextType, RequireFields<MutationPreparedConnectorRegenerateExternalIdArgs, 'input'>>;
   transformMapClone?: Resolver<ResolversTypes['TransformMapPayload'], ParentType, ContextType, RequireFields<MutationTransformMapCloneArgs, 'input'>>;
   transformMapDelete?: Resolver<ResolversTypes['TransformMapDeletePayload'], ParentType, ContextType, RequireFields<MutationTransformMapDeleteArgs, 'input'>>;
@@ -2965,6 +3290,7 @@ export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends R
 
 export type PreparedConnectorResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PreparedConnector'] = ResolversParentTypes['PreparedConnector']> = {
   awsSetup?: Resolver<ResolversTypes['AwsSetup'], ParentType, ContextType>;
+  containmentEnabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   endpointOverride?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -3000,6 +3326,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   assets?: Resolver<ResolversTypes['AssetConnection'], ParentType, ContextType, RequireFields<QueryAssetsArgs, 'orderBy'>>;
   connector?: Resolver<Maybe<ResolversTypes['Connector']>, ParentType, ContextType, RequireFields<QueryConnectorArgs, 'id'>>;
   connectors?: Resolver<ResolversTypes['ConnectorConnection'], ParentType, ContextType, Partial<QueryConnectorsArgs>>;
+  containmentActions?: Resolver<ResolversTypes['ContainmentActionConnection'], ParentType, ContextType, Partial<QueryContainmentActionsArgs>>;
   export?: Resolver<Maybe<ResolversTypes['Export']>, ParentType, ContextType, RequireFields<QueryExportArgs, 'id'>>;
   exports?: Resolver<ResolversTypes['ExportConnection'], ParentType, ContextType, Partial<QueryExportsArgs>>;
   finding?: Resolver<Maybe<ResolversTypes['Finding']>, ParentType, ContextType, RequireFields<QueryFindingArgs, 'id'>>;
@@ -3183,6 +3510,10 @@ export type Resolvers<ContextType = GraphQLContext> = {
   ConnectorStateEvent?: ConnectorStateEventResolvers<ContextType>;
   ConnectorTestPayload?: ConnectorTestPayloadResolvers<ContextType>;
   ContainerImageDetails?: ContainerImageDetailsResolvers<ContextType>;
+  ContainmentAction?: ContainmentActionResolvers<ContextType>;
+  ContainmentActionConnection?: ContainmentActionConnectionResolvers<ContextType>;
+  ContainmentActionEdge?: ContainmentActionEdgeResolvers<ContextType>;
+  ContainmentChange?: ContainmentChangeResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Ec2InstanceDetails?: Ec2InstanceDetailsResolvers<ContextType>;
   Export?: ExportResolvers<ContextType>;
@@ -3213,6 +3544,8 @@ export type Resolvers<ContextType = GraphQLContext> = {
   FindingsExportProgressEvent?: FindingsExportProgressEventResolvers<ContextType>;
   FindingsUpdatePayload?: FindingsUpdatePayloadResolvers<ContextType>;
   FindingsUpdateProgressEvent?: FindingsUpdateProgressEventResolvers<ContextType>;
+  IpAllowPayload?: IpAllowPayloadResolvers<ContextType>;
+  IpBlockPayload?: IpBlockPayloadResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   LambdaFunctionDetails?: LambdaFunctionDetailsResolvers<ContextType>;
   MappedField?: MappedFieldResolvers<ContextType>;

@@ -2,6 +2,7 @@ import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import { assetResolvers } from '../assets/resolvers.ts';
 import { connectorResolvers } from '../connectors/resolvers.ts';
 import { runResolvers } from '../connectors/run-resolvers.ts';
+import { containmentResolvers } from '../containment/resolvers.ts';
 import { exportResolvers } from '../export/resolvers.ts';
 import { findingResolvers } from '../findings/resolvers.ts';
 import type { Resolvers } from '../generated/graphql.ts';
@@ -52,6 +53,7 @@ export function allResolvers(): Resolvers {
     transformMapResolvers,
     writeBackResolvers,
     exportResolvers,
+    containmentResolvers,
   ]) {
     for (const [typeName, fields] of Object.entries(resolvers)) {
       merged[typeName] = Object.assign(merged[typeName] ?? {}, fields);

@@ -1,4 +1,4 @@
-import { type ActionUse, actionsFor } from './permissions.ts';
+import { type ActionOptions, type ActionUse, actionsFor } from './permissions.ts';
 
 // The IAM set-up of one connector, as documents an AWS account owner can apply unchanged: the role's
 // trust policy, its permissions policy, a CloudFormation template (one account), a StackSets template
@@ -20,6 +20,8 @@ export interface AwsSetupInput {
   writeBack: boolean;
   /** Export on (findingsExport): the import actions too. */
   exportFindings?: boolean;
+  /** Containment on: the EC2 actions of ipBlock/ipAllow join the permissions policy. */
+  containment?: boolean;
   /** The session length the connector asks for; the role's MaxSessionDuration is at least this. */
   sessionDurationSeconds: number;
 }
@@ -70,23 +72,25 @@ export function trustPolicy(principal: unknown, externalId: unknown): PolicyDocu
 }
 
 /** Exactly the actions Hubgraph calls; Resource `*` because the role reads only its own account. */
-export function permissionsPolicy(writeBack: boolean, exportFindings = false): PolicyDocument {
-  const uses = actionsFor(writeBack, exportFindings);
+export function permissionsPolicy(writeBack: boolean, options: ActionOptions = {}): PolicyDocument {
+  const uses = actionsFor(writeBack, options);
   const statement = (sid: string, actions: ActionUse[]): PolicyStatement => ({
     Sid: sid,
     Effect: 'Allow',
     Action: actions.map((use) => use.action).sort(),
     Resource: '*',
   });
-  const reads = uses.filter((use) => !use.writeBack && !use.export);
+  const reads = uses.filter((use) => !use.writeBack && !use.export && !use.containment);
   const writes = uses.filter((use) => use.writeBack);
   const exports = uses.filter((use) => use.export);
+  const contains = uses.filter((use) => use.containment);
   return {
     Version: '2012-10-17',
     Statement: [
       statement('HubgraphReadsSecurityHub', reads),
       ...(writes.length > 0 ? [statement('HubgraphWritesBackToSecurityHub', writes)] : []),
       ...(exports.length > 0 ? [statement('HubgraphExportsToSecurityHub', exports)] : []),
+      ...(contains.length > 0 ? [statement('HubgraphContainsThreats', contains)] : []),
     ],
   };
 }
@@ -134,7 +138,10 @@ function roleResource(input: AwsSetupInput, principal: unknown) {
       Policies: [
         {
           PolicyName: PERMISSIONS_POLICY_NAME,
-          PolicyDocument: permissionsPolicy(input.writeBack, input.exportFindings ?? false),
+          PolicyDocument: permissionsPolicy(input.writeBack, {
+            exportFindings: input.exportFindings,
+            containment: input.containment,
+          }),
         },
       ],
     },
@@ -232,7 +239,12 @@ function cliCommands(input: AwsSetupInput): string | null {
     json(trustPolicy(input.principal, input.externalId)),
     'EOF',
     `cat > hubgraph-permissions-policy.json <<'EOF'`,
-    json(permissionsPolicy(input.writeBack, input.exportFindings ?? false)),
+    json(
+      permissionsPolicy(input.writeBack, {
+        exportFindings: input.exportFindings,
+        containment: input.containment,
+      }),
+    ),
     'EOF',
     `aws iam create-role --role-name ${role} \\`,
     `  --max-session-duration ${maxSessionDuration(input.sessionDurationSeconds)} \\`,
@@ -257,8 +269,14 @@ export function awsSetup(input: AwsSetupInput): AwsSetupModel {
     roleArn: input.roleArn,
     partition: input.partition,
     trustPolicy: input.principal === null ? null : trustPolicy(input.principal, input.externalId),
-    permissionsPolicy: permissionsPolicy(input.writeBack, input.exportFindings ?? false),
-    actions: actionsFor(input.writeBack, input.exportFindings ?? false),
+    permissionsPolicy: permissionsPolicy(input.writeBack, {
+      exportFindings: input.exportFindings,
+      containment: input.containment,
+    }),
+    actions: actionsFor(input.writeBack, {
+      exportFindings: input.exportFindings,
+      containment: input.containment,
+    }),
     cloudFormationTemplate: cloudFormationTemplate(input),
     stackSetTemplate: stackSetTemplate(input),
     cliCommands: cliCommands(input),

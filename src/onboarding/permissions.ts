@@ -10,6 +10,8 @@ export interface ActionUse {
   writeBack: boolean;
   /** Needed only when the connector has export on (findingsExport). */
   export: boolean;
+  /** Needed only when the connector has containment on (ipBlock/ipAllow). */
+  containment: boolean;
 }
 
 export const SECURITY_HUB_ACTIONS: readonly ActionUse[] = [
@@ -18,12 +20,14 @@ export const SECURITY_HUB_ACTIONS: readonly ActionUse[] = [
     purpose: 'The sync reads findings page by page; the connection test reads one to prove access.',
     writeBack: false,
     export: false,
+    containment: false,
   },
   {
     action: 'securityhub:DescribeHub',
     purpose: 'The connection test asks whether Security Hub is enabled in each Region.',
     writeBack: false,
     export: false,
+    containment: false,
   },
   {
     action: 'securityhub:ListFindingAggregators',
@@ -31,12 +35,14 @@ export const SECURITY_HUB_ACTIONS: readonly ActionUse[] = [
       "The sync and the connection test look for a finding aggregator (cross-Region aggregation), so linked Regions' findings are read once.",
     writeBack: false,
     export: false,
+    containment: false,
   },
   {
     action: 'securityhub:GetFindingAggregator',
     purpose: 'The sync reads which Regions the aggregator links.',
     writeBack: false,
     export: false,
+    containment: false,
   },
   {
     action: 'securityhub:GetFindingHistory',
@@ -44,6 +50,7 @@ export const SECURITY_HUB_ACTIONS: readonly ActionUse[] = [
       "Finding.history shows Security Hub's record of a finding's changes (without it, history shows Hubgraph's record only).",
     writeBack: false,
     export: false,
+    containment: false,
   },
   {
     action: 'securityhub:BatchUpdateFindings',
@@ -51,6 +58,7 @@ export const SECURITY_HUB_ACTIONS: readonly ActionUse[] = [
       'findingsUpdate writes workflow status, notes and severity back to Security Hub; the connection test probes it.',
     writeBack: true,
     export: false,
+    containment: false,
   },
   {
     action: 'securityhub:BatchImportFindings',
@@ -58,6 +66,7 @@ export const SECURITY_HUB_ACTIONS: readonly ActionUse[] = [
       "findingsExport sends findings to Security Hub under the account's default product (a custom integration).",
     writeBack: false,
     export: true,
+    containment: false,
   },
   {
     action: 'securityhub:ListEnabledProductsForImport',
@@ -65,12 +74,80 @@ export const SECURITY_HUB_ACTIONS: readonly ActionUse[] = [
       "findingsExport checks, per Region, that the account's default product integration takes imports.",
     writeBack: false,
     export: true,
+    containment: false,
   },
 ];
 
-/** The actions a connector needs: the reads always, write-back's and export's when they are on. */
-export function actionsFor(writeBack: boolean, exportFindings = false): ActionUse[] {
-  return SECURITY_HUB_ACTIONS.filter(
-    (use) => (writeBack || !use.writeBack) && (exportFindings || !use.export),
-  );
+/** What containment calls in EC2 (src/containment/service.ts), each only with containment on. */
+export const CONTAINMENT_ACTIONS: readonly ActionUse[] = [
+  {
+    action: 'ec2:DescribeVpcs',
+    purpose: "ipBlock reads the VPC's own CIDRs, which it never blocks.",
+    writeBack: false,
+    export: false,
+    containment: true,
+  },
+  {
+    action: 'ec2:DescribeNetworkAcls',
+    purpose:
+      "ipBlock and ipAllow read the VPC's network ACLs to number a deny entry below the allow rules and to find Hubgraph's entries again.",
+    writeBack: false,
+    export: false,
+    containment: true,
+  },
+  {
+    action: 'ec2:CreateNetworkAclEntry',
+    purpose:
+      'ipBlock adds a network ACL deny entry for the hostile range; the connection test probes it with DryRun.',
+    writeBack: false,
+    export: false,
+    containment: true,
+  },
+  {
+    action: 'ec2:DeleteNetworkAclEntry',
+    purpose: 'ipAllow deletes the deny entries Hubgraph added, and nothing else.',
+    writeBack: false,
+    export: false,
+    containment: true,
+  },
+  {
+    action: 'ec2:DescribeSecurityGroups',
+    purpose: 'ipBlock with method SECURITY_GROUP finds the ingress rules that let the range in.',
+    writeBack: false,
+    export: false,
+    containment: true,
+  },
+  {
+    action: 'ec2:RevokeSecurityGroupIngress',
+    purpose: 'ipBlock with method SECURITY_GROUP removes the ingress rules that let exactly the range in.',
+    writeBack: false,
+    export: false,
+    containment: true,
+  },
+  {
+    action: 'ec2:AuthorizeSecurityGroupIngress',
+    purpose: 'ipAllow puts back the security-group rules Hubgraph removed.',
+    writeBack: false,
+    export: false,
+    containment: true,
+  },
+];
+
+/** What the connector's switches turn on beyond the reads. */
+export interface ActionOptions {
+  exportFindings?: boolean;
+  containment?: boolean;
+}
+
+/**
+ * The actions a connector needs: the reads always, the write-back action when write-back is on,
+ * export's when export is on, the EC2 actions of containment when containment is on.
+ */
+export function actionsFor(writeBack: boolean, options: ActionOptions = {}): ActionUse[] {
+  return [
+    ...SECURITY_HUB_ACTIONS.filter(
+      (use) => (writeBack || !use.writeBack) && (options.exportFindings || !use.export),
+    ),
+    ...(options.containment ? CONTAINMENT_ACTIONS : []),
+  ];
 }

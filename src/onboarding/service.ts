@@ -78,6 +78,7 @@ export async function prepareConnector(
       roleName,
       writeBackEnabled: input.writeBackEnabled ?? false,
       exportEnabled: input.exportEnabled ?? false,
+      containmentEnabled: input.containmentEnabled ?? false,
       sessionDurationSeconds,
       createdAt: now,
       expiresAt: preparedConnectorExpiry(now),
@@ -159,6 +160,7 @@ export async function awsSetupOfPrepared(
     partition: partitionOfRegion(prepared.regions[0]!)?.id ?? 'aws',
     writeBack: prepared.writeBackEnabled,
     exportFindings: prepared.exportEnabled,
+    containment: prepared.containmentEnabled,
     sessionDurationSeconds: prepared.sessionDurationSeconds,
   });
 }
@@ -176,6 +178,7 @@ export async function awsSetupOfConnector(
     partition: partitionOfRegion(connector.regions[0]!)?.id ?? 'aws',
     writeBack: connector.writeBackEnabled,
     exportFindings: connector.exportEnabled,
+    containment: connector.containmentEnabled,
     sessionDurationSeconds: connector.sessionDurationSeconds,
   });
 }

@@ -5,7 +5,7 @@ import {
   permissionsPolicy,
   principalPolicy,
 } from './aws-setup.ts';
-import { SECURITY_HUB_ACTIONS } from './permissions.ts';
+import { CONTAINMENT_ACTIONS, SECURITY_HUB_ACTIONS } from './permissions.ts';
 
 // The reference part of docs/aws-setup.md, generated from the code that generates a connector's
 // awsSetup: `npm run docs:aws-setup` writes it between the markers, and a test fails when the page and
@@ -30,10 +30,11 @@ const json = (value: unknown) => ['```json', JSON.stringify(value, null, 2), '``
 function generatedSection(): string {
   const setup = awsSetup(EXAMPLE);
   const withWriteBack = permissionsPolicy(true);
-  const withExport = permissionsPolicy(false, true);
-  const rows = SECURITY_HUB_ACTIONS.map(
+  const withExport = permissionsPolicy(false, { exportFindings: true });
+  const withContainment = permissionsPolicy(false, { containment: true });
+  const rows = [...SECURITY_HUB_ACTIONS, ...CONTAINMENT_ACTIONS].map(
     (use) =>
-      `| \`${use.action}\` | ${use.purpose} | ${use.writeBack ? 'write-back' : use.export ? 'export' : ''} |`,
+      `| \`${use.action}\` | ${use.purpose} | ${use.writeBack ? 'write-back' : use.export ? 'export' : use.containment ? 'containment' : ''} |`,
   );
   return [
     START_MARKER,
@@ -61,6 +62,10 @@ function generatedSection(): string {
     'With export on (`exportEnabled`, for `findingsExport`), another:',
     '',
     json(withExport.Statement[1]),
+    '',
+    'With containment on (`ipBlock`/`ipAllow`), a statement of EC2 actions:',
+    '',
+    json(withContainment.Statement[1]),
     '',
     "### Hubgraph's own identity",
     '',

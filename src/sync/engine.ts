@@ -213,7 +213,8 @@ export class RunExecution {
     try {
       return await targetOfConnector(this.ctx, this.connector);
     } catch (error) {
-      if (error instanceof OwnIdentityNotAllowedError) throw new PermanentSyncError(error.message, error.remediation);
+      if (error instanceof OwnIdentityNotAllowedError)
+        throw new PermanentSyncError(error.message, error.remediation);
       throw error;
     }
   }

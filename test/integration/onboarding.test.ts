@@ -140,6 +140,37 @@ describe('a prepared connector', () => {
     expect((await preparedConnectorById(ctx, connector.id))!.externalId).toBe(connector.externalId);
   });
 
+  it("with containment, its awsSetup lets in exactly what a containment connector's test checks", async () => {
+    const ctx = await newContext();
+    const payload = await prepareConnector(ctx, {
+      regions: ['us-east-1'],
+      endpointOverride: emulator.endpoint,
+      containmentEnabled: true,
+    });
+    const connector = payload.preparedConnector!;
+    expect(connector.containmentEnabled).toBe(true);
+    const setup = await awsSetupOfPrepared(ctx, connector);
+    expect(setup.actions.filter((use) => use.containment).map((use) => use.action)).toContain(
+      'ec2:CreateNetworkAclEntry',
+    );
+    const role = await anAccountOfItsOwn(emulator);
+    await applyTrustPolicy(emulator, role.arn, setup.trustPolicy);
+    const draft = draftFor(role.arn, connector.id, { containmentEnabled: true });
+    // The read-only policy leaves out EC2: the test names what is missing.
+    await applyPermissionsPolicy(
+      emulator,
+      role.arn,
+      (await awsSetupOfPrepared(ctx, { ...connector, containmentEnabled: false })).permissionsPolicy,
+    );
+    const missing = authorization((await testConnector(ctx, { draft })).result);
+    expect(missing.status).toBe('FAILED');
+    expect(missing.message).toContain('ec2:DescribeVpcs');
+    await applyPermissionsPolicy(emulator, role.arn, setup.permissionsPolicy);
+    const { result } = await testConnector(ctx, { draft });
+    expect(result!.passed).toBe(true);
+    expect(authorization(result).message).toContain('the EC2 actions of containment');
+  });
+
   it('gives the connector created from it its external ID, once', async () => {
     const ctx = await newContext();
     const connector = await prepared(ctx);

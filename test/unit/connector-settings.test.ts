@@ -105,6 +105,7 @@ describe('settings from input', () => {
       defaultSeverity: 'MEDIUM',
       writeBackEnabled: false,
       exportEnabled: false,
+      containmentEnabled: false,
     } satisfies ConnectorSettings);
   });
 
@@ -178,6 +179,7 @@ describe('settings from input', () => {
       defaultSeverity: 'LOW',
       writeBackEnabled: true,
       exportEnabled: true,
+      containmentEnabled: false,
     } satisfies ConnectorSettings);
   });
 

@@ -2,6 +2,16 @@ import { lookup } from 'node:dns/promises';
 import { connect as connectTcp } from 'node:net';
 import { connect as connectTls, rootCertificates } from 'node:tls';
 import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateNetworkAclEntryCommand,
+  DeleteNetworkAclEntryCommand,
+  DescribeNetworkAclsCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeVpcsCommand,
+  type EC2Client,
+  RevokeSecurityGroupIngressCommand,
+} from '@aws-sdk/client-ec2';
+import {
   BatchImportFindingsCommand,
   BatchUpdateFindingsCommand,
   DescribeHubCommand,
@@ -17,6 +27,7 @@ import {
   type AwsTarget,
   type AwsTransport,
   assumeConnectorRole,
+  ec2Client,
   egressRuleFor,
   securityHubClient,
   signsWithOwnIdentity,
@@ -58,6 +69,8 @@ export interface TestOptions {
   writeBack: boolean;
   /** Export on: the import actions are probed too. */
   exportFindings?: boolean;
+  /** Containment on: the EC2 actions of ipBlock/ipAllow are probed with DryRun. */
+  containment?: boolean;
   /** Called as each check finishes (the result streams to subscribers). */
   onCheck?: (check: ConnectionCheckModel) => Promise<void>;
   /** Longest one check may take (default 20 s). */
@@ -289,6 +302,21 @@ export async function runConnectionTest(
         }
       }
     }
+    if (options.containment) {
+      const region = target.regions[0]!;
+      const ec2 = ec2Client(target, options.transport, dataCredentials!, region, 1);
+      const denied = await deniedContainmentActions(ec2);
+      if (denied.length > 0)
+        return {
+          status: 'FAILED',
+          region,
+          awsErrorCode: 'UnauthorizedOperation',
+          httpStatus: 403,
+          message: `Containment is on, but ${principal} may not call ${denied.join(', ')} (EC2 DryRun in ${region}).`,
+          remediation: `Allow them for ${principal}: add this statement to its permissions policy (awsSetup.permissionsPolicy has it): ${JSON.stringify({ Effect: 'Allow', Action: denied, Resource: '*' })} — or turn containment off on the connector.`,
+        };
+      verified.push(`the EC2 actions of containment in ${region} (DryRun)`);
+    }
     return {
       status: 'PASSED',
       message: `Verified: ${verified.join('; ') || 'nothing could be verified (Security Hub answers in none of the Regions)'}.`,
@@ -356,6 +384,62 @@ export async function runConnectionTest(
     regions,
     baseAccountId,
   };
+}
+
+/** A documentation address (RFC 5737): the DryRun probes name it, and nothing is ever sent for real. */
+const PROBE_CIDR = '192.0.2.0/32';
+
+/**
+ * The EC2 actions of containment the identity may not call, each asked with EC2's DryRun, which
+ * answers DryRunOperation when the request would have succeeded and changes nothing. The ACL and the
+ * group probed are the account's own, when it has any.
+ */
+async function deniedContainmentActions(ec2: EC2Client): Promise<string[]> {
+  const denied: string[] = [];
+  const probe = async (action: string, send: () => Promise<unknown>) => {
+    try {
+      await send();
+    } catch (error) {
+      const e = error as AwsErrorLike;
+      if (e.name === 'UnauthorizedOperation') denied.push(action);
+      else if (e.name !== 'DryRunOperation') throw error;
+    }
+  };
+  let aclId = 'acl-00000000000000000';
+  let groupId = 'sg-00000000000000000';
+  await probe('ec2:DescribeVpcs', () => ec2.send(new DescribeVpcsCommand({ DryRun: true })));
+  await probe('ec2:DescribeNetworkAcls', async () => {
+    aclId =
+      (await ec2.send(new DescribeNetworkAclsCommand({ MaxResults: 5 }))).NetworkAcls?.[0]?.NetworkAclId ??
+      aclId;
+  });
+  await probe('ec2:DescribeSecurityGroups', async () => {
+    groupId =
+      (await ec2.send(new DescribeSecurityGroupsCommand({ MaxResults: 5 }))).SecurityGroups?.[0]?.GroupId ??
+      groupId;
+  });
+  const entry = { NetworkAclId: aclId, RuleNumber: 1, Egress: false, DryRun: true };
+  await probe('ec2:CreateNetworkAclEntry', () =>
+    ec2.send(
+      new CreateNetworkAclEntryCommand({
+        ...entry,
+        Protocol: '-1',
+        RuleAction: 'deny',
+        CidrBlock: PROBE_CIDR,
+      }),
+    ),
+  );
+  await probe('ec2:DeleteNetworkAclEntry', () => ec2.send(new DeleteNetworkAclEntryCommand(entry)));
+  const rule = {
+    GroupId: groupId,
+    IpPermissions: [{ IpProtocol: 'tcp', FromPort: 1, ToPort: 1, IpRanges: [{ CidrIp: PROBE_CIDR }] }],
+    DryRun: true,
+  };
+  await probe('ec2:RevokeSecurityGroupIngress', () => ec2.send(new RevokeSecurityGroupIngressCommand(rule)));
+  await probe('ec2:AuthorizeSecurityGroupIngress', () =>
+    ec2.send(new AuthorizeSecurityGroupIngressCommand(rule)),
+  );
+  return denied;
 }
 
 function endpointsOf(target: AwsTarget): string[] {

@@ -2,7 +2,11 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { permissionsPolicy, trustPolicy } from '../../../src/onboarding/aws-setup.ts';
-import { SECURITY_HUB_ACTIONS } from '../../../src/onboarding/permissions.ts';
+import {
+  type ActionOptions,
+  CONTAINMENT_ACTIONS,
+  SECURITY_HUB_ACTIONS,
+} from '../../../src/onboarding/permissions.ts';
 
 // The permissions policy Hubgraph hands to account owners is exactly what its code calls: every
 // SDK command production code sends (src/, the emulator aside) is read from the source, mapped to
@@ -12,6 +16,7 @@ const ROOT = join(import.meta.dirname, '../../..');
 const SERVICES: Record<string, string> = {
   '@aws-sdk/client-securityhub': 'securityhub',
   '@aws-sdk/client-sts': 'sts',
+  '@aws-sdk/client-ec2': 'ec2',
 };
 /** Operations whose IAM action has another name (research/aws-api.md §7). */
 const ACTION_OF: Record<string, string> = {
@@ -38,7 +43,7 @@ function actionsSentBy(path: string): string[] {
     actions.push(ACTION_OF[action] ?? action);
   };
   for (const [, names, pkg] of text.matchAll(
-    /import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*'(@aws-sdk\/client-[a-z]+)'/g,
+    /import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*'(@aws-sdk\/client-[a-z0-9-]+)'/g,
   )) {
     if (!SERVICES[pkg!]) continue;
     for (const entry of names!.split(',')) {
@@ -51,7 +56,7 @@ function actionsSentBy(path: string): string[] {
     }
   }
   for (const [, namespace, pkg] of text.matchAll(
-    /import\s*\*\s*as\s*(\w+)\s*from\s*'(@aws-sdk\/client-[a-z]+)'/g,
+    /import\s*\*\s*as\s*(\w+)\s*from\s*'(@aws-sdk\/client-[a-z0-9-]+)'/g,
   )) {
     if (!SERVICES[pkg!]) continue;
     for (const [, command] of text.matchAll(new RegExp(`${namespace}\\.(\\w+Command)\\b`, 'g')))
@@ -69,8 +74,8 @@ const actionsSentUnder = (...paths: string[]) =>
     ),
   ].sort();
 
-const policyActions = (writeBack: boolean, exportFindings = false) =>
-  permissionsPolicy(writeBack, exportFindings)
+const policyActions = (writeBack: boolean, options: ActionOptions = {}) =>
+  permissionsPolicy(writeBack, options)
     .Statement.flatMap((statement) => statement.Action)
     .sort();
 
@@ -83,7 +88,9 @@ describe('the permissions policy', () => {
   });
 
   it('with write-back and export, allows exactly the Security Hub actions the code calls: no more, no fewer', () => {
-    expect(policyActions(true, true)).toEqual(called.filter((action) => action.startsWith('securityhub:')));
+    expect(policyActions(true, { exportFindings: true })).toEqual(
+      called.filter((action) => action.startsWith('securityhub:')),
+    );
   });
 
   it('without export, leaves out exactly the actions only export sends', () => {
@@ -98,13 +105,33 @@ describe('the permissions policy', () => {
       'securityhub:BatchImportFindings',
       'securityhub:ListEnabledProductsForImport',
     ]);
-    expect(policyActions(true, false)).toEqual(
-      policyActions(true, true).filter((action) => !exportOnly.includes(action)),
+    expect(policyActions(true)).toEqual(
+      policyActions(true, { exportFindings: true }).filter((action) => !exportOnly.includes(action)),
     );
     // What else export calls is a read every connector is allowed.
     for (const action of exportSends)
       if (!exportOnly.includes(action)) expect(policyActions(false)).toContain(action);
     expect(actionsSentUnder('src/sync')).not.toContain('securityhub:BatchImportFindings');
+  });
+
+  it('with containment, allows exactly the EC2 actions the code calls, in a statement of their own', () => {
+    const ec2 = called.filter((action) => action.startsWith('ec2:'));
+    expect(ec2).toEqual(
+      actionsSentUnder('src/containment', 'src/connectors/connection-test').filter((a) =>
+        a.startsWith('ec2:'),
+      ),
+    );
+    expect(ec2.length).toBeGreaterThanOrEqual(6);
+    expect(policyActions(false, { containment: true }).filter((action) => action.startsWith('ec2:'))).toEqual(
+      ec2,
+    );
+    expect(CONTAINMENT_ACTIONS.map((use) => use.action).sort()).toEqual(ec2);
+    expect(permissionsPolicy(false, { containment: true }).Statement.at(-1)).toMatchObject({
+      Sid: 'HubgraphContainsThreats',
+      Action: ec2,
+    });
+    // Off, no EC2 action is asked for.
+    expect(policyActions(true).some((action) => action.startsWith('ec2:'))).toBe(false);
   });
 
   it('without write-back, leaves out exactly the actions write-back sends', () => {
@@ -136,6 +163,7 @@ describe('the permissions policy', () => {
   });
 
   it('says what each action is for', () => {
-    for (const use of SECURITY_HUB_ACTIONS) expect(use.purpose.length).toBeGreaterThan(20);
+    for (const use of [...SECURITY_HUB_ACTIONS, ...CONTAINMENT_ACTIONS])
+      expect(use.purpose.length).toBeGreaterThan(20);
   });
 });
