@@ -673,6 +673,26 @@ describe('quotas, faults, signing and counters', () => {
       name: 'ThrottlingException',
       status: 429,
     });
+    await emulator.admin('PUT', '/_emulator/faults', { rate: 0, duplicatePages: 1, concurrentUpdates: 1 });
+    const first = await hub.send(new GetFindingsV2Command({ MaxResults: 3 }));
+    const again = await hub.send(new GetFindingsV2Command({ MaxResults: 3, NextToken: first.NextToken }));
+    expect(uids(again.Findings as Ocsf[])).toEqual(uids(first.Findings as Ocsf[]));
+    const [a] = first.Findings as Ocsf[];
+    const raced = await hub.send(
+      new BatchUpdateFindingsV2Command({ MetadataUids: [a!.metadata.uid], StatusId: 2 }),
+    );
+    expect(raced.UnprocessedFindings).toMatchObject([
+      { MetadataUid: a!.metadata.uid, ErrorCode: 'ConflictException' },
+    ]);
+    const counters = (await emulator.admin('GET', '/_emulator/counters')) as Record<
+      string,
+      Record<string, number>
+    >;
+    expect(counters).toMatchObject({
+      GetFindingsV2: { '200': 2, '500': 1 },
+      GetResourcesV2: { '429': 1 },
+      BatchUpdateFindingsV2: { '200': 1 },
+    });
   });
 
   it('refuses a request signed with the wrong secret', async () => {
