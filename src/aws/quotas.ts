@@ -8,6 +8,9 @@ export interface Quota {
 
 const QUOTAS: Record<string, Quota> = {
   GetFindings: { rate: 3, burst: 6 },
+  // No V2 quota is documented; the new Security Hub's read is assumed to cost what GetFindings does
+  // (research/ocsf-v2.md §1, issue 15).
+  GetFindingsV2: { rate: 3, burst: 6 },
   BatchImportFindings: { rate: 10, burst: 30 },
   BatchUpdateFindings: { rate: 10, burst: 30 },
   // EC2 throttles by buckets shared between actions, not per action

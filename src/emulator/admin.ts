@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { type Emulator, FAULT_KINDS, type FaultKind } from './emulator.ts';
 import { AwsError } from './errors.ts';
 import { actionsFromPolicyDocument, trustFromPolicyDocument } from './policies.ts';
-import { REGION_LINKING_MODES, type RegionLinkingMode } from './securityhub/store.ts';
+import {
+  PRESENCES,
+  type Presence,
+  REGION_LINKING_MODES,
+  type RegionLinkingMode,
+} from './securityhub/store.ts';
+import { placeFinding } from './securityhub/v2-operations.ts';
 
 // The emulator's own control API under /_emulator/ — JSON, unauthenticated, loopback only, and
 // deliberately not AWS-shaped. Tests, the demo and benchmarks use it to set the scene.
@@ -84,6 +90,13 @@ const linkedRegionList = (body: Record<string, unknown>, mode: RegionLinkingMode
 
 const ACCOUNT_ID = /^\d{12}$/;
 
+const presenceOf = (body: Record<string, unknown>, key: string): Presence | undefined => {
+  const value = text(body, key, false);
+  if (value !== undefined && !(PRESENCES as readonly string[]).includes(value))
+    throw new AdminError(400, `"${key}" must be one of ${PRESENCES.join(', ')}`);
+  return value as Presence | undefined;
+};
+
 const accountIdOf = (body: Record<string, unknown>, key: string): string => {
   const id = text(body, key)!;
   if (!ACCOUNT_ID.test(id)) throw new AdminError(400, `"${key}" must be a 12-digit account id`);
@@ -143,7 +156,12 @@ const ROUTES: Record<string, Handler> = {
       region: hub.region,
       enabled: hub.enabledAt !== null,
       findings: hub.findings.size,
+      v2Enabled: hub.v2EnabledAt !== null,
+      ocsfFindings: hub.ocsf.size,
     })),
+    aggregatorsV2: Object.fromEntries(emulator.store.aggregatorsV2),
+    organizations: Object.fromEntries(emulator.store.organizations),
+    v2: { presence: emulator.presence, mirrorTriage: emulator.mirrorTriage },
     aggregators: Object.fromEntries(emulator.store.aggregators),
     administrators: Object.fromEntries(emulator.store.members),
     quotas: { enabled: emulator.limiter.enabled },
@@ -209,10 +227,72 @@ const ROUTES: Record<string, Handler> = {
   'PUT /_emulator/hubs': (emulator, body) => {
     const accountId = accountIdOf(body, 'accountId');
     const region = text(body, 'region')!;
-    const enabled = flag(body, 'enabled') ?? true;
-    if (enabled) emulator.store.enable(accountId, region, emulator.clock.now());
-    else emulator.store.disable(accountId, region);
-    return { accountId, region, enabled };
+    const enabled = flag(body, 'enabled');
+    const v2Enabled = flag(body, 'v2Enabled');
+    // CSPM's hub is enabled unless told otherwise; the new Security Hub's only when asked.
+    if (enabled ?? v2Enabled === undefined) emulator.store.enable(accountId, region, emulator.clock.now());
+    else if (enabled === false) emulator.store.disable(accountId, region);
+    const hub = emulator.store.hub(accountId, region);
+    if (v2Enabled === true) hub.v2EnabledAt ??= emulator.clock.now().toISOString();
+    if (v2Enabled === false) hub.v2EnabledAt = null;
+    return { accountId, region, enabled: hub.enabledAt !== null, v2Enabled: hub.v2EnabledAt !== null };
+  },
+  // The new Security Hub's aggregator: a home Region that receives its linked Regions' findings.
+  'POST /_emulator/aggregators-v2': (emulator, body) => {
+    const accountId = accountIdOf(body, 'accountId');
+    const region = text(body, 'region')!;
+    const regionLinkingMode = linkingMode(body);
+    const linkedRegions = linkedRegionList(body, regionLinkingMode);
+    const existing = emulator.store.aggregatorsV2.get(accountId);
+    if (existing)
+      throw new AdminError(409, `account ${accountId} already has an aggregator V2: ${existing.arn}`);
+    const arn = `arn:aws:securityhub:${region}:${accountId}:aggregatorv2/${randomUUID()}`;
+    const aggregator = { arn, region, regionLinkingMode, linkedRegions };
+    emulator.store.aggregatorsV2.set(accountId, aggregator);
+    return aggregator;
+  },
+  'DELETE /_emulator/aggregators-v2': (emulator, body) => {
+    const accountId = text(body, 'accountId')!;
+    const aggregator = emulator.store.aggregatorsV2.get(accountId);
+    if (!aggregator) throw new AdminError(404, `account ${accountId} has no aggregator V2`);
+    emulator.store.aggregatorsV2.delete(accountId);
+    return { arn: aggregator.arn };
+  },
+  // AWS Organizations as GetFindingsV2's Scopes see it: the organisation and each unit's accounts.
+  'PUT /_emulator/organization': (emulator, body) => {
+    const organizationId = text(body, 'organizationId')!;
+    const units = body.units;
+    if (typeof units !== 'object' || units === null || Array.isArray(units))
+      throw new AdminError(400, '"units" must map each organizational unit id to its account ids');
+    for (const [account, place] of emulator.store.organizations)
+      if (place.organizationId === organizationId) emulator.store.organizations.delete(account);
+    for (const unit of Object.keys(units))
+      for (const accountId of accountIdList(units as Record<string, unknown>, unit))
+        emulator.store.organizations.set(accountId, { organizationId, organizationalUnitId: unit });
+    return { organizationId, units };
+  },
+  // Which API holds provider findings from now on, and whether triage crosses between the twins.
+  'PUT /_emulator/v2': (emulator, body) => {
+    const presence = presenceOf(body, 'presence');
+    const mirrorTriage = flag(body, 'mirrorTriage');
+    if (presence) emulator.presence = presence;
+    if (mirrorTriage !== undefined) emulator.mirrorTriage = mirrorTriage;
+    return { presence: emulator.presence, mirrorTriage: emulator.mirrorTriage };
+  },
+  // Where existing findings exist (for migration tests): by ASFF Id (= OCSF finding_info.uid).
+  'PUT /_emulator/findings/presence': (emulator, body) => {
+    const presence = presenceOf(body, 'presence');
+    if (!presence) throw new AdminError(400, '"presence" is required');
+    const ids = new Set(strings(body, 'ids', []));
+    const all = body.ids === undefined;
+    let placed = 0;
+    for (const hub of emulator.store.allHubs())
+      for (const key of [...hub.findings.keys(), ...hub.v1Withdrawn.keys()]) {
+        if (!all && !ids.has(key.split('\u0000')[1]!)) continue;
+        placeFinding(hub, key, presence);
+        placed += 1;
+      }
+    return { placed, presence };
   },
   'POST /_emulator/aggregators': (emulator, body) => {
     const accountId = text(body, 'accountId')!;
@@ -256,7 +336,8 @@ const ROUTES: Record<string, Handler> = {
     const accountIds =
       body.accountIds === undefined ? emulator.memberAccountIds : accountIdList(body, 'accountIds');
     const regions = strings(body, 'regions', emulator.regions);
-    return { imported: emulator.seedFindings({ count, seed, accountIds, regions }) };
+    const presence = presenceOf(body, 'presence');
+    return { imported: emulator.seedFindings({ count, seed, accountIds, regions, presence }) };
   },
   'POST /_emulator/findings': (emulator, body) => {
     const findings = body.findings;
@@ -268,7 +349,8 @@ const ROUTES: Record<string, Handler> = {
         400,
         `findings[${unplaceable}] needs "Id" and "ProductArn", and "AwsAccountId" (12 digits) and "Region" to place it`,
       );
-    for (const finding of findings) emulator.importAsProvider(finding);
+    const presence = presenceOf(body, 'presence');
+    for (const finding of findings) emulator.importAsProvider(finding, presence);
     return { imported: findings.length };
   },
   'PUT /_emulator/quotas': (emulator, body) => {

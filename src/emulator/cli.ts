@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { startEmulator } from './index.ts';
 
 // `npm run emulator -- [--port N] [--findings N] [--regions a,b] [--accounts N] [--seed N]
-//   [--rate R --burst B | --no-quotas] [--latency-ms N] [--fault-rate P] [--tls] [--administrator]
+//   [--rate R --burst B | --no-quotas] [--latency-ms N] [--fault-rate P] [--tls] [--administrator] [--v2]
 //   [--trust-external-id ID]`
 // Prints ONE JSON line (endpoint, base credentials, accounts, roles with their external ids and, with
 // --administrator, the Security Hub administrator account's role), then serves.
@@ -22,6 +22,7 @@ const { values } = parseArgs({
     'fault-rate': { type: 'string', default: '0' },
     tls: { type: 'boolean', default: false },
     administrator: { type: 'boolean', default: false },
+    v2: { type: 'boolean', default: false },
     'trust-external-id': { type: 'string' },
   },
 });
@@ -63,6 +64,7 @@ const emulator = await startEmulator({
   faultRate: number('fault-rate', values['fault-rate'], 0, 1),
   tls: values.tls,
   administrator: values.administrator,
+  v2: values.v2,
   trustExternalId: externalId(values['trust-external-id']),
 });
 

@@ -26,7 +26,21 @@ import {
   type OperationContext,
   SnapshotCache,
 } from './securityhub/operations.ts';
-import { SecurityHubStore } from './securityhub/store.ts';
+import { findingKey, type HubState, type Presence, SecurityHubStore } from './securityhub/store.ts';
+import {
+  batchUpdateFindingsV2,
+  describeSecurityHubV2,
+  disableSecurityHubV2,
+  enableSecurityHubV2,
+  getAggregatorV2,
+  getFindingsV2,
+  getResourcesV2,
+  listAggregatorsV2,
+  mirrorToOcsf,
+  notEnabledV2,
+  placeFinding,
+  presenceOf,
+} from './securityhub/v2-operations.ts';
 import { verifySignature } from './sigv4.ts';
 import { handleSts, stsErrorXml } from './sts.ts';
 
@@ -42,6 +56,10 @@ interface Route {
   handle: (body: Record<string, unknown>, context: OperationContext) => unknown;
   /** Operations that work on a hub that is not enabled. */
   worksWhenDisabled?: boolean;
+  /** The new Security Hub's operations: V2 enablement, V2 error names. */
+  v2?: boolean;
+  /** IAM actions any of which allows the call (default `securityhub:<operation>`). */
+  actions?: string[];
 }
 
 /** A route matched to a request: its greedy path label's value (still percent-encoded), if it has one. */
@@ -52,7 +70,19 @@ interface MatchedRoute {
 
 const ROUTES: Record<string, Route> = {
   'POST /findings': { operation: 'GetFindings', handle: getFindings },
-  'PATCH /findings/batchupdate': { operation: 'BatchUpdateFindings', handle: batchUpdateFindings },
+  'PATCH /findings/batchupdate': {
+    operation: 'BatchUpdateFindings',
+    handle: (body, context) => {
+      const result = batchUpdateFindings(body, context);
+      if (context.mirrorTriage)
+        mirrorToOcsf(
+          context.store.readableHubs(context.hub.accountId, context.hub.region),
+          result.ProcessedFindings,
+          body,
+        );
+      return result;
+    },
+  },
   'POST /findings/import': { operation: 'BatchImportFindings', handle: batchImportFindings },
   'GET /accounts': { operation: 'DescribeHub', handle: (_body, context) => describeHub(context) },
   'POST /accounts': {
@@ -97,6 +127,48 @@ const ROUTES: Record<string, Route> = {
   'DELETE /productSubscriptions/{ProductSubscriptionArn+}': {
     operation: 'DisableImportFindingsForProduct',
     handle: disableImportFindingsForProduct,
+  },
+  // The new Security Hub (V2): the paths and methods of the SDK's serializers.
+  'POST /findingsv2': {
+    operation: 'GetFindingsV2',
+    handle: getFindingsV2,
+    v2: true,
+    // The SDK documents securityhub:GetFindings; XSOAR grants GetFindingsV2 (research/ocsf-v2.md §1).
+    actions: ['GetFindingsV2', 'GetFindings'],
+  },
+  'PATCH /findingsv2/batchupdatev2': {
+    operation: 'BatchUpdateFindingsV2',
+    handle: batchUpdateFindingsV2,
+    v2: true,
+    actions: ['BatchUpdateFindingsV2', 'BatchUpdateFindings'],
+  },
+  'POST /resourcesv2': { operation: 'GetResourcesV2', handle: getResourcesV2, v2: true },
+  'GET /hubv2': {
+    operation: 'DescribeSecurityHubV2',
+    handle: (_body, context) => describeSecurityHubV2(context),
+    v2: true,
+    worksWhenDisabled: true,
+  },
+  'POST /hubv2': {
+    operation: 'EnableSecurityHubV2',
+    handle: (_body, context) => enableSecurityHubV2(context),
+    v2: true,
+    worksWhenDisabled: true,
+  },
+  'DELETE /hubv2': {
+    operation: 'DisableSecurityHubV2',
+    handle: (_body, context) => disableSecurityHubV2(context),
+    v2: true,
+  },
+  'GET /aggregatorv2/list': {
+    operation: 'ListAggregatorsV2',
+    handle: (_body, context) => listAggregatorsV2(context),
+    v2: true,
+  },
+  'GET /aggregatorv2/get/{AggregatorV2Arn+}': {
+    operation: 'GetAggregatorV2',
+    handle: getAggregatorV2,
+    v2: true,
   },
 };
 
@@ -158,6 +230,10 @@ export class Emulator {
   /** Accounts whose Security Hub holds findings (the base account is Hubgraph's own). */
   memberAccountIds: string[] = [];
   regions: string[] = ['us-east-1'];
+  /** Where provider findings exist unless the scene says otherwise: CSPM (V1), the new Security Hub (V2), or both. */
+  presence: Presence = 'BOTH';
+  /** Whether triage through one API reaches the twin in the other (docs/emulator.md: off, as AWS documents no sync). */
+  mirrorTriage = false;
 
   constructor(settings: EmulatorSettings) {
     this.seed = settings.seed;
@@ -174,9 +250,15 @@ export class Emulator {
   }
 
   /** Fills member accounts' hubs with generated findings, through the import path. */
-  seedFindings(options: { count: number; seed: number; accountIds: string[]; regions: string[] }): number {
+  seedFindings(options: {
+    count: number;
+    seed: number;
+    accountIds: string[];
+    regions: string[];
+    presence?: Presence;
+  }): number {
     const findings = generateFindings({ ...options, now: this.clock.now() });
-    for (const finding of findings) this.importAsProvider(finding);
+    for (const finding of findings) this.importAsProvider(finding, options.presence);
     return findings.length;
   }
 
@@ -198,16 +280,30 @@ export class Emulator {
         regions: [hub.region],
       });
       for (const finding of changes.updated)
-        if (importFinding(hub, finding, to, 'provider') === 'updated') updated += 1;
+        if (this.importIntoHub(hub, finding, to) === 'updated') updated += 1;
       for (const finding of changes.created)
-        if (importFinding(hub, finding, to, 'provider') === 'created') created += 1;
+        if (this.importIntoHub(hub, finding, to) === 'created') created += 1;
     }
     return { now: to.toISOString(), updated, created };
   }
 
-  importAsProvider(finding: AwsSecurityFinding): void {
+  importAsProvider(finding: AwsSecurityFinding, presence?: Presence): void {
     const hub = this.store.enable(finding.AwsAccountId!, finding.Region!, this.clock.now());
-    importFinding(hub, finding, this.clock.now(), 'provider');
+    this.importIntoHub(hub, finding, this.clock.now(), presence);
+  }
+
+  /** A provider's finding into CSPM and, as the scene says, its OCSF twin into the new Security Hub. */
+  private importIntoHub(hub: HubState, finding: AwsSecurityFinding, now: Date, presence?: Presence) {
+    const key = findingKey(finding.ProductArn!, finding.Id!);
+    // A V2-only finding's CSPM copy is held back; the provider still updates it, then it is held back again.
+    const withdrawn = hub.v1Withdrawn.get(key);
+    if (withdrawn) {
+      hub.findings.set(key, withdrawn);
+      hub.v1Withdrawn.delete(key);
+    }
+    const outcome = importFinding(hub, finding, now, 'provider');
+    placeFinding(hub, key, presence ?? presenceOf(hub, key, this.presence));
+    return outcome;
   }
 
   count(operation: string, status: number): void {
@@ -245,11 +341,13 @@ export class Emulator {
       req.socket.destroy();
       return;
     }
+    // The new Security Hub names its errors differently (ThrottlingException, InternalServerException).
+    const v2 = route?.v2 === true;
     try {
-      if (fault === '429') throw new AwsError('TooManyRequestsException', 429, 'Too Many Requests');
+      if (fault === '429') throw throttled(v2);
       if (fault === '500')
         throw new AwsError(
-          'InternalException',
+          v2 ? 'InternalServerException' : 'InternalException',
           500,
           'Internal service error (injected by the emulator).',
           'Receiver',
@@ -304,7 +402,8 @@ export class Emulator {
             404,
             `No operation at ${req.method} ${url.pathname}`,
           );
-        if (!Identity.allows(caller.principal, `securityhub:${route.operation}`)) {
+        const actions = (route.actions ?? [route.operation]).map((action) => `securityhub:${action}`);
+        if (!actions.some((action) => Identity.allows(caller.principal, action))) {
           const resource = `arn:aws:securityhub:${caller.region}:${caller.principal.accountId}:hub/default`;
           throw new AwsError(
             'AccessDeniedException',
@@ -313,10 +412,11 @@ export class Emulator {
           );
         }
         if (!this.limiter.take(caller.principal.accountId, caller.region, route.operation, Date.now())) {
-          throw new AwsError('TooManyRequestsException', 429, 'Too Many Requests');
+          throw throttled(v2);
         }
         const hub = this.store.hub(caller.principal.accountId, caller.region);
-        if (!hub.enabledAt && !route.worksWhenDisabled) {
+        if (v2 && !hub.v2EnabledAt && !route.worksWhenDisabled) throw notEnabledV2(hub);
+        if (!v2 && !hub.enabledAt && !route.worksWhenDisabled) {
           throw new AwsError(
             'InvalidAccessException',
             401,
@@ -331,6 +431,7 @@ export class Emulator {
           now: this.clock.now(),
           query: url.searchParams,
           snapshots: this.snapshots,
+          mirrorTriage: this.mirrorTriage,
           concurrentUpdate: () => {
             if (this.concurrentUpdates <= 0) return false;
             this.concurrentUpdates -= 1;
@@ -358,7 +459,7 @@ export class Emulator {
         error instanceof AwsError
           ? error
           : new AwsError(
-              isQuery ? 'InternalFailure' : 'InternalException',
+              isQuery ? 'InternalFailure' : v2 ? 'InternalServerException' : 'InternalException',
               500,
               (error as Error).message ?? 'Internal error',
               'Receiver',
@@ -417,6 +518,12 @@ export class Emulator {
     }
     res.end();
   }
+}
+
+function throttled(v2: boolean): AwsError {
+  return v2
+    ? new AwsError('ThrottlingException', 429, 'Rate exceeded')
+    : new AwsError('TooManyRequestsException', 429, 'Too Many Requests');
 }
 
 function parseJson(body: Buffer): Record<string, unknown> {

@@ -43,6 +43,11 @@ export interface EmulatorOptions {
    * awsSetup.trustPolicy says); default: a random one per role.
    */
   trustExternalId?: string;
+  /**
+   * Enables the new Security Hub (V2, OCSF) beside CSPM in every read account and Region, and lets the
+   * read roles call its operations. Provider findings get their OCSF twins either way.
+   */
+  v2?: boolean;
 }
 
 export interface EmulatorRole {
@@ -80,6 +85,15 @@ export const READ_ROLE_ACTIONS = [
   'securityhub:BatchImportFindings',
   'securityhub:ListEnabledProductsForImport',
 ];
+/** What a read role may also do with `v2: true` (the new Security Hub's own actions). */
+export const V2_READ_ROLE_ACTIONS = [
+  'securityhub:GetFindingsV2',
+  'securityhub:GetResourcesV2',
+  'securityhub:BatchUpdateFindingsV2',
+  'securityhub:DescribeSecurityHubV2',
+  'securityhub:ListAggregatorsV2',
+  'securityhub:GetAggregatorV2',
+];
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const seed = options.seed ?? 1;
@@ -112,10 +126,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       accountId,
       READ_ROLE_NAME,
       { principals: [base.arn], externalId },
-      READ_ROLE_ACTIONS,
+      options.v2 ? [...READ_ROLE_ACTIONS, ...V2_READ_ROLE_ACTIONS] : READ_ROLE_ACTIONS,
       43_200,
     );
-    for (const region of regions) emulator.store.enable(accountId, region, emulator.clock.now());
+    for (const region of regions) {
+      const hub = emulator.store.enable(accountId, region, emulator.clock.now());
+      if (options.v2) hub.v2EnabledAt ??= emulator.clock.now().toISOString();
+    }
     return { arn: role.arn, accountId, externalId };
   };
   const roles = accounts.map(addReadAccount);

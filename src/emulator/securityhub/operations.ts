@@ -29,6 +29,8 @@ export interface OperationContext {
   duplicatePage?: () => boolean;
   /** A fault: whether this finding's BatchUpdateFindings loses a race with another writer. */
   concurrentUpdate?: () => boolean;
+  /** Whether triage set through one API (V1 or V2) reaches the finding's twin in the other. */
+  mirrorTriage?: boolean;
 }
 
 type Body = Record<string, unknown>;
@@ -45,7 +47,8 @@ const LABEL_TO_NORMALIZED: Record<string, number> = {
 
 interface Snapshot {
   hash: string;
-  findings: AwsSecurityFinding[];
+  /** ASFF findings (GetFindings) or OCSF documents and resources (GetFindingsV2, GetResourcesV2). */
+  findings: readonly unknown[];
   createdAt: number;
 }
 
@@ -132,11 +135,11 @@ export function getFindings(body: Body, context: OperationContext) {
   };
 }
 
-function encodeToken(token: { s: string; o: number; h: string }): string {
+export function encodeToken(token: { s: string; o: number; h: string }): string {
   return Buffer.from(JSON.stringify(token)).toString('base64');
 }
 
-function decodeToken(value: unknown): { s: string; o: number; h: string } {
+export function decodeToken(value: unknown): { s: string; o: number; h: string } {
   try {
     const token = JSON.parse(Buffer.from(String(value), 'base64').toString('utf8')) as {
       s: unknown;
@@ -644,7 +647,7 @@ function homeOf(hubs: HubState[], key: string): HubState | undefined {
   return hubs.find((hub) => hub.findings.has(key));
 }
 
-function record(
+export function record(
   hub: HubState,
   key: string,
   now: Date,
@@ -664,7 +667,7 @@ function record(
   hub.history.set(key, [...(hub.history.get(key) ?? []), entry]);
 }
 
-function diff(before: AwsSecurityFinding, after: AwsSecurityFinding): FindingHistoryUpdate[] {
+export function diff(before: AwsSecurityFinding, after: AwsSecurityFinding): FindingHistoryUpdate[] {
   const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
   const updates: FindingHistoryUpdate[] = [];
   for (const key of [...keys].sort()) {
@@ -722,7 +725,7 @@ function stateOfWorkflow(status: string | undefined): AwsSecurityFinding['Workfl
   return 'NEW';
 }
 
-function stableJson(value: unknown): string {
+export function stableJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
   if (value && typeof value === 'object' && !(value instanceof Date)) {
     return `{${Object.keys(value)

@@ -93,11 +93,28 @@ describe('GET /_emulator/state', () => {
         },
       ],
       hubs: [
-        { accountId: '111111111111', region: 'us-east-1', enabled: true, findings: 0 },
-        { accountId: '111111111111', region: 'eu-west-1', enabled: true, findings: 0 },
+        {
+          accountId: '111111111111',
+          region: 'us-east-1',
+          enabled: true,
+          findings: 0,
+          v2Enabled: false,
+          ocsfFindings: 0,
+        },
+        {
+          accountId: '111111111111',
+          region: 'eu-west-1',
+          enabled: true,
+          findings: 0,
+          v2Enabled: false,
+          ocsfFindings: 0,
+        },
       ],
       aggregators: {},
       administrators: {},
+      aggregatorsV2: {},
+      organizations: {},
+      v2: { presence: 'BOTH', mirrorTriage: false },
       quotas: { enabled: true },
       latencyMs: 0,
       faults: { rate: 0, kinds: ['500', '503', 'reset', 'slow'] },
@@ -503,7 +520,7 @@ describe('PUT /_emulator/hubs', () => {
     const hub = { accountId: '111111111111', region: 'eu-west-1' };
     expect(await call(emulator, 'PUT', '/_emulator/hubs', { ...hub, enabled: false })).toEqual({
       status: 200,
-      body: { ...hub, enabled: false },
+      body: { ...hub, enabled: false, v2Enabled: false },
     });
     expect(await failure(client.send(new DescribeHubCommand({})))).toMatchObject({
       name: 'InvalidAccessException',
@@ -511,7 +528,7 @@ describe('PUT /_emulator/hubs', () => {
     });
     expect(await call(emulator, 'PUT', '/_emulator/hubs', hub)).toEqual({
       status: 200,
-      body: { ...hub, enabled: true },
+      body: { ...hub, enabled: true, v2Enabled: false },
     });
     expect((await client.send(new DescribeHubCommand({}))).SubscribedAt).toBe(START.toISOString());
   });
@@ -543,6 +560,8 @@ describe('PUT /_emulator/hubs', () => {
       region: 'us-east-1',
       enabled: true,
       findings: 0,
+      v2Enabled: false,
+      ocsfFindings: 0,
     });
   });
 });
@@ -678,8 +697,23 @@ describe('POST /_emulator/seed', () => {
     expect(answer).toEqual({ status: 200, body: { imported: 25 } });
     const hubs = (await call(emulator, 'GET', '/_emulator/state')).body.hubs;
     expect(hubs).toEqual([
-      { accountId: '111111111111', region: 'us-east-1', enabled: true, findings: 0 },
-      { accountId: '111111111111', region: 'eu-west-1', enabled: true, findings: 25 },
+      {
+        accountId: '111111111111',
+        region: 'us-east-1',
+        enabled: true,
+        findings: 0,
+        v2Enabled: false,
+        ocsfFindings: 0,
+      },
+      // The AWS products' findings also get their OCSF twins (the new Security Hub's store).
+      {
+        accountId: '111111111111',
+        region: 'eu-west-1',
+        enabled: true,
+        findings: 25,
+        v2Enabled: false,
+        ocsfFindings: expect.any(Number),
+      },
     ]);
     const page = await (await hubClient(emulator, 'eu-west-1')).send(
       new GetFindingsCommand({ MaxResults: 100 }),
