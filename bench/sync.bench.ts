@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import postgres from 'postgres';
 import { createApp } from '../src/app.ts';
@@ -13,6 +12,7 @@ import { connectorInputFor, type EmulatorAddress, trustHubgraph } from '../src/e
 import { runProgress } from '../src/sync/progress.ts';
 import { runsByIds, slicesOfRun } from '../src/sync/queries.ts';
 import { runConnectorNow } from '../src/sync/service.ts';
+import { type ServiceProcess, startServiceProcess } from './processes.ts';
 
 /**
  * The sync engine (`npm run worker`, a process of its own) against the AWS emulator (another), on real PostgreSQL
@@ -91,7 +91,7 @@ async function syncOnce(
   // This process only queues the run and watches it; the sync runs in a worker process.
   const database = await openDatabase({ url: databaseUrl, poolMax: 2 });
   const app = await createApp(config, { database, jobs: 'api' });
-  let worker: WorkerProcess | undefined;
+  let worker: ServiceProcess | undefined;
   try {
     const tenantId = `bench-${Date.now()}`;
     await ensureTenant(database.db, tenantId);
@@ -103,7 +103,7 @@ async function syncOnce(
     );
     const connector = created.connector!;
     await trustHubgraph(emulator.info, role.arn, connector.externalId);
-    worker = await startWorkerProcess({
+    worker = await startServiceProcess('worker', /Hubgraph worker is running connector syncs/, {
       DATABASE_URL: databaseUrl,
       HUBGRAPH_ALLOW_CUSTOM_ENDPOINTS: 'true',
       HUBGRAPH_ENDPOINT_ALLOWLIST: '127.0.0.0/8',
@@ -138,83 +138,6 @@ async function syncOnce(
     await database.close();
     emulator.child.kill('SIGTERM');
     await once(emulator.child, 'exit');
-  }
-}
-
-interface WorkerProcess {
-  /** The worker's peak resident memory so far (the kernel's high-water mark, VmHWM). */
-  peakRssMb(): number;
-  stop(): Promise<void>;
-}
-
-/**
- * `npm run worker`, exactly as an operator starts it (its Node flags included), configured through
- * the environment. npm runs the script through a shell, so the Node process is found among npm's
- * descendants: its memory is what the benchmark reports.
- */
-async function startWorkerProcess(env: Record<string, string>): Promise<WorkerProcess> {
-  const child = spawn('npm', ['run', '--silent', 'worker'], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout! });
-  const exited = once(child, 'exit');
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    lines.on('line', (line) => {
-      if (output.length < 20_000) output += `${line}\n`;
-      if (line.includes('Hubgraph worker is running connector syncs')) resolve();
-    });
-    void exited.then(() => reject(new Error(`the worker exited before it was ready:\n${output}`)));
-  });
-  const pid = descendants(child.pid!).find((candidate) => {
-    const [command, ...args] = commandLine(candidate);
-    return command?.endsWith('node') && args.includes('src/main.ts');
-  });
-  if (pid === undefined) throw new Error("the worker's Node process was not found under npm");
-  return {
-    peakRssMb() {
-      const kib = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-      return Number(kib) / 1024;
-    },
-    async stop() {
-      process.kill(pid, 'SIGTERM');
-      await exited;
-    },
-  };
-}
-
-/** Every process under `pid` (Linux /proc). */
-function descendants(pid: number): number[] {
-  const parents = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      // Fields after the command name (which may hold spaces): state, ppid, …
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  const found: number[] = [];
-  const queue = [pid];
-  while (queue.length > 0) {
-    const parent = queue.shift()!;
-    for (const [child, ppid] of parents)
-      if (ppid === parent) {
-        found.push(child);
-        queue.push(child);
-      }
-  }
-  return found;
-}
-
-function commandLine(pid: number): string[] {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-  } catch {
-    return [];
   }
 }
 

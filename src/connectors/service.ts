@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AwsTarget } from '../aws/clients.ts';
 import type { TenantContext } from '../context.ts';
-import type { Executor, Tx } from '../db/client.ts';
+import type { Tx } from '../db/client.ts';
 import { isUuid } from '../db/keyset.ts';
 import { quoteInput } from '../errors.ts';
 import type { NewEvent } from '../events/model.ts';
@@ -28,7 +28,7 @@ import { transformMapsByIds } from '../transform-maps/queries.ts';
 import { type UserErrorModel, userError } from '../user-errors.ts';
 import type { ConnectionCheckModel, ConnectionTestResultModel } from './connection-test/model.ts';
 import { runConnectionTest } from './connection-test/run.ts';
-import { type MasterKey, SecretUnreadableError, seal, unseal } from './crypto.ts';
+import { SecretUnreadableError, seal, unseal } from './crypto.ts';
 import type { ConnectorModel } from './model.ts';
 import {
   connectorNameTaken,

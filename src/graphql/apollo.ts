@@ -8,7 +8,6 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginInlineTrace } from '@apollo/server/plugin/inlineTrace';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { GraphQLSchema } from 'graphql';
-import type { Config } from '../config.ts';
 import { operationLabel } from '../observability/metrics.ts';
 import type { AppServices, GraphQLContext } from './context.ts';
 import { formatGraphQLError, isInternalError } from './format-error.ts';
