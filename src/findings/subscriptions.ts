@@ -67,25 +67,67 @@ export async function findingChanges(
     const delivered = batch.filter(
       (event) => event.type === 'DELETED' || !matching || matching.has(event.entityId),
     );
-    if (selection.finding) await primeFindings(loaders, delivered, selection.asset);
-    return delivered.map((event) => ({
-      findingsChanged: {
-        cursor: eventCursor(ctx.tenant, event.id),
-        type: event.type as FindingChangeType,
-        occurredAt: event.createdAt,
-        findingId: event.entityId,
-        changedFields: (event.payload as { changedFields?: string[] }).changedFields ?? [],
-      },
-    }));
+    if (selection.finding)
+      await primed(batch, selection.asset, () => primeFindings(loaders, batch, selection.asset));
+    const payloads = payloadsOf(ctx, batch);
+    return delivered.map((event) => payloads.get(event)!);
   });
 }
 
-/** Loads the batch's findings (and their assets) with one statement each, before any subscriber resolves them. */
+/** The batch's events as subscribers receive them: made once per batch, shared by every subscriber. */
+const payloadsByBatch = new WeakMap<
+  EventRow[],
+  Map<EventRow, { findingsChanged: FindingChangeEventModel }>
+>();
+
+function payloadsOf(ctx: GraphQLContext, batch: EventRow[]) {
+  let payloads = payloadsByBatch.get(batch);
+  if (!payloads) {
+    payloads = new Map(
+      batch.map((event) => [
+        event,
+        {
+          findingsChanged: {
+            cursor: eventCursor(ctx.tenant, event.id),
+            type: event.type as FindingChangeType,
+            occurredAt: event.createdAt,
+            findingId: event.entityId,
+            changedFields: (event.payload as { changedFields?: string[] }).changedFields ?? [],
+          },
+        },
+      ]),
+    );
+    payloadsByBatch.set(batch, payloads);
+  }
+  return payloads;
+}
+
+/** Per batch: the priming under way or done, without and with assets. */
+const primingByBatch = new WeakMap<EventRow[], Map<boolean, Promise<void>>>();
+
+/** Primes once per batch: a thousand subscribers waiting on one load, not each asking for 500 findings. */
+function primed(batch: EventRow[], withAssets: boolean, prime: () => Promise<void>): Promise<void> {
+  let byKind = primingByBatch.get(batch);
+  if (!byKind) {
+    byKind = new Map();
+    primingByBatch.set(batch, byKind);
+  }
+  let pending = byKind.get(withAssets);
+  if (!pending) {
+    pending = prime();
+    byKind.set(withAssets, pending);
+  }
+  return pending;
+}
+
+/**
+ * Loads the batch's findings (and their assets) with one statement each, before any subscriber
+ * resolves them: all of the batch, whatever each subscriber's filter lets through.
+ */
 async function primeFindings(loaders: Loaders, events: EventRow[], withAssets: boolean): Promise<void> {
   const ids = events.filter((event) => event.type !== 'DELETED').map((event) => event.entityId);
   if (ids.length === 0) return;
   const { findings, assets } = loaders;
-  // Every subscriber's ids are loaded; DataLoader fetches only those not yet cached or in flight.
   const loaded = await findings.byId.loadMany(ids);
   if (!withAssets) return;
   const assetIds = loaded.flatMap((finding) =>
