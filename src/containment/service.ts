@@ -2,6 +2,7 @@ import {
   AuthorizeSecurityGroupIngressCommand,
   CreateNetworkAclEntryCommand,
   DeleteNetworkAclEntryCommand,
+  DescribeNatGatewaysCommand,
   DescribeNetworkAclsCommand,
   type DescribeNetworkAclsCommandInput,
   DescribeSecurityGroupsCommand,
@@ -499,7 +500,7 @@ function vpcOf(request: Request, scope: Scope, outcome: Outcome): string | null 
   return null;
 }
 
-/** Refuses a block that covers any of the VPC's own CIDRs (it would cut the VPC off from itself). */
+/** Refuses a block that covers any of the VPC's own CIDRs (it would cut the VPC off from itself) or the account's NAT gateway addresses. */
 async function refuseOwnRange(
   client: EC2Client,
   vpcId: string,
@@ -521,6 +522,25 @@ async function refuseOwnRange(
         ['input', 'ip'],
       );
       return true;
+    }
+  }
+  // The account's NAT gateways (in any of its VPCs here): their public addresses are where its own
+  // outbound traffic comes from, so blocking one cuts the account off from the answers it awaits.
+  const { NatGateways } = await outcome.send(
+    client.send(
+      new DescribeNatGatewaysCommand({ Filter: [{ Name: 'state', Values: ['pending', 'available'] }] }),
+    ),
+  );
+  for (const nat of NatGateways ?? []) {
+    for (const address of nat.NatGatewayAddresses ?? []) {
+      const own = address.PublicIp ? parseCidr(address.PublicIp) : null;
+      if (own && overlaps(own, request.cidr)) {
+        outcome.refuse(
+          `${request.cidr.text} covers ${address.PublicIp}, the public address of the account's NAT gateway ${nat.NatGatewayId} (${nat.VpcId}): blocking it would cut the account's own outbound traffic off. Block the outside address instead.`,
+          ['input', 'ip'],
+        );
+        return true;
+      }
     }
   }
   return false;

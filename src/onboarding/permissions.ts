@@ -88,6 +88,13 @@ export const CONTAINMENT_ACTIONS: readonly ActionUse[] = [
     containment: true,
   },
   {
+    action: 'ec2:DescribeNatGateways',
+    purpose: "ipBlock reads the account's NAT gateways, whose public addresses it never blocks.",
+    writeBack: false,
+    export: false,
+    containment: true,
+  },
+  {
     action: 'ec2:DescribeNetworkAcls',
     purpose:
       "ipBlock and ipAllow read the VPC's network ACLs to number a deny entry below the allow rules and to find Hubgraph's entries again.",

@@ -386,6 +386,20 @@ describe('refusals', () => {
     expect(prodAcl().entries).toEqual(before);
   });
 
+  it("always refuses the account's NAT gateway addresses, confirmed or not", async () => {
+    const before = snapshot(prodAcl().entries);
+    const nat = [...network.natGateways.values()][0]!;
+    const publicIp = nat.addresses[0]!.publicIp;
+    for (const ip of [publicIp, `${publicIp.split('.').slice(0, 3).join('.')}.0/24`]) {
+      const refused = await block({ ip, confirmPrivateRange: true });
+      expect(refused.action!.result).toBe('REFUSED');
+      expect(refused.userErrors[0]!.message).toContain(
+        `${publicIp}, the public address of the account's NAT gateway ${nat.natGatewayId}`,
+      );
+    }
+    expect(prodAcl().entries).toEqual(before);
+  });
+
   it("refuses another tenant's finding exactly like a missing one, and logs nothing for either tenant", async () => {
     const other = tenantContext(sync.app, await newTenant(database, 'other'));
     const before = snapshot(prodAcl().entries);

@@ -5,6 +5,7 @@ import {
   AuthorizeSecurityGroupIngressCommand,
   CreateNetworkAclEntryCommand,
   DeleteNetworkAclEntryCommand,
+  DescribeNatGatewaysCommand,
   DescribeNetworkAclsCommand,
   DescribeSecurityGroupsCommand,
   DescribeVpcsCommand,
@@ -408,6 +409,7 @@ async function deniedContainmentActions(ec2: EC2Client): Promise<string[]> {
   let aclId = 'acl-00000000000000000';
   let groupId = 'sg-00000000000000000';
   await probe('ec2:DescribeVpcs', () => ec2.send(new DescribeVpcsCommand({ DryRun: true })));
+  await probe('ec2:DescribeNatGateways', () => ec2.send(new DescribeNatGatewaysCommand({ DryRun: true })));
   await probe('ec2:DescribeNetworkAcls', async () => {
     aclId =
       (await ec2.send(new DescribeNetworkAclsCommand({ MaxResults: 5 }))).NetworkAcls?.[0]?.NetworkAclId ??

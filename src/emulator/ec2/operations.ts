@@ -5,6 +5,7 @@ import type {
   Ec2Store,
   IpPermission,
   IpRange,
+  NatGateway,
   Network,
   NetworkAcl,
   NetworkAclEntry,
@@ -198,6 +199,55 @@ function describeVpcs(params: Params, context: Ec2Context): string {
     'DescribeVpcs',
     context.requestId,
     set('vpcSet', page, (vpc) => renderVpc(vpc, network.accountId)) + element('nextToken', nextToken),
+  );
+}
+
+// --- NAT gateways -----------------------------------------------------------------------------
+
+function renderNatGateway(nat: NatGateway): string {
+  return (
+    element('natGatewayId', nat.natGatewayId) +
+    set(
+      'natGatewayAddressSet',
+      nat.addresses,
+      (address) =>
+        element('allocationId', address.allocationId) +
+        element('publicIp', address.publicIp) +
+        element('privateIp', address.privateIp) +
+        element('isPrimary', true) +
+        element('status', 'succeeded'),
+    ) +
+    element('state', nat.state) +
+    element('vpcId', nat.vpcId) +
+    element('subnetId', nat.subnetId) +
+    element('connectivityType', 'public') +
+    tagSet(nat.tags)
+  );
+}
+
+function describeNatGateways(params: Params, context: Ec2Context): string {
+  const ids = list(params, 'NatGatewayId');
+  const where = filters(params, ['vpc-id', 'nat-gateway-id', 'state', 'subnet-id']);
+  authorize(context, 'DescribeNatGateways', flag(params, 'DryRun'));
+  const network = networkOf(context);
+  const chosen = named(
+    ids,
+    network.natGateways,
+    (id) => new AwsError('NatGatewayNotFound', 400, `The Nat Gateway ${id} was not found`),
+  ) ?? [...network.natGateways.values()];
+  const matched = chosen.filter((nat) =>
+    where.every(({ name, values }) => {
+      if (name === 'vpc-id') return values.includes(nat.vpcId);
+      if (name === 'nat-gateway-id') return values.includes(nat.natGatewayId);
+      if (name === 'subnet-id') return values.includes(nat.subnetId);
+      return values.includes(nat.state);
+    }),
+  );
+  const { page, nextToken } = paged(params, matched);
+  return envelope(
+    'DescribeNatGateways',
+    context.requestId,
+    set('natGatewaySet', page, renderNatGateway) + element('nextToken', nextToken),
   );
 }
 
@@ -583,6 +633,7 @@ function authorizeSecurityGroupIngress(params: Params, context: Ec2Context): str
 
 const OPERATIONS: Record<string, (params: Params, context: Ec2Context) => string> = {
   DescribeVpcs: describeVpcs,
+  DescribeNatGateways: describeNatGateways,
   DescribeNetworkAcls: describeNetworkAcls,
   CreateNetworkAclEntry: createNetworkAclEntry,
   DeleteNetworkAclEntry: deleteNetworkAclEntry,

@@ -61,10 +61,22 @@ export interface Vpc {
   tags: Record<string, string>;
 }
 
+/** A NAT gateway: its public address is the account's own, which containment never blocks. */
+export interface NatGateway {
+  natGatewayId: string;
+  vpcId: string;
+  subnetId: string;
+  /** pending | available | deleting | deleted | failed */
+  state: string;
+  addresses: { allocationId: string; publicIp: string; privateIp: string }[];
+  tags: Record<string, string>;
+}
+
 export interface Network {
   accountId: string;
   region: string;
   vpcs: Map<string, Vpc>;
+  natGateways: Map<string, NatGateway>;
   networkAcls: Map<string, NetworkAcl>;
   securityGroups: Map<string, SecurityGroup>;
 }
@@ -106,13 +118,14 @@ const tcp = (port: number, cidr: string, description?: string): IpPermission => 
  * The network every account-Region starts with: the default VPC (172.31.0.0/16 and an IPv6 /56)
  * with its default ACL and group, and a `prod` VPC (10.0.0.0/16) with a custom ACL (HTTPS from
  * anywhere, SSH from 10.0.0.0/8) and a `web` group whose rules let in HTTPS from anywhere, SSH from
- * an office range and RDP from one address.
+ * an office range and RDP from one address; the prod VPC reaches out through a NAT gateway.
  */
 export function seedNetwork(accountId: string, region: string): Network {
   const network: Network = {
     accountId,
     region,
     vpcs: new Map(),
+    natGateways: new Map(),
     networkAcls: new Map(),
     securityGroups: new Map(),
   };
@@ -132,6 +145,23 @@ export function seedNetwork(accountId: string, region: string): Network {
     tags: { Name: 'prod' },
   };
   for (const vpc of [defaultVpc, prodVpc]) network.vpcs.set(vpc.vpcId, vpc);
+  // The prod VPC's way out: a NAT gateway with an Elastic IP (a public address, 52.x.y.z).
+  const ip = createHash('sha256').update(`${accountId}/${region}/nat`).digest();
+  const nat: NatGateway = {
+    natGatewayId: id('nat', accountId, region, 'prod'),
+    vpcId: prodVpc.vpcId,
+    subnetId: id('subnet', accountId, region, 'prod-a'),
+    state: 'available',
+    addresses: [
+      {
+        allocationId: id('eipalloc', accountId, region, 'prod-nat'),
+        publicIp: `52.${ip[0]! % 200}.${ip[1]}.${1 + (ip[2]! % 250)}`,
+        privateIp: '10.0.0.10',
+      },
+    ],
+    tags: { Name: 'prod-nat' },
+  };
+  network.natGateways.set(nat.natGatewayId, nat);
 
   const acls: NetworkAcl[] = [
     {
