@@ -148,7 +148,8 @@ describe('a worker killed with SIGKILL', () => {
     for (const [index, point] of KILLS.entries()) {
       const death = await Promise.race([
         service.exited,
-        new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 45_000)),
+        // A killed worker's run is handed on after its heartbeat lapses; a loaded CI machine is slow.
+        new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 90_000)),
       ]);
       expect(death?.signal, `the run never reached ${point}:\n${service.output().slice(-3000)}`).toBe(
         'SIGKILL',
@@ -168,5 +169,5 @@ describe('a worker killed with SIGKILL', () => {
     expect(status.attempt).toBe(KILLS.length - 1);
     expect(await storedOver(service, tenantId)).toEqual(expectedFrom(inSecurityHub()));
     await service.stop();
-  }, 600_000);
+  }, 1_200_000);
 });

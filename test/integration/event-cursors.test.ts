@@ -34,7 +34,8 @@ describe('event cursors', () => {
       fc.asyncProperty(fc.bigInt({ min: 1n, max: 2n ** 63n - 1n }), async (id) => {
         const cursor = eventCursor(of(tenantId), id);
         expect(cursor).toMatch(/^[A-Za-z0-9_-]{22}$/);
-        expect(cursor).not.toContain(id.toString());
+        // The id does not show through (a short one may appear by chance among 22 characters).
+        if (id > 99_999n) expect(cursor).not.toContain(id.toString());
         const decoded = await replayCursor(of(tenantId), cursor).catch((error: Error) => error);
         if (decoded instanceof Error) expect(decoded.message).toContain('beyond the head of the event log');
         else expect(decoded).toBe(id);
