@@ -33,6 +33,11 @@ import { DEFAULT_PAGE_SIZE } from '../db/keyset.ts';
 
 type Variables = Readonly<Record<string, unknown>> | null | undefined;
 
+interface Sizing {
+  fields: readonly string[];
+  size: number;
+}
+
 export function operationCost(
   schema: GraphQLSchema,
   document: DocumentNode,
@@ -58,26 +63,39 @@ export function operationCost(
         : schema.getSubscriptionType();
   if (!root) return 0;
 
-  /** `sizeOf`: how many times each field of this selection is resolved (a connection's `edges`: its page size). */
-  const selectionCost = (
-    selectionSet: SelectionSetNode,
-    type: GraphQLNamedType,
-    sizeOf: (field: string) => number = () => 1,
-  ): number => {
+  /**
+   * `sizing`: the fields of this selection resolved once per item of a page (a connection's
+   * `edges`/`nodes`), and how many items; every other field is resolved once.
+   */
+  const selectionCost = (selectionSet: SelectionSetNode, type: GraphQLNamedType, sizing?: Sizing): number => {
     let total = 0;
     for (const selection of selectionSet.selections) {
       if (selection.kind === Kind.FIELD) {
-        total += fieldCost(selection, type) * sizeOf(selection.name.value);
+        const times = sizing?.fields.includes(selection.name.value) ? sizing.size : 1;
+        total += fieldCost(selection, type) * times;
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         const on = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : type;
-        if (on) total += selectionCost(selection.selectionSet, on, sizeOf);
+        if (on) total += selectionCost(selection.selectionSet, on, sizing);
       } else {
-        const fragment = fragments.get(selection.name.value);
-        const on = fragment && schema.getType(fragment.typeCondition.name.value);
-        if (fragment && on) total += selectionCost(fragment.selectionSet, on, sizeOf);
+        total += fragmentCost(selection.name.value, sizing);
       }
     }
     return total;
+  };
+
+  // A fragment is costed once per sizing: spread twice in each of 30 nested fragments, it would
+  // otherwise be walked 2^30 times by a document of a few hundred tokens.
+  const fragmentCosts = new Map<string, number>();
+  const fragmentCost = (name: string, sizing?: Sizing): number => {
+    const key = `${name}|${sizing ? `${sizing.size}:${sizing.fields.join(',')}` : ''}`;
+    let cost = fragmentCosts.get(key);
+    if (cost === undefined) {
+      const fragment = fragments.get(name);
+      const on = fragment && schema.getType(fragment.typeCondition.name.value);
+      cost = fragment && on ? selectionCost(fragment.selectionSet, on, sizing) : 0;
+      fragmentCosts.set(key, cost);
+    }
+    return cost;
   };
 
   const fieldCost = (node: FieldNode, parent: GraphQLNamedType): number => {
@@ -91,10 +109,7 @@ export function operationCost(
     if (!node.selectionSet) return weight * size;
     const sized = sizedFields(definition, returned);
     // A connection's page size multiplies its `edges`/`nodes`, not its `totalCount` or `pageInfo`.
-    if (sized)
-      return (
-        weight + selectionCost(node.selectionSet, returned, (field) => (sized.includes(field) ? size : 1))
-      );
+    if (sized) return weight + selectionCost(node.selectionSet, returned, { fields: sized, size });
     return (weight + selectionCost(node.selectionSet, returned)) * size;
   };
 

@@ -56,6 +56,14 @@ describe('operation cost', () => {
     expect(cost('{ nodes(ids: ["a", "b", "c"]) { id } }')).toBe(3);
   });
 
+  it('costs a fragment spread in every level of 60 nested fragments at once, not 2^60 walks', () => {
+    let document = 'query Q { ...F0 }\n';
+    for (let i = 0; i < 60; i += 1) document += `fragment F${i} on Query { ...F${i + 1} ...F${i + 1} }\n`;
+    document += 'fragment F60 on Query { viewer { tenantId } }';
+    // Walked once per fragment; walked per spread, this would not end before the test's timeout.
+    expect(cost(document, {}, 'Q')).toBe(2 ** 60);
+  });
+
   it('follows fragments and picks the named operation', () => {
     const document = `
       fragment F on Finding { asset { id } }
