@@ -556,6 +556,20 @@ class BatchSender {
     this.regions = new Map(record.regions.map((state) => [state.region, state]));
   }
 
+  private regionWrites: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Writes every Region's state so far. Regions are detected in parallel: one write after another,
+   * each taking the states when it runs, so a slower transaction cannot commit an older list last.
+   */
+  private saveRegions(): Promise<void> {
+    const write = this.regionWrites.then(() =>
+      this.ctx.db.transaction((tx) => touchExport(tx, this.record.id, [...this.regions.values()])),
+    );
+    this.regionWrites = write.catch(() => {});
+    return write;
+  }
+
   private connectorAccess() {
     this.access ??= (async () => {
       const connector = await connectorById(this.ctx, this.record.connectorId);
@@ -598,7 +612,7 @@ class BatchSender {
         return false;
       }
       this.regions.set(region, state);
-      await this.ctx.db.transaction((tx) => touchExport(tx, this.record.id, [...this.regions.values()]));
+      await this.saveRegions();
     }
     if (state.accepted) return true;
     await this.commit(
