@@ -43,47 +43,67 @@ export function mapFinding(input: unknown, map: CompiledTransformMap, settings: 
     return mapValidated(input, map, settings);
   } catch (error) {
     // Validation should make this unreachable; if it is not, the finding is kept as a reject.
-    return {
-      ok: false,
-      reject: {
-        reason: `mapping failed: ${error instanceof Error ? error.message : String(error)}`,
-        problems: [],
-        ...identityOf(input),
-      },
-    };
+    return mappingFailed(error, identityOf(input));
   }
+}
+
+type RejectIdentity = Pick<Reject, 'productArn' | 'awsId'>;
+
+/** An exception while mapping a valid document: kept as a reject, never thrown. */
+export function mappingFailed(error: unknown, identity: RejectIdentity): { ok: false; reject: Reject } {
+  return {
+    ok: false,
+    reject: {
+      reason: `mapping failed: ${error instanceof Error ? error.message : String(error)}`,
+      problems: [],
+      ...identity,
+    },
+  };
+}
+
+/** A document its format's validator refused: the first problem in the reason, all of them kept. */
+export function invalidDocument(
+  format: 'ASFF' | 'OCSF',
+  problems: Problem[],
+  identity: RejectIdentity,
+): { ok: false; reject: Reject } {
+  const first = problems[0]!;
+  return {
+    ok: false,
+    reject: {
+      reason: `invalid ${format}: ${first.path || 'finding'} ${first.message}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`,
+      problems,
+      ...identity,
+    },
+  };
+}
+
+/** A finding that lacks what the transform map requires; undefined when nothing is missing. */
+export function missingTargets(
+  map: CompiledTransformMap,
+  missing: readonly { source: string; target: string }[],
+  identity: RejectIdentity,
+): { ok: false; reject: Reject } | undefined {
+  if (missing.length === 0) return undefined;
+  return {
+    ok: false,
+    reject: {
+      reason: `the transform map "${map.name}" requires ${missing.map((entry) => entry.target).join(', ')}, which the finding does not provide`,
+      problems: missing.map((entry) => ({ path: entry.source, message: `has no value for ${entry.target}` })),
+      ...identity,
+    },
+  };
 }
 
 function mapValidated(input: unknown, map: CompiledTransformMap, settings: MappingSettings): MapOutcome {
   const validation = validateAsff(input);
-  if (!validation.ok) {
-    const first = validation.problems[0]!;
-    return {
-      ok: false,
-      reject: {
-        reason: `invalid ASFF: ${first.path || 'finding'} ${first.message}${validation.problems.length > 1 ? ` (and ${validation.problems.length - 1} more)` : ''}`,
-        problems: validation.problems,
-        ...identityOf(input),
-      },
-    };
-  }
+  if (!validation.ok) return invalidDocument('ASFF', validation.problems, identityOf(input));
   // Scored and mapped with the producer's own fields read into ASFF; stored as AWS returned it.
   const raw = validation.finding;
   const finding = withProducerFields(raw);
   const applied = map.apply(finding);
-  if (applied.missing.length > 0) {
-    return {
-      ok: false,
-      reject: {
-        reason: `the transform map "${map.name}" requires ${applied.missing.map((entry) => entry.target).join(', ')}, which the finding does not provide`,
-        problems: applied.missing.map((entry) => ({
-          path: entry.source,
-          message: `has no value for ${entry.target}`,
-        })),
-        ...identityOf(input),
-      },
-    };
-  }
+  const missing = missingTargets(map, applied.missing, identityOf(input));
+  if (missing) return missing;
   const mapped = applied.values;
   const warnings = [...applied.warnings];
   const score = detectionScore(finding, settings);

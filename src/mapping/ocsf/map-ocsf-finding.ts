@@ -6,10 +6,13 @@ import {
   dateOr,
   exploitOf,
   fixOf,
+  invalidDocument,
   levelOr,
   type MapOutcome,
   type MappingSettings,
+  mappingFailed,
   maxOf,
+  missingTargets,
   primaryAsset,
   type Reject,
   stringOr,
@@ -56,46 +59,18 @@ export function mapOcsfFinding(
   try {
     return mapValidated(input, map, settings);
   } catch (error) {
-    return {
-      ok: false,
-      reject: {
-        reason: `mapping failed: ${error instanceof Error ? error.message : String(error)}`,
-        problems: [],
-        ...identityOf(input),
-      },
-    };
+    return mappingFailed(error, identityOf(input));
   }
 }
 
 function mapValidated(input: unknown, map: CompiledTransformMap, settings: MappingSettings): OcsfMapOutcome {
   const validation = validateOcsf(input);
-  if (!validation.ok) {
-    const first = validation.problems[0]!;
-    return {
-      ok: false,
-      reject: {
-        reason: `invalid OCSF: ${first.path || 'finding'} ${first.message}${validation.problems.length > 1 ? ` (and ${validation.problems.length - 1} more)` : ''}`,
-        problems: validation.problems,
-        ...identityOf(input),
-      },
-    };
-  }
+  if (!validation.ok) return invalidDocument('OCSF', validation.problems, identityOf(input));
   const ocsf = validation.finding;
   const view = asffView(ocsf);
   const applied = map.apply(ocsf);
-  if (applied.missing.length > 0) {
-    return {
-      ok: false,
-      reject: {
-        reason: `the transform map "${map.name}" requires ${applied.missing.map((entry) => entry.target).join(', ')}, which the finding does not provide`,
-        problems: applied.missing.map((entry) => ({
-          path: entry.source,
-          message: `has no value for ${entry.target}`,
-        })),
-        ...identityOf(input),
-      },
-    };
-  }
+  const missing = missingTargets(map, applied.missing, identityOf(input));
+  if (missing) return missing;
   const mapped = applied.values;
   const warnings = [...applied.warnings];
   const score = detectionScore(view, settings);
