@@ -253,6 +253,11 @@ export class SyncJobs {
    */
   async releaseAttempt(jobId: string, attempt: number, reason: string): Promise<void> {
     await this.boss.fail(this.queue, { id: jobId, retryCount: attempt }, { message: reason });
+    await this.retryNow(jobId);
+  }
+
+  /** Makes a job waiting for its retry due now (its backoff was for a failure, not a dead worker). */
+  async retryNow(jobId: string): Promise<void> {
     await this.boss.update(this.queue, undefined, { id: jobId, startAfter: new Date() });
   }
 

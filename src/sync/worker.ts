@@ -297,12 +297,18 @@ export class SyncWorker {
         );
         continue;
       }
-      if (state === 'active' && run.status === 'RUNNING' && run.worker && deadOnThisHost(run.worker)) {
-        ctx.log.warn(
-          { runId: run.id, worker: run.worker },
-          'the worker of this run died; handing the run on',
-        );
-        await this.jobs.releaseAttempt(run.jobId, run.attempt, `worker ${run.worker} died`).catch(() => {});
+      if (run.status === 'RUNNING' && run.worker && deadOnThisHost(run.worker)) {
+        if (state === 'active') {
+          ctx.log.warn(
+            { runId: run.id, worker: run.worker },
+            'the worker of this run died; handing the run on',
+          );
+          await this.jobs.releaseAttempt(run.jobId, run.attempt, `worker ${run.worker} died`).catch(() => {});
+        } else if (state === 'retry') {
+          // Its heartbeat lapsed before we looked: the engine scheduled a retry after a backoff that
+          // grows with each attempt (minutes after a few crashes). A dead worker is no reason to wait.
+          await this.jobs.retryNow(run.jobId).catch(() => {});
+        }
       }
     }
   }
