@@ -12,6 +12,7 @@ import {
   smallint,
   text,
   timestamp,
+  unique,
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
@@ -415,6 +416,59 @@ export const findings = pgTable(
   ],
 );
 
+/**
+ * The dimensions `findingStats` counts by and filters on: one summary row per combination. Names
+ * match the findings columns, so a FindingFilter turns into the same conditions on either.
+ */
+const findingStatDimensions = () => ({
+  tenantId: tenantId(),
+  findingSeverity: smallint('finding_severity').notNull(),
+  workflowStatus: text('workflow_status').notNull(),
+  recordState: text('record_state').notNull(),
+  complianceStatus: text('compliance_status'),
+  productName: text('product_name').notNull(),
+  awsAccountId: text('aws_account_id').notNull(),
+  region: text('region').notNull(),
+  connectorId: uuid('connector_id'),
+  counted: boolean('counted').notNull(),
+  vanished: boolean('vanished').notNull(),
+});
+
+/**
+ * Problems (findings outside a de-duplication group, and each group's primary) per combination of
+ * the stat dimensions: what `findingStats` reads instead of a sort per facet over every finding.
+ * Triggers on findings append changes to finding_stat_deltas; folding them in here is the only
+ * write (`compactFindingStats`), so concurrent ingests never wait on a shared counter row.
+ */
+export const findingStatCells = pgTable(
+  'finding_stat_cells',
+  { ...findingStatDimensions(), problems: integer('problems').notNull() },
+  (t) => [
+    unique('finding_stat_cells_key')
+      .on(
+        t.tenantId,
+        t.findingSeverity,
+        t.workflowStatus,
+        t.recordState,
+        t.complianceStatus,
+        t.productName,
+        t.awsAccountId,
+        t.region,
+        t.connectorId,
+        t.counted,
+        t.vanished,
+      )
+      .nullsNotDistinct(),
+  ],
+);
+
+/** Changes to finding_stat_cells not yet folded in: appended by triggers on findings, per statement. */
+export const findingStatDeltas = pgTable(
+  'finding_stat_deltas',
+  { ...findingStatDimensions(), delta: integer('delta').notNull() },
+  (t) => [index('finding_stat_deltas_tenant_idx').on(t.tenantId)],
+);
+
 /** Findings that failed validation: kept with the reason, never dropped silently. */
 export const findingRejects = pgTable(
   'finding_rejects',
@@ -709,6 +763,8 @@ export const schema = {
   assets,
   findings,
   findingRejects,
+  findingStatCells,
+  findingStatDeltas,
   events,
   findingUpdates,
   findingUpdateItems,
