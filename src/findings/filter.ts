@@ -1,4 +1,4 @@
-import { and, eq, type SQL, sql } from 'drizzle-orm';
+import { type AnyColumn, and, eq, type SQL, sql } from 'drizzle-orm';
 import {
   type ArgumentPath,
   checkList,
@@ -7,7 +7,7 @@ import {
   intRangeCondition,
   listCondition,
 } from '../db/filter-helpers.ts';
-import { findings } from '../db/schema.ts';
+import { type findingStatCells, type findingStatDeltas, findings } from '../db/schema.ts';
 import { UserInputError } from '../errors.ts';
 import type { FindingFilter } from '../generated/graphql.ts';
 
@@ -23,22 +23,17 @@ export function findingFilterCondition(
   if (!filter) return undefined;
   const at = (field: string) => [...path, field];
   const conditions: (SQL | undefined)[] = [
-    idListCondition(findings.id, 'Finding', filter.ids, at('ids')),
-    listCondition(
-      findings.findingSeverity,
-      filter.severityLabels?.map((label) => SEVERITY_LEVEL[label]),
-      at('severityLabels'),
+    ...dimensionConditions(
+      filter,
+      findings,
+      (vanished) =>
+        vanished ? sql`${findings.vanishedAt} is not null` : sql`${findings.vanishedAt} is null`,
+      at,
     ),
+    idListCondition(findings.id, 'Finding', filter.ids, at('ids')),
     intRangeCondition(findings.detectionScore, filter.detectionScore, at('detectionScore'), 0, 100),
-    listCondition(findings.workflowStatus, filter.workflowStatuses, at('workflowStatuses')),
-    listCondition(findings.recordState, filter.recordStates, at('recordStates')),
-    listCondition(findings.complianceStatus, filter.complianceStatuses, at('complianceStatuses')),
-    listCondition(findings.productName, filter.productNames, at('productNames')),
-    listCondition(findings.awsAccountId, filter.awsAccountIds, at('awsAccountIds')),
-    listCondition(findings.region, filter.regions, at('regions')),
     listCondition(findings.resourceType, filter.resourceTypes, at('resourceTypes')),
     idListCondition(findings.assetId, 'Asset', filter.assetIds, at('assetIds')),
-    idListCondition(findings.connectorId, 'Connector', filter.connectorIds, at('connectorIds')),
     cveCondition(filter.cves, at('cves')),
     filter.exploitAvailable == null
       ? undefined
@@ -51,18 +46,85 @@ export function findingFilterCondition(
         ? eq(findings.fixAvailable, 'YES')
         : sql`${findings.fixAvailable} is distinct from 'YES'`,
     listCondition(findings.fixAvailable, filter.fixAvailability, at('fixAvailability')),
-    filter.counted == null ? undefined : eq(findings.counted, filter.counted),
-    filter.vanished == null
-      ? undefined
-      : filter.vanished
-        ? sql`${findings.vanishedAt} is not null`
-        : sql`${findings.vanishedAt} is null`,
     dateRangeCondition(findings.firstObservedAt, filter.firstObservedAt, at('firstObservedAt')),
     dateRangeCondition(findings.lastObservedAt, filter.lastObservedAt, at('lastObservedAt')),
     dateRangeCondition(findings.awsUpdatedAt, filter.updatedAt, at('updatedAt')),
     searchCondition(filter.search, at('search')),
   ];
   return and(...conditions.filter((condition): condition is SQL => condition !== undefined));
+}
+
+/** The columns findings share with the stats summary (finding_stat_cells and its deltas). */
+type DimensionColumns = Record<
+  | 'findingSeverity'
+  | 'workflowStatus'
+  | 'recordState'
+  | 'complianceStatus'
+  | 'productName'
+  | 'awsAccountId'
+  | 'region'
+  | 'connectorId'
+  | 'counted',
+  AnyColumn
+>;
+
+/** The filter fields the stats summary can answer; any other needs the findings themselves. */
+const DIMENSION_FIELDS: ReadonlySet<string> = new Set<keyof FindingFilter>([
+  'severityLabels',
+  'workflowStatuses',
+  'recordStates',
+  'complianceStatuses',
+  'productNames',
+  'awsAccountIds',
+  'regions',
+  'connectorIds',
+  'counted',
+  'vanished',
+]);
+
+function dimensionConditions(
+  filter: FindingFilter,
+  columns: DimensionColumns,
+  vanished: (yes: boolean) => SQL,
+  at: (field: string) => ArgumentPath,
+): (SQL | undefined)[] {
+  return [
+    listCondition(
+      columns.findingSeverity,
+      filter.severityLabels?.map((label) => SEVERITY_LEVEL[label]),
+      at('severityLabels'),
+    ),
+    listCondition(columns.workflowStatus, filter.workflowStatuses, at('workflowStatuses')),
+    listCondition(columns.recordState, filter.recordStates, at('recordStates')),
+    listCondition(columns.complianceStatus, filter.complianceStatuses, at('complianceStatuses')),
+    listCondition(columns.productName, filter.productNames, at('productNames')),
+    listCondition(columns.awsAccountId, filter.awsAccountIds, at('awsAccountIds')),
+    listCondition(columns.region, filter.regions, at('regions')),
+    idListCondition(columns.connectorId, 'Connector', filter.connectorIds, at('connectorIds')),
+    filter.counted == null ? undefined : eq(columns.counted, filter.counted),
+    filter.vanished == null ? undefined : vanished(filter.vanished),
+  ];
+}
+
+/**
+ * The filter as a condition on a stats summary table (`finding_stat_cells` or its deltas); null
+ * when it names a field the summary does not hold (search, score, dates…): the findings must answer.
+ */
+export function statsFilterCondition(
+  filter: FindingFilter | null | undefined,
+  table: typeof findingStatCells | typeof findingStatDeltas,
+  path: ArgumentPath = ['filter'],
+): { condition: SQL | undefined } | null {
+  if (!filter) return { condition: undefined };
+  const named = Object.entries(filter).filter(([, value]) => value != null);
+  if (named.some(([field]) => !DIMENSION_FIELDS.has(field))) return null;
+  const conditions = dimensionConditions(
+    filter,
+    table,
+    (vanished) => eq(table.vanished, vanished),
+    (field) => [...path, field],
+  );
+  return { condition: and(...conditions.filter((condition): condition is SQL => condition !== undefined)) };
 }
 
 /** Any of the CVEs; `&&` (array overlap) is served by the GIN index on cves. */

@@ -1714,8 +1714,11 @@ export type Query = {
   finding?: Maybe<Finding>;
   /**
    * Counts by severity, status, product, account, Region… over the filtered findings: one query for a
-   * dashboard. It aggregates every matching finding, so it costs what the database spends on it
-   * (`@cost`, measured against a page of findings), in the operation cost limit and the tenant's budget.
+   * dashboard. A problem counts once: a finding outside any de-duplication group, or a group's primary
+   * (`isPrimary`), under the primary's own values. Filtered on severity, workflow status, record state,
+   * compliance status, product, account, Region, connector, `counted` and `vanished` only, it is read
+   * from a maintained summary (milliseconds at any size); any other filter field (search, scores,
+   * dates, assets, CVEs…) aggregates every matching finding. Its `@cost` is that worst case's.
    */
   findingStats: FindingStats;
   /**

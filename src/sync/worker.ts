@@ -9,6 +9,7 @@ import type { RunRow } from '../db/schema.ts';
 import { appendEvents } from '../events/queries.ts';
 import { DEFAULT_EXPORT_SETTINGS, type ExportSettings, resumeFindingsExport } from '../export/service.ts';
 import { rescoreStaleFindings } from '../findings/rescore.ts';
+import { foldFindingStatChanges } from '../findings/service.ts';
 import { errorSummary } from '../observability/logger.ts';
 import {
   DEFAULT_WRITE_BACK_SETTINGS,
@@ -279,10 +280,12 @@ export class SyncWorker {
 
   /**
    * Runs and jobs agree: a run whose job is gone or ended (its retries used up by crashes) is
-   * failed; a run whose worker on this host has died is handed to the next worker at once.
+   * failed; a run whose worker on this host has died is handed to the next worker at once. And the
+   * findings' stat changes are folded into their summaries.
    */
   async maintain(): Promise<void> {
     const db = this.app.database.db;
+    await foldFindingStatChanges(db);
     for (const run of await unfinishedRuns(db, this.jobs.queue)) {
       const state = await this.jobs.stateOf(run.jobId);
       const ctx = tenantContext(this.app, run.tenantId);
