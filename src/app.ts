@@ -62,6 +62,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     caBundlePem: readCaBundle(config.awsCaBundle),
     allowCustomEndpoints: config.allowCustomEndpoints,
     endpointAllowList: config.endpointAllowList,
+    callDeadlineMs: config.awsCallDeadlineSeconds * 1000,
   };
   const eventBus = new EventBus(database, log);
   await eventBus.start();

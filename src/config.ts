@@ -46,6 +46,7 @@ const envSchema = z
       .optional(),
     HUBGRAPH_DEFAULT_CHAIN_TENANTS: z.string().optional(),
     HUBGRAPH_CONNECTION_TEST_DEADLINE_SECONDS: z.coerce.number().min(1).max(300).default(20),
+    HUBGRAPH_AWS_CALL_DEADLINE_SECONDS: z.coerce.number().min(1).max(900).default(120),
     GRAPHQL_INLINE_TRACING: booleanFromEnv.default(false),
     GRAPHQL_INTROSPECTION: booleanFromEnv.optional(),
     GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(1).default(12),
@@ -177,6 +178,8 @@ export interface Config {
   defaultChainTenants: ReadonlySet<string>;
   /** Longest one connection-test check may take. */
   connectionTestDeadlineSeconds: number;
+  /** Longest one call to AWS may take, its retries and their back-off included. */
+  awsCallDeadlineSeconds: number;
   /** PEM file of extra CAs to trust when talking to AWS (a TLS-inspecting proxy, the emulator). */
   awsCaBundle: string | undefined;
   graphql: {
@@ -286,6 +289,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     allowCustomEndpoints: env.HUBGRAPH_ALLOW_CUSTOM_ENDPOINTS,
     endpointAllowList: listOf(env.HUBGRAPH_ENDPOINT_ALLOWLIST),
     connectionTestDeadlineSeconds: env.HUBGRAPH_CONNECTION_TEST_DEADLINE_SECONDS,
+    awsCallDeadlineSeconds: env.HUBGRAPH_AWS_CALL_DEADLINE_SECONDS,
     defaultChainTenants: new Set(
       env.HUBGRAPH_DEFAULT_CHAIN_TENANTS === undefined
         ? auth

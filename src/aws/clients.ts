@@ -40,6 +40,57 @@ export interface AwsTransport {
    * else private, loopback, link-local or metadata is reached (egress.ts).
    */
   endpointAllowList?: readonly string[];
+  /**
+   * Longest one call may take, its retries and their back-off included (default 120 s). Each
+   * attempt also has its own limits: 5 s to connect, 30 s without an answer.
+   */
+  callDeadlineMs?: number;
+}
+
+const DEFAULT_CALL_DEADLINE_MS = 120_000;
+
+/** A call to AWS that outlived its overall deadline (not a cancellation: the caller did not abort). */
+export class AwsCallDeadlineError extends Error {
+  readonly operation: string;
+  constructor(operation: string, deadlineMs: number) {
+    super(
+      `AWS did not complete ${operation} within ${deadlineMs / 1000} s (retries included). ` +
+        'AWS or the network path to it is slow or unreachable: check the endpoint and any proxy, then try again; ' +
+        'HUBGRAPH_AWS_CALL_DEADLINE_SECONDS sets this limit.',
+    );
+    this.name = 'AwsCallDeadlineError';
+    this.operation = operation;
+  }
+}
+
+interface Sends {
+  send(command: { constructor: { name: string } }, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
+}
+
+/**
+ * Every call through this client ends by the transport's deadline. The SDK reads the abort signal
+ * from `send`'s options only (middleware cannot add one), so `send` itself is wrapped. A caller's
+ * own signal still cancels (AbortError); the deadline fails with AwsCallDeadlineError.
+ */
+function withCallDeadline<Client extends object>(client: Client, transport: AwsTransport): Client {
+  const deadlineMs = transport.callDeadlineMs ?? DEFAULT_CALL_DEADLINE_MS;
+  const target = client as unknown as Sends;
+  const send = target.send.bind(target);
+  target.send = async (command, options) => {
+    const deadline = AbortSignal.timeout(deadlineMs);
+    const own = options?.abortSignal;
+    try {
+      return await send(command, {
+        ...options,
+        abortSignal: own ? AbortSignal.any([own, deadline]) : deadline,
+      });
+    } catch (error) {
+      if (deadline.aborted && !own?.aborted)
+        throw new AwsCallDeadlineError(command.constructor.name.replace(/Command$/, ''), deadlineMs);
+      throw error;
+    }
+  };
+  return client;
 }
 
 export class CustomEndpointNotAllowedError extends Error {
@@ -136,13 +187,16 @@ export function stsClient(
   maxAttempts = 3,
 ): STSClient {
   const { endpoint, egress } = endpointFor(target, transport);
-  return new STSClient({
-    region,
-    endpoint,
-    credentials,
-    requestHandler: requestHandler(transport, egress),
-    maxAttempts,
-  });
+  return withCallDeadline(
+    new STSClient({
+      region,
+      endpoint,
+      credentials,
+      requestHandler: requestHandler(transport, egress),
+      maxAttempts,
+    }),
+    transport,
+  );
 }
 
 export function securityHubClient(
@@ -153,13 +207,16 @@ export function securityHubClient(
   maxAttempts = 3,
 ): SecurityHubClient {
   const { endpoint, egress } = endpointFor(target, transport);
-  return new SecurityHubClient({
-    region,
-    endpoint,
-    credentials,
-    requestHandler: requestHandler(transport, egress),
-    maxAttempts,
-  });
+  return withCallDeadline(
+    new SecurityHubClient({
+      region,
+      endpoint,
+      credentials,
+      requestHandler: requestHandler(transport, egress),
+      maxAttempts,
+    }),
+    transport,
+  );
 }
 
 export function ec2Client(
@@ -170,13 +227,16 @@ export function ec2Client(
   maxAttempts = 3,
 ): EC2Client {
   const { endpoint, egress } = endpointFor(target, transport);
-  return new EC2Client({
-    region,
-    endpoint,
-    credentials,
-    requestHandler: requestHandler(transport, egress),
-    maxAttempts,
-  });
+  return withCallDeadline(
+    new EC2Client({
+      region,
+      endpoint,
+      credentials,
+      requestHandler: requestHandler(transport, egress),
+      maxAttempts,
+    }),
+    transport,
+  );
 }
 
 export interface TemporaryCredentials extends AwsCredentialIdentity {

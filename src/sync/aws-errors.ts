@@ -1,4 +1,4 @@
-import { CustomEndpointNotAllowedError } from '../aws/clients.ts';
+import { AwsCallDeadlineError, CustomEndpointNotAllowedError } from '../aws/clients.ts';
 
 // What an AWS error means for a run: wait and try again, refresh the credentials, restart a slice,
 // or stop and tell the user what to change.
@@ -31,7 +31,7 @@ export function isThrottling(error: unknown): boolean {
 /** Worth another try after a pause: throttling, AWS's 5xx, a dropped connection, a timeout. */
 export function isTransient(error: unknown): boolean {
   const e = error as AwsErrorLike;
-  if (isThrottling(error)) return true;
+  if (isThrottling(error) || error instanceof AwsCallDeadlineError) return true;
   const status = e?.$metadata?.httpStatusCode;
   if (status !== undefined && status >= 500) return true;
   if (NETWORK.has(e?.code ?? '') || NETWORK.has(e?.name ?? '')) return true;

@@ -1,6 +1,13 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import { GetFindingsCommand } from '@aws-sdk/client-securityhub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AwsTarget, type AwsTransport, securityHubClient, stsClient } from '../../src/aws/clients.ts';
+import {
+  AwsCallDeadlineError,
+  type AwsTarget,
+  type AwsTransport,
+  securityHubClient,
+  stsClient,
+} from '../../src/aws/clients.ts';
 import { allowListOf, EgressNotAllowedError, egressRefusal } from '../../src/aws/egress.ts';
 import { runConnectionTest } from '../../src/connectors/connection-test/run.ts';
 import { connectorsByIds } from '../../src/connectors/queries.ts';
@@ -241,6 +248,37 @@ describe('tests that never end (row 13)', () => {
       awsErrorCode: 'Timeout',
       message: 'No answer within 1 s.',
     });
+  });
+
+  it('ends every call to AWS (sync, write-back) at its overall deadline, retries included; a caller can still cancel', async () => {
+    const transport = { ...open, endpointAllowList: ['127.0.0.1/32'], callDeadlineMs: 1_000 };
+    const client = securityHubClient(
+      target(`http://127.0.0.1:${silentPort}`),
+      transport,
+      async () => ({
+        accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+        secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      }),
+      'us-east-1',
+      5,
+    );
+    const started = Date.now();
+    const failure = await client
+      .send(new GetFindingsCommand({ MaxResults: 100 }))
+      .catch((error: unknown) => error);
+    // Each attempt alone would wait 30 s for an answer, five of them 150 s.
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(failure).toBeInstanceOf(AwsCallDeadlineError);
+    expect((failure as Error).message).toMatch(
+      /^AWS did not complete GetFindings within 1 s \(retries included\)\..*HUBGRAPH_AWS_CALL_DEADLINE_SECONDS/,
+    );
+
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const cancelled = await client
+      .send(new GetFindingsCommand({ MaxResults: 100 }), { abortSignal: controller.signal })
+      .catch((error: unknown) => error);
+    expect((cancelled as Error).name).toBe('AbortError');
   });
 
   it("bounds a tenant's concurrent tests, saying how many run", async () => {

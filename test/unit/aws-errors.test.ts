@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-securityhub';
 import { ExpiredTokenException } from '@aws-sdk/client-sts';
 import { describe, expect, it } from 'vitest';
-import { CustomEndpointNotAllowedError } from '../../src/aws/clients.ts';
+import { AwsCallDeadlineError, CustomEndpointNotAllowedError } from '../../src/aws/clients.ts';
 import {
   isAbort,
   isExpiredCredentials,
@@ -78,6 +78,8 @@ describe('isTransient', () => {
   it('retries timeouts, by name or by message', () => {
     expect(isTransient({ name: 'TimeoutError', message: 'Connection timed out after 5000 ms' })).toBe(true);
     expect(isTransient({ name: 'RequestTimeout', message: '' })).toBe(true);
+    // A call past its overall deadline (retries included) is tried again later, from the checkpoint.
+    expect(isTransient(new AwsCallDeadlineError('GetFindings', 120_000))).toBe(true);
     expect(isTransient(new Error('socket hang up'))).toBe(true);
     expect(isTransient(new Error('No retry token available'))).toBe(true);
     expect(isTransient(new Error('request timeout'))).toBe(true);
