@@ -80,6 +80,41 @@ export function listFindings(
   return paginate(args, order, tablePageSource(db, findings, scoped(tenantId, condition), findingColumns));
 }
 
+/**
+ * The same order, sorted after filtering rather than read in index order. PostgreSQL prefers to
+ * walk the score index and test each finding until a page matches, assuming matches are spread
+ * evenly over scores; a search's matches are not (one package's CVEs score alike): at 200,000
+ * findings, "openssl" read 95,000 rows for a page (1.1 s), against 38 ms for finding its 9,000
+ * matches through the GIN index and sorting them. An expression in the first key is an order no
+ * index has, so the planner takes the second way. Cursors are unchanged.
+ */
+export function sortedAfterFiltering(order: KeysetOrder<FindingModel>): KeysetOrder<FindingModel> {
+  const [first, ...rest] = order.keys;
+  if (!first) return order;
+  const opaque =
+    first.type === 'timestamptz'
+      ? sql`(${first.expression} + interval '0 seconds')`
+      : first.type === 'int' || first.type === 'real'
+        ? sql`(${first.expression} + 0)`
+        : first.expression;
+  return { ...order, keys: [{ ...first, expression: opaque }, ...rest] };
+}
+
+/** The planner's estimate of a tenant's findings matching a condition (EXPLAIN: nothing is read). */
+export async function estimatedFindingCount(
+  db: Executor,
+  tenantId: string,
+  condition: SQL | undefined,
+): Promise<number> {
+  const result = await db.execute(
+    sql`explain (format json) select 1 from ${findings} where ${scoped(tenantId, condition)}`,
+  );
+  const [row] = rowsOf<Record<string, unknown>>(result);
+  const value = row ? Object.values(row)[0] : undefined;
+  const plan = (typeof value === 'string' ? JSON.parse(value) : value) as { Plan: { 'Plan Rows': number } }[];
+  return plan[0]?.Plan['Plan Rows'] ?? 0;
+}
+
 export async function findingExists(
   db: Executor,
   tenantId: string,

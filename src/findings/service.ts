@@ -7,25 +7,33 @@ import { findingFilterCondition, statsFilterCondition } from './filter.ts';
 import type { FindingModel, FindingStatsModel } from './model.ts';
 import {
   compactFindingStats,
+  estimatedFindingCount,
   findingOrder,
   findingStats,
   findingStatsFromSummary,
   listFindings,
+  sortedAfterFiltering,
   tenantsWithStatChanges,
 } from './queries.ts';
 
-export function searchFindings(
+export async function searchFindings(
   ctx: TenantContext,
   args: QueryFindingsArgs,
 ): Promise<ConnectionModel<FindingModel>> {
-  return listFindings(
-    ctx.db,
-    ctx.tenantId,
-    findingFilterCondition(args.filter),
-    findingOrder(args.orderBy),
-    args,
-  );
+  const condition = findingFilterCondition(args.filter);
+  let order = findingOrder(args.orderBy);
+  // A search matching few findings: find them through its index, then sort (sortedAfterFiltering).
+  // Matching many, walking the order's index finds a page soon.
+  if (
+    args.filter?.search != null &&
+    (await estimatedFindingCount(ctx.db, ctx.tenantId, condition)) <= SORT_SEARCH_MATCHES_UP_TO
+  )
+    order = sortedAfterFiltering(order);
+  return listFindings(ctx.db, ctx.tenantId, condition, order, args);
 }
+
+/** At most this many matches (the planner's estimate), a search page sorts its matches. */
+const SORT_SEARCH_MATCHES_UP_TO = 20_000;
 
 export async function statsOfFindings(
   ctx: TenantContext,

@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/client.ts';
+import type { KeysetOrder } from '../../src/db/keyset.ts';
+import { findingFilterCondition } from '../../src/findings/filter.ts';
 import { type IngestItem, ingestFindingsPage } from '../../src/findings/ingest.ts';
+import type { FindingModel } from '../../src/findings/model.ts';
+import {
+  findingOrder,
+  findingStats,
+  listFindings,
+  sortedAfterFiltering,
+} from '../../src/findings/queries.ts';
 import { parseGlobalId } from '../../src/global-id.ts';
 import { newTenant, openTestDatabase } from '../support/database.ts';
 import {
@@ -173,6 +182,33 @@ describe('findings pagination', () => {
       });
     }
   }
+
+  it('pages a search sorted after filtering exactly as in index order, with the same cursors', async () => {
+    const condition = findingFilterCondition({ search: 'cve*' });
+    expect((await findingStats(database.db, tenantId, condition)).total).toBeGreaterThan(7);
+    for (const field of ['DETECTION_SCORE', 'SEVERITY', 'LAST_OBSERVED_AT'] as const) {
+      for (const direction of ['ASC', 'DESC'] as const) {
+        const order = findingOrder({ field, direction });
+        const walk = async (first: KeysetOrder<FindingModel>, rest: KeysetOrder<FindingModel>) => {
+          const ids: string[] = [];
+          let after: string | null = null;
+          for (let n = 0; ; n++) {
+            const result = await listFindings(database.db, tenantId, condition, n === 0 ? first : rest, {
+              first: 4,
+              after,
+            });
+            ids.push(...result.nodes.map((node) => node.id));
+            if (!result.pageInfo.hasNextPage) return ids;
+            after = result.pageInfo.endCursor;
+          }
+        };
+        const indexed = await walk(order, order);
+        expect(await walk(sortedAfterFiltering(order), sortedAfterFiltering(order))).toEqual(indexed);
+        // A cursor from one continues in the other.
+        expect(await walk(order, sortedAfterFiltering(order))).toEqual(indexed);
+      }
+    }
+  });
 
   it('pages backward with last/before to the same sequence as forward', async () => {
     const orderBy = { field: 'SEVERITY', direction: 'DESC' };
