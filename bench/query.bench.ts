@@ -264,15 +264,17 @@ async function load(databaseUrl: string, seeds: SeedOptions[]): Promise<number> 
   const summaries = await Promise.all(seeds.map((options) => seed(databaseUrl, options)));
   const seconds = (performance.now() - started) / 1000;
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  let assets: number;
   try {
     await sql`analyze`;
+    [{ assets }] = (await sql`select count(*)::int as assets from assets`) as unknown as [{ assets: number }];
   } finally {
     await sql.end({ timeout: 5 });
   }
   const created = summaries.reduce((sum, summary) => sum + summary.created, 0);
   const rejected = summaries.reduce((sum, summary) => sum + summary.rejected, 0);
   step(
-    `${created} created, ${rejected} rejected in ${round(seconds)} s (${Math.round(created / seconds)}/s)`,
+    `${created} created, ${rejected} rejected in ${round(seconds)} s (${Math.round(created / seconds)}/s); ${assets} assets now`,
   );
   return seconds;
 }

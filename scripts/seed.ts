@@ -27,7 +27,9 @@ import { compiledMapFor } from '../src/transform-maps/service.ts';
 // findings on the same assets. Without it every chunk of 2,000 findings brings a small estate of its own.
 //
 // Group primaries and asset risk are recomputed in batches, as a sync run does (a page's effects are
-// handed to `afterCommit`): every asset once per PENDING_EFFECTS_MAX touched, and all at the end.
+// handed to `afterCommit`): once PENDING_EFFECTS_MAX groups and assets await it, and at the end.
+// Recomputing an asset reads all its findings: after every page, a large estate's were read again
+// and again.
 //
 // Deterministic: the same arguments give the same findings (the same Ids, timestamps and ASFF), so
 // seeding again leaves them unchanged. The Security Hub clock (`--now`, default the start of the
@@ -39,8 +41,8 @@ import { compiledMapFor } from '../src/transform-maps/service.ts';
 const PAGE_SIZE = 100;
 const PROGRESS_EVERY = 10_000;
 const MAX_REJECTS_PRINTED = 20;
-/** Assets or de-duplication groups awaiting their recomputation before it is done. */
-const PENDING_EFFECTS_MAX = 100_000;
+/** Groups and assets awaiting recomputation before it is done (at most ≈ 50 MB of ids and keys). */
+const PENDING_EFFECTS_MAX = 500_000;
 
 const usage =
   'Usage: npm run seed -- --findings N [--tenant ID] [--seed N] [--accounts 1..50] ' +
