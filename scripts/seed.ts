@@ -5,21 +5,31 @@ import { ConfigError, loadConfig } from '../src/config.ts';
 import { type Database, openDatabase } from '../src/db/client.ts';
 import { DataDirLockedError } from '../src/db/data-dir-lock.ts';
 import { migrateDatabase } from '../src/db/migrate.ts';
-import { generateFindings } from '../src/emulator/generator/index.ts';
+import { fixedEstate, generateFindingChunks, memberAccountIds } from '../src/emulator/generator/index.ts';
 import { importFinding } from '../src/emulator/securityhub/operations.ts';
 import { SecurityHubStore } from '../src/emulator/securityhub/store.ts';
-import { type IngestItem, ingestFindingsPage } from '../src/findings/ingest.ts';
+import { applyPageEffects, type IngestItem, ingestFindingsPage } from '../src/findings/ingest.ts';
 import { VULNERABILITY_MAP_KEY } from '../src/mapping/built-in-maps.ts';
 import { mapFinding } from '../src/mapping/map-finding.ts';
 import { compiledMapFor } from '../src/transform-maps/service.ts';
 
 // `npm run seed -- --findings 100000 [--tenant dev] [--seed 1] [--accounts 2]
-//   [--regions us-east-1,eu-west-1] [--now 2025-06-01T00:00:00Z]`
+//   [--regions us-east-1,eu-west-1] [--assets 50000] [--now 2025-06-01T00:00:00Z]`
 // fills the configured database (DATABASE_URL, else PGlite in DATA_DIR) the way a sync would: the
 // emulator's generator makes ASFF findings, Security Hub's import semantics (as the emulator applies
 // them when a provider imports) complete them, and each page of 100 is mapped with the built-in
 // transform map and written by the sync's own ingest. A seeded finding is stored exactly as a synced
 // one: its raw ASFF, score factors, assets and asset risk.
+//
+// `--assets N` fixes the estate: about N workloads spread evenly over the accounts and Regions (plus
+// each account's own account, bucket and user resources), the same for every `--seed` (it depends on
+// --assets, --accounts and --regions only), so seeds run one after another or side by side add
+// findings on the same assets. Without it every chunk of 2,000 findings brings a small estate of its own.
+//
+// Group primaries and asset risk are recomputed in batches, as a sync run does (a page's effects are
+// handed to `afterCommit`): once PENDING_EFFECTS_MAX groups and assets await it, and at the end.
+// Recomputing an asset reads all its findings: after every page, a large estate's were read again
+// and again.
 //
 // Deterministic: the same arguments give the same findings (the same Ids, timestamps and ASFF), so
 // seeding again leaves them unchanged. The Security Hub clock (`--now`, default the start of the
@@ -29,14 +39,14 @@ import { compiledMapFor } from '../src/transform-maps/service.ts';
 
 /** Findings per page, as GetFindings returns them. */
 const PAGE_SIZE = 100;
-/** Findings generated at a time, so a large seed never holds the whole estate in memory. */
-const CHUNK_SIZE = 2_000;
 const PROGRESS_EVERY = 10_000;
 const MAX_REJECTS_PRINTED = 20;
+/** Groups and assets awaiting recomputation before it is done (at most ≈ 50 MB of ids and keys). */
+const PENDING_EFFECTS_MAX = 500_000;
 
 const usage =
   'Usage: npm run seed -- --findings N [--tenant ID] [--seed N] [--accounts 1..50] ' +
-  '[--regions us-east-1,eu-west-1] [--now ISO-8601]\n';
+  '[--regions us-east-1,eu-west-1] [--assets N] [--now ISO-8601]\n';
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n${usage}`);
@@ -52,6 +62,7 @@ try {
       seed: { type: 'string', default: '1' },
       accounts: { type: 'string', default: '2' },
       regions: { type: 'string', default: 'us-east-1,eu-west-1' },
+      assets: { type: 'string' },
       now: { type: 'string' },
     },
   }));
@@ -67,7 +78,7 @@ const integer = (name: string, min: number, max: number): number => {
 };
 const count = integer('findings', 1, 10_000_000);
 const seed = integer('seed', 0, 2 ** 31);
-const accountIds = Array.from({ length: integer('accounts', 1, 50) }, (_, i) => accountId(i));
+const accountIds = memberAccountIds(integer('accounts', 1, 50));
 const regions = [
   ...new Set(
     values
@@ -81,6 +92,10 @@ if (regions.length === 0 || regions.some((region) => !/^[a-z]{2}(-[a-z]+)+-\d$/.
 const hubNow = values.now === undefined ? startOfUtcDay(new Date()) : new Date(values.now);
 if (Number.isNaN(hubNow.getTime())) fail(`--now must be an ISO-8601 time; got "${values.now}"`);
 const tenantId = values.tenant!;
+const estate =
+  values.assets === undefined
+    ? undefined
+    : fixedEstate(integer('assets', 1, 10_000_000), accountIds.length, regions.length);
 
 let database: Database;
 try {
@@ -110,27 +125,38 @@ try {
   const totals = { created: 0, updated: 0, unchanged: 0, rejected: 0 };
   let processed = 0;
   let nextProgress = PROGRESS_EVERY;
+  const pending = { dedupKeys: new Set<string>(), assetIds: new Set<string>() };
+  const applyPending = async () => {
+    await applyPageEffects(database.db, tenantId, {
+      dedupKeys: [...pending.dedupKeys],
+      assetIds: [...pending.assetIds],
+    });
+    pending.dedupKeys.clear();
+    pending.assetIds.clear();
+  };
 
-  for (let chunk = 0; processed < count; chunk++) {
+  let chunk = 0;
+  for (const generated of generateFindingChunks({ seed, count, accountIds, regions, now: hubNow, estate })) {
     // Security Hub as a provider's BatchImportFindings leaves it: Region, ProductName, CompanyName,
     // ProcessedAt, ProductFields aws/securityhub/*, FindingProviderFields, Workflow, RecordState.
     const store = new SecurityHubStore();
-    for (const finding of generateFindings({
-      seed: chunkSeed(seed, chunk),
-      count: Math.min(CHUNK_SIZE, count - processed),
-      accountIds,
-      regions,
-      now: hubNow,
-    })) {
+    for (const finding of generated) {
       const hub = store.enable(finding.AwsAccountId!, finding.Region!, hubNow);
       importFinding(hub, finding, hubNow, 'provider');
     }
     const imported = store.allHubs().flatMap((hub) => [...hub.findings.values()]);
     if (imported.length === 0) throw new Error(`chunk ${chunk} produced no findings`);
+    chunk += 1;
 
     for (let offset = 0; offset < imported.length; offset += PAGE_SIZE) {
       const page = imported.slice(offset, offset + PAGE_SIZE);
-      const result = await ingestFindingsPage(database.db, tenantId, mapPage(page));
+      const result = await ingestFindingsPage(database.db, tenantId, mapPage(page), {
+        afterCommit: (effects) => {
+          for (const key of effects.dedupKeys) pending.dedupKeys.add(key);
+          for (const id of effects.assetIds) pending.assetIds.add(id);
+        },
+      });
+      if (pending.dedupKeys.size + pending.assetIds.size >= PENDING_EFFECTS_MAX) await applyPending();
       totals.created += result.created;
       totals.updated += result.updated;
       totals.unchanged += result.unchanged;
@@ -145,6 +171,7 @@ try {
     }
   }
 
+  await applyPending();
   process.stdout.write(
     `${JSON.stringify({ tenant: tenantId, driver: database.driver, ...totals, seconds: elapsed(started) })}\n`,
   );
@@ -168,20 +195,6 @@ try {
   }
 } finally {
   await database.close();
-}
-
-/** The emulator's member accounts (111111111111, 222222222222, ...), distinct beyond the ninth. */
-function accountId(index: number): string {
-  return index < 9 ? String(111_111_111_111 * (index + 1)) : String(100_000_000_000 + index);
-}
-
-/**
- * Each chunk's generator seed: chunk 0 is the seed itself (the same findings as the emulator's
- * `--seed`); later ones are spread by the golden ratio so the chunks of nearby seeds never coincide.
- * Finding Ids are random draws from the seeded generator, so distinct seeds give distinct Ids.
- */
-function chunkSeed(base: number, chunk: number): number {
-  return (base + Math.imul(chunk, 0x9e3779b1)) >>> 0;
 }
 
 function startOfUtcDay(time: Date): Date {

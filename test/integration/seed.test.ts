@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
-import { and, asc, count, eq, gt, isNotNull } from 'drizzle-orm';
+import { and, asc, count, eq, gt, inArray, isNotNull } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../../src/db/client.ts';
 import { assets, findings } from '../../src/db/schema.ts';
@@ -142,6 +142,37 @@ describe('npm run seed', () => {
         const { lastSyncedAt: _, assetIdentityKey: __, ...mapped } = outcome.finding;
         expect(row).toMatchObject(mapped);
       }
+    });
+  });
+
+  it('puts the findings of every seed on one estate of --assets workloads', {
+    timeout: 120_000,
+  }, async () => {
+    const dataDir = freshDataDir();
+    const args = (seedNumber: number) => [
+      ...['--findings', '300', '--tenant', TENANT, '--now', NOW, '--seed', String(seedNumber)],
+      ...['--accounts', '1', '--regions', 'us-east-1', '--assets', '20'],
+    ];
+    const workloads = (database: Database) =>
+      database.db
+        .select({ id: assets.id, riskScore: assets.riskScore })
+        .from(assets)
+        .where(
+          and(
+            eq(assets.tenantId, TENANT),
+            inArray(assets.resourceType, ['AwsEc2Instance', 'AwsEcrContainerImage', 'AwsLambdaFunction']),
+          ),
+        );
+    expect(summaryOf(await seed(dataDir, args(1)))).toMatchObject({ created: 300, rejected: 0 });
+    const first = await withDatabase(dataDir, workloads);
+    expect(first).toHaveLength(20);
+    expect(summaryOf(await seed(dataDir, args(2)))).toMatchObject({ created: 300, rejected: 0 });
+    await withDatabase(dataDir, async (database) => {
+      const second = await workloads(database);
+      expect(second.map((asset) => asset.id).sort()).toEqual(first.map((asset) => asset.id).sort());
+      // Risk is recomputed after the batch: the second seed's findings raise it.
+      const total = (list: { riskScore: number }[]) => list.reduce((sum, asset) => sum + asset.riskScore, 0);
+      expect(total(second)).toBeGreaterThan(total(first));
     });
   });
 

@@ -25,6 +25,13 @@ export interface FindingGeneratorOptions {
   regions: string[];
   /** The emulator's clock: findings are created in the 60 days before it. */
   now: Date;
+  /**
+   * A fixed estate: each account and Region holds `workloadsPerSite` workloads drawn from a generator
+   * of their own (seeded by `estate.seed`, the account and the Region), not from the findings' seed, so calls
+   * with other finding seeds (a large seed's chunks, parallel seeders) report on the same resources.
+   * Absent: each call draws a small estate of its own (6–14 instances, 3–8 images, 1–4 functions a site).
+   */
+  estate?: { seed: number; workloadsPerSite: number };
 }
 
 const DAY = 86_400_000;
@@ -41,11 +48,14 @@ export function generateFindings(options: FindingGeneratorOptions): AwsSecurityF
   const now = options.now.getTime();
   const findings: AwsSecurityFinding[] = [];
   const images = Array.from({ length: 4 }, () => `ami-0${random.hex(16)}`);
-  const estate = new Map<string, { instances: Ec2Instance[]; workloads: Workload[] }>();
+  const estate = new Map<string, Site>();
   const place = (accountId: string, region: string) => {
     const key = `${accountId}/${region}`;
     let site = estate.get(key);
-    if (!site) {
+    if (site) return site;
+    if (options.estate) {
+      site = fixedSite(options.estate, accountId, region);
+    } else {
       const instances = Array.from({ length: random.int(6, 14) }, () =>
         anEc2Instance(random, accountId, region, images),
       );
@@ -55,8 +65,8 @@ export function generateFindings(options: FindingGeneratorOptions): AwsSecurityF
         ...Array.from({ length: random.int(1, 4) }, () => aLambdaFunction(random, accountId, region)),
       ];
       site = { instances, workloads };
-      estate.set(key, site);
     }
+    estate.set(key, site);
     return site;
   };
   const times = (): Times => {
@@ -112,6 +122,84 @@ export function generateFindings(options: FindingGeneratorOptions): AwsSecurityF
   for (const finding of findings) decorate(random, finding, now);
   return findings;
 }
+
+/**
+ * The fixed estate of about `assets` workloads spread evenly over the accounts and Regions (`npm run
+ * seed -- --assets`): its own seed, so it is the same whatever the findings' seed.
+ */
+export function fixedEstate(
+  assets: number,
+  accounts: number,
+  regions: number,
+): { seed: number; workloadsPerSite: number } {
+  return { seed: 0x5eed, workloadsPerSite: Math.ceil(assets / (accounts * regions)) };
+}
+
+/** `npm run seed`'s member accounts: 111111111111, 222222222222, … then distinct beyond the ninth. */
+export function memberAccountIds(count: number): string[] {
+  return Array.from({ length: count }, (_, index) =>
+    index < 9 ? String(111_111_111_111 * (index + 1)) : String(100_000_000_000 + index),
+  );
+}
+
+/**
+ * `count` findings in chunks of `chunkSize`, as `npm run seed` loads them (so a large count is never
+ * all in memory): chunk 0 is `generateFindings` with the seed itself (the emulator's `--seed`
+ * findings); later ones are seeded apart by the golden ratio, so the chunks of nearby seeds never
+ * coincide (finding Ids are random draws, so distinct seeds give distinct Ids).
+ */
+export function* generateFindingChunks(
+  options: FindingGeneratorOptions,
+  chunkSize = 2_000,
+): Generator<AwsSecurityFinding[]> {
+  for (let chunk = 0, done = 0; done < options.count; chunk++) {
+    const count = Math.min(chunkSize, options.count - done);
+    yield generateFindings({ ...options, seed: (options.seed + Math.imul(chunk, 0x9e3779b1)) >>> 0, count });
+    done += count;
+  }
+}
+
+interface Site {
+  instances: Ec2Instance[];
+  workloads: Workload[];
+}
+
+/**
+ * A site of a fixed estate: the default mix (about 55% instances, 30% images, 15% functions), from
+ * a generator seeded by the estate's seed, account and Region only.
+ */
+function fixedSite(
+  estate: { seed: number; workloadsPerSite: number },
+  accountId: string,
+  region: string,
+): Site {
+  // Drawn once per process: a large seed generates thousands of chunks over the same estate.
+  const key = `${estate.seed}/${estate.workloadsPerSite}/${accountId}/${region}`;
+  const known = fixedSites.get(key);
+  if (known) return known;
+  let hash = estate.seed >>> 0;
+  for (const char of `${accountId}/${region}`) hash = Math.imul(hash ^ char.charCodeAt(0), 0x01000193) >>> 0;
+  const random = seededRandom(hash);
+  const images = Array.from({ length: 4 }, () => `ami-0${random.hex(16)}`);
+  const total = Math.max(3, estate.workloadsPerSite);
+  const instanceCount = Math.max(1, Math.round(total * 0.55));
+  const imageCount = Math.max(1, Math.round(total * 0.3));
+  const instances = Array.from({ length: instanceCount }, () =>
+    anEc2Instance(random, accountId, region, images),
+  );
+  const workloads: Workload[] = [
+    ...instances,
+    ...Array.from({ length: imageCount }, () => aContainerImage(random, accountId, region)),
+    ...Array.from({ length: total - instanceCount - imageCount }, () =>
+      aLambdaFunction(random, accountId, region),
+    ),
+  ];
+  const site = { instances, workloads };
+  fixedSites.set(key, site);
+  return site;
+}
+
+const fixedSites = new Map<string, Site>();
 
 /** One control on one resource: consolidated, or once per standard (legacy), sometimes in two regions for global resources. */
 function controlGroup(

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { evolveFindings } from '../../../src/emulator/generator/evolve.ts';
-import { generateFindings } from '../../../src/emulator/generator/index.ts';
+import {
+  fixedEstate,
+  generateFindingChunks,
+  generateFindings,
+} from '../../../src/emulator/generator/index.ts';
 import { validateAsff } from '../../../src/mapping/asff-validation.ts';
 
 const options = {
@@ -72,6 +76,35 @@ describe('the finding generator', () => {
       if (image) images.set(image, (images.get(image) ?? new Set()).add(f.Resources![0]!.Id!));
     }
     expect(Math.max(...[...images.values()].map((set) => set.size))).toBeGreaterThan(5);
+  });
+});
+
+describe('a fixed estate', () => {
+  const estate = fixedEstate(200, options.accountIds.length, options.regions.length);
+  /** The workloads findings are about (instances, images, functions: the estate's own resources). */
+  const workloads = (findings: ReturnType<typeof generateFindings>) =>
+    new Set(
+      findings
+        .map((finding) => finding.Resources![0]!)
+        .filter((resource) => /^Aws(Ec2Instance|EcrContainerImage|LambdaFunction)$/.test(resource.Type!))
+        .map((resource) => resource.Id!),
+    );
+
+  it('puts the findings of every seed and chunk on the same workloads, as many as asked for', () => {
+    const chunks = [...generateFindingChunks({ ...options, count: 6000, seed: 1, estate }, 2000)];
+    expect(chunks.map((chunk) => chunk.length)).toEqual([2000, 2000, 2000]);
+    const one = workloads(chunks.flat());
+    const other = workloads(generateFindings({ ...options, count: 6000, seed: 2, estate }));
+    expect(one.size).toBe(200);
+    expect(other).toEqual(one);
+    // Without one, each call draws an estate of its own.
+    const own = workloads(generateFindings({ ...options, seed: 2 }));
+    expect([...own].some((id) => one.has(id))).toBe(false);
+  });
+
+  it('changes nothing else: the same seed gives the same findings with or without chunks', () => {
+    const [first] = generateFindingChunks({ ...options, count: 5000, seed: 7 }, 5000);
+    expect(JSON.stringify(first)).toBe(JSON.stringify(generateFindings({ ...options, seed: 7 })));
   });
 });
 
