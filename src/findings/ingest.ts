@@ -16,6 +16,7 @@ export type { AssetRecord, FindingRecord };
 
 interface StoredVersion {
   id: string;
+  format: string;
   awsUpdatedAt: Date;
   assetId: string | null;
   raw: unknown;
@@ -187,6 +188,7 @@ async function upsertPage(
           id: findings.id,
           productArn: findings.productArn,
           awsId: findings.awsId,
+          format: findings.format,
           awsUpdatedAt: findings.awsUpdatedAt,
           assetId: findings.assetId,
           raw: findings.raw,
@@ -207,7 +209,9 @@ async function upsertPage(
 
   // An incoming finding replaces the stored one only if it is not older (UpdatedAt); at the same
   // UpdatedAt only if it differs — BatchUpdateFindings changes findings without moving UpdatedAt —
-  // and Hubgraph did not write a change back after the page was read.
+  // in the same format (a CSPM finding and its OCSF copy at one UpdatedAt are one version: the
+  // one stored stays, rather than the two taking turns at every sync), and Hubgraph did not write a
+  // change back after the page was read.
   const changes: { finding: FindingRecord; before: StoredVersion | undefined }[] = [];
   let unchanged = 0;
   for (const finding of incoming) {
@@ -216,6 +220,7 @@ async function upsertPage(
       !before ||
       finding.awsUpdatedAt.getTime() > before.awsUpdatedAt.getTime() ||
       (finding.awsUpdatedAt.getTime() === before.awsUpdatedAt.getTime() &&
+        (finding.format ?? 'ASFF') === before.format &&
         !sameJson(finding.raw, before.raw) &&
         !writtenBackSince(before, readAt));
     if (newer) changes.push({ finding, before });
@@ -234,6 +239,7 @@ async function upsertPage(
     const { assetIdentityKey, ...columns } = finding;
     return {
       ...columns,
+      format: columns.format ?? 'ASFF',
       tenantId,
       connectorId,
       assetId: assetIdentityKey ? (assetIds.get(assetIdentityKey) ?? null) : null,
@@ -253,7 +259,8 @@ async function upsertPage(
         insert into ${findings} ${jsonRowsInsert(findings, FINDING_INSERT_KEYS, rows)}
         on conflict (tenant_id, product_arn, aws_id) do update set ${FINDING_OVERWRITE}
         where ${findings.awsUpdatedAt} < excluded.aws_updated_at
-           or (${findings.awsUpdatedAt} = excluded.aws_updated_at and ${findings.raw} is distinct from excluded.raw
+           or (${findings.awsUpdatedAt} = excluded.aws_updated_at and ${findings.format} = excluded.format
+               and ${findings.raw} is distinct from excluded.raw
                and ${readAt ? sql`(${findings.writeBackAt} is null or ${findings.writeBackAt} < ${readAt.toISOString()}::timestamptz)` : sql`true`})
         returning id, product_arn as "productArn", aws_id as "awsId", asset_id as "assetId",
                   (xmax = 0) as inserted`),

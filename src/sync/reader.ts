@@ -72,6 +72,12 @@ export type ApiPresence =
   | { state: 'ENABLED' }
   | { state: 'NOT_ENABLED' | 'DENIED' | 'FAILED'; code: string; message: string };
 
+/** How each API says it is not enabled in a Region (any other error is no answer about that). */
+export const NOT_ENABLED_ERROR = {
+  CSPM: 'InvalidAccessException',
+  V2: 'ResourceNotFoundException',
+} as const;
+
 export interface ApiDetection {
   region: string;
   /** Security Hub CSPM (ASFF, DescribeHub). */
@@ -175,10 +181,10 @@ export class SecurityHubReader {
   /** Which of CSPM and the new Security Hub answer in a Region (the connector's `api` default). */
   async detectApis(region: string): Promise<ApiDetection> {
     const [cspm, v2] = await Promise.all([
-      this.presence(region, 'InvalidAccessException', (client, options) =>
+      this.presence(region, NOT_ENABLED_ERROR.CSPM, (client, options) =>
         client.send(new DescribeHubCommand({}), options),
       ),
-      this.presence(region, 'ResourceNotFoundException', (client, options) =>
+      this.presence(region, NOT_ENABLED_ERROR.V2, (client, options) =>
         client.send(new DescribeSecurityHubV2Command({}), options),
       ),
     ]);

@@ -99,14 +99,18 @@ describe('runConnectionTest', () => {
       {
         region: 'us-east-1',
         securityHubEnabled: true,
+        // Not knowable: the emulator's read roles may not call the new Security Hub unless it runs --v2.
+        securityHubV2Enabled: null,
         findingAggregator: false,
-        message: 'Security Hub is enabled.',
+        message: 'Security Hub CSPM is enabled.',
       },
       {
         region: 'eu-west-1',
         securityHubEnabled: true,
+        // Not knowable: the emulator's read roles may not call the new Security Hub unless it runs --v2.
+        securityHubV2Enabled: null,
         findingAggregator: false,
-        message: 'Security Hub is enabled.',
+        message: 'Security Hub CSPM is enabled.',
       },
     ]);
   });
@@ -219,7 +223,7 @@ describe('runConnectionTest', () => {
       region: 'us-east-1',
       awsErrorCode: 'InvalidAccessException',
       httpStatus: 401,
-      remediation: `Enable Security Hub in us-east-1 for account ${accountId} (console → Security Hub → Enable), or remove us-east-1 from the connector's Regions.`,
+      remediation: `Enable Security Hub CSPM in us-east-1 for account ${accountId} (console → Security Hub CSPM → Enable), or remove us-east-1 from the connector's Regions.`,
     });
     expect(data.message).toMatch(
       /^Security Hub did not answer in 1 of 2 Region\(s\): us-east-1: InvalidAccessException — /,
@@ -247,15 +251,16 @@ describe('runConnectionTest', () => {
     const result = await run(roleTarget(role, { regions: ['us-east-1'] }));
     expect(check(result, 'DATA_FETCH')).toMatchObject({
       status: 'PASSED',
-      message: 'Security Hub answers in us-east-1.',
+      message: 'Security Hub answers in us-east-1. Detected: CSPM.',
     });
     expect(result.regions).toEqual([
       {
         region: 'us-east-1',
         securityHubEnabled: true,
+        securityHubV2Enabled: null,
         findingAggregator: null,
         message:
-          'Security Hub is enabled (finding aggregators could not be listed: allow securityhub:ListFindingAggregators to see them).',
+          'Security Hub CSPM is enabled (its aggregators could not be listed: allow securityhub:ListFindingAggregators to see them).',
       },
     ]);
   });
@@ -362,14 +367,14 @@ describe('runConnectionTest', () => {
     await emulator.admin('POST', '/_emulator/aggregators', { accountId, region: 'eu-west-1' });
     const result = await run(roleTarget(role));
     expect(check(result, 'DATA_FETCH').message).toBe(
-      'Security Hub answers in us-east-1, eu-west-1. Aggregation Region(s): eu-west-1.',
+      'Security Hub answers in us-east-1, eu-west-1. Aggregation Region(s): eu-west-1. Detected: CSPM.',
     );
     expect(result.regions.map((r) => [r.region, r.findingAggregator])).toEqual([
       ['us-east-1', false],
       ['eu-west-1', true],
     ]);
     expect(result.regions[1]!.message).toBe(
-      'Security Hub is enabled and aggregates findings from linked Regions here: sync only this Region to avoid counting findings twice.',
+      'Security Hub CSPM is enabled and aggregates findings from linked Regions here: sync only this Region to avoid counting findings twice.',
     );
   });
 });
