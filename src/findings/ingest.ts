@@ -209,9 +209,10 @@ async function upsertPage(
 
   // An incoming finding replaces the stored one only if it is not older (UpdatedAt); at the same
   // UpdatedAt only if it differs — BatchUpdateFindings changes findings without moving UpdatedAt —
-  // in the same format (a CSPM finding and its OCSF copy at one UpdatedAt are one version: the
-  // one stored stays, rather than the two taking turns at every sync), and Hubgraph did not write a
-  // change back after the page was read.
+  // in the same format, or as OCSF over ASFF (a CSPM finding and its OCSF copy at one UpdatedAt are
+  // one version: the OCSF one is kept, whichever came first, so the two never take turns and a
+  // resumed run ends as an uninterrupted one), and Hubgraph did not write a change back after the
+  // page was read.
   const changes: { finding: FindingRecord; before: StoredVersion | undefined }[] = [];
   let unchanged = 0;
   for (const finding of incoming) {
@@ -220,7 +221,7 @@ async function upsertPage(
       !before ||
       finding.awsUpdatedAt.getTime() > before.awsUpdatedAt.getTime() ||
       (finding.awsUpdatedAt.getTime() === before.awsUpdatedAt.getTime() &&
-        (finding.format ?? 'ASFF') === before.format &&
+        supersedesAtSameTime(finding.format ?? 'ASFF', before.format) &&
         !sameJson(finding.raw, before.raw) &&
         !writtenBackSince(before, readAt));
     if (newer) changes.push({ finding, before });
@@ -259,7 +260,8 @@ async function upsertPage(
         insert into ${findings} ${jsonRowsInsert(findings, FINDING_INSERT_KEYS, rows)}
         on conflict (tenant_id, product_arn, aws_id) do update set ${FINDING_OVERWRITE}
         where ${findings.awsUpdatedAt} < excluded.aws_updated_at
-           or (${findings.awsUpdatedAt} = excluded.aws_updated_at and ${findings.format} = excluded.format
+           or (${findings.awsUpdatedAt} = excluded.aws_updated_at
+               and (${findings.format} = excluded.format or (excluded.format = 'OCSF' and ${findings.format} = 'ASFF'))
                and ${findings.raw} is distinct from excluded.raw
                and ${readAt ? sql`(${findings.writeBackAt} is null or ${findings.writeBackAt} < ${readAt.toISOString()}::timestamptz)` : sql`true`})
         returning id, product_arn as "productArn", aws_id as "awsId", asset_id as "assetId",
@@ -450,6 +452,11 @@ const FINDING_OVERWRITE = sql.raw(
     '"updated_at" = now()',
   ].join(', '),
 );
+
+/** At one UpdatedAt: a new version in the same format, or the OCSF copy of an ASFF finding. */
+function supersedesAtSameTime(incoming: string, stored: string): boolean {
+  return incoming === stored || (incoming === 'OCSF' && stored === 'ASFF');
+}
 
 function writtenBackSince(before: StoredVersion, readAt: Date | undefined): boolean {
   return (

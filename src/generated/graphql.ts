@@ -1957,7 +1957,7 @@ export type ScheduleKind =
 
 /** Which Security Hub a connector reads. */
 export type SecurityHubApi =
-  /** Both; a problem both report is stored once (the newer copy wins; at the same time, the one stored first). */
+  /** Both; a problem both report is stored once (the newer copy wins; at the same UpdatedAt, the OCSF one). */
   | 'BOTH'
   /** Security Hub CSPM: ASFF findings through GetFindings. */
   | 'CSPM'
