@@ -306,11 +306,17 @@ function translateCredentialFailure(error: unknown, target: AwsTarget): unknown 
 }
 
 /**
- * The connector's `api` default from what answered in its Regions: BOTH when each API is on
- * somewhere, else the one that is; undefined when neither answered as enabled.
+ * The connector's `api` default from what answered in its Regions: the API(s) enabled in every one
+ * of them (BOTH when both are); when neither is, the one enabled in more Regions (CSPM on a tie) —
+ * the connection test then names the Regions where it is off. Undefined when neither answered.
  */
 export function defaultApi(detections: readonly ApiDetection[]): 'CSPM' | 'V2' | 'BOTH' | undefined {
-  const cspm = detections.some((each) => each.cspm.state === 'ENABLED');
-  const v2 = detections.some((each) => each.v2.state === 'ENABLED');
-  return cspm && v2 ? 'BOTH' : cspm ? 'CSPM' : v2 ? 'V2' : undefined;
+  const cspm = detections.filter((each) => each.cspm.state === 'ENABLED').length;
+  const v2 = detections.filter((each) => each.v2.state === 'ENABLED').length;
+  const all = detections.length;
+  if (cspm === all && v2 === all && all > 0) return 'BOTH';
+  if (v2 === all && all > 0) return 'V2';
+  if (cspm === all && all > 0) return 'CSPM';
+  if (cspm === 0 && v2 === 0) return undefined;
+  return v2 > cspm ? 'V2' : 'CSPM';
 }

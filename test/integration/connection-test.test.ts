@@ -3,7 +3,12 @@ import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsTarget, AwsTransport } from '../../src/aws/clients.ts';
 import { runConnectionTest } from '../../src/connectors/connection-test/run.ts';
-import { READ_ROLE_ACTIONS, type RunningEmulator, startEmulator } from '../../src/emulator/index.ts';
+import {
+  READ_ROLE_ACTIONS,
+  type RunningEmulator,
+  startEmulator,
+  V2_READ_ROLE_ACTIONS,
+} from '../../src/emulator/index.ts';
 
 // The connection test run directly against the emulator (plain HTTP), for the failures a user meets
 // when setting up a connector beyond those the end-to-end tests walk through: each must say what is
@@ -442,3 +447,59 @@ function closedPort(): Promise<number> {
     });
   });
 }
+
+describe('which Security Hub answers (CSPM, the new one, or both)', () => {
+  const v2Role = (accountId: string) =>
+    newRole(accountId, { actions: [...READ_ROLE_ACTIONS, ...V2_READ_ROLE_ACTIONS] });
+  const hubs = async (accountId: string, region: string, enabled: boolean, v2Enabled: boolean) =>
+    emulator.admin('PUT', '/_emulator/hubs', { accountId, region, enabled, v2Enabled });
+
+  it('detects the API that answers in every Region when the connector did not choose, and passes with it', async () => {
+    const accountId = await newAccount([]);
+    await hubs(accountId, 'us-east-1', true, true);
+    await hubs(accountId, 'eu-west-1', false, true);
+    const result = await run(roleTarget(await v2Role(accountId)));
+    expect(result.detectedApi).toBe('V2');
+    expect(result.regions.map((r) => [r.region, r.securityHubEnabled, r.securityHubV2Enabled])).toEqual([
+      ['us-east-1', true, true],
+      ['eu-west-1', false, true],
+    ]);
+    expect(check(result, 'DATA_FETCH')).toMatchObject({
+      status: 'PASSED',
+      message: 'The new Security Hub answers in us-east-1, eu-west-1. Detected: V2.',
+    });
+  });
+
+  it('fails a connector that reads BOTH where one is off, naming the Region, the API and the fix', async () => {
+    const accountId = await newAccount([]);
+    await hubs(accountId, 'us-east-1', true, true);
+    await hubs(accountId, 'eu-west-1', true, false);
+    const result = await runConnectionTest(roleTarget(await v2Role(accountId)), {
+      testId: 'test-both',
+      transport,
+      writeBack: false,
+      api: 'BOTH',
+    });
+    expect(result.detectedApi).toBe('CSPM');
+    expect(check(result, 'DATA_FETCH')).toMatchObject({
+      status: 'FAILED',
+      region: 'eu-west-1',
+      awsErrorCode: 'ResourceNotFoundException',
+      remediation: `Enable the new Security Hub in eu-west-1 for account ${accountId} (console → Security Hub → Enable), or remove eu-west-1 from the connector's Regions.`,
+    });
+  });
+
+  it('suggests the API that does answer when the chosen one is off', async () => {
+    const accountId = await newAccount([]);
+    await hubs(accountId, 'us-east-1', false, true);
+    const result = await runConnectionTest(roleTarget(await v2Role(accountId), { regions: ['us-east-1'] }), {
+      testId: 'test-cspm',
+      transport,
+      writeBack: false,
+      api: 'CSPM',
+    });
+    expect(check(result, 'DATA_FETCH').remediation).toMatch(
+      /^Enable Security Hub CSPM in us-east-1 .*, or set the connector's api to V2 \(which answers there\)\.$/,
+    );
+  });
+});

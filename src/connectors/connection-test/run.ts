@@ -348,6 +348,8 @@ export async function runConnectionTest(
       }),
     );
     detectedApi = defaultApi(detections) ?? null;
+    // The account whose Security Hub is read: the role's, else the identity's own.
+    const targetAccount = () => target.roleArn?.split(':')[4] ?? baseAccountId ?? 'the target account';
     const api = options.api ?? detectedApi;
     const problems: string[] = [];
     const fixes: string[] = [];
@@ -372,7 +374,7 @@ export async function runConnectionTest(
         fail(
           status,
           { name: e.code, message: e.message, $metadata: { httpStatusCode: e.httpStatus } },
-          `Enable Security Hub (CSPM or the new Security Hub) in ${status.region} for account ${baseAccountId ?? 'the target account'}, or remove ${status.region} from the connector's Regions.`,
+          `Enable Security Hub (CSPM or the new Security Hub) in ${status.region} for account ${targetAccount()}, or remove ${status.region} from the connector's Regions.`,
         );
         continue;
       }
@@ -394,7 +396,7 @@ export async function runConnectionTest(
               $metadata: { httpStatusCode: presence.httpStatus },
             },
             presence.state === 'NOT_ENABLED'
-              ? `Enable ${product} in ${status.region} for account ${accountOf(presence.message) ?? baseAccountId ?? 'the target account'} (console → ${wanted === 'CSPM' ? 'Security Hub CSPM' : 'Security Hub'} → Enable), or remove ${status.region} from the connector's Regions${switchTo}.`
+              ? `Enable ${product} in ${status.region} for account ${accountOf(presence.message) ?? targetAccount()} (console → ${wanted === 'CSPM' ? 'Security Hub CSPM' : 'Security Hub'} → Enable), or remove ${status.region} from the connector's Regions${switchTo}.`
               : `Check access to ${product} in ${status.region}: ${presence.message}`,
           );
           continue;

@@ -267,8 +267,13 @@ describe('detectApis', () => {
     expect(detections[1]!.v2).toMatchObject({ code: 'ResourceNotFoundException' });
     expect(detections[2]!.cspm).toMatchObject({ code: 'InvalidAccessException' });
 
-    expect(defaultApi(detections)).toBe('BOTH');
+    // What answers everywhere; else what answers in more Regions (CSPM on a tie).
+    expect(defaultApi([detections[0]!])).toBe('BOTH');
+    expect(defaultApi([detections[0]!, detections[2]!])).toBe('V2');
+    expect(defaultApi([detections[0]!, detections[1]!])).toBe('CSPM');
+    expect(defaultApi(detections)).toBe('CSPM');
     expect(defaultApi([detections[1]!, detections[3]!])).toBe('CSPM');
+    expect(defaultApi([detections[2]!, detections[3]!])).toBe('V2');
     expect(defaultApi([detections[2]!])).toBe('V2');
     expect(defaultApi([detections[3]!])).toBeUndefined();
 
