@@ -78,6 +78,14 @@ export async function updateConnectorRow(
   return row;
 }
 
+/** Keeps the API a run detected for a connector that had not chosen one (a choice made since wins). */
+export async function setDetectedApi(db: Executor, tenantId: string, id: string, api: string): Promise<void> {
+  await db
+    .update(connectors)
+    .set({ api })
+    .where(and(eq(connectors.tenantId, tenantId), eq(connectors.id, id), sql`${connectors.api} is null`));
+}
+
 export async function deleteConnectorRow(db: Executor, tenantId: string, id: string): Promise<boolean> {
   const rows = await db
     .delete(connectors)

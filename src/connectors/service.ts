@@ -14,6 +14,7 @@ import type {
   ConnectorSetEnabledInput,
   ConnectorTestInput,
   ConnectorUpdateInput,
+  SecurityHubApi,
 } from '../generated/graphql.ts';
 import { BUILT_IN_TRANSFORM_MAPS } from '../mapping/built-in-maps.ts';
 import { externalIdChangeMessage } from '../onboarding/aws-setup.ts';
@@ -133,6 +134,7 @@ export async function updateConnector(
     ...(input.writeBackEnabled != null ? { writeBackEnabled: input.writeBackEnabled } : {}),
     ...(input.exportEnabled != null ? { exportEnabled: input.exportEnabled } : {}),
     ...(input.containmentEnabled != null ? { containmentEnabled: input.containmentEnabled } : {}),
+    ...(input.api != null ? { api: input.api } : {}),
   };
   if (input.auth) {
     const auth = settingsFromInput({ name: settings.name, auth: input.auth, regions: settings.regions });
@@ -327,6 +329,7 @@ export async function testConnector(
   let writeBack: boolean;
   let exportFindings: boolean;
   let containment: boolean;
+  let api: SecurityHubApi | null;
   if (input.draft) {
     const settings = settingsFromInput(input.draft);
     const errors = (await checkSettings(ctx, settings)).map((error) => ({
@@ -339,6 +342,7 @@ export async function testConnector(
     writeBack = settings.writeBackEnabled;
     exportFindings = settings.exportEnabled;
     containment = settings.containmentEnabled;
+    api = settings.api;
   } else {
     connector = await connectorById(ctx, input.id!);
     if (!connector) return { result: null, userErrors: notFound(input.id!).userErrors };
@@ -354,6 +358,7 @@ export async function testConnector(
     writeBack = connector.writeBackEnabled;
     exportFindings = connector.exportEnabled;
     containment = connector.containmentEnabled;
+    api = connector.api as SecurityHubApi | null;
   }
   const connectorId = connector?.id ?? null;
   const publish = (event: { check?: ConnectionCheckModel; result?: ConnectionTestResultModel }) =>
@@ -389,6 +394,7 @@ export async function testConnector(
       writeBack,
       exportFindings,
       containment,
+      api,
       onCheck: (check) => publish({ check }),
       checkDeadlineMs: ctx.app.config.connectionTestDeadlineSeconds * 1000,
     });
@@ -453,6 +459,8 @@ async function recordTest(
   await changeState(ctx, connector, state, lastError, {
     lastTest: result as unknown as Record<string, unknown>,
     ...(result.baseAccountId ? { baseAccountId: result.baseAccountId } : {}),
+    // A connector that did not choose its Security Hub reads the one(s) the test found answering.
+    ...(connector.api === null && result.detectedApi ? { api: result.detectedApi } : {}),
   });
 }
 
@@ -567,6 +575,7 @@ function columnsOf(settings: ConnectorSettings) {
     writeBackEnabled: settings.writeBackEnabled,
     exportEnabled: settings.exportEnabled,
     containmentEnabled: settings.containmentEnabled,
+    api: settings.api,
   };
 }
 
@@ -591,6 +600,7 @@ export function settingsOf(connector: ConnectorModel): ConnectorSettings {
     writeBackEnabled: connector.writeBackEnabled,
     exportEnabled: connector.exportEnabled,
     containmentEnabled: connector.containmentEnabled,
+    api: connector.api as SecurityHubApi | null,
   };
 }
 

@@ -6,7 +6,9 @@ import type {
   ConnectorInput,
   ConnectorScheduleInput,
   ConnectorScopeInput,
+  SecurityHubApi,
 } from '../generated/graphql.ts';
+import { scopeFiltersV2 } from '../sync/filters-v2.ts';
 import { type UserErrorModel, userError } from '../user-errors.ts';
 
 // A connector's settings, validated as a whole before anything is written: every mistake a user can
@@ -51,6 +53,8 @@ export interface ConnectorSettings {
   writeBackEnabled: boolean;
   exportEnabled: boolean;
   containmentEnabled: boolean;
+  /** CSPM, V2 or BOTH; null until chosen or detected. */
+  api: SecurityHubApi | null;
 }
 
 export const MAX_DESCRIPTION = 164;
@@ -118,6 +122,7 @@ export function settingsFromInput(input: ConnectorInput): ConnectorSettings {
     writeBackEnabled: input.writeBackEnabled ?? false,
     exportEnabled: input.exportEnabled ?? false,
     containmentEnabled: input.containmentEnabled ?? false,
+    api: input.api ?? null,
   };
 }
 
@@ -156,6 +161,10 @@ export function validateSettings(
   validateEndpointOverride(settings.endpointOverride, options.allowCustomEndpoints, errors);
 
   validateScope(settings.scope, errors);
+  // The new Security Hub filters on OCSF fields: a scope it cannot express is refused, not widened.
+  if (settings.api === 'V2' || settings.api === 'BOTH')
+    for (const problem of scopeFiltersV2(settings.scope).problems)
+      errors.push({ ...problem, field: ['input', ...problem.field] });
   if (settings.schedule) validateSchedule(settings.schedule, options.now, errors);
   return errors;
 }

@@ -97,6 +97,11 @@ export const connectors = pgTable(
     exportEnabled: boolean('export_enabled').notNull().default(false),
     /** Whether ipBlock/ipAllow may change this connector's accounts' network ACLs and security groups. */
     containmentEnabled: boolean('containment_enabled').notNull().default(false),
+    /**
+     * Which Security Hub it reads: CSPM (ASFF, GetFindings), V2 (OCSF, GetFindingsV2) or BOTH; null
+     * until chosen or detected (the connection test and the first run ask which one answers).
+     */
+    api: text('api'),
     lastTest: jsonb('last_test').$type<Record<string, unknown>>(),
     /** When the last complete read of everything in scope (a full run or a reconciliation) started. */
     lastSweepAt: timestamptz('last_sweep_at'),
@@ -316,6 +321,8 @@ export const findings = pgTable(
     /** The primary resource (Resources[0]) as an asset. */
     assetId: uuid('asset_id').references(() => assets.id, { onDelete: 'set null' }),
     // AWS identity: (ProductArn, Id) is unique per tenant, as in Security Hub.
+    /** The format AWS sent it in: ASFF (Security Hub CSPM) or OCSF (the new Security Hub); `raw` holds it. */
+    format: text('format').notNull().default('ASFF'),
     productArn: text('product_arn').notNull(),
     awsId: text('aws_id').notNull(),
     generatorId: text('generator_id').notNull(),

@@ -16,6 +16,7 @@ export type { AssetRecord, FindingRecord };
 
 interface StoredVersion {
   id: string;
+  format: string;
   awsUpdatedAt: Date;
   assetId: string | null;
   raw: unknown;
@@ -187,6 +188,7 @@ async function upsertPage(
           id: findings.id,
           productArn: findings.productArn,
           awsId: findings.awsId,
+          format: findings.format,
           awsUpdatedAt: findings.awsUpdatedAt,
           assetId: findings.assetId,
           raw: findings.raw,
@@ -207,7 +209,10 @@ async function upsertPage(
 
   // An incoming finding replaces the stored one only if it is not older (UpdatedAt); at the same
   // UpdatedAt only if it differs — BatchUpdateFindings changes findings without moving UpdatedAt —
-  // and Hubgraph did not write a change back after the page was read.
+  // in the same format, or as OCSF over ASFF (a CSPM finding and its OCSF copy at one UpdatedAt are
+  // one version: the OCSF one is kept, whichever came first, so the two never take turns and a
+  // resumed run ends as an uninterrupted one), and Hubgraph did not write a change back after the
+  // page was read.
   const changes: { finding: FindingRecord; before: StoredVersion | undefined }[] = [];
   let unchanged = 0;
   for (const finding of incoming) {
@@ -216,6 +221,7 @@ async function upsertPage(
       !before ||
       finding.awsUpdatedAt.getTime() > before.awsUpdatedAt.getTime() ||
       (finding.awsUpdatedAt.getTime() === before.awsUpdatedAt.getTime() &&
+        supersedesAtSameTime(finding.format ?? 'ASFF', before.format) &&
         !sameJson(finding.raw, before.raw) &&
         !writtenBackSince(before, readAt));
     if (newer) changes.push({ finding, before });
@@ -234,6 +240,7 @@ async function upsertPage(
     const { assetIdentityKey, ...columns } = finding;
     return {
       ...columns,
+      format: columns.format ?? 'ASFF',
       tenantId,
       connectorId,
       assetId: assetIdentityKey ? (assetIds.get(assetIdentityKey) ?? null) : null,
@@ -253,7 +260,9 @@ async function upsertPage(
         insert into ${findings} ${jsonRowsInsert(findings, FINDING_INSERT_KEYS, rows)}
         on conflict (tenant_id, product_arn, aws_id) do update set ${FINDING_OVERWRITE}
         where ${findings.awsUpdatedAt} < excluded.aws_updated_at
-           or (${findings.awsUpdatedAt} = excluded.aws_updated_at and ${findings.raw} is distinct from excluded.raw
+           or (${findings.awsUpdatedAt} = excluded.aws_updated_at
+               and (${findings.format} = excluded.format or (excluded.format = 'OCSF' and ${findings.format} = 'ASFF'))
+               and ${findings.raw} is distinct from excluded.raw
                and ${readAt ? sql`(${findings.writeBackAt} is null or ${findings.writeBackAt} < ${readAt.toISOString()}::timestamptz)` : sql`true`})
         returning id, product_arn as "productArn", aws_id as "awsId", asset_id as "assetId",
                   (xmax = 0) as inserted`),
@@ -443,6 +452,11 @@ const FINDING_OVERWRITE = sql.raw(
     '"updated_at" = now()',
   ].join(', '),
 );
+
+/** At one UpdatedAt: a new version in the same format, or the OCSF copy of an ASFF finding. */
+function supersedesAtSameTime(incoming: string, stored: string): boolean {
+  return incoming === stored || (incoming === 'OCSF' && stored === 'ASFF');
+}
 
 function writtenBackSince(before: StoredVersion, readAt: Date | undefined): boolean {
   return (

@@ -449,6 +449,7 @@ export function staleFindings(
       dedupKey: findings.dedupKey,
       assetId: findings.assetId,
       raw: findings.raw,
+      format: findings.format,
     })
     .from(findings)
     .where(

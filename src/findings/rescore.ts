@@ -4,14 +4,13 @@ import { recomputeAssetRisk } from '../assets/risk.ts';
 import { connectorsByIds } from '../connectors/queries.ts';
 import type { Db, Executor } from '../db/client.ts';
 import { VULNERABILITY_MAP_KEY } from '../mapping/built-in-maps.ts';
-import { mapFinding } from '../mapping/map-finding.ts';
+import { type DocumentFormat, type FormatMaps, mapDocument } from '../mapping/map-document.ts';
 import { SCORING_VERSION, type SeverityLabel } from '../mapping/scoring-constants.ts';
-import type { CompiledTransformMap } from '../mapping/transform-map.ts';
-import { compiledMapFor } from '../transform-maps/service.ts';
+import { compiledMapsFor } from '../transform-maps/service.ts';
 import { applyPageEffects } from './ingest.ts';
 import { staleFindings, tenantsWithStaleScores, updateDerivedColumns } from './queries.ts';
 
-// When the scoring changes (SCORING_VERSION), stored findings are mapped again from the raw ASFF
+// When the scoring changes (SCORING_VERSION), stored findings are mapped again from the raw document
 // they were stored with — through their connector's transform map and settings, as a sync would —
 // and their assets re-scored, so no stored score silently mixes versions. Each finding is rewritten
 // whole in one statement: its score, factors and version always agree. Runs in the worker at start;
@@ -45,8 +44,8 @@ export async function rescoreStaleFindings(
         const dedupKeys = new Set<string>();
         const assetIds = new Set<string>();
         for (const row of rows) {
-          const { map, defaultSeverity } = await settingsOf(tx, row.connectorId);
-          const outcome = mapFinding(row.raw, map, { defaultSeverity });
+          const { maps, defaultSeverity } = await settingsOf(tx, row.connectorId);
+          const outcome = mapDocument(row.raw, row.format as DocumentFormat, maps, { defaultSeverity });
           if (!outcome.ok) {
             result.unmappable += 1;
             log.warn({ findingId: row.id, reason: outcome.reject.reason }, 'stored finding no longer maps');
@@ -89,17 +88,17 @@ function connectorSettings(
 ): (
   db: Executor,
   connectorId: string | null,
-) => Promise<{ map: CompiledTransformMap; defaultSeverity: SeverityLabel }> {
-  const cache = new Map<string, Promise<{ map: CompiledTransformMap; defaultSeverity: SeverityLabel }>>();
+) => Promise<{ maps: FormatMaps; defaultSeverity: SeverityLabel }> {
+  const cache = new Map<string, Promise<{ maps: FormatMaps; defaultSeverity: SeverityLabel }>>();
   // Read through the caller's transaction: PGlite has one connection, which the transaction holds.
   const load = async (db: Executor, connectorId: string | null) => {
     const [connector] = connectorId ? await connectorsByIds(db, tenantId, [connectorId]) : [];
     // A finding without its connector (seeded, or the connector deleted) maps as seeding does.
-    const map =
-      (connector && (await compiledMapFor(db, tenantId, connector.transformMapKey))) ??
-      (await compiledMapFor(db, tenantId, VULNERABILITY_MAP_KEY));
-    if (!map) throw new Error('the built-in transform map does not compile');
-    return { map, defaultSeverity: (connector?.defaultSeverity ?? 'MEDIUM') as SeverityLabel };
+    const maps =
+      (connector && (await compiledMapsFor(db, tenantId, connector.transformMapKey))) ??
+      (await compiledMapsFor(db, tenantId, VULNERABILITY_MAP_KEY));
+    if (!maps) throw new Error('the built-in transform map does not compile');
+    return { maps, defaultSeverity: (connector?.defaultSeverity ?? 'MEDIUM') as SeverityLabel };
   };
   return (db, connectorId) => {
     const key = connectorId ?? '';

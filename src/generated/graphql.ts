@@ -272,6 +272,8 @@ export type ConnectionTestResult = {
   /** The AWS account of the identity that authenticated (Hubgraph's own, or the access key's). */
   baseAccountId?: Maybe<Scalars['String']['output']>;
   checks: Array<ConnectionCheck>;
+  /** Which Security Hub answers in the Regions: CSPM, V2 or BOTH (null when neither, or not asked). */
+  detectedApi?: Maybe<SecurityHubApi>;
   finishedAt?: Maybe<Scalars['DateTime']['output']>;
   passed: Scalars['Boolean']['output'];
   /** Per configured Region: whether Security Hub answers, and whether it aggregates other Regions. */
@@ -286,6 +288,12 @@ export type Connector = Node & {
   __typename?: 'Connector';
   /** The run that is queued or running, if any. */
   activeRun?: Maybe<ConnectorRun>;
+  /**
+   * Which Security Hub it reads: CSPM (ASFF findings), V2 (the new Security Hub's OCSF findings) or
+   * BOTH. Null until chosen or detected: the next connection test (or run) asks which one answers in
+   * its Regions and keeps that.
+   */
+  api?: Maybe<SecurityHubApi>;
   auth: ConnectorAuth;
   /** The IAM set-up for this connector (trust and permissions policies, CloudFormation, CLI). */
   awsSetup: AwsSetup;
@@ -414,6 +422,8 @@ export type ConnectorEdge = {
 
 /** Everything a connector is made of. Used to create one, and to test a draft before saving it. */
 export type ConnectorInput = {
+  /** Which Security Hub to read; omitted, the connection test (or the first run) detects which one answers. */
+  api?: InputMaybe<SecurityHubApi>;
   auth: ConnectorAuthInput;
   /** Let `ipBlock`/`ipAllow` change network ACLs and security groups in the connector's account (needs the EC2 actions awsSetup lists). */
   containmentEnabled?: InputMaybe<Scalars['Boolean']['input']>;
@@ -650,6 +660,8 @@ export type ConnectorTestPayload = {
 
 /** Only the fields given change; `auth` is replaced as a whole (omit its secret to keep the stored one). */
 export type ConnectorUpdateInput = {
+  /** Moving between CSPM and V2 keeps every finding and its history: the copies share one identity. */
+  api?: InputMaybe<SecurityHubApi>;
   auth?: InputMaybe<ConnectorAuthInput>;
   clearSchedule?: InputMaybe<Scalars['Boolean']['input']>;
   containmentEnabled?: InputMaybe<Scalars['Boolean']['input']>;
@@ -959,7 +971,7 @@ export type Finding = Node & {
   asset?: Maybe<Asset>;
   assetName?: Maybe<Scalars['String']['output']>;
   awsAccountId: Scalars['String']['output'];
-  /** ASFF `Id`. */
+  /** ASFF `Id` (OCSF `finding_info.uid`). */
   awsId: Scalars['String']['output'];
   cloudInstanceId?: Maybe<Scalars['String']['output']>;
   companyName?: Maybe<Scalars['String']['output']>;
@@ -992,6 +1004,8 @@ export type Finding = Node & {
   findingSeverity: Scalars['Int']['output'];
   firstObservedAt: Scalars['DateTime']['output'];
   fixAvailable?: Maybe<FixAvailability>;
+  /** The format AWS last sent it in (`raw` holds that document): ASFF from Security Hub CSPM, OCSF from the new Security Hub. */
+  format: FindingFormat;
   generatorId: Scalars['String']['output'];
   /**
    * Who changed what, newest first: Security Hub's own record (`GetFindingHistory`: imports and
@@ -1012,7 +1026,7 @@ export type Finding = Node & {
   note?: Maybe<FindingNote>;
   /** The finding that represents its group in counts and asset risk; itself when it is the primary, null when it has no group. */
   primary?: Maybe<Finding>;
-  /** ASFF `ProductArn`; with `awsId`, the finding's identity in AWS. */
+  /** ASFF `ProductArn` (an OCSF finding keeps its CSPM form: `product/`, not `productv2/`); with `awsId`, the finding's identity in AWS. */
   productArn: Scalars['String']['output'];
   productName: Scalars['String']['output'];
   /** The finding exactly as Security Hub returned it (ASFF). */
@@ -1164,6 +1178,13 @@ export type FindingFilter = {
   workflowStatuses?: InputMaybe<Array<WorkflowStatus>>;
 };
 
+/** Counts for dashboards; a finding is counted once whatever page it is on. */
+export type FindingFormat =
+  /** AWS Security Finding Format (Security Hub CSPM, GetFindings). */
+  | 'ASFF'
+  /** Open Cybersecurity Schema Framework 1.6 (the new Security Hub, GetFindingsV2). */
+  | 'OCSF';
+
 export type FindingHistoryChange = {
   __typename?: 'FindingHistoryChange';
   /** ASFF field, e.g. `Workflow`, `Note`, `Severity`. */
@@ -1263,7 +1284,6 @@ export type FindingSeverityInput = {
   normalized?: InputMaybe<Scalars['Int']['input']>;
 };
 
-/** Counts for dashboards; a finding is counted once whatever page it is on. */
 export type FindingStats = {
   __typename?: 'FindingStats';
   byAccount: Array<FacetCount>;
@@ -1863,7 +1883,10 @@ export type RegionStatus = {
   findingAggregator?: Maybe<Scalars['Boolean']['output']>;
   message?: Maybe<Scalars['String']['output']>;
   region: Scalars['String']['output'];
+  /** Security Hub CSPM (DescribeHub answers). */
   securityHubEnabled?: Maybe<Scalars['Boolean']['output']>;
+  /** The new Security Hub (DescribeSecurityHubV2 answers). */
+  securityHubV2Enabled?: Maybe<Scalars['Boolean']['output']>;
 };
 
 export type RelatedFindingInput = {
@@ -1931,6 +1954,15 @@ export type RunTrigger =
 export type ScheduleKind =
   | 'ONCE'
   | 'RECURRING';
+
+/** Which Security Hub a connector reads. */
+export type SecurityHubApi =
+  /** Both; a problem both report is stored once (the newer copy wins; at the same UpdatedAt, the OCSF one). */
+  | 'BOTH'
+  /** Security Hub CSPM: ASFF findings through GetFindings. */
+  | 'CSPM'
+  /** The new Security Hub: OCSF findings through GetFindingsV2. */
+  | 'V2';
 
 export type SeverityCount = {
   __typename?: 'SeverityCount';
@@ -2405,6 +2437,7 @@ export type ResolversTypes = {
   FindingConnection: ResolverTypeWrapper<ConnectionModel<FindingModel>>;
   FindingEdge: ResolverTypeWrapper<EdgeModel<FindingModel>>;
   FindingFilter: FindingFilter;
+  FindingFormat: FindingFormat;
   FindingHistoryChange: ResolverTypeWrapper<FindingHistoryChange>;
   FindingHistoryConnection: ResolverTypeWrapper<FindingHistoryConnectionModel>;
   FindingHistoryEdge: ResolverTypeWrapper<FindingHistoryEdge>;
@@ -2458,6 +2491,7 @@ export type ResolversTypes = {
   RunTotals: ResolverTypeWrapper<RunTotals>;
   RunTrigger: RunTrigger;
   ScheduleKind: ScheduleKind;
+  SecurityHubApi: SecurityHubApi;
   SeverityCount: ResolverTypeWrapper<SeverityCount>;
   SeverityCounts: ResolverTypeWrapper<SeverityCounts>;
   SeverityLabel: SeverityLabel;
@@ -2714,6 +2748,7 @@ export type ConnectionTestEventResolvers<ContextType = GraphQLContext, ParentTyp
 export type ConnectionTestResultResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ConnectionTestResult'] = ResolversParentTypes['ConnectionTestResult']> = {
   baseAccountId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   checks?: Resolver<Array<ResolversTypes['ConnectionCheck']>, ParentType, ContextType>;
+  detectedApi?: Resolver<Maybe<ResolversTypes['SecurityHubApi']>, ParentType, ContextType>;
   finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   passed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   regions?: Resolver<Array<ResolversTypes['RegionStatus']>, ParentType, ContextType>;
@@ -2724,6 +2759,7 @@ export type ConnectionTestResultResolvers<ContextType = GraphQLContext, ParentTy
 export type ConnectorResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Connector'] = ResolversParentTypes['Connector'], FederationReferenceType extends FederationReferenceTypes['Connector'] = FederationReferenceTypes['Connector']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Connector']> | FederationReferenceType, FederationReferenceType, ContextType>;
   activeRun?: Resolver<Maybe<ResolversTypes['ConnectorRun']>, ParentType, ContextType>;
+  api?: Resolver<Maybe<ResolversTypes['SecurityHubApi']>, ParentType, ContextType>;
   auth?: Resolver<ResolversTypes['ConnectorAuth'], ParentType, ContextType>;
   awsSetup?: Resolver<ResolversTypes['AwsSetup'], ParentType, ContextType>;
   containmentEnabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -3062,6 +3098,7 @@ export type FindingResolvers<ContextType = GraphQLContext, ParentType extends Re
   findingSeverity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   firstObservedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   fixAvailable?: Resolver<Maybe<ResolversTypes['FixAvailability']>, ParentType, ContextType>;
+  format?: Resolver<ResolversTypes['FindingFormat'], ParentType, ContextType>;
   generatorId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   history?: Resolver<ResolversTypes['FindingHistoryConnection'], ParentType, ContextType, RequireFields<FindingHistoryArgs, 'first'>>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -3350,6 +3387,7 @@ export type RegionStatusResolvers<ContextType = GraphQLContext, ParentType exten
   message?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   region?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   securityHubEnabled?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  securityHubV2Enabled?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
 };
 
 export type RunRegionProgressResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RunRegionProgress'] = ResolversParentTypes['RunRegionProgress']> = {

@@ -114,6 +114,7 @@ function mapValidated(input: unknown, map: CompiledTransformMap, settings: Mappi
   const lastObserved = dateOr(mapped.findingLastFoundOn, finding.LastObservedAt ?? finding.UpdatedAt!);
 
   const record: FindingRecord = {
+    format: 'ASFF',
     productArn: finding.ProductArn!,
     awsId: finding.Id!,
     generatorId: finding.GeneratorId!,

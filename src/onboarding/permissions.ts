@@ -17,7 +17,8 @@ export interface ActionUse {
 export const SECURITY_HUB_ACTIONS: readonly ActionUse[] = [
   {
     action: 'securityhub:GetFindings',
-    purpose: 'The sync reads findings page by page; the connection test reads one to prove access.',
+    purpose:
+      'The sync reads findings page by page (GetFindings for CSPM, GetFindingsV2 for the new Security Hub: AWS checks both against this permission); the connection test reads one to prove access.',
     writeBack: false,
     export: false,
     containment: false,
@@ -40,6 +41,29 @@ export const SECURITY_HUB_ACTIONS: readonly ActionUse[] = [
   {
     action: 'securityhub:GetFindingAggregator',
     purpose: 'The sync reads which Regions the aggregator links.',
+    writeBack: false,
+    export: false,
+    containment: false,
+  },
+  {
+    action: 'securityhub:DescribeSecurityHubV2',
+    purpose:
+      'The connection test and the first run ask whether the new Security Hub is enabled in each Region (which API a connector reads).',
+    writeBack: false,
+    export: false,
+    containment: false,
+  },
+  {
+    action: 'securityhub:ListAggregatorsV2',
+    purpose:
+      "The sync looks for the new Security Hub's aggregator, so linked Regions' OCSF findings are read once.",
+    writeBack: false,
+    export: false,
+    containment: false,
+  },
+  {
+    action: 'securityhub:GetAggregatorV2',
+    purpose: "The sync reads which Regions the new Security Hub's aggregator links.",
     writeBack: false,
     export: false,
     containment: false,

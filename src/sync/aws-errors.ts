@@ -52,10 +52,16 @@ export function isExpiredCredentials(error: unknown): boolean {
   );
 }
 
-/** Security Hub no longer accepts the token (expired, or the query changed): restart from the checkpoint. */
+/**
+ * Security Hub no longer accepts the token (expired, or the query changed): restart from the
+ * checkpoint. CSPM says so with InvalidInputException, the new Security Hub with ValidationException.
+ */
 export function isInvalidNextToken(error: unknown): boolean {
   const e = error as AwsErrorLike;
-  return e?.name === 'InvalidInputException' && /NextToken/i.test(e?.message ?? '');
+  return (
+    (e?.name === 'InvalidInputException' || e?.name === 'ValidationException') &&
+    /NextToken/i.test(e?.message ?? '')
+  );
 }
 
 export function isAbort(error: unknown): boolean {

@@ -1,6 +1,11 @@
-import type { AwsSecurityFinding, AwsSecurityFindingFilters } from '@aws-sdk/client-securityhub';
+import type {
+  AwsSecurityFinding,
+  AwsSecurityFindingFilters,
+  OcsfFindingFilters,
+} from '@aws-sdk/client-securityhub';
 import { sql } from 'drizzle-orm';
 import type { ConnectorModel } from '../connectors/model.ts';
+import { setDetectedApi } from '../connectors/queries.ts';
 import { OwnIdentityNotAllowedError, settingsOf, targetOfConnector } from '../connectors/service.ts';
 import type { TenantContext } from '../context.ts';
 import type { Tx } from '../db/client.ts';
@@ -16,11 +21,12 @@ import {
   ingestFindingsPage,
   type PageEffects,
 } from '../findings/ingest.ts';
-import { mapFinding, type Reject } from '../mapping/map-finding.ts';
+import { type FormatMaps, mapDocument } from '../mapping/map-document.ts';
+import type { Reject } from '../mapping/map-finding.ts';
+import { ocsfEnvelope } from '../mapping/ocsf/asff-view.ts';
 import type { SeverityLabel } from '../mapping/scoring-constants.ts';
-import type { CompiledTransformMap } from '../mapping/transform-map.ts';
 import { errorSummary } from '../observability/logger.ts';
-import { compiledMapFor } from '../transform-maps/service.ts';
+import { compiledMapsFor } from '../transform-maps/service.ts';
 import {
   isAbort,
   isInvalidNextToken,
@@ -30,7 +36,15 @@ import {
 } from './aws-errors.ts';
 import { crashPoint } from './crash-points.ts';
 import { scopeFilters, scopeHash, sliceFilters } from './filters.ts';
-import { type FindingCounts, type RunMode, type StreamPlan, ZERO_COUNTS } from './model.ts';
+import { scopeFiltersV2, scopeHashV2, sliceFiltersV2 } from './filters-v2.ts';
+import {
+  type FindingAggregation,
+  type FindingCounts,
+  type RunMode,
+  type StreamApi,
+  type StreamPlan,
+  ZERO_COUNTS,
+} from './model.ts';
 import { planStreams, sliceName, sliceRows } from './plan.ts';
 import { runProgress } from './progress.ts';
 import {
@@ -47,7 +61,13 @@ import {
   updateRun,
 } from './queries.ts';
 import type { RateLimiter } from './rate-limiter.ts';
-import { countRequests, type FindingsPage, type RequestCounters, SecurityHubReader } from './reader.ts';
+import {
+  countRequests,
+  defaultApi,
+  type FindingsPage,
+  type RequestCounters,
+  SecurityHubReader,
+} from './reader.ts';
 import {
   checkpointAfterPage,
   chooseSplitDonor,
@@ -116,8 +136,10 @@ export class RunExecution {
   private readonly slices = new Map<string, SliceState>();
   private streams: StreamPlan[] = [];
   private reader!: SecurityHubReader;
-  private map!: CompiledTransformMap;
+  /** The transform map of each format's documents; the scope as each API's filters. */
+  private maps!: FormatMaps;
   private scope!: AwsSecurityFindingFilters;
+  private scopeV2!: OcsfFindingFilters;
   private lastProgressAt = 0;
   /** Groups and assets pages touched since they were last brought up to date, and the work under way. */
   private readonly touchedGroups = new Set<string>();
@@ -182,13 +204,15 @@ export class RunExecution {
     const { app } = this.ctx;
     const settings = settingsOf(this.connector);
     this.scope = scopeFilters(settings.scope);
-    const map = await compiledMapFor(this.ctx.db, this.ctx.tenantId, this.connector.transformMapKey);
-    if (!map)
+    const v2 = scopeFiltersV2(settings.scope);
+    this.scopeV2 = v2.filters;
+    const maps = await compiledMapsFor(this.ctx.db, this.ctx.tenantId, this.connector.transformMapKey);
+    if (!maps)
       throw new PermanentSyncError(
         `The connector's transform map "${this.connector.transformMapKey}" does not exist (or no longer compiles).`,
         'Point the connector at an existing map with connectorUpdate(transformMapId), e.g. the built-in aws-security-hub-vulnerability.',
       );
-    this.map = map;
+    this.maps = maps;
     this.reader = new SecurityHubReader({
       connectorId: this.connector.id,
       target: await this.target(),
@@ -200,8 +224,15 @@ export class RunExecution {
       log: this.ctx.log,
     });
     await this.asPermanent(this.connector.regions[0]!, () => this.reader.account());
-    if (!this.run.plan) await this.asPermanent(this.connector.regions[0]!, () => this.plan());
-    else this.streams = (this.run.plan as { streams: StreamPlan[] }).streams;
+    if (!this.run.plan) {
+      const apis = await this.asPermanent(this.connector.regions[0]!, () => this.apis());
+      if (apis.includes('V2') && v2.problems.length > 0)
+        throw new PermanentSyncError(
+          `The new Security Hub cannot filter on the connector's scope: ${v2.problems.map((problem) => problem.message).join(' ')}`,
+          'Change the scope with connectorUpdate (what V2 cannot filter on), or read Security Hub CSPM instead (connectorUpdate api: CSPM).',
+        );
+      await this.asPermanent(this.connector.regions[0]!, () => this.plan(apis));
+    } else this.streams = (this.run.plan as { streams: StreamPlan[] }).streams;
     for (const row of await slicesOfRun(this.ctx.db, this.run.id))
       this.slices.set(row.slice, { ...row, hasMore: row.nextToken !== null, splitRequested: false });
     await Promise.all(this.streams.map((stream) => this.readStream(stream)));
@@ -233,37 +264,76 @@ export class RunExecution {
     }
   }
 
-  /** Decides the streams, their modes and windows, and writes the first slices (once per run). */
-  private async plan(): Promise<void> {
-    const runStart = this.run.windowEnd!;
-    const aggregation = await this.reader.aggregation(this.connector.regions[0]!).catch((error: unknown) => {
-      // Without the permission the Regions are read one by one: correct, only slower.
+  /**
+   * The APIs the run reads: the connector's choice, else what answers in its Regions (kept on the
+   * connector, as a connection test would).
+   */
+  private async apis(): Promise<StreamApi[]> {
+    let api = this.connector.api;
+    if (api === null) {
+      const detections = await Promise.all(
+        this.connector.regions.map((region) => this.reader.detectApis(region)),
+      );
+      api = defaultApi(detections) ?? null;
+      if (api === null)
+        throw new PermanentSyncError(
+          `Neither Security Hub CSPM nor the new Security Hub answers in ${this.connector.regions.join(', ')} for account ${this.reader.accountId ?? "the connector's account"}: ${detections.map((each) => `${each.region}: ${each.cspm.state === 'ENABLED' ? 'CSPM enabled' : each.cspm.message}; ${each.v2.state === 'ENABLED' ? 'V2 enabled' : each.v2.message}`).join(' | ')}`,
+          "Enable Security Hub in the connector's Regions (or remove those where it is off), then run the connection test (connectorTest) and run again.",
+        );
+      await setDetectedApi(this.ctx.db, this.ctx.tenantId, this.connector.id, api);
+      this.ctx.log.info({ api }, 'detected which Security Hub answers; the connector keeps it');
+    }
+    return api === 'BOTH' ? ['CSPM', 'V2'] : [api as StreamApi];
+  }
+
+  /** An API's aggregator; without the permission the Regions are read one by one (correct, only slower). */
+  private async aggregationOf(api: StreamApi): Promise<FindingAggregation | undefined> {
+    const region = this.connector.regions[0]!;
+    const read = api === 'V2' ? this.reader.aggregationV2(region) : this.reader.aggregation(region);
+    return read.catch((error: unknown) => {
       if (isAccessDenied(error)) {
         this.ctx.log.warn(
-          { err: errorSummary(error) },
-          'cannot read the finding aggregator (allow securityhub:ListFindingAggregators and securityhub:GetFindingAggregator); reading each Region on its own',
+          { err: errorSummary(error), api },
+          api === 'V2'
+            ? 'cannot read the aggregator V2 (allow securityhub:ListAggregatorsV2 and securityhub:GetAggregatorV2); reading each Region on its own'
+            : 'cannot read the finding aggregator (allow securityhub:ListFindingAggregators and securityhub:GetFindingAggregator); reading each Region on its own',
         );
         return undefined;
       }
       throw error;
     });
+  }
+
+  /** Decides the streams, their modes and windows, and writes the first slices (once per run). */
+  private async plan(apis: StreamApi[]): Promise<void> {
+    const runStart = this.run.windowEnd!;
     const cursors = new Map(
       (await cursorsOf(this.ctx.db, this.ctx.tenantId, this.connector.id)).map((row) => [row.stream, row]),
     );
     const sweepDue =
       this.connector.lastSweepAt === null ||
       runStart.getTime() - this.connector.lastSweepAt.getTime() >= this.deps.settings.sweepIntervalMs;
-    this.streams = planStreams({
-      accountId: await this.reader.account(),
-      regions: this.connector.regions,
-      aggregation,
-      scope: this.scope,
-      cursors,
-      requested: this.run.requestedMode as never,
-      sweepDue,
-      lookbackMs: this.deps.settings.lookbackMs,
-      runStart,
-    });
+    const accountId = await this.reader.account();
+    const aggregations: Partial<Record<StreamApi, FindingAggregation | null>> = {};
+    this.streams = [];
+    for (const api of apis) {
+      const aggregation = await this.aggregationOf(api);
+      aggregations[api] = aggregation ?? null;
+      this.streams.push(
+        ...planStreams({
+          accountId,
+          regions: this.connector.regions,
+          aggregation,
+          api,
+          scope: api === 'V2' ? this.scopeV2 : this.scope,
+          cursors,
+          requested: this.run.requestedMode as never,
+          sweepDue,
+          lookbackMs: this.deps.settings.lookbackMs,
+          runStart,
+        }),
+      );
+    }
     const mode = summaryMode(this.streams.map((stream) => stream.mode));
     const windowStart = new Date(Math.min(...this.streams.map((stream) => Date.parse(stream.from))));
     await this.ctx.db.transaction(async (tx) => {
@@ -273,7 +343,7 @@ export class RunExecution {
         sliceRows(this.run.id, this.ctx.tenantId, this.streams, runStart, this.deps.settings.fullSlices),
       );
       this.run = (await updateRun(tx, this.run.id, {
-        plan: { streams: this.streams, aggregation: aggregation ?? null },
+        plan: { streams: this.streams, aggregation: aggregations.CSPM ?? null, aggregations },
         mode,
         windowStart,
         updatedAt: this.ctx.clock.now(),
@@ -380,17 +450,25 @@ export class RunExecution {
     token: string | undefined,
   ): Promise<FetchedPage> {
     const counters: RequestCounters = { requests: 0, attempts: 0, throttled: 0 };
-    const filters = sliceFilters(
-      this.scope,
-      pageQueryWindow(slice, token),
-      stream.regionFilter === 'server' ? stream.regions : undefined,
-    );
+    const window = pageQueryWindow(slice, token);
+    const regions = stream.regionFilter === 'server' ? stream.regions : undefined;
+    const v2 = stream.api === 'V2';
+    const filters = v2
+      ? sliceFiltersV2(this.scopeV2, window, regions)
+      : sliceFilters(this.scope, window, regions);
     for (let retry = 0; ; retry++) {
       try {
         const readAt = new Date();
-        const page = await countRequests(counters, () =>
-          this.reader.getFindings(stream.region, filters, token),
-        );
+        const page = await countRequests(counters, async (): Promise<FetchedPage['page']> => {
+          if (!v2) return this.reader.getFindings(stream.region, filters as AwsSecurityFindingFilters, token);
+          // OCSF documents, each with what the run's bookkeeping reads of it (ocsfEnvelope).
+          const read = await this.reader.getFindingsV2(stream.region, filters as OcsfFindingFilters, token);
+          return {
+            findings: read.findings.map((document) => ocsfEnvelope(document) as AwsSecurityFinding),
+            documents: read.findings,
+            nextToken: read.nextToken,
+          };
+        });
         return { page, readAt, attempts: counters.attempts, throttled: counters.throttled };
       } catch (error) {
         if (isAbort(error)) throw error;
@@ -426,14 +504,15 @@ export class RunExecution {
     const items: IngestItem[] = [];
     const rejects: { reject: Reject; raw: unknown }[] = [];
     const byIdentity = new Map<string, AwsSecurityFinding>();
-    for (const finding of page.findings) {
+    const settings = { defaultSeverity: this.connector.defaultSeverity as SeverityLabel };
+    for (const [index, finding] of page.findings.entries()) {
       if (stream.regionFilter === 'client' && !stream.regions.includes(finding?.Region ?? '')) continue;
       mapped.add(finding, 'fetched');
-      const outcome = mapFinding(finding, this.map, {
-        defaultSeverity: this.connector.defaultSeverity as SeverityLabel,
-      });
+      // A V2 page's findings are envelopes of its OCSF documents: the documents are what map.
+      const document = page.documents ? page.documents[index] : finding;
+      const outcome = mapDocument(document, page.documents ? 'OCSF' : 'ASFF', this.maps, settings);
       if (!outcome.ok) {
-        rejects.push({ reject: outcome.reject, raw: finding });
+        rejects.push({ reject: outcome.reject, raw: document });
         mapped.add(finding, 'rejected');
         continue;
       }
@@ -584,15 +663,16 @@ export class RunExecution {
         connectorId: this.connector.id,
         stream: stream.stream,
         cursorAt: this.run.windowEnd!,
-        scopeHash: scopeHash(this.scope),
+        scopeHash: stream.api === 'V2' ? scopeHashV2(this.scopeV2) : scopeHash(this.scope),
         runId: this.run.id,
       });
-      if (stream.mode !== 'INCREMENTAL' && this.findingsEnabled) {
+      const vanishIn = this.vanishRegions(stream);
+      if (vanishIn && this.findingsEnabled) {
         const vanished = await markVanished(
           tx,
           this.ctx.tenantId,
           this.connector.id,
-          stream.regions,
+          vanishIn,
           this.run.windowEnd!,
           now,
         );
@@ -633,6 +713,24 @@ export class RunExecution {
       assetIds: [...touched.assetIds, ...vanished.flatMap((row) => (row.assetId ? [row.assetId] : []))],
     });
     crashPoint('stream-completed');
+  }
+
+  /**
+   * Where a completed stream may mark what it did not see as vanished: its Regions, once every
+   * stream reading them has read everything. A connector reading BOTH reads a Region through two
+   * streams, one per API; a finding only one of them returns is still in Security Hub, so the
+   * last of them to complete marks what neither saw. Undefined: none (yet) this stream's to mark.
+   */
+  private vanishRegions(stream: StreamPlan): string[] | undefined {
+    const complete = (other: StreamPlan) =>
+      other === stream ||
+      [...this.slices.values()].every((slice) => slice.stream !== other.stream || slice.done);
+    const regions = stream.regions.filter((region) =>
+      this.streams
+        .filter((other) => other.regions.includes(region))
+        .every((other) => other.mode !== 'INCREMENTAL' && complete(other)),
+    );
+    return regions.length > 0 ? regions : undefined;
   }
 
   /** Whether the run read everything in scope (so it counts as a sweep). */
@@ -684,7 +782,8 @@ class CountsByOrigin {
 }
 
 interface FetchedPage {
-  page: FindingsPage;
+  /** A V2 page carries its OCSF `documents`, and their envelopes as `findings` (same order). */
+  page: FindingsPage & { documents?: unknown[] };
   /** When the request that returned the page was sent (wall clock): see IngestOptions.readAt. */
   readAt: Date;
   attempts: number;

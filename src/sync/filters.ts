@@ -50,7 +50,7 @@ export function sliceFilters(
  * a widened scope must read everything again, or findings newly in scope but older than the
  * cursor would never arrive.
  */
-export function scopeHash(scope: AwsSecurityFindingFilters): string {
+export function scopeHash(scope: object): string {
   return createHash('sha256').update(canonical(scope)).digest('hex').slice(0, 16);
 }
 

@@ -24,9 +24,17 @@ export interface RunJobData {
  * One read of Security Hub that the run pages through: a Region, or an aggregation Region that also
  * serves linked Regions (read once there, never again in the linked Regions themselves).
  */
+/** The API a stream reads: Security Hub CSPM (ASFF) or the new Security Hub (V2, OCSF). */
+export type StreamApi = 'CSPM' | 'V2';
+
 export interface StreamPlan {
-  /** Names the cursor: the query Region, plus the linked Regions it serves when aggregating. */
+  /**
+   * Names the cursor: the query Region, plus the linked Regions it serves when aggregating; `v2:`
+   * first for the new Security Hub (a connector reading BOTH keeps a cursor per API).
+   */
   stream: string;
+  /** Absent in plans made before V2 was read: CSPM. */
+  api?: StreamApi;
   /** The account whose Security Hub answers (and whose quota the requests spend). */
   accountId: string;
   region: string;

@@ -1,12 +1,14 @@
-import type { AwsSecurityFindingFilters } from '@aws-sdk/client-securityhub';
+import type { AwsSecurityFindingFilters, OcsfFindingFilters } from '@aws-sdk/client-securityhub';
 import type { runSlices } from '../db/schema.ts';
 import { regionFilterFits, scopeHash } from './filters.ts';
+import { scopeHashV2 } from './filters-v2.ts';
 import {
   EPOCH,
   FAR_FUTURE,
   type FindingAggregation,
   type RequestedMode,
   type RunMode,
+  type StreamApi,
   type StreamPlan,
 } from './model.ts';
 
@@ -22,7 +24,9 @@ export interface PlanInput {
   accountId: string;
   regions: string[];
   aggregation: FindingAggregation | undefined;
-  scope: AwsSecurityFindingFilters;
+  /** The API read (default CSPM) and its scope filters. */
+  api?: StreamApi;
+  scope: AwsSecurityFindingFilters | OcsfFindingFilters;
   /** Cursor per stream name, with the scope it was read under. */
   cursors: Map<string, { cursorAt: Date; scopeHash: string }>;
   requested: RequestedMode;
@@ -59,10 +63,11 @@ export function planStreams(input: PlanInput): StreamPlan[] {
         ...regions.filter((r) => r !== aggregation.region && !served.includes(r)).map((r) => [r]),
       ]
     : regions.map((region) => [region]);
-  const hash = scopeHash(input.scope);
+  const api = input.api ?? 'CSPM';
+  const hash = api === 'V2' ? scopeHashV2(input.scope as OcsfFindingFilters) : scopeHash(input.scope);
   return groups.map((group) => {
     const region = group[0]!;
-    const stream = group.join('+');
+    const stream = `${api === 'V2' ? 'v2:' : ''}${group.join('+')}`;
     const cursor = input.cursors.get(stream);
     const usable = cursor && cursor.scopeHash === hash ? cursor : undefined;
     const mode = modeOf(input.requested, usable !== undefined, input.sweepDue);
@@ -71,10 +76,16 @@ export function planStreams(input: PlanInput): StreamPlan[] {
       aggregating && region === aggregation.region && aggregation.linkingMode !== 'NO_REGIONS';
     return {
       stream,
+      api,
       accountId: input.accountId,
       region,
       regions: group,
-      regionFilter: isAggregation ? (regionFilterFits(input.scope) ? 'server' : 'client') : 'none',
+      // V2's filters take the Regions beside the scope's own; CSPM's only while attributes are left.
+      regionFilter: isAggregation
+        ? api === 'V2' || regionFilterFits(input.scope as AwsSecurityFindingFilters)
+          ? 'server'
+          : 'client'
+        : 'none',
       mode,
       from: (mode === 'INCREMENTAL' && usable
         ? new Date(usable.cursorAt.getTime() - input.lookbackMs)

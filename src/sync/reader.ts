@@ -2,9 +2,15 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   type AwsSecurityFinding,
   type AwsSecurityFindingFilters,
+  DescribeHubCommand,
+  DescribeSecurityHubV2Command,
+  GetAggregatorV2Command,
   GetFindingAggregatorCommand,
   GetFindingsCommand,
+  GetFindingsV2Command,
+  ListAggregatorsV2Command,
   ListFindingAggregatorsCommand,
+  type OcsfFindingFilters,
   type SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
@@ -16,8 +22,15 @@ import {
   securityHubClient,
   stsClient,
 } from '../aws/clients.ts';
-import { isExpiredCredentials, isThrottling, PermanentSyncError } from './aws-errors.ts';
+import {
+  type AwsErrorLike,
+  isAbort,
+  isExpiredCredentials,
+  isThrottling,
+  PermanentSyncError,
+} from './aws-errors.ts';
 import { SORT_BY_UPDATED_AT } from './filters.ts';
+import { SORT_BY_MODIFIED_TIME } from './filters-v2.ts';
 import type { FindingAggregation } from './model.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 
@@ -41,6 +54,36 @@ export function countRequests<T>(counters: RequestCounters, work: () => Promise<
 export interface FindingsPage {
   findings: AwsSecurityFinding[];
   nextToken: string | undefined;
+}
+
+/** A page of the new Security Hub: OCSF documents as AWS sent them (the SDK leaves them untyped). */
+export interface OcsfFindingsPage {
+  findings: unknown[];
+  nextToken: string | undefined;
+}
+
+/**
+ * Whether one of Security Hub's two APIs answers in a Region: ENABLED; NOT_ENABLED (AWS's own
+ * answer for a hub that is off: DescribeHub's InvalidAccessException, DescribeSecurityHubV2's
+ * ResourceNotFoundException); DENIED (the identity may not ask); FAILED (anything else, e.g. a
+ * fault that outlived the retries) — the last two say nothing about whether the API is on.
+ */
+export type ApiPresence =
+  | { state: 'ENABLED' }
+  | { state: 'NOT_ENABLED' | 'DENIED' | 'FAILED'; code: string; message: string };
+
+/** How each API says it is not enabled in a Region (any other error is no answer about that). */
+export const NOT_ENABLED_ERROR = {
+  CSPM: 'InvalidAccessException',
+  V2: 'ResourceNotFoundException',
+} as const;
+
+export interface ApiDetection {
+  region: string;
+  /** Security Hub CSPM (ASFF, DescribeHub). */
+  cspm: ApiPresence;
+  /** The new Security Hub (OCSF, DescribeSecurityHubV2). */
+  v2: ApiPresence;
 }
 
 export interface ReaderOptions {
@@ -95,6 +138,78 @@ export class SecurityHubReader {
     });
     const output = await this.send(region, (client, options) => client.send(command, options));
     return { findings: output.Findings ?? [], nextToken: output.NextToken || undefined };
+  }
+
+  /** A page of GetFindingsV2, oldest `finding_info.modified_time_dt` first. */
+  async getFindingsV2(
+    region: string,
+    filters: OcsfFindingFilters,
+    nextToken: string | undefined,
+  ): Promise<OcsfFindingsPage> {
+    const command = new GetFindingsV2Command({
+      Filters: filters,
+      SortCriteria: SORT_BY_MODIFIED_TIME,
+      MaxResults: 100,
+      ...(nextToken ? { NextToken: nextToken } : {}),
+    });
+    const output = await this.send(region, (client, options) => client.send(command, options));
+    return { findings: output.Findings ?? [], nextToken: output.NextToken || undefined };
+  }
+
+  /**
+   * The account's aggregator V2, if it has one: its home Region receives the linked Regions'
+   * findings, so a V2 read asks the home Region alone for them (research/ocsf-v2.md §6). The same
+   * shape as V1's, so the plan's streams treat both alike.
+   */
+  async aggregationV2(region: string): Promise<FindingAggregation | undefined> {
+    const list = await this.send(region, (client, options) =>
+      client.send(new ListAggregatorsV2Command({}), options),
+    );
+    const arn = list.AggregatorsV2?.[0]?.AggregatorV2Arn;
+    if (!arn) return undefined;
+    const home = arn.split(':')[3] || region;
+    const aggregator = await this.send(home, (client, options) =>
+      client.send(new GetAggregatorV2Command({ AggregatorV2Arn: arn }), options),
+    );
+    return {
+      region: aggregator.AggregationRegion ?? home,
+      linkingMode: aggregator.RegionLinkingMode ?? 'ALL_REGIONS',
+      regions: aggregator.LinkedRegions ?? [],
+    };
+  }
+
+  /** Which of CSPM and the new Security Hub answer in a Region (the connector's `api` default). */
+  async detectApis(region: string): Promise<ApiDetection> {
+    const [cspm, v2] = await Promise.all([
+      this.presence(region, NOT_ENABLED_ERROR.CSPM, (client, options) =>
+        client.send(new DescribeHubCommand({}), options),
+      ),
+      this.presence(region, NOT_ENABLED_ERROR.V2, (client, options) =>
+        client.send(new DescribeSecurityHubV2Command({}), options),
+      ),
+    ]);
+    return { region, cspm, v2 };
+  }
+
+  private async presence(
+    region: string,
+    notEnabled: string,
+    call: (client: SecurityHubClient, options: { abortSignal: AbortSignal }) => Promise<unknown>,
+  ): Promise<ApiPresence> {
+    try {
+      await this.send(region, call);
+      return { state: 'ENABLED' };
+    } catch (error) {
+      // A role we cannot assume, or a cancelled run, is no answer about either API.
+      if (error instanceof PermanentSyncError || isAbort(error)) throw error;
+      const e = error as AwsErrorLike;
+      const code = e?.name ?? 'Error';
+      const message = e?.message ?? String(error);
+      if (code === notEnabled) return { state: 'NOT_ENABLED', code, message };
+      if (code === 'AccessDeniedException' || code === 'AccessDenied')
+        return { state: 'DENIED', code, message };
+      return { state: 'FAILED', code, message };
+    }
   }
 
   /**
@@ -188,4 +303,20 @@ function translateCredentialFailure(error: unknown, target: AwsTarget): unknown 
       e.name,
     );
   return error;
+}
+
+/**
+ * The connector's `api` default from what answered in its Regions: the API(s) enabled in every one
+ * of them (BOTH when both are); when neither is, the one enabled in more Regions (CSPM on a tie) —
+ * the connection test then names the Regions where it is off. Undefined when neither answered.
+ */
+export function defaultApi(detections: readonly ApiDetection[]): 'CSPM' | 'V2' | 'BOTH' | undefined {
+  const cspm = detections.filter((each) => each.cspm.state === 'ENABLED').length;
+  const v2 = detections.filter((each) => each.v2.state === 'ENABLED').length;
+  const all = detections.length;
+  if (cspm === all && v2 === all && all > 0) return 'BOTH';
+  if (v2 === all && all > 0) return 'V2';
+  if (cspm === all && all > 0) return 'CSPM';
+  if (cspm === 0 && v2 === 0) return undefined;
+  return v2 > cspm ? 'V2' : 'CSPM';
 }

@@ -9,7 +9,9 @@ import type {
   TransformMapUpdateInput,
   TransformPreviewSettings,
 } from '../generated/graphql.ts';
-import { BUILT_IN_TRANSFORM_MAPS } from '../mapping/built-in-maps.ts';
+import { BUILT_IN_TRANSFORM_MAPS, VULNERABILITY_MAP_KEY } from '../mapping/built-in-maps.ts';
+import type { FormatMaps } from '../mapping/map-document.ts';
+import { OCSF_VULNERABILITY_MAP } from '../mapping/ocsf/built-in-map.ts';
 import { type PreviewModel, previewFinding } from '../mapping/preview.ts';
 import {
   type CompiledTransformMap,
@@ -197,6 +199,32 @@ export async function compiledMapFor(
     compiledCache.set(cacheKey, compiled);
   }
   return compiled;
+}
+
+/** The built-in OCSF map, compiled once (it is not listed among the tenant's maps). */
+let builtInOcsf: CompiledTransformMap | undefined;
+
+/**
+ * The maps a connector's documents go through, per format: its own map for the format that map
+ * reads, the built-in map for the other (a connector reading BOTH gets ASFF and OCSF pages).
+ * Undefined when its map does not exist or no longer compiles.
+ */
+export async function compiledMapsFor(
+  db: Executor,
+  tenantId: string,
+  mapId: string,
+): Promise<FormatMaps | undefined> {
+  const own = await compiledMapFor(db, tenantId, mapId);
+  if (!own) return undefined;
+  if (!builtInOcsf) {
+    const compiled = compileTransformMap(OCSF_VULNERABILITY_MAP);
+    if (!compiled.ok)
+      throw new Error(`the built-in OCSF map does not compile: ${JSON.stringify(compiled.errors)}`);
+    builtInOcsf = compiled.map;
+  }
+  return own.definition.format === 'OCSF'
+    ? { ASFF: (await compiledMapFor(db, tenantId, VULNERABILITY_MAP_KEY))!, OCSF: own }
+    : { ASFF: own, OCSF: builtInOcsf };
 }
 
 async function checkDefinition(

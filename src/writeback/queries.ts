@@ -13,6 +13,8 @@ export interface SelectedFinding {
   connectorId: string | null;
   writeBackEnabled: boolean | null;
   connectorName: string | null;
+  /** The Security Hub its connector reads (CSPM, V2, BOTH; null until detected). */
+  connectorApi: string | null;
   awsAccountId: string;
   region: string;
   productArn: string;
@@ -32,6 +34,7 @@ export function selectFindings(
       connectorId: findings.connectorId,
       writeBackEnabled: connectors.writeBackEnabled,
       connectorName: connectors.name,
+      connectorApi: connectors.api,
       awsAccountId: findings.awsAccountId,
       region: findings.region,
       productArn: findings.productArn,

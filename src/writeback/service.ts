@@ -289,6 +289,23 @@ function writeBackBlocked(selected: readonly SelectedFinding[], field: string[])
     entry.count += 1;
     off.set(finding.connectorId, entry);
   }
+  // BatchUpdateFindings reaches CSPM's copy of a finding; a connector reading only the new Security
+  // Hub has none to reach, and BatchUpdateFindingsV2 is not written yet.
+  const v2Only = new Map<string, { name: string; count: number }>();
+  for (const finding of selected) {
+    if (finding.connectorId === null || !finding.writeBackEnabled || finding.connectorApi !== 'V2') continue;
+    const entry = v2Only.get(finding.connectorId) ?? { name: finding.connectorName ?? '', count: 0 };
+    entry.count += 1;
+    v2Only.set(finding.connectorId, entry);
+  }
+  for (const [id, { name, count }] of v2Only)
+    errors.push(
+      userError(
+        field,
+        `${count} of the findings come from connector "${name}", which reads only the new Security Hub (api V2): Hubgraph writes back through Security Hub CSPM (BatchUpdateFindings) and cannot write through the new Security Hub's BatchUpdateFindingsV2 yet. Where the account also runs CSPM, read both (connectorUpdate(input: { id: "${toGlobalId('Connector', id)}", api: BOTH })); otherwise change these findings in the Security Hub console.`,
+        'NOT_ALLOWED',
+      ),
+    );
   for (const [id, { name, count }] of off)
     errors.push(
       userError(

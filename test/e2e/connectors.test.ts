@@ -376,7 +376,9 @@ describe('the connection test against the emulator', () => {
       awsErrorCode: 'InvalidAccessException',
       httpStatus: 401,
     });
-    expect(check.remediation).toContain('Enable Security Hub in ap-southeast-2 for account 111111111111');
+    expect(check.remediation).toContain(
+      'Enable Security Hub CSPM in ap-southeast-2 for account 111111111111',
+    );
     expect(result!.regions).toEqual([
       { region: 'us-east-1', securityHubEnabled: true, findingAggregator: false },
       { region: 'ap-southeast-2', securityHubEnabled: false, findingAggregator: null },

@@ -3,7 +3,12 @@ import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsTarget, AwsTransport } from '../../src/aws/clients.ts';
 import { runConnectionTest } from '../../src/connectors/connection-test/run.ts';
-import { READ_ROLE_ACTIONS, type RunningEmulator, startEmulator } from '../../src/emulator/index.ts';
+import {
+  READ_ROLE_ACTIONS,
+  type RunningEmulator,
+  startEmulator,
+  V2_READ_ROLE_ACTIONS,
+} from '../../src/emulator/index.ts';
 
 // The connection test run directly against the emulator (plain HTTP), for the failures a user meets
 // when setting up a connector beyond those the end-to-end tests walk through: each must say what is
@@ -99,14 +104,18 @@ describe('runConnectionTest', () => {
       {
         region: 'us-east-1',
         securityHubEnabled: true,
+        // Not knowable: the emulator's read roles may not call the new Security Hub unless it runs --v2.
+        securityHubV2Enabled: null,
         findingAggregator: false,
-        message: 'Security Hub is enabled.',
+        message: 'Security Hub CSPM is enabled.',
       },
       {
         region: 'eu-west-1',
         securityHubEnabled: true,
+        // Not knowable: the emulator's read roles may not call the new Security Hub unless it runs --v2.
+        securityHubV2Enabled: null,
         findingAggregator: false,
-        message: 'Security Hub is enabled.',
+        message: 'Security Hub CSPM is enabled.',
       },
     ]);
   });
@@ -219,7 +228,7 @@ describe('runConnectionTest', () => {
       region: 'us-east-1',
       awsErrorCode: 'InvalidAccessException',
       httpStatus: 401,
-      remediation: `Enable Security Hub in us-east-1 for account ${accountId} (console → Security Hub → Enable), or remove us-east-1 from the connector's Regions.`,
+      remediation: `Enable Security Hub CSPM in us-east-1 for account ${accountId} (console → Security Hub CSPM → Enable), or remove us-east-1 from the connector's Regions.`,
     });
     expect(data.message).toMatch(
       /^Security Hub did not answer in 1 of 2 Region\(s\): us-east-1: InvalidAccessException — /,
@@ -247,15 +256,16 @@ describe('runConnectionTest', () => {
     const result = await run(roleTarget(role, { regions: ['us-east-1'] }));
     expect(check(result, 'DATA_FETCH')).toMatchObject({
       status: 'PASSED',
-      message: 'Security Hub answers in us-east-1.',
+      message: 'Security Hub answers in us-east-1. Detected: CSPM.',
     });
     expect(result.regions).toEqual([
       {
         region: 'us-east-1',
         securityHubEnabled: true,
+        securityHubV2Enabled: null,
         findingAggregator: null,
         message:
-          'Security Hub is enabled (finding aggregators could not be listed: allow securityhub:ListFindingAggregators to see them).',
+          'Security Hub CSPM is enabled (its aggregators could not be listed: allow securityhub:ListFindingAggregators to see them).',
       },
     ]);
   });
@@ -362,14 +372,14 @@ describe('runConnectionTest', () => {
     await emulator.admin('POST', '/_emulator/aggregators', { accountId, region: 'eu-west-1' });
     const result = await run(roleTarget(role));
     expect(check(result, 'DATA_FETCH').message).toBe(
-      'Security Hub answers in us-east-1, eu-west-1. Aggregation Region(s): eu-west-1.',
+      'Security Hub answers in us-east-1, eu-west-1. Aggregation Region(s): eu-west-1. Detected: CSPM.',
     );
     expect(result.regions.map((r) => [r.region, r.findingAggregator])).toEqual([
       ['us-east-1', false],
       ['eu-west-1', true],
     ]);
     expect(result.regions[1]!.message).toBe(
-      'Security Hub is enabled and aggregates findings from linked Regions here: sync only this Region to avoid counting findings twice.',
+      'Security Hub CSPM is enabled and aggregates findings from linked Regions here: sync only this Region to avoid counting findings twice.',
     );
   });
 });
@@ -437,3 +447,59 @@ function closedPort(): Promise<number> {
     });
   });
 }
+
+describe('which Security Hub answers (CSPM, the new one, or both)', () => {
+  const v2Role = (accountId: string) =>
+    newRole(accountId, { actions: [...READ_ROLE_ACTIONS, ...V2_READ_ROLE_ACTIONS] });
+  const hubs = async (accountId: string, region: string, enabled: boolean, v2Enabled: boolean) =>
+    emulator.admin('PUT', '/_emulator/hubs', { accountId, region, enabled, v2Enabled });
+
+  it('detects the API that answers in every Region when the connector did not choose, and passes with it', async () => {
+    const accountId = await newAccount([]);
+    await hubs(accountId, 'us-east-1', true, true);
+    await hubs(accountId, 'eu-west-1', false, true);
+    const result = await run(roleTarget(await v2Role(accountId)));
+    expect(result.detectedApi).toBe('V2');
+    expect(result.regions.map((r) => [r.region, r.securityHubEnabled, r.securityHubV2Enabled])).toEqual([
+      ['us-east-1', true, true],
+      ['eu-west-1', false, true],
+    ]);
+    expect(check(result, 'DATA_FETCH')).toMatchObject({
+      status: 'PASSED',
+      message: 'The new Security Hub answers in us-east-1, eu-west-1. Detected: V2.',
+    });
+  });
+
+  it('fails a connector that reads BOTH where one is off, naming the Region, the API and the fix', async () => {
+    const accountId = await newAccount([]);
+    await hubs(accountId, 'us-east-1', true, true);
+    await hubs(accountId, 'eu-west-1', true, false);
+    const result = await runConnectionTest(roleTarget(await v2Role(accountId)), {
+      testId: 'test-both',
+      transport,
+      writeBack: false,
+      api: 'BOTH',
+    });
+    expect(result.detectedApi).toBe('CSPM');
+    expect(check(result, 'DATA_FETCH')).toMatchObject({
+      status: 'FAILED',
+      region: 'eu-west-1',
+      awsErrorCode: 'ResourceNotFoundException',
+      remediation: `Enable the new Security Hub in eu-west-1 for account ${accountId} (console → Security Hub → Enable), or remove eu-west-1 from the connector's Regions.`,
+    });
+  });
+
+  it('suggests the API that does answer when the chosen one is off', async () => {
+    const accountId = await newAccount([]);
+    await hubs(accountId, 'us-east-1', false, true);
+    const result = await runConnectionTest(roleTarget(await v2Role(accountId), { regions: ['us-east-1'] }), {
+      testId: 'test-cspm',
+      transport,
+      writeBack: false,
+      api: 'CSPM',
+    });
+    expect(check(result, 'DATA_FETCH').remediation).toMatch(
+      /^Enable Security Hub CSPM in us-east-1 .*, or set the connector's api to V2 \(which answers there\)\.$/,
+    );
+  });
+});

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { and, eq, sql } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +9,8 @@ import { ingestFindingsPage } from '../../src/findings/ingest.ts';
 import { rescoreStaleFindings } from '../../src/findings/rescore.ts';
 import { VULNERABILITY_MAP } from '../../src/mapping/built-in-maps.ts';
 import { mapFinding } from '../../src/mapping/map-finding.ts';
+import { OCSF_VULNERABILITY_MAP } from '../../src/mapping/ocsf/built-in-map.ts';
+import { mapOcsfFinding } from '../../src/mapping/ocsf/map-ocsf-finding.ts';
 import { SCORING_VERSION } from '../../src/mapping/scoring-constants.ts';
 import { compileTransformMap } from '../../src/mapping/transform-map.ts';
 import { aConnectorRow, newTenant, openTestDatabase } from '../support/database.ts';
@@ -109,6 +112,34 @@ describe('rescoring what an older scoring version stored', () => {
       .from(assets)
       .where(eq(assets.tenantId, tenantId));
     expect(asset).toEqual({ risk: current!.risk, version: SCORING_VERSION });
+  });
+
+  it('maps a finding the new Security Hub sent again from its raw OCSF, through the OCSF map', async () => {
+    const tenantId = await newTenant(database);
+    const document = JSON.parse(
+      readFileSync(
+        new URL(
+          '../fixtures/real-findings-ocsf/inspector/elastic-ec2-python-cve-2025-8194-five-packages.json',
+          import.meta.url,
+        ),
+        'utf8',
+      ),
+    );
+    const ocsfMap = compileTransformMap(OCSF_VULNERABILITY_MAP);
+    if (!ocsfMap.ok) throw new Error('the built-in OCSF map does not compile');
+    const outcome = mapOcsfFinding(document.finding, ocsfMap.map, { defaultSeverity: 'MEDIUM' });
+    if (!outcome.ok) throw new Error(outcome.reject.reason);
+    await ingestFindingsPage(database.db, tenantId, [{ finding: outcome.finding, assets: outcome.assets }]);
+    await asIfScoredUnder(tenantId, '2026-11.1');
+
+    const result = await rescoreStaleFindings(database.db, log, { tenants: [tenantId] });
+
+    expect(result.unmappable).toBe(0);
+    const [finding] = await storedFindings(tenantId);
+    expect(finding).toMatchObject({
+      detectionScore: outcome.finding.detectionScore,
+      scoringVersion: SCORING_VERSION,
+    });
   });
 
   it("uses the connector's own settings: its default severity for a finding without one", async () => {

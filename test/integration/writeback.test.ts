@@ -3,7 +3,7 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TenantContext } from '../../src/context.ts';
 import type { Database } from '../../src/db/client.ts';
-import { events, findings, findingUpdates } from '../../src/db/schema.ts';
+import { connectors, events, findings, findingUpdates } from '../../src/db/schema.ts';
 import { ingestFindingsPage } from '../../src/findings/ingest.ts';
 import type { FindingsUpdateInput } from '../../src/generated/graphql.ts';
 import { mapFinding } from '../../src/mapping/map-finding.ts';
@@ -349,6 +349,24 @@ describe('findingsUpdate', () => {
         message: expect.stringMatching(/read-only.*writeBackEnabled: true/),
       }),
     ]);
+    await database.db.update(findings).set({ connectorId }).where(eq(findings.id, finding!.id));
+  });
+
+  it('refuses findings of a connector that reads only the new Security Hub, saying what would work', async () => {
+    const v2 = await sync.createConnector({ name: 'new-hub', writeBackEnabled: true });
+    await database.db.update(connectors).set({ api: 'V2' }).where(eq(connectors.id, v2.id));
+    const [finding] = await freshFindings(1);
+    await database.db.update(findings).set({ connectorId: v2.id }).where(eq(findings.id, finding!.id));
+    const sent = sync.emulator.emulator.counters.get('BatchUpdateFindings')?.total ?? 0;
+    const payload = await update({ ids: [finding!.id], changes: { confidence: 5 } });
+    expect(payload.userErrors).toEqual([
+      expect.objectContaining({
+        field: ['input', 'ids'],
+        code: 'NOT_ALLOWED',
+        message: expect.stringMatching(/new-hub.*reads only the new Security Hub.*api: BOTH/),
+      }),
+    ]);
+    expect(sync.emulator.emulator.counters.get('BatchUpdateFindings')?.total ?? 0).toBe(sent);
     await database.db.update(findings).set({ connectorId }).where(eq(findings.id, finding!.id));
   });
 

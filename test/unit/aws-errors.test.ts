@@ -151,7 +151,20 @@ describe('isInvalidNextToken', () => {
         new InvalidInputException({ $metadata: metadata(400), message: 'MaxResults must be 1-100' }),
       ),
     ).toBe(false);
-    expect(isInvalidNextToken(unmodelled('ValidationException', 400, 'Invalid NextToken'))).toBe(false);
+    expect(
+      isInvalidNextToken(unmodelled('AccessDeniedException', 403, 'Not allowed to page with NextToken')),
+    ).toBe(false);
+    expect(isInvalidNextToken(unmodelled('ValidationException', 400, 'MaxResults must be 1-100'))).toBe(
+      false,
+    );
+  });
+
+  it("recognises the new Security Hub's refusal of a token (GetFindingsV2: ValidationException)", () => {
+    expect(
+      isInvalidNextToken(
+        unmodelled('ValidationException', 400, 'Invalid NextToken: the query changed since the first page.'),
+      ),
+    ).toBe(true);
   });
 });
 

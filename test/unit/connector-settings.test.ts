@@ -106,6 +106,7 @@ describe('settings from input', () => {
       writeBackEnabled: false,
       exportEnabled: false,
       containmentEnabled: false,
+      api: null,
     } satisfies ConnectorSettings);
   });
 
@@ -180,6 +181,7 @@ describe('settings from input', () => {
       writeBackEnabled: true,
       exportEnabled: true,
       containmentEnabled: false,
+      api: null,
     } satisfies ConnectorSettings);
   });
 

@@ -29,6 +29,7 @@ export interface ConnectionCheckModel {
 export interface RegionStatusModel {
   region: string;
   securityHubEnabled: boolean | null;
+  securityHubV2Enabled: boolean | null;
   findingAggregator: boolean | null;
   message: string | null;
 }
@@ -41,6 +42,8 @@ export interface ConnectionTestResultModel {
   checks: ConnectionCheckModel[];
   regions: RegionStatusModel[];
   baseAccountId: string | null;
+  /** Which Security Hub answered: CSPM, V2, BOTH; null when neither did (or the test stopped before asking). */
+  detectedApi: 'CSPM' | 'V2' | 'BOTH' | null;
 }
 
 export interface ConnectionTestEventModel {

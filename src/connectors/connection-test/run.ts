@@ -16,7 +16,10 @@ import {
   BatchImportFindingsCommand,
   BatchUpdateFindingsCommand,
   DescribeHubCommand,
+  DescribeSecurityHubV2Command,
   GetFindingsCommand,
+  GetFindingsV2Command,
+  ListAggregatorsV2Command,
   ListEnabledProductsForImportCommand,
   ListFindingAggregatorsCommand,
   type SecurityHubClient,
@@ -37,6 +40,8 @@ import {
 } from '../../aws/clients.ts';
 import { assertHostAllowed, EgressNotAllowedError } from '../../aws/egress.ts';
 import { securityHubEndpoint, stsEndpoint } from '../../aws/regions.ts';
+import type { SecurityHubApi } from '../../generated/graphql.ts';
+import { type ApiDetection, type ApiPresence, defaultApi, NOT_ENABLED_ERROR } from '../../sync/reader.ts';
 import { maskAccessKeyId } from '../masking.ts';
 import type {
   CheckName,
@@ -72,6 +77,8 @@ export interface TestOptions {
   exportFindings?: boolean;
   /** Containment on: the EC2 actions of ipBlock/ipAllow are probed with DryRun. */
   containment?: boolean;
+  /** Which Security Hub the connector reads; null: detect which one answers (`detectedApi`). */
+  api?: SecurityHubApi | null;
   /** Called as each check finishes (the result streams to subscribers). */
   onCheck?: (check: ConnectionCheckModel) => Promise<void>;
   /** Longest one check may take (default 20 s). */
@@ -105,6 +112,7 @@ export async function runConnectionTest(
   const regions: RegionStatusModel[] = target.regions.map((region) => ({
     region,
     securityHubEnabled: null,
+    securityHubV2Enabled: null,
     findingAggregator: null,
     message: null,
   }));
@@ -324,55 +332,106 @@ export async function runConnectionTest(
     };
   });
 
+  let detectedApi: SecurityHubApi | null = null;
   await run('DATA_FETCH', async () => {
+    // Which Security Hub answers where: CSPM (DescribeHub), the new one (DescribeSecurityHubV2).
+    const detections = await Promise.all(
+      regions.map(async (status): Promise<Detection> => {
+        const hub = securityHubClient(target, options.transport, dataCredentials!, status.region, 1);
+        const [cspm, v2] = await Promise.all([
+          presenceOf(() => hub.send(new DescribeHubCommand({})), NOT_ENABLED_ERROR.CSPM),
+          presenceOf(() => hub.send(new DescribeSecurityHubV2Command({})), NOT_ENABLED_ERROR.V2),
+        ]);
+        status.securityHubEnabled = enabledOf(cspm);
+        status.securityHubV2Enabled = enabledOf(v2);
+        return { region: status.region, cspm, v2 };
+      }),
+    );
+    detectedApi = defaultApi(detections) ?? null;
+    // The account whose Security Hub is read: the role's, else the identity's own.
+    const targetAccount = () => target.roleArn?.split(':')[4] ?? baseAccountId ?? 'the target account';
+    const api = options.api ?? detectedApi;
     const problems: string[] = [];
     const fixes: string[] = [];
     let firstError: AwsErrorLike | undefined;
-    for (const status of regions) {
+    let failedRegion: string | undefined;
+    const fail = (status: RegionStatusModel, e: AwsErrorLike, fix: string) => {
+      firstError ??= e;
+      failedRegion ??= status.region;
+      status.message = e.message ?? String(e);
+      problems.push(`${status.region}: ${e.name} — ${e.message}`);
+      fixes.push(fix);
+    };
+    for (const [index, status] of regions.entries()) {
+      const detection = detections[index]!;
       const hub = securityHubClient(target, options.transport, dataCredentials!, status.region, 1);
-      try {
-        await hub.send(new DescribeHubCommand({}));
-        await hub.send(new GetFindingsCommand({ MaxResults: 1 }));
-        status.securityHubEnabled = true;
-        try {
-          const { FindingAggregators } = await hub.send(new ListFindingAggregatorsCommand({}));
-          status.findingAggregator = (FindingAggregators ?? []).some(
-            (aggregator) => aggregator.FindingAggregatorArn?.split(':')[3] === status.region,
-          );
-          status.message = status.findingAggregator
-            ? `Security Hub is enabled and aggregates findings from linked Regions here: sync only this Region to avoid counting findings twice.`
-            : 'Security Hub is enabled.';
-        } catch {
-          status.message =
-            'Security Hub is enabled (finding aggregators could not be listed: allow securityhub:ListFindingAggregators to see them).';
-        }
-      } catch (error) {
-        const e = error as AwsErrorLike;
-        firstError ??= e;
-        status.securityHubEnabled = e.name === 'InvalidAccessException' ? false : null;
-        status.message = e.message ?? String(error);
-        problems.push(`${status.region}: ${e.name} — ${e.message}`);
-        fixes.push(
-          e.name === 'InvalidAccessException'
-            ? `Enable Security Hub in ${status.region} for account ${accountOf(e.message) ?? 'the target account'} (console → Security Hub → Enable), or remove ${status.region} from the connector's Regions.`
-            : `Check access to Security Hub in ${status.region}: ${e.message}`,
+      if (api === null) {
+        // Neither answered anywhere; CSPM's answer says why.
+        const e =
+          detection.cspm.state === 'ENABLED'
+            ? { code: 'Error', message: '', httpStatus: undefined }
+            : detection.cspm;
+        fail(
+          status,
+          { name: e.code, message: e.message, $metadata: { httpStatusCode: e.httpStatus } },
+          `Enable Security Hub (CSPM or the new Security Hub) in ${status.region} for account ${targetAccount()}, or remove ${status.region} from the connector's Regions.`,
         );
+        continue;
       }
+      const notes: string[] = [];
+      for (const wanted of api === 'BOTH' ? (['CSPM', 'V2'] as const) : [api]) {
+        const presence = wanted === 'CSPM' ? detection.cspm : detection.v2;
+        const other = wanted === 'CSPM' ? detection.v2 : detection.cspm;
+        const product = wanted === 'CSPM' ? 'Security Hub CSPM' : 'the new Security Hub';
+        if (presence.state !== 'ENABLED') {
+          const switchTo =
+            other.state === 'ENABLED' && api !== 'BOTH'
+              ? `, or set the connector's api to ${wanted === 'CSPM' ? 'V2' : 'CSPM'} (which answers there)`
+              : '';
+          fail(
+            status,
+            {
+              name: presence.code,
+              message: presence.message,
+              $metadata: { httpStatusCode: presence.httpStatus },
+            },
+            presence.state === 'NOT_ENABLED'
+              ? `Enable ${product} in ${status.region} for account ${accountOf(presence.message) ?? targetAccount()} (console → ${wanted === 'CSPM' ? 'Security Hub CSPM' : 'Security Hub'} → Enable), or remove ${status.region} from the connector's Regions${switchTo}.`
+              : `Check access to ${product} in ${status.region}: ${presence.message}`,
+          );
+          continue;
+        }
+        try {
+          if (wanted === 'CSPM') await hub.send(new GetFindingsCommand({ MaxResults: 1 }));
+          else await hub.send(new GetFindingsV2Command({ MaxResults: 1 }));
+          notes.push(await aggregationNote(hub, wanted, status));
+        } catch (error) {
+          const e = error as AwsErrorLike;
+          fail(status, e, `Check access to ${product} in ${status.region}: ${e.message}`);
+        }
+      }
+      if (notes.length > 0 && status.message === null) status.message = notes.join(' ');
     }
     if (problems.length > 0) {
       return {
         status: 'FAILED',
-        region: regions.find((status) => status.securityHubEnabled !== true)?.region,
+        region: failedRegion,
         awsErrorCode: firstError?.name,
         httpStatus: firstError?.$metadata?.httpStatusCode,
-        message: `Security Hub did not answer in ${problems.length} of ${regions.length} Region(s): ${problems.join('; ')}`,
+        message: `Security Hub did not answer in ${new Set(problems.map((p) => p.split(':')[0])).size} of ${regions.length} Region(s): ${problems.join('; ')}`,
         remediation: fixes.join(' '),
       };
     }
     const aggregated = regions.filter((status) => status.findingAggregator).map((status) => status.region);
+    const reads =
+      api === 'BOTH'
+        ? 'Security Hub CSPM and the new Security Hub answer'
+        : api === 'V2'
+          ? 'The new Security Hub answers'
+          : 'Security Hub answers';
     return {
       status: 'PASSED',
-      message: `Security Hub answers in ${regions.map((status) => status.region).join(', ')}.${aggregated.length ? ` Aggregation Region(s): ${aggregated.join(', ')}.` : ''}`,
+      message: `${reads} in ${regions.map((status) => status.region).join(', ')}.${aggregated.length ? ` Aggregation Region(s): ${aggregated.join(', ')}.` : ''}${options.api ? '' : ` Detected: ${api}.`}`,
     };
   });
 
@@ -384,7 +443,58 @@ export async function runConnectionTest(
     checks,
     regions,
     baseAccountId,
+    detectedApi,
   };
+}
+
+function enabledOf(presence: ApiPresence): boolean | null {
+  return presence.state === 'ENABLED' ? true : presence.state === 'NOT_ENABLED' ? false : null;
+}
+
+type Presence = ApiPresence & { httpStatus?: number };
+type Detection = ApiDetection & { cspm: Presence; v2: Presence };
+
+/** Whether an API answers in a Region: AWS's own "not enabled" error apart from any other failure. */
+async function presenceOf(call: () => Promise<unknown>, notEnabled: string): Promise<Presence> {
+  try {
+    await call();
+    return { state: 'ENABLED' };
+  } catch (error) {
+    const e = error as AwsErrorLike;
+    const code = e?.name ?? 'Error';
+    const message = e?.message ?? String(error);
+    const httpStatus = e?.$metadata?.httpStatusCode;
+    if (code === notEnabled) return { state: 'NOT_ENABLED', code, message, httpStatus };
+    if (code === 'AccessDeniedException' || code === 'AccessDenied')
+      return { state: 'DENIED', code, message, httpStatus };
+    return { state: 'FAILED', code, message, httpStatus };
+  }
+}
+
+/** What the Region's aggregator means for the connector, marking the Region when it is the home. */
+async function aggregationNote(
+  hub: SecurityHubClient,
+  api: 'CSPM' | 'V2',
+  status: RegionStatusModel,
+): Promise<string> {
+  const product = api === 'CSPM' ? 'Security Hub CSPM' : 'The new Security Hub';
+  try {
+    const home =
+      api === 'CSPM'
+        ? ((await hub.send(new ListFindingAggregatorsCommand({}))).FindingAggregators ?? []).map(
+            (aggregator) => aggregator.FindingAggregatorArn?.split(':')[3],
+          )
+        : ((await hub.send(new ListAggregatorsV2Command({}))).AggregatorsV2 ?? []).map(
+            (aggregator) => aggregator.AggregatorV2Arn?.split(':')[3],
+          );
+    const aggregates = home.includes(status.region);
+    status.findingAggregator = (status.findingAggregator ?? false) || aggregates;
+    return aggregates
+      ? `${product} is enabled and aggregates findings from linked Regions here: sync only this Region to avoid counting findings twice.`
+      : `${product} is enabled.`;
+  } catch {
+    return `${product} is enabled (its aggregators could not be listed: allow securityhub:${api === 'CSPM' ? 'ListFindingAggregators' : 'ListAggregatorsV2'} to see them).`;
+  }
 }
 
 /** A documentation address (RFC 5737): the DryRun probes name it, and nothing is ever sent for real. */

@@ -6,6 +6,7 @@ import type {
   SoftwarePackage,
   Vulnerability,
 } from '@aws-sdk/client-securityhub';
+import { cspmProductArn } from './identity.ts';
 import {
   findingInfoOf,
   type OcsfAffectedPackage,
@@ -362,4 +363,33 @@ function strings(value: unknown): string[] | undefined {
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value?.trim() ? value : undefined;
+}
+
+/**
+ * What a sync needs of an OCSF document before (and whether or not) it maps: where it comes from,
+ * its identity as stored (the CSPM product ARN, identity.ts) and its `modified_time`, which V2 pages
+ * are sorted and windowed by. Read leniently: an invalid document still counts, and is rejected by
+ * its mapping with the reason.
+ */
+export function ocsfEnvelope(
+  document: unknown,
+): Pick<AwsSecurityFinding, 'Id' | 'ProductArn' | 'AwsAccountId' | 'Region' | 'UpdatedAt'> {
+  const doc = (typeof document === 'object' && document !== null ? document : {}) as {
+    finding_info?: { uid?: unknown; modified_time_dt?: unknown; modified_time?: unknown };
+    metadata?: { product?: { uid?: unknown } };
+    cloud?: { account?: { uid?: unknown }; region?: unknown };
+    time_dt?: unknown;
+    time?: unknown;
+  };
+  const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+  const product = text(doc.metadata?.product?.uid);
+  return {
+    Id: text(doc.finding_info?.uid),
+    ProductArn: product === undefined ? undefined : cspmProductArn(product),
+    AwsAccountId: text(doc.cloud?.account?.uid),
+    Region: text(doc.cloud?.region),
+    UpdatedAt:
+      ocsfTime(doc.finding_info?.modified_time_dt, doc.finding_info?.modified_time) ??
+      ocsfTime(doc.time_dt, doc.time),
+  };
 }

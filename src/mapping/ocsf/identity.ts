@@ -33,6 +33,15 @@ export function productKey(productArn: string): string {
   return match ? match[1]! : productArn;
 }
 
+/**
+ * The CSPM form of a product ARN: `…::productv2/aws/securityhub` → `…::product/aws/securityhub`
+ * (any other ARN unchanged). Both formats' copies of a finding are stored under it, so the findings
+ * table's identity (tenant, product ARN, Id) is the join key and a problem is one row.
+ */
+export function cspmProductArn(productArn: string): string {
+  return productArn.replace(/^(arn:[^:]+:securityhub:[^:]*:[^:]*:)productv2\//, '$1product/');
+}
+
 /** The identity of an ASFF finding. */
 export function asffIdentity(finding: {
   AwsAccountId?: string;

@@ -20,7 +20,7 @@ import {
 import type { FindingRecord } from '../records.ts';
 import type { CompiledTransformMap } from '../transform-map.ts';
 import { asffView } from './asff-view.ts';
-import { identityKey, type OcsfIdentity, ocsfIdentity } from './identity.ts';
+import { cspmProductArn, identityKey, type OcsfIdentity, ocsfIdentity } from './identity.ts';
 import { validateOcsf } from './ocsf-validation.ts';
 
 // One OCSF finding in (a GetFindingsV2 document), one stored finding with its assets out — the
@@ -81,7 +81,9 @@ function mapValidated(input: unknown, map: CompiledTransformMap, settings: Mappi
   const identity = ocsfIdentity(ocsf);
 
   const record: FindingRecord = {
-    productArn: view.ProductArn!,
+    format: 'OCSF',
+    // The CSPM copy's product ARN: a problem read through both APIs is one stored finding.
+    productArn: cspmProductArn(view.ProductArn!),
     awsId: view.Id!,
     generatorId: view.GeneratorId!,
     awsAccountId: view.AwsAccountId!,

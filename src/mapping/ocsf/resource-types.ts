@@ -49,3 +49,110 @@ function pascal(word: string): string {
     .replace(/[A-Z0-9]{2,}(?=[A-Z][a-z]|$)/g, (run) => run[0] + run.slice(1).toLowerCase())
     .replace(/^[a-z]/, (first) => first.toUpperCase());
 }
+
+/**
+ * The CloudFormation names of the ASFF resource types (Security Hub user guide, "Resources" of the
+ * ASFF): what the new Security Hub calls them. The way back from ASFF cannot be computed (`Ec2` was
+ * `EC2`, `DbInstance` was `DBInstance`), so it is this list, each name checked against
+ * `asffResourceType` (test/unit/mapping/ocsf-resource-types.test.ts) so the two directions agree.
+ */
+const CLOUDFORMATION_NAMES = [
+  ...Object.keys(ASFF_NAMES),
+  'AWS::AmazonMQ::Broker',
+  'AWS::ApiGateway::RestApi',
+  'AWS::ApiGateway::Stage',
+  'AWS::ApiGatewayV2::Api',
+  'AWS::ApiGatewayV2::Stage',
+  'AWS::AppSync::GraphQLApi',
+  'AWS::Athena::WorkGroup',
+  'AWS::AutoScaling::AutoScalingGroup',
+  'AWS::AutoScaling::LaunchConfiguration',
+  'AWS::Backup::BackupPlan',
+  'AWS::Backup::BackupVault',
+  'AWS::Backup::RecoveryPoint',
+  'AWS::CertificateManager::Certificate',
+  'AWS::CloudFormation::Stack',
+  'AWS::CloudFront::Distribution',
+  'AWS::CloudTrail::Trail',
+  'AWS::CloudWatch::Alarm',
+  'AWS::CodeBuild::Project',
+  'AWS::DMS::Endpoint',
+  'AWS::DMS::ReplicationInstance',
+  'AWS::DMS::ReplicationTask',
+  'AWS::DynamoDB::Table',
+  'AWS::EC2::ClientVpnEndpoint',
+  'AWS::EC2::Instance',
+  'AWS::EC2::LaunchTemplate',
+  'AWS::EC2::NetworkAcl',
+  'AWS::EC2::NetworkInterface',
+  'AWS::EC2::RouteTable',
+  'AWS::EC2::SecurityGroup',
+  'AWS::EC2::Subnet',
+  'AWS::EC2::TransitGateway',
+  'AWS::EC2::Volume',
+  'AWS::EC2::VPCEndpointService',
+  'AWS::EC2::VPCPeeringConnection',
+  'AWS::ECR::Repository',
+  'AWS::ECS::Cluster',
+  'AWS::ECS::Container',
+  'AWS::ECS::Service',
+  'AWS::ECS::Task',
+  'AWS::ECS::TaskDefinition',
+  'AWS::EFS::AccessPoint',
+  'AWS::EKS::Cluster',
+  'AWS::ElasticBeanstalk::Environment',
+  'AWS::EventSchemas::Registry',
+  'AWS::Events::Endpoint',
+  'AWS::GuardDuty::Detector',
+  'AWS::IAM::AccessKey',
+  'AWS::IAM::Group',
+  'AWS::IAM::Policy',
+  'AWS::IAM::Role',
+  'AWS::IAM::User',
+  'AWS::Kinesis::Stream',
+  'AWS::KMS::Key',
+  'AWS::Lambda::Function',
+  'AWS::Lambda::LayerVersion',
+  'AWS::MSK::Cluster',
+  'AWS::NetworkFirewall::Firewall',
+  'AWS::NetworkFirewall::FirewallPolicy',
+  'AWS::NetworkFirewall::RuleGroup',
+  'AWS::OpenSearchService::Domain',
+  'AWS::RDS::DBCluster',
+  'AWS::RDS::DBClusterSnapshot',
+  'AWS::RDS::DBInstance',
+  'AWS::RDS::DBSecurityGroup',
+  'AWS::RDS::DBSnapshot',
+  'AWS::RDS::EventSubscription',
+  'AWS::Redshift::Cluster',
+  'AWS::Route53::HostedZone',
+  'AWS::S3::AccessPoint',
+  'AWS::S3::AccountPublicAccessBlock',
+  'AWS::S3::Bucket',
+  'AWS::S3::Object',
+  'AWS::SageMaker::NotebookInstance',
+  'AWS::SecretsManager::Secret',
+  'AWS::SNS::Topic',
+  'AWS::SQS::Queue',
+  'AWS::WAF::RateBasedRule',
+  'AWS::WAF::Rule',
+  'AWS::WAF::RuleGroup',
+  'AWS::WAFRegional::RateBasedRule',
+  'AWS::WAFRegional::Rule',
+  'AWS::WAFRegional::RuleGroup',
+];
+
+const CLOUDFORMATION_OF_ASFF = new Map(CLOUDFORMATION_NAMES.map((name) => [asffResourceType(name), name]));
+
+/** Every CloudFormation name this module knows, for its own consistency test. */
+export const KNOWN_CLOUDFORMATION_TYPES: readonly string[] = CLOUDFORMATION_NAMES;
+
+/**
+ * The OCSF (CloudFormation) resource type for an ASFF one, `AwsEc2Instance` → `AWS::EC2::Instance`:
+ * the inverse of `asffResourceType` on the types this module knows; a type already CloudFormation-style
+ * is itself; undefined for an `Aws…` type it does not know (its CloudFormation spelling cannot be guessed).
+ */
+export function ocsfResourceType(type: string): string | undefined {
+  if (/^AWS::[A-Za-z0-9]*::[A-Za-z0-9]+$/.test(type)) return type;
+  return CLOUDFORMATION_OF_ASFF.get(type);
+}

@@ -19,7 +19,8 @@ const settings = { ...DEFAULT_SYNC_SETTINGS, fullSlices: 2, sliceConcurrency: 2 
 
 beforeAll(async () => {
   database = await openTestDatabase();
-  sync = await startSyncHarness(database, { emulator: { findings: 700, seed: 23 } });
+  // The new Security Hub runs beside CSPM: a V2 connector resumes the same way.
+  sync = await startSyncHarness(database, { emulator: { findings: 700, seed: 23, v2: true } });
 });
 
 afterAll(async () => {
@@ -27,10 +28,12 @@ afterAll(async () => {
   await database?.close();
 });
 
-/** A tenant with a connector like the harness's, to run the engine in directly. */
-async function freshTenant(): Promise<{ ctx: TenantContext; connector: ConnectorModel }> {
+/** A tenant with a connector like the harness's (on CSPM, or another API), to run the engine in directly. */
+async function freshTenant(
+  api: 'CSPM' | 'V2' | 'BOTH' = 'CSPM',
+): Promise<{ ctx: TenantContext; connector: ConnectorModel }> {
   const ctx = tenantContext(sync.app, await newTenant(database, 'resume'));
-  return { ctx, connector: await sync.createConnector({}, 0, ctx) };
+  return { ctx, connector: await sync.createConnector({ api }, 0, ctx) };
 }
 
 /** Runs attempt `attempt` of a run; with `stopAfter`, aborts it once that many pages have committed. */
@@ -99,6 +102,27 @@ describe('resuming', () => {
     }
     // A dozen syncs in one test: ≈ 10 s on an idle machine, several times that on a busy one.
   }, 180_000);
+
+  it('a connector reading BOTH APIs, from every other intermediate checkpoint, gives the same final state too', async () => {
+    const reference = await freshTenant('BOTH');
+    const pages = await attempt(
+      reference.ctx,
+      reference.connector,
+      await newRun(reference.ctx, reference.connector),
+      0,
+    );
+    const expected = await storedIn(reference.ctx);
+    // Every problem either API reports, once (the twins share their identity).
+    expect(expected.size).toBeGreaterThanOrEqual(sync.inSecurityHub().size);
+    expect(pages).toBeGreaterThanOrEqual(8);
+    for (let stop = 1; stop < pages; stop += 2) {
+      const { ctx, connector } = await freshTenant('BOTH');
+      const runId = await newRun(ctx, connector);
+      await attempt(ctx, connector, runId, 0, stop);
+      await attempt(ctx, connector, runId, 1);
+      expect(await storedIn(ctx), `stopped after page ${stop}`).toEqual(expected);
+    }
+  }, 240_000);
 
   it('fences off an older attempt: once a newer one claims the run, the old one cannot commit a page', async () => {
     const { ctx, connector } = await freshTenant();

@@ -61,6 +61,7 @@ describe('the stored record of real findings, column by column', () => {
     const findingId = 'arn:aws:inspector2:us-east-2:111111111111:finding/faa0d54609b94871badcc83ac7c2add5';
     const outcome = mapped(asff);
     expect(outcome.finding).toEqual({
+      format: 'ASFF',
       productArn: 'arn:aws:securityhub:us-east-2::product/aws/inspector',
       awsId: findingId,
       generatorId: 'AWSInspector',
@@ -131,6 +132,7 @@ describe('the stored record of real findings, column by column', () => {
     const identity = JSON.stringify(['aws-iso', '111111111111', 'us-iso-west-1', 'GcpGceVmInstance', vm]);
     const outcome = mapped(asff);
     expect(outcome.finding).toEqual({
+      format: 'ASFF',
       productArn: 'arn:aws-iso:securityhub:us-iso-west-1:111111111111:product/111111111111/default',
       awsId: `${vm}/gce-instance-del-protection-check`,
       generatorId: `${vm}/gce-instance-del-protection-check`,

@@ -1,6 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { asffResourceType } from '../../../src/mapping/ocsf/resource-types.ts';
+import {
+  asffResourceType,
+  KNOWN_CLOUDFORMATION_TYPES,
+  ocsfResourceType,
+} from '../../../src/mapping/ocsf/resource-types.ts';
 
 // The new Security Hub names resource types the CloudFormation way; assets use ASFF's names, so
 // one instance found by CSPM and by the new Security Hub is one asset (issue 15 §3).
@@ -50,4 +54,28 @@ describe('asffResourceType', () => {
       }),
     );
   });
+});
+
+// The way back, for V2 filters written in ASFF's vocabulary (src/sync/filters-v2.ts).
+describe('ocsfResourceType', () => {
+  it('inverts asffResourceType on every CloudFormation name it knows, each ASFF name once', () => {
+    const asffNames = KNOWN_CLOUDFORMATION_TYPES.map(asffResourceType);
+    expect(new Set(asffNames).size).toBe(KNOWN_CLOUDFORMATION_TYPES.length);
+    for (const name of KNOWN_CLOUDFORMATION_TYPES)
+      expect(ocsfResourceType(asffResourceType(name))).toBe(name);
+  });
+
+  const cases: [string, string | undefined][] = [
+    ['AwsEc2Instance', 'AWS::EC2::Instance'],
+    ['AwsRdsDbInstance', 'AWS::RDS::DBInstance'],
+    ['AwsDynamoDbTable', 'AWS::DynamoDB::Table'],
+    ['AwsAccount', 'AWS::::Account'],
+    ['AwsEcrContainerImage', 'AWS::ECR::Image'],
+    ['AwsElbv2LoadBalancer', 'AWS::ElasticLoadBalancingV2::LoadBalancer'],
+    ['AwsAppSyncGraphQlApi', 'AWS::AppSync::GraphQLApi'],
+    ['AWS::EC2::Instance', 'AWS::EC2::Instance'],
+    ['AwsQuantumComputer', undefined],
+    ['Other', undefined],
+  ];
+  for (const [asff, ocsf] of cases) it(`${asff} is ${ocsf}`, () => expect(ocsfResourceType(asff)).toBe(ocsf));
 });

@@ -112,7 +112,9 @@ describe('the built-in OCSF map', () => {
       cloudInstanceId: 'i-abcd1235cdef1234',
       externalFindingId: 'd1bc4b01234567890123456789abcdefabc0123456789bcdef123456',
       productName: 'Inspector',
-      productArn: 'arn:aws:securityhub:us-east-2::productv2/aws/inspector',
+      // Stored under the CSPM product ARN, where the finding's ASFF copy is too (one problem, one row).
+      format: 'OCSF',
+      productArn: 'arn:aws:securityhub:us-east-2::product/aws/inspector',
       awsId: 'arn:aws:inspector2:us-east-2:123456789012:finding/9abcdefabcdef0123456789abcdef121',
       awsAccountId: '123456789012',
       region: 'us-east-2',

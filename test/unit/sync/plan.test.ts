@@ -1,6 +1,7 @@
 import type { AwsSecurityFindingFilters } from '@aws-sdk/client-securityhub';
 import { describe, expect, it } from 'vitest';
 import { scopeHash } from '../../../src/sync/filters.ts';
+import { scopeFiltersV2, scopeHashV2 } from '../../../src/sync/filters-v2.ts';
 import type { FindingAggregation, StreamPlan } from '../../../src/sync/model.ts';
 import {
   initialSlices,
@@ -45,6 +46,7 @@ function cursorFor(stream: string, under: AwsSecurityFindingFilters = scope) {
 function aStream(overrides: Partial<StreamPlan> = {}): StreamPlan {
   return {
     stream: 'us-east-1',
+    api: 'CSPM',
     accountId: '123456789012',
     region: 'us-east-1',
     regions: ['us-east-1'],
@@ -144,6 +146,53 @@ describe('planning the streams', () => {
       }),
       aStream({ stream: 'ap-south-1', region: 'ap-south-1', regions: ['ap-south-1'] }),
     ]);
+  });
+
+  it('names V2 streams apart (a cursor each), hashes their OCSF scope, and always filters Regions server-side', () => {
+    const v2Scope = scopeFiltersV2({
+      dataTypes: ['FINDINGS'],
+      resourceTypes: [],
+      workflowStatuses: [],
+      recordStates: [],
+      severityLabels: ['HIGH'],
+      productNames: [],
+      awsFilters: null,
+    }).filters;
+    const streams = planStreams(
+      aPlanInput({
+        api: 'V2',
+        scope: v2Scope,
+        regions: ['us-east-1', 'eu-west-1'],
+        aggregation: { region: 'us-east-1', linkingMode: 'ALL_REGIONS', regions: [] },
+        // The CSPM stream's cursor is not the V2 stream's; the V2 one, read under this scope, is.
+        cursors: new Map([
+          [
+            'us-east-1+eu-west-1',
+            { cursorAt: at('2026-04-30T23:00:00.000Z'), scopeHash: scopeHashV2(v2Scope) },
+          ],
+        ]),
+      }),
+    );
+    expect(streams).toEqual([
+      aStream({
+        stream: 'v2:us-east-1+eu-west-1',
+        api: 'V2',
+        regions: ['us-east-1', 'eu-west-1'],
+        regionFilter: 'server',
+      }),
+    ]);
+    const resumed = planStreams(
+      aPlanInput({
+        api: 'V2',
+        scope: v2Scope,
+        regions: ['us-east-1'],
+        aggregation: undefined,
+        cursors: new Map([
+          ['v2:us-east-1', { cursorAt: at('2026-04-30T23:00:00.000Z'), scopeHash: scopeHashV2(v2Scope) }],
+        ]),
+      }),
+    );
+    expect(resumed[0]).toMatchObject({ stream: 'v2:us-east-1', mode: 'INCREMENTAL' });
   });
 
   it('keeps to the configured Region when the aggregation Region is the only one configured (it also answers for the unconfigured Regions it links)', () => {

@@ -1,0 +1,167 @@
+import { and, eq } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { updateConnector } from '../../../src/connectors/service.ts';
+import type { Database } from '../../../src/db/client.ts';
+import { connectors, findings } from '../../../src/db/schema.ts';
+import type { OcsfDocument } from '../../../src/emulator/generator/ocsf.ts';
+import { cspmProductArn } from '../../../src/mapping/ocsf/identity.ts';
+import { openTestDatabase } from '../../support/database.ts';
+import { type SyncHarness, startSyncHarness } from '../../support/sync.ts';
+
+// The new Security Hub on the sync engine, against the emulator with the real SDK: a V2 connector
+// stores exactly what GetFindingsV2 holds, finding by finding; a BOTH connector stores each problem
+// once; a connector moving between CSPM and V2 keeps its findings (the same rows, ids and history).
+
+let database: Database;
+let sync: SyncHarness | undefined;
+
+beforeAll(async () => {
+  database = await openTestDatabase();
+});
+
+afterEach(async () => {
+  await sync?.close();
+  sync = undefined;
+});
+
+afterAll(async () => {
+  await database?.close();
+});
+
+async function aHarness(): Promise<SyncHarness> {
+  sync = await startSyncHarness(database, {
+    emulator: { findings: 400, seed: 23, v2: true },
+    settings: { sweepIntervalMs: 365 * 86_400_000 },
+  });
+  return sync;
+}
+
+/** The OCSF documents the new Security Hub holds for the emulator's accounts, by stored identity. */
+function inSecurityHubV2(harness: SyncHarness): Map<string, OcsfDocument> {
+  const all = new Map<string, OcsfDocument>();
+  for (const hub of harness.emulator.emulator.store.allHubs())
+    if (hub.v2EnabledAt && harness.emulator.accounts.includes(hub.accountId))
+      for (const document of hub.ocsf.values())
+        all.set(`${cspmProductArn(document.metadata.product.uid)}|${document.finding_info.uid}`, document);
+  return all;
+}
+
+async function storedRows(harness: SyncHarness) {
+  const rows = await database.db
+    .select({
+      id: findings.id,
+      productArn: findings.productArn,
+      awsId: findings.awsId,
+      format: findings.format,
+      awsUpdatedAt: findings.awsUpdatedAt,
+      raw: findings.raw,
+      vanishedAt: findings.vanishedAt,
+    })
+    .from(findings)
+    .where(eq(findings.tenantId, harness.ctx.tenantId));
+  return new Map(rows.map((row) => [`${row.productArn}|${row.awsId}`, row]));
+}
+
+describe('a connector on the new Security Hub (api V2)', () => {
+  it('stores every OCSF finding GetFindingsV2 holds, finding by finding, as AWS sent it', async () => {
+    const harness = await aHarness();
+    const connector = await harness.createConnector({ api: 'V2' });
+    const { run, slices } = await harness.run(connector.id);
+    expect(run.status, run.error ?? '').toBe('SUCCEEDED');
+    expect(new Set(slices.map((slice) => slice.stream))).toEqual(new Set(['v2:us-east-1', 'v2:eu-west-1']));
+
+    const expected = inSecurityHubV2(harness);
+    expect(expected.size).toBeGreaterThan(100);
+    const stored = await storedRows(harness);
+    expect([...stored.keys()].sort()).toEqual([...expected.keys()].sort());
+    for (const [key, document] of expected) {
+      const row = stored.get(key)!;
+      expect(row.format).toBe('OCSF');
+      expect(row.raw).toEqual(document);
+      expect(row.awsUpdatedAt.toISOString()).toBe(
+        new Date(document.finding_info.modified_time_dt).toISOString(),
+      );
+      expect(row.vanishedAt).toBeNull();
+    }
+    // The next run reads from the V2 streams' cursors: nothing changed, nothing written.
+    const again = await harness.run(connector.id);
+    expect(again.run.status).toBe('SUCCEEDED');
+    expect(again.run.mode).toBe('INCREMENTAL');
+    expect(again.progress.created + again.progress.updated).toBe(0);
+  });
+
+  it('detects which Security Hub answers when the connector did not choose, and keeps it', async () => {
+    const harness = await aHarness();
+    const connector = await harness.createConnector();
+    expect(connector.api).toBeNull();
+    const { run } = await harness.run(connector.id);
+    expect(run.status, run.error ?? '').toBe('SUCCEEDED');
+    const [row] = await database.db
+      .select({ api: connectors.api })
+      .from(connectors)
+      .where(and(eq(connectors.tenantId, harness.ctx.tenantId), eq(connectors.id, connector.id)));
+    // The emulator runs both, in every Region.
+    expect(row?.api).toBe('BOTH');
+  });
+});
+
+describe('a connector reading BOTH', () => {
+  it('stores a problem both APIs report once, and every problem either reports', async () => {
+    const harness = await aHarness();
+    const connector = await harness.createConnector({ api: 'BOTH' });
+    const { run, slices } = await harness.run(connector.id);
+    expect(run.status, run.error ?? '').toBe('SUCCEEDED');
+    expect(new Set(slices.map((slice) => slice.stream))).toEqual(
+      new Set(['us-east-1', 'eu-west-1', 'v2:us-east-1', 'v2:eu-west-1']),
+    );
+    const cspm = harness.inSecurityHub();
+    const v2 = inSecurityHubV2(harness);
+    const union = new Set([...cspm.keys(), ...v2.keys()]);
+    // The twins share their identity: far fewer problems than findings in the two stores together.
+    expect(union.size).toBeLessThan(cspm.size + v2.size);
+    const stored = await storedRows(harness);
+    expect([...stored.keys()].sort()).toEqual([...union].sort());
+    // Nothing one API returned was taken for gone because the other did not return it.
+    expect([...stored.values()].filter((row) => row.vanishedAt !== null)).toEqual([]);
+  });
+});
+
+describe('moving a connector between CSPM and V2', () => {
+  it('keeps every finding: the same rows and ids, nothing duplicated; what only CSPM reported is marked vanished', async () => {
+    const harness = await aHarness();
+    const connector = await harness.createConnector({ api: 'CSPM' });
+    expect((await harness.run(connector.id)).run.status).toBe('SUCCEEDED');
+    const before = await storedRows(harness);
+    expect([...before.values()].every((row) => row.format === 'ASFF')).toBe(true);
+    const cspmOnly = [...before.keys()].filter((key) => !inSecurityHubV2(harness).has(key));
+
+    const moved = await updateConnector(harness.ctx, { id: connector.id, api: 'V2' });
+    expect(moved.userErrors).toEqual([]);
+    const { run } = await harness.run(connector.id);
+    expect(run.status, run.error ?? '').toBe('SUCCEEDED');
+    // The V2 streams had no cursor: a full read.
+    expect(run.mode).toBe('FULL');
+    const after = await storedRows(harness);
+    const v2 = inSecurityHubV2(harness);
+    for (const [key, row] of before) expect(after.get(key)?.id, key).toBe(row.id);
+    expect(after.size).toBe(new Set([...before.keys(), ...v2.keys()]).size);
+    // At the same UpdatedAt the OCSF copy is the one kept; a newer one wins whatever its format.
+    for (const [key, document] of v2) {
+      const row = after.get(key)!;
+      if (row.awsUpdatedAt.getTime() === new Date(document.finding_info.modified_time_dt).getTime())
+        expect(row.format, key).toBe('OCSF');
+    }
+    // Findings only CSPM reports are gone from what the connector now reads: marked, never deleted.
+    for (const key of cspmOnly) expect(after.get(key)?.vanishedAt).not.toBeNull();
+
+    const back = await updateConnector(harness.ctx, { id: connector.id, api: 'CSPM' });
+    expect(back.userErrors).toEqual([]);
+    expect((await harness.run(connector.id)).run.status).toBe('SUCCEEDED');
+    const again = await storedRows(harness);
+    for (const [key, row] of after) expect(again.get(key)?.id, key).toBe(row.id);
+    expect(again.size).toBe(after.size);
+    // Back on CSPM, the ASFF copy at the same UpdatedAt does not take the OCSF one's place.
+    for (const [key, row] of after)
+      if (row.format === 'OCSF') expect(again.get(key)?.format, key).toBe('OCSF');
+  });
+});
