@@ -9,8 +9,10 @@ import { type TenantContext, tenantContext } from '../../src/context.ts';
 import type { Database } from '../../src/db/client.ts';
 import { findings, type RunRow, type RunSliceRow } from '../../src/db/schema.ts';
 import { connectorInputFor, trustHubgraph } from '../../src/emulator/connector.ts';
+import type { OcsfDocument } from '../../src/emulator/generator/ocsf.ts';
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../../src/emulator/index.ts';
 import type { ConnectorInput } from '../../src/generated/graphql.ts';
+import { cspmProductArn } from '../../src/mapping/ocsf/identity.ts';
 import { DEFAULT_SYNC_SETTINGS, type SyncSettings } from '../../src/sync/engine.ts';
 import type { RequestedMode } from '../../src/sync/model.ts';
 import { type RunProgress, runProgress } from '../../src/sync/progress.ts';
@@ -43,6 +45,8 @@ export interface SyncHarness {
   stored(tenant?: TenantContext): Promise<Map<string, StoredFinding>>;
   /** What Security Hub (the emulator) holds for these accounts, by identity. */
   inSecurityHub(accountIds?: string[]): Map<string, AwsSecurityFinding>;
+  /** What the new Security Hub holds for these accounts: OCSF documents by stored identity. */
+  inSecurityHubV2(accountIds?: string[]): Map<string, OcsfDocument>;
   close(): Promise<void>;
 }
 
@@ -182,6 +186,17 @@ export async function startSyncHarness(
         if (hub.enabledAt && accountIds.includes(hub.accountId))
           for (const finding of hub.findings.values())
             all.set(`${finding.ProductArn}|${finding.Id}`, finding);
+      return all;
+    },
+    inSecurityHubV2(accountIds = emulator.accounts) {
+      const all = new Map<string, OcsfDocument>();
+      for (const hub of emulator.emulator.store.allHubs())
+        if (hub.v2EnabledAt && accountIds.includes(hub.accountId))
+          for (const document of hub.ocsf.values())
+            all.set(
+              `${cspmProductArn(document.metadata.product.uid)}|${document.finding_info.uid}`,
+              document,
+            );
       return all;
     },
     async close() {

@@ -81,6 +81,30 @@ describe('a run against a faulty Security Hub', () => {
     expect(progress.retries).toBeGreaterThanOrEqual(progress.throttled);
   });
 
+  it('reading the new Security Hub, completes with nothing lost through throttling, 5xx and connection resets', async () => {
+    // A Security Hub of its own that runs the new Security Hub beside CSPM.
+    await sync.close();
+    sync = await startSyncHarness(database, {
+      emulator: { findings: 900, seed: 31, latencyMs: 20, v2: true },
+      settings: { sdkMaxAttempts: 4, pageRetries: 8 },
+    });
+    const connector = await sync.createConnector({ api: 'V2' });
+    await sync.emulator.admin('DELETE', '/_emulator/counters');
+    await sync.emulator.admin('PUT', '/_emulator/faults', { rate: 0.2, kinds: ['429', '500', 'reset'] });
+    const { run, progress } = await sync.run(connector.id);
+    expect(run.status, run.error ?? '').toBe('SUCCEEDED');
+    const expected = sync.inSecurityHubV2();
+    const stored = await sync.stored();
+    expect([...stored.keys()].sort()).toEqual([...expected.keys()].sort());
+    for (const [key, document] of expected)
+      expect(stored.get(key)?.updatedAt, key).toBe(
+        new Date(document.finding_info.modified_time_dt).toISOString(),
+      );
+    const seen = await counters();
+    expect(seen.GetFindingsV2?.['429'] ?? 0).toBeGreaterThan(0);
+    expect(progress.retries).toBeGreaterThan(0);
+  });
+
   it("stays within AWS's GetFindings quota (3/s, burst 6): no request is throttled", async () => {
     const connector = await sync.createConnector({ regions: ['us-east-1'] });
     await sync.emulator.admin('PUT', '/_emulator/quotas', { enabled: true, reset: true });

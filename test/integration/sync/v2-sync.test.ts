@@ -3,8 +3,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { updateConnector } from '../../../src/connectors/service.ts';
 import type { Database } from '../../../src/db/client.ts';
 import { connectors, findings } from '../../../src/db/schema.ts';
-import type { OcsfDocument } from '../../../src/emulator/generator/ocsf.ts';
-import { cspmProductArn } from '../../../src/mapping/ocsf/identity.ts';
 import { openTestDatabase } from '../../support/database.ts';
 import { type SyncHarness, startSyncHarness } from '../../support/sync.ts';
 
@@ -36,16 +34,6 @@ async function aHarness(): Promise<SyncHarness> {
   return sync;
 }
 
-/** The OCSF documents the new Security Hub holds for the emulator's accounts, by stored identity. */
-function inSecurityHubV2(harness: SyncHarness): Map<string, OcsfDocument> {
-  const all = new Map<string, OcsfDocument>();
-  for (const hub of harness.emulator.emulator.store.allHubs())
-    if (hub.v2EnabledAt && harness.emulator.accounts.includes(hub.accountId))
-      for (const document of hub.ocsf.values())
-        all.set(`${cspmProductArn(document.metadata.product.uid)}|${document.finding_info.uid}`, document);
-  return all;
-}
-
 async function storedRows(harness: SyncHarness) {
   const rows = await database.db
     .select({
@@ -70,7 +58,7 @@ describe('a connector on the new Security Hub (api V2)', () => {
     expect(run.status, run.error ?? '').toBe('SUCCEEDED');
     expect(new Set(slices.map((slice) => slice.stream))).toEqual(new Set(['v2:us-east-1', 'v2:eu-west-1']));
 
-    const expected = inSecurityHubV2(harness);
+    const expected = harness.inSecurityHubV2();
     expect(expected.size).toBeGreaterThan(100);
     const stored = await storedRows(harness);
     expect([...stored.keys()].sort()).toEqual([...expected.keys()].sort());
@@ -115,7 +103,7 @@ describe('a connector reading BOTH', () => {
       new Set(['us-east-1', 'eu-west-1', 'v2:us-east-1', 'v2:eu-west-1']),
     );
     const cspm = harness.inSecurityHub();
-    const v2 = inSecurityHubV2(harness);
+    const v2 = harness.inSecurityHubV2();
     const union = new Set([...cspm.keys(), ...v2.keys()]);
     // The twins share their identity: far fewer problems than findings in the two stores together.
     expect(union.size).toBeLessThan(cspm.size + v2.size);
@@ -133,7 +121,7 @@ describe('moving a connector between CSPM and V2', () => {
     expect((await harness.run(connector.id)).run.status).toBe('SUCCEEDED');
     const before = await storedRows(harness);
     expect([...before.values()].every((row) => row.format === 'ASFF')).toBe(true);
-    const cspmOnly = [...before.keys()].filter((key) => !inSecurityHubV2(harness).has(key));
+    const cspmOnly = [...before.keys()].filter((key) => !harness.inSecurityHubV2().has(key));
 
     const moved = await updateConnector(harness.ctx, { id: connector.id, api: 'V2' });
     expect(moved.userErrors).toEqual([]);
@@ -142,7 +130,7 @@ describe('moving a connector between CSPM and V2', () => {
     // The V2 streams had no cursor: a full read.
     expect(run.mode).toBe('FULL');
     const after = await storedRows(harness);
-    const v2 = inSecurityHubV2(harness);
+    const v2 = harness.inSecurityHubV2();
     for (const [key, row] of before) expect(after.get(key)?.id, key).toBe(row.id);
     expect(after.size).toBe(new Set([...before.keys(), ...v2.keys()]).size);
     // At the same UpdatedAt the OCSF copy is the one kept; a newer one wins whatever its format.
