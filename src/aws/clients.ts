@@ -179,16 +179,24 @@ export function sourceCredentials(target: AwsTarget): AwsCredentialIdentityProvi
   return defaultProvider();
 }
 
-export function stsClient(
+/** How every client of a connector is made: its Region, endpoint, egress rule, retries and deadline. */
+function clientFor<Client extends object>(
+  Service: new (config: {
+    region: string;
+    endpoint: string | undefined;
+    credentials: AwsCredentialIdentityProvider;
+    requestHandler: NodeHttpHandler;
+    maxAttempts: number;
+  }) => Client,
   target: AwsTarget,
   transport: AwsTransport,
   credentials: AwsCredentialIdentityProvider,
-  region = target.regions[0]!,
-  maxAttempts = 3,
-): STSClient {
+  region: string,
+  maxAttempts: number,
+): Client {
   const { endpoint, egress } = endpointFor(target, transport);
   return withCallDeadline(
-    new STSClient({
+    new Service({
       region,
       endpoint,
       credentials,
@@ -197,6 +205,16 @@ export function stsClient(
     }),
     transport,
   );
+}
+
+export function stsClient(
+  target: AwsTarget,
+  transport: AwsTransport,
+  credentials: AwsCredentialIdentityProvider,
+  region = target.regions[0]!,
+  maxAttempts = 3,
+): STSClient {
+  return clientFor(STSClient, target, transport, credentials, region, maxAttempts);
 }
 
 export function securityHubClient(
@@ -206,17 +224,7 @@ export function securityHubClient(
   region: string,
   maxAttempts = 3,
 ): SecurityHubClient {
-  const { endpoint, egress } = endpointFor(target, transport);
-  return withCallDeadline(
-    new SecurityHubClient({
-      region,
-      endpoint,
-      credentials,
-      requestHandler: requestHandler(transport, egress),
-      maxAttempts,
-    }),
-    transport,
-  );
+  return clientFor(SecurityHubClient, target, transport, credentials, region, maxAttempts);
 }
 
 export function ec2Client(
@@ -226,17 +234,7 @@ export function ec2Client(
   region: string,
   maxAttempts = 3,
 ): EC2Client {
-  const { endpoint, egress } = endpointFor(target, transport);
-  return withCallDeadline(
-    new EC2Client({
-      region,
-      endpoint,
-      credentials,
-      requestHandler: requestHandler(transport, egress),
-      maxAttempts,
-    }),
-    transport,
-  );
+  return clientFor(EC2Client, target, transport, credentials, region, maxAttempts);
 }
 
 export interface TemporaryCredentials extends AwsCredentialIdentity {

@@ -1,3 +1,4 @@
+import type { ConnectorScope } from '../../src/connectors/settings.ts';
 import type { AssetRecord, FindingRecord, IngestItem } from '../../src/findings/ingest.ts';
 import { assetIdentityKey } from '../../src/mapping/assets.ts';
 import { SCORING_VERSION } from '../../src/mapping/scoring-constants.ts';
@@ -335,4 +336,18 @@ function* estate(random: ReturnType<typeof randomSource>): Generator<IngestItem>
       }
     }
   }
+}
+
+/** A connector scope: everything (both data types, no filter) unless overridden. */
+export function aConnectorScope(overrides: Partial<ConnectorScope> = {}): ConnectorScope {
+  return {
+    dataTypes: ['ASSETS', 'FINDINGS'],
+    resourceTypes: [],
+    workflowStatuses: [],
+    recordStates: [],
+    severityLabels: [],
+    productNames: [],
+    awsFilters: null,
+    ...overrides,
+  };
 }

@@ -1,7 +1,6 @@
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type AwsTarget, RoleSessionCache } from '../../../src/aws/clients.ts';
-import type { ConnectorScope } from '../../../src/connectors/settings.ts';
 import type { OcsfDocument } from '../../../src/emulator/generator/ocsf.ts';
 import {
   type EmulatorOptions,
@@ -20,6 +19,7 @@ import {
   SecurityHubReader,
 } from '../../../src/sync/reader.ts';
 import { anAccountOfItsOwn } from '../../support/emulator.ts';
+import { aConnectorScope } from '../../support/factories.ts';
 
 // The V2 read side against the emulator with the real SDK: GetFindingsV2 paged over a slice's
 // window with a connector scope, compared finding by finding with the emulator's store (read here
@@ -72,17 +72,6 @@ function aReader(
   });
 }
 
-const aScope = (overrides: Partial<ConnectorScope>): ConnectorScope => ({
-  dataTypes: ['FINDINGS'],
-  resourceTypes: [],
-  workflowStatuses: [],
-  recordStates: [],
-  severityLabels: [],
-  productNames: [],
-  awsFilters: null,
-  ...overrides,
-});
-
 function storeDocuments(emulator: RunningEmulator, accountId: string, region: string): OcsfDocument[] {
   return [...emulator.emulator.store.hub(accountId, region).ocsf.values()];
 }
@@ -116,7 +105,7 @@ describe('getFindingsV2', () => {
     const reader = aReader(emulator);
     const accountId = emulator.accounts[0]!;
     const all = storeDocuments(emulator, accountId, 'us-east-1');
-    const scope = aScope({
+    const scope = aConnectorScope({
       recordStates: ['ACTIVE'],
       severityLabels: ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'],
       resourceTypes: [
@@ -191,7 +180,7 @@ describe('getFindingsV2', () => {
     const inspector = await readSlice(
       reader,
       'us-east-1',
-      sliceFiltersV2(scopeFiltersV2(aScope({ productNames: ['Inspector'] })).filters, wide),
+      sliceFiltersV2(scopeFiltersV2(aConnectorScope({ productNames: ['Inspector'] })).filters, wide),
     );
     const stored = storeDocuments(emulator, emulator.accounts[0]!, 'us-east-1');
     expect(everything.documents).toHaveLength(stored.length);

@@ -12,24 +12,12 @@ import {
   sliceFiltersV2,
   validateFiltersV2,
 } from '../../../src/sync/filters-v2.ts';
+import { aConnectorScope } from '../../support/factories.ts';
 
 // The connector scope (ASFF vocabulary) as GetFindingsV2's OCSF filters. Besides the shapes, each
 // scope is run through the emulator's own filter engine against OCSF documents, so a mapping that
 // looks right but selects the wrong findings fails; and the validator is held to what the emulator
 // (which follows the SDK's enums and AWS's limits) refuses.
-
-function aScope(overrides: Partial<ConnectorScope> = {}): ConnectorScope {
-  return {
-    dataTypes: ['FINDINGS'],
-    resourceTypes: [],
-    workflowStatuses: [],
-    recordStates: [],
-    severityLabels: [],
-    productNames: [],
-    awsFilters: null,
-    ...overrides,
-  };
-}
 
 /** An OCSF finding with the fields the scope reads. */
 function doc(overrides: {
@@ -204,7 +192,7 @@ describe('scopeFiltersV2 selects what the ASFF scope selects', () => {
   ];
   for (const { name, scope, expected } of cases)
     it(name, () => {
-      const { filters, problems } = scopeFiltersV2(aScope(scope));
+      const { filters, problems } = scopeFiltersV2(aConnectorScope(scope));
       expect(problems).toEqual([]);
       expect(validateFiltersV2(filters)).toEqual([]);
       expect(selected(filters).sort()).toEqual([...expected].sort());
@@ -212,7 +200,7 @@ describe('scopeFiltersV2 selects what the ASFF scope selects', () => {
 
   it('writes severity and workflow as number filters on severity_id and status_id', () => {
     const { filters } = scopeFiltersV2(
-      aScope({
+      aConnectorScope({
         severityLabels: ['CRITICAL'],
         workflowStatuses: ['NEW', 'NOTIFIED', 'RESOLVED', 'SUPPRESSED'],
       }),
@@ -244,7 +232,7 @@ describe('scopeFiltersV2 selects what the ASFF scope selects', () => {
       'AwsEcsCluster',
       'AwsEc2Volume',
     ];
-    const { filters, problems } = scopeFiltersV2(aScope({ resourceTypes: types }));
+    const { filters, problems } = scopeFiltersV2(aConnectorScope({ resourceTypes: types }));
     expect(problems).toEqual([]);
     const [dimension] = filters.CompositeFilters!;
     expect(dimension!.StringFilters).toBeUndefined();
@@ -350,7 +338,7 @@ describe('scopeFiltersV2 reports what V2 cannot express', () => {
   ];
   for (const { name, scope, field, message, code } of cases)
     it(name, () => {
-      const { problems } = scopeFiltersV2(aScope(scope));
+      const { problems } = scopeFiltersV2(aConnectorScope(scope));
       expect(problems).toContainEqual({
         field,
         message: expect.stringMatching(message),
@@ -360,7 +348,7 @@ describe('scopeFiltersV2 reports what V2 cannot express', () => {
 
   it('fits exactly 8 dimensions beside the window and the Regions', () => {
     const { filters, problems } = scopeFiltersV2(
-      aScope({
+      aConnectorScope({
         severityLabels: ['HIGH'],
         workflowStatuses: ['NEW'],
         recordStates: ['ACTIVE'],
@@ -381,7 +369,7 @@ describe('scopeFiltersV2 reports what V2 cannot express', () => {
 describe('sliceFiltersV2', () => {
   it('adds the inclusive modified_time window and the Regions read, beside a Region filter of the scope', () => {
     const { filters } = scopeFiltersV2(
-      aScope({ awsFilters: { Region: [{ Value: 'eu-west-1', Comparison: 'EQUALS' }] } }),
+      aConnectorScope({ awsFilters: { Region: [{ Value: 'eu-west-1', Comparison: 'EQUALS' }] } }),
     );
     const slice = sliceFiltersV2(
       filters,
@@ -517,11 +505,11 @@ describe('validateFiltersV2 refuses what GetFindingsV2 refuses', () => {
 
 describe('scopeHashV2', () => {
   it('names the V2 scope, apart from V1 scope hashes, and changes when the scope does', () => {
-    const empty = scopeFiltersV2(aScope()).filters;
-    const high = scopeFiltersV2(aScope({ severityLabels: ['HIGH'] })).filters;
-    expect(scopeHashV2(empty)).toBe(scopeHashV2(scopeFiltersV2(aScope()).filters));
+    const empty = scopeFiltersV2(aConnectorScope()).filters;
+    const high = scopeFiltersV2(aConnectorScope({ severityLabels: ['HIGH'] })).filters;
+    expect(scopeHashV2(empty)).toBe(scopeHashV2(scopeFiltersV2(aConnectorScope()).filters));
     expect(scopeHashV2(high)).not.toBe(scopeHashV2(empty));
-    expect(scopeHashV2(empty)).not.toBe(scopeHash(scopeFilters(aScope())));
+    expect(scopeHashV2(empty)).not.toBe(scopeHash(scopeFilters(aConnectorScope())));
     expect(scopeHashV2(empty)).toMatch(/^[0-9a-f]{16}$/);
   });
 });

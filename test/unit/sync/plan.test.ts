@@ -12,6 +12,7 @@ import {
   sliceName,
   sliceRows,
 } from '../../../src/sync/plan.ts';
+import { aConnectorScope } from '../../support/factories.ts';
 
 // Expected windows are worked out by hand: the run starts 2026-05-01T00:00Z, so Security Hub's
 // retention (91 days) reaches back to 2026-01-30T00:00Z (1 + 28 + 31 + 30 + 1 days).
@@ -149,15 +150,7 @@ describe('planning the streams', () => {
   });
 
   it('names V2 streams apart (a cursor each), hashes their OCSF scope, and always filters Regions server-side', () => {
-    const v2Scope = scopeFiltersV2({
-      dataTypes: ['FINDINGS'],
-      resourceTypes: [],
-      workflowStatuses: [],
-      recordStates: [],
-      severityLabels: ['HIGH'],
-      productNames: [],
-      awsFilters: null,
-    }).filters;
+    const v2Scope = scopeFiltersV2(aConnectorScope({ severityLabels: ['HIGH'] })).filters;
     const streams = planStreams(
       aPlanInput({
         api: 'V2',
