@@ -1,10 +1,7 @@
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createClient } from 'graphql-ws';
-import { SignJWT } from 'jose';
-import postgres from 'postgres';
 import WebSocket from 'ws';
-import { startServiceProcess } from './processes.ts';
+import { percentile, round, seed, startApi, tokenFor, withBenchDatabase } from './service-fixtures.ts';
 
 /**
  * Issue 12's fairness and message-size figures, against `npm start` (a process of its own, in
@@ -21,31 +18,16 @@ import { startServiceProcess } from './processes.ts';
  *   `connection_init` messages without a token, minus before. Target: flat (a few MB).
  */
 export async function run(): Promise<Record<string, number>> {
-  const base = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
   const findings = Number(process.env.BENCH_FAIRNESS_FINDINGS ?? 50_000);
   const subscriberCount = Number(process.env.BENCH_FAIRNESS_SUBSCRIPTIONS ?? 3_000);
-  const name = `hubgraph_bench_fair_${Date.now()}`;
-  const admin = postgres(base, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database "${name}"`);
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  const databaseUrl = url.toString();
-  try {
+  return withBenchDatabase('hubgraph_bench_fair', async (databaseUrl) => {
     const step = (what: string) => process.stderr.write(`fairness: ${what}\n`);
     step(`seeding two tenants of ${findings} findings`);
     await seed(databaseUrl, 'flooder', findings, 1);
     await seed(databaseUrl, 'neighbour', findings, 2);
-    const api = await startServiceProcess('start', /serving GraphQL at (http:\/\/[^\s"]+)/, {
-      NODE_ENV: 'production',
-      DATABASE_URL: databaseUrl,
-      HUBGRAPH_ROLE: 'api',
-      AUTH_JWT_SECRET: JWT_SECRET,
-      AUTH_ISSUER: 'https://bench.hubgraph',
-      AUTH_AUDIENCE: 'hubgraph',
-      HUBGRAPH_MASTER_KEY: 'c'.repeat(64),
+    const { api, url: graphqlUrl } = await startApi(databaseUrl, {
       HUBGRAPH_WS_MAX_SUBSCRIPTIONS_PER_TENANT: String(subscriberCount),
     });
-    const graphqlUrl = api.ready[1]!;
     try {
       const neighbour = await tokenFor('neighbour');
       const flooder = await tokenFor('flooder');
@@ -98,52 +80,7 @@ export async function run(): Promise<Record<string, number>> {
     } finally {
       await api.stop();
     }
-  } finally {
-    await admin.unsafe(`drop database if exists "${name}" with (force)`);
-    await admin.end({ timeout: 5 });
-  }
-}
-
-const JWT_SECRET = 'bench-secret-that-is-long-enough-for-hs256-0123456789';
-
-function tokenFor(tenantId: string): Promise<string> {
-  return new SignJWT({ tenant_id: tenantId })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setIssuer('https://bench.hubgraph')
-    .setAudience('hubgraph')
-    .setSubject('bench')
-    .setIssuedAt()
-    .setExpirationTime('1h')
-    .sign(new TextEncoder().encode(JWT_SECRET));
-}
-
-async function seed(
-  databaseUrl: string,
-  tenant: string,
-  findings: number,
-  seedNumber: number,
-): Promise<void> {
-  const child = spawn(
-    'npm',
-    [
-      'run',
-      '--silent',
-      'seed',
-      '--',
-      '--findings',
-      String(findings),
-      '--tenant',
-      tenant,
-      '--seed',
-      String(seedNumber),
-    ],
-    {
-      env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
-  const [code] = (await once(child, 'exit')) as [number];
-  if (code !== 0) throw new Error(`seeding ${tenant} exited with ${code}`);
+  });
 }
 
 function post(url: string, token: string, query: string): Promise<Response> {
@@ -236,13 +173,4 @@ async function oversizedMessages(url: string, token: string): Promise<void> {
   );
   // What the process allocated for them, if anything, has had time to be collected.
   await new Promise((resolve) => setTimeout(resolve, 2_000));
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
-}
-
-function round(value: number): number {
-  return Math.round(value * 10) / 10;
 }
