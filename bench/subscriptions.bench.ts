@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { type Client, createClient } from 'graphql-ws';
 import postgres from 'postgres';
 import WebSocket from 'ws';
@@ -17,6 +18,10 @@ import { percentile, round, seed, startApi, tokenFor, withBenchDatabase } from '
  * - subscriptions.left_behind: subscribers that missed an event, received one twice, or were
  *   closed or failed. Target 0.
  * - subscriptions.memory_per_subscriber_kb: (API RSS with the subscribers live − before) / count.
+ * - subscriptions.api_cpu_s / client_cpu_s: CPU the API and this process (the clients) used from
+ *   the ingest's start until the last delivery (or the wait's end): where the machine's time went.
+ * - subscriptions.api_runqueue_wait_s: how long in that time the API's main thread was ready to
+ *   run but waited for a CPU (the other processes on the machine: PostgreSQL, the seed, the clients).
  */
 export async function run(): Promise<Record<string, number>> {
   const subscriberCount = Number(process.env.BENCH_SUBSCRIBERS ?? 1_000);
@@ -48,10 +53,16 @@ export async function run(): Promise<Record<string, number>> {
 
       step(`ingesting ${findingCount} findings`);
       const started = performance.now();
+      const apiCpuBefore = cpuSeconds(api.pid);
+      const apiWaitBefore = runQueueWaitSeconds(api.pid);
+      const clientCpuBefore = process.cpuUsage();
       await seed(databaseUrl, TENANT, findingCount, 3);
       const ingestSeconds = (performance.now() - started) / 1000;
       step(`ingest done in ${round(ingestSeconds)} s; waiting for deliveries`);
       const expected = await deliveredAll(sql, subscribers, filters, head, 120_000);
+      const apiCpu = cpuSeconds(api.pid) - apiCpuBefore;
+      const apiWait = runQueueWaitSeconds(api.pid) - apiWaitBefore;
+      const clientCpu = process.cpuUsage(clientCpuBefore);
       const latencies = subscribers.latencies();
       const delivered = subscribers.list.reduce((sum, s) => sum + s.received, 0);
       const leftBehind = subscribers.list.filter(
@@ -73,6 +84,9 @@ export async function run(): Promise<Record<string, number>> {
         'subscriptions.memory_per_subscriber_kb': round(((rssLive - rssBefore) * 1024) / subscriberCount),
         'subscriptions.peak_rss_mb': round(api.peakRssMb()),
         'subscriptions.ingest_s': round(ingestSeconds),
+        'subscriptions.api_cpu_s': round(apiCpu),
+        'subscriptions.api_runqueue_wait_s': round(apiWait),
+        'subscriptions.client_cpu_s': round((clientCpu.user + clientCpu.system) / 1e6),
       };
     } finally {
       await api.stop();
@@ -82,6 +96,18 @@ export async function run(): Promise<Record<string, number>> {
 }
 
 const TENANT = 'subscribed';
+
+/** Time the process's main thread was ready to run but waited for a CPU (Linux schedstat, ns). */
+function runQueueWaitSeconds(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e9;
+}
+
+/** CPU time (user and system) a process has used so far (Linux /proc; clock ticks of 10 ms). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
 const PER_CONNECTION = 50;
 
 const SUBSCRIPTION = `subscription($filter: FindingFilter) {
