@@ -17,8 +17,8 @@ import {
 /** Per source event: its result, per operation key. Gone with the event once delivered. */
 const resultsByEvent = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
 
-/** A result's JSON, made by the first subscriber to send it. */
-const serialised = new WeakMap<ExecutionResult, string>();
+/** A result's JSON (UTF-8), made by the first subscriber to send it. */
+const serialised = new WeakMap<ExecutionResult, Buffer>();
 
 const counts = { executions: 0, serialisations: 0 };
 
@@ -31,7 +31,7 @@ export function sharedExecutionCounts(): { executions: number; serialisations: n
  * Sends one result's JSON as this subscription's `next` message; a promise when the connection
  * wants the sender to wait (backpressure).
  */
-export type NextSender = (payloadJson: string) => Promise<void> | undefined;
+export type NextSender = (payloadJson: Buffer) => Promise<void> | undefined;
 
 /**
  * What identifies an operation's result for an event: the tenant (defence in depth: events of one
@@ -105,11 +105,11 @@ export async function subscribeShared(
   return iterator;
 }
 
-function jsonOf(result: ExecutionResult): string {
+function jsonOf(result: ExecutionResult): Buffer {
   let json = serialised.get(result);
   if (json === undefined) {
     counts.serialisations += 1;
-    json = JSON.stringify(result);
+    json = Buffer.from(JSON.stringify(result));
     serialised.set(result, json);
   }
   return json;

@@ -121,7 +121,7 @@ class Counter {
 }
 
 /** Bytes a connection may have queued before a sender waits for them to leave (backpressure). */
-const SEND_HIGH_WATER_BYTES = 256 * 1024;
+const SEND_HIGH_WATER_BYTES = 64 * 1024;
 
 /**
  * Messages sent in one turn of the event loop leave in one write: an event batch sends one message
@@ -162,17 +162,20 @@ function rawSocket(socket: WebSocket): Socket | undefined {
  * (`{"id","type":"next","payload"}`), with the same backpressure as corkUntilNextTurn.
  */
 function nextSender(socket: WebSocket, id: string): NextSender {
-  const prefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+  // Bytes, not strings: a message is one copy of each part, with no string for the heap to collect.
+  const prefix = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
   return (payloadJson) => {
     if (socket.readyState !== socket.OPEN) return undefined;
-    const message = `${prefix}${payloadJson}}`;
+    const message = Buffer.concat([prefix, payloadJson, CLOSING_BRACE]);
     if ((rawSocket(socket)?.writableLength ?? 0) < SEND_HIGH_WATER_BYTES) {
-      socket.send(message);
+      socket.send(message, { binary: false });
       return undefined;
     }
-    return new Promise<void>((resolve) => socket.send(message, () => resolve()));
+    return new Promise<void>((resolve) => socket.send(message, { binary: false }, () => resolve()));
   };
 }
+
+const CLOSING_BRACE = Buffer.from('}');
 
 export function attachWebSocketServer(
   app: AppServices,
