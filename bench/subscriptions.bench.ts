@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { type Client, createClient } from 'graphql-ws';
 import postgres from 'postgres';
 import WebSocket from 'ws';
@@ -19,6 +20,9 @@ import { percentile, round, seed, startApi, tokenFor, withBenchDatabase } from '
  * - subscriptions.left_behind: subscribers that missed an event, received one twice, or were
  *   closed or failed. Target 0.
  * - subscriptions.memory_per_subscriber_kb: (API RSS with the subscribers live − before) / count.
+ * - subscriptions.http_p95_ms / http_max_ms: another tenant's `{ __typename }` over HTTP, every
+ *   100 ms from the ingest's start until the last delivery (from a thread of its own, so the
+ *   clients' work does not delay it): how long the fan-out holds the API's event loop.
  * - subscriptions.api_cpu_s / client_cpu_s: CPU the API and this process (the clients) used from
  *   the ingest's start until the last delivery (or the wait's end): where the machine's time went.
  * - subscriptions.api_runqueue_wait_s: how long in that time the API's main thread was ready to
@@ -63,10 +67,12 @@ export async function run(): Promise<Record<string, number>> {
       const apiCpuBefore = cpuSeconds(api.pid);
       const apiWaitBefore = runQueueWaitSeconds(api.pid);
       const clientCpuBefore = process.cpuUsage();
+      const probe = httpProbe(url, await tokenFor('neighbour'));
       await seed(databaseUrl, TENANT, findingCount, 3);
       const ingestSeconds = (performance.now() - started) / 1000;
       step(`ingest done in ${round(ingestSeconds)} s; waiting for deliveries`);
       const expected = await deliveredAll(sql, subscribers, filters, since, 120_000);
+      const requests = await probe.stop();
       const apiCpu = cpuSeconds(api.pid) - apiCpuBefore;
       const apiWait = runQueueWaitSeconds(api.pid) - apiWaitBefore;
       const clientCpu = process.cpuUsage(clientCpuBefore);
@@ -91,6 +97,8 @@ export async function run(): Promise<Record<string, number>> {
         'subscriptions.memory_per_subscriber_kb': round(((rssLive - rssBefore) * 1024) / subscriberCount),
         'subscriptions.peak_rss_mb': round(api.peakRssMb()),
         'subscriptions.ingest_s': round(ingestSeconds),
+        'subscriptions.http_p95_ms': round(percentile(requests, 0.95)),
+        'subscriptions.http_max_ms': round(percentile(requests, 1)),
         'subscriptions.api_cpu_s': round(apiCpu),
         'subscriptions.api_runqueue_wait_s': round(apiWait),
         'subscriptions.client_cpu_s': round((clientCpu.user + clientCpu.system) / 1e6),
@@ -103,6 +111,44 @@ export async function run(): Promise<Record<string, number>> {
 }
 
 const TENANT = 'subscribed';
+
+/** Requests every 100 ms from a worker thread until stopped; their latencies (ms). */
+function httpProbe(url: string, token: string): { stop: () => Promise<number[]> } {
+  const worker = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+     const times = [];
+     let running = true;
+     parentPort.on('message', () => { running = false; });
+     (async () => {
+       while (running) {
+         const started = performance.now();
+         const response = await fetch(workerData.url, {
+           method: 'POST',
+           headers: { 'content-type': 'application/json', authorization: 'Bearer ' + workerData.token },
+           body: JSON.stringify({ query: '{ __typename }' }),
+         });
+         await response.text();
+         if (response.status !== 200) throw new Error('the probe got ' + response.status);
+         times.push(performance.now() - started);
+         await new Promise((resolve) => setTimeout(resolve, 100));
+       }
+       parentPort.postMessage(times);
+     })();`,
+    { eval: true, workerData: { url, token } },
+  );
+  const result = new Promise<number[]>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  return {
+    async stop() {
+      worker.postMessage('stop');
+      const times = await result;
+      await worker.terminate();
+      return times;
+    },
+  };
+}
 
 /** Time the process's main thread was ready to run but waited for a CPU (Linux schedstat, ns). */
 function runQueueWaitSeconds(pid: number): number {
