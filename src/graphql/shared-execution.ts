@@ -86,7 +86,8 @@ export async function subscribeShared(
         if (!sendNext || result.errors?.length) return { value: result, done: false };
         // Completed by the client meanwhile: graphql-ws has called return(); nothing more is sent.
         if (stopped) return { value: undefined, done: true };
-        await sendNext(jsonOf(result));
+        const backpressure = sendNext(jsonOf(result));
+        if (backpressure) await backpressure;
       }
     },
     async return() {

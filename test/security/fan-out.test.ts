@@ -151,6 +151,54 @@ describe('subscription fan-out (row 3)', () => {
     expect(many.serialisations).toBe(many.executions);
   }, 180_000);
 
+  it('sends shared results as ordinary next messages, and none to a subscription once completed', async () => {
+    const tenantId = await newTenant(database);
+    // A raw graphql-transport-ws connection: what goes over the wire, message by message.
+    const socket = new WebSocket(api.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    const messages: { id?: string; type: string; payload?: { data?: unknown } }[] = [];
+    socket.on('message', (data) => messages.push(JSON.parse(String(data))));
+    await new Promise((resolve) => socket.once('open', resolve));
+    try {
+      socket.send(
+        JSON.stringify({
+          type: 'connection_init',
+          payload: { authorization: `Bearer ${await tokenFor(tenantId)}` },
+        }),
+      );
+      await until('connection_ack', () => messages.some((m) => m.type === 'connection_ack') || undefined);
+      for (const id of ['kept', 'completed'])
+        socket.send(JSON.stringify({ id, type: 'subscribe', payload: { query: SUBSCRIPTION } }));
+      const nextOf = (id: string) => messages.filter((m) => m.id === id && m.type === 'next');
+      await until(
+        'both subscriptions live',
+        async () => {
+          await ingestFindingsPage(database.db, tenantId, [anInspectorEc2Finding({ severity: 'HIGH' })]);
+          return (nextOf('kept').length > 0 && nextOf('completed').length > 0) || undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 200 },
+      );
+      socket.send(JSON.stringify({ id: 'completed', type: 'complete' }));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const before = { kept: nextOf('kept').length, completed: nextOf('completed').length };
+      const items = Array.from({ length: 30 }, () => anInspectorEc2Finding({ severity: 'HIGH' }));
+      await ingestFindingsPage(database.db, tenantId, items);
+      await until(
+        'the kept subscription has the new events',
+        () => nextOf('kept').length >= before.kept + items.length || undefined,
+        { timeoutMs: 30_000, intervalMs: 50 },
+      );
+      expect(nextOf('completed')).toHaveLength(before.completed);
+      // Exactly graphql-ws's `next` message: id, type, and the execution result as payload.
+      const last = nextOf('kept').at(-1)!;
+      expect(Object.keys(last).sort()).toEqual(['id', 'payload', 'type']);
+      expect(last.payload).toEqual({
+        data: { findingsChanged: expect.objectContaining({ type: 'CREATED', finding: expect.any(Object) }) },
+      });
+    } finally {
+      socket.close();
+    }
+  }, 120_000);
+
   it('shares results only within a tenant: the same operation of another tenant sees none of them', async () => {
     const [mine, theirs] = [await newTenant(database), await newTenant(database)];
     const mySubs = await subscribers(mine, 20);
