@@ -1,8 +1,7 @@
 import { once } from 'node:events';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { startServiceProcess } from './processes.ts';
-import { apiEnvironment, percentile, post, round, seed, tokenFor, withBenchDatabase } from './support.ts';
+import { percentile, post, round, seed, startApi, tokenFor, withBenchDatabase } from './support.ts';
 
 /**
  * Issue 12's fairness and message-size figures, against `npm start` (a process of its own, in
@@ -26,12 +25,9 @@ export async function run(): Promise<Record<string, number>> {
     step(`seeding two tenants of ${findings} findings`);
     await seed(databaseUrl, { tenant: 'flooder', findings, seed: 1 });
     await seed(databaseUrl, { tenant: 'neighbour', findings, seed: 2 });
-    const api = await startServiceProcess(
-      'start',
-      /serving GraphQL at (http:\/\/[^\s"]+)/,
-      apiEnvironment(databaseUrl, { HUBGRAPH_WS_MAX_SUBSCRIPTIONS_PER_TENANT: String(subscriberCount) }),
-    );
-    const graphqlUrl = api.ready[1]!;
+    const { api, url: graphqlUrl } = await startApi(databaseUrl, {
+      HUBGRAPH_WS_MAX_SUBSCRIPTIONS_PER_TENANT: String(subscriberCount),
+    });
     try {
       const neighbour = await tokenFor('neighbour');
       const flooder = await tokenFor('flooder');

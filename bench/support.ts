@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { SignJWT } from 'jose';
 import postgres from 'postgres';
+import { type ServiceProcess, startServiceProcess } from './processes.ts';
 
 // What the benchmarks against `npm start` share: a database of their own on DATABASE_URL's server,
 // seeding through `npm run seed` (the sync's own ingest), JWT tokens, the API's production
@@ -49,6 +50,23 @@ export function apiEnvironment(
     HUBGRAPH_MASTER_KEY: 'c'.repeat(64),
     ...extra,
   };
+}
+
+/** `npm start` as the API, in production mode with JWT auth; `url` is where it serves GraphQL. */
+export async function startApi(
+  databaseUrl: string,
+  extra: Record<string, string> = {},
+): Promise<{ api: ServiceProcess; url: string }> {
+  const api = await startServiceProcess(
+    'start',
+    /serving GraphQL at (http:\/\/[^\s"]+)/,
+    apiEnvironment(databaseUrl, {
+      // e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the API under a benchmark.
+      ...(process.env.BENCH_API_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_API_NODE_OPTIONS } : {}),
+      ...extra,
+    }),
+  );
+  return { api, url: api.ready[1]! };
 }
 
 export function tokenFor(tenantId: string): Promise<string> {

@@ -5,21 +5,24 @@
  */
 export function flatMapBatches<T, U>(
   source: AsyncIterator<T[]>,
-  transform: (batch: T[]) => Promise<U[]>,
+  transform: (batch: T[]) => Promise<readonly U[]>,
 ): AsyncIterableIterator<U> {
-  let buffered: U[] = [];
+  // Read by position, never changed: a transform may hand many iterators the same array.
+  let buffered: readonly U[] = [];
+  let position = 0;
   return {
     async next() {
       for (;;) {
-        const item = buffered.shift();
-        if (item !== undefined) return { value: item, done: false };
+        if (position < buffered.length) return { value: buffered[position++]!, done: false };
         const result = await source.next();
         if (result.done) return { value: undefined, done: true };
         buffered = await transform(result.value);
+        position = 0;
       }
     },
     async return() {
       buffered = [];
+      position = 0;
       await source.return?.();
       return { value: undefined, done: true };
     },

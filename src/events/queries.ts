@@ -32,10 +32,12 @@ export async function appendEvents(tx: Tx, tenantId: string, newEvents: readonly
     ['tenantId', 'topic', 'type', 'entityId', 'payload'],
     newEvents.map((event) => ({ ...event, tenantId })),
   );
-  // The lock's row joins every inserted row, so it is taken before the first id is drawn.
+  // The lock's row joins every inserted row, so it is taken before the first id is drawn. The
+  // events' time is the clock's under the lock (not the transaction's start, as `now()` would be):
+  // it follows id order, and is what a subscriber measures delivery latency from (just before commit).
   await tx.execute(sql`
     with locked as (select pg_advisory_xact_lock(${EVENT_WRITE_LOCK})),
-         inserted as (insert into ${events} (${columns}) select ${columns} from locked, ${recordset} returning 1)
+         inserted as (insert into ${events} (${columns}, created_at) select ${columns}, clock_timestamp() from locked, ${recordset} returning 1)
     select pg_notify(${EVENTS_CHANNEL}, ${JSON.stringify(notification)}) from (select count(*) from inserted) as written`);
 }
 

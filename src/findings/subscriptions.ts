@@ -12,18 +12,20 @@ import { findingIdsMatching } from './queries.ts';
 // What subscribers need for it — the filter check, the findings and their assets — is worked out
 // once per batch and shared, so a thousand subscribers cost what one does, not a thousand times.
 
-/** Per batch, per filter (its JSON): the ids of the batch's findings that match it. */
-const matchingByBatch = new WeakMap<EventRow[], Map<string, Promise<Set<string>>>>();
+type Delivery = { findingsChanged: FindingChangeEventModel };
 
-function matchingOnce(
+/** Per batch, per filter (its JSON): the batch's events that match it, as subscribers receive them. */
+const deliveredByBatch = new WeakMap<EventRow[], Map<string, Promise<readonly Delivery[]>>>();
+
+function deliveredOnce(
   batch: EventRow[],
   filterKey: string,
-  work: () => Promise<Set<string>>,
-): Promise<Set<string>> {
-  let byFilter = matchingByBatch.get(batch);
+  work: () => Promise<readonly Delivery[]>,
+): Promise<readonly Delivery[]> {
+  let byFilter = deliveredByBatch.get(batch);
   if (!byFilter) {
     byFilter = new Map();
-    matchingByBatch.set(batch, byFilter);
+    deliveredByBatch.set(batch, byFilter);
   }
   let pending = byFilter.get(filterKey);
   // A failure fails every subscriber of this batch with that filter once; the next batch tries afresh.
@@ -56,29 +58,24 @@ export async function findingChanges(
   return flatMapBatches(source, async (batch: EventRow[]) => {
     const loaders = loadersForBatch(ctx, batch);
     ctx.loaders = loaders;
-    const live = batch.filter((event) => event.type !== 'DELETED').map((event) => event.entityId);
-    const matching = condition
-      ? await matchingOnce(
-          batch,
-          filterKey,
-          async () => new Set(await findingIdsMatching(ctx.db, ctx.tenantId, live, condition)),
-        )
-      : undefined;
-    const delivered = batch.filter(
-      (event) => event.type === 'DELETED' || !matching || matching.has(event.entityId),
-    );
+    const delivered = await deliveredOnce(batch, filterKey, async () => {
+      const live = batch.filter((event) => event.type !== 'DELETED').map((event) => event.entityId);
+      const matching = condition
+        ? new Set(await findingIdsMatching(ctx.db, ctx.tenantId, live, condition))
+        : undefined;
+      const payloads = payloadsOf(ctx, batch);
+      return batch
+        .filter((event) => event.type === 'DELETED' || !matching || matching.has(event.entityId))
+        .map((event) => payloads.get(event)!);
+    });
     if (selection.finding)
       await primed(batch, selection.asset, () => primeFindings(loaders, batch, selection.asset));
-    const payloads = payloadsOf(ctx, batch);
-    return delivered.map((event) => payloads.get(event)!);
+    return delivered;
   });
 }
 
 /** The batch's events as subscribers receive them: made once per batch, shared by every subscriber. */
-const payloadsByBatch = new WeakMap<
-  EventRow[],
-  Map<EventRow, { findingsChanged: FindingChangeEventModel }>
->();
+const payloadsByBatch = new WeakMap<EventRow[], Map<EventRow, Delivery>>();
 
 function payloadsOf(ctx: GraphQLContext, batch: EventRow[]) {
   let payloads = payloadsByBatch.get(batch);

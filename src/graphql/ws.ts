@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
+import type { Socket } from 'node:net';
 import {
   type DocumentNode,
   type GraphQLError,
@@ -20,6 +21,7 @@ import { formatGraphQLError, isInternalError } from './format-error.ts';
 import { selectsService, serviceOverWebSocketRefusal } from './gateway.ts';
 import { nulCharacterAt, nulCharacterError } from './input-guard.ts';
 import { type CostGate, limitError, parseOptions } from './limits.ts';
+import { type NextSender, operationKey, subscribeShared } from './shared-execution.ts';
 
 // graphql-ws on the same /graphql path. Apollo's context, validation rules and error policy do not
 // apply to WebSockets by themselves, so each is applied here again: authentication from
@@ -118,6 +120,63 @@ class Counter {
   }
 }
 
+/** Bytes a connection may have queued before a sender waits for them to leave (backpressure). */
+const SEND_HIGH_WATER_BYTES = 64 * 1024;
+
+/**
+ * Messages sent in one turn of the event loop leave in one write: an event batch sends one message
+ * per subscriber, and a write (a system call) each cost more than producing them. graphql-ws waits
+ * for each message's send callback before the next one of the same subscription; while little is
+ * queued the callback comes at once, so a subscription's batch is sent in one turn, not one message
+ * per turn. Past SEND_HIGH_WATER_BYTES it comes once the bytes have left: a slow client holds its
+ * subscriptions back (until the event bus cuts them off), not the server's memory.
+ */
+function corkUntilNextTurn(socket: WebSocket): void {
+  const raw = rawSocket(socket);
+  if (!raw) return;
+  const send = socket.send.bind(socket) as (...args: unknown[]) => void;
+  let corked = false;
+  socket.send = ((...args: unknown[]) => {
+    if (!corked) {
+      corked = true;
+      raw.cork();
+      setImmediate(() => {
+        corked = false;
+        raw.uncork();
+      });
+    }
+    const callback = args.at(-1);
+    if (typeof callback === 'function' && raw.writableLength < SEND_HIGH_WATER_BYTES) {
+      send(...args.slice(0, -1));
+      callback();
+    } else send(...args);
+  }) as WebSocket['send'];
+}
+
+function rawSocket(socket: WebSocket): Socket | undefined {
+  return (socket as unknown as { _socket?: Socket })._socket;
+}
+
+/**
+ * Sends a result's JSON as subscription `id`'s `next` message, as graphql-ws would write it
+ * (`{"id","type":"next","payload"}`), with the same backpressure as corkUntilNextTurn.
+ */
+function nextSender(socket: WebSocket, id: string): NextSender {
+  // Bytes, not strings: a message is one copy of each part, with no string for the heap to collect.
+  const prefix = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
+  return (payloadJson) => {
+    if (socket.readyState !== socket.OPEN) return undefined;
+    const message = Buffer.concat([prefix, payloadJson, CLOSING_BRACE]);
+    if ((rawSocket(socket)?.writableLength ?? 0) < SEND_HIGH_WATER_BYTES) {
+      socket.send(message, { binary: false });
+      return undefined;
+    }
+    return new Promise<void>((resolve) => socket.send(message, { binary: false }, () => resolve()));
+  };
+}
+
+const CLOSING_BRACE = Buffer.from('}');
+
 export function attachWebSocketServer(
   app: AppServices,
   schema: GraphQLSchema,
@@ -145,6 +204,7 @@ export function attachWebSocketServer(
       }
       return emit(event, ...args);
     };
+    corkUntilNextTurn(socket);
     const close = socket.close.bind(socket);
     socket.close = (code?: number, reason?: string | Buffer) =>
       close(
@@ -164,9 +224,15 @@ export function attachWebSocketServer(
   const release = (extra: ConnectionExtra, id: string) => {
     if (extra.subscriptions?.delete(id)) subscriptionsOf.add(extra.principal!.tenantId, -1);
   };
+  // Each subscription's operation key and sender of `next` messages (see shared-execution.ts), by its context.
+  const sharing = new WeakMap<object, { key: string; sendNext: NextSender }>();
   const cleanup = useServer<Record<string, unknown> | undefined, ConnectionExtra>(
     {
       schema,
+      subscribe: (args) => {
+        const { key, sendNext } = sharing.get(args.contextValue as object)!;
+        return subscribeShared(args, key, sendNext);
+      },
       connectionInitWaitTimeout: CONNECTION_INIT_WAIT_MS,
       onConnect: async (ctx) => {
         (ctx.extra as ConnectionExtra).connectionId = randomUUID();
@@ -250,6 +316,10 @@ export function attachWebSocketServer(
           app,
           tenant: tenantContext(app, principal.tenantId, log),
         };
+        sharing.set(contextValue, {
+          key: operationKey(principal.tenantId, payload.query, payload.operationName, payload.variables),
+          sendNext: nextSender(extra.socket, id),
+        });
         app.metrics.activeSubscriptions.inc({
           operation: operationLabel(app.config.metrics.operations, payload.operationName),
         });
