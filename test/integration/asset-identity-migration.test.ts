@@ -270,6 +270,7 @@ async function storeAsBefore(db: Db): Promise<void> {
         vulnerablePackageName: _name,
         vulnerablePackageVersion: _version,
         fixedVersion: _fixed,
+        format: _format,
         ...columns
       } = mapped(finding).finding;
       // Only the given columns (drizzle would name every column of today's table).
