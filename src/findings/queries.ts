@@ -287,6 +287,13 @@ function statsOfGroupings(rows: readonly StatGrouping[]): FindingStatsModel {
  * left at 0 go.
  */
 export async function compactFindingStats(db: Executor, tenantId: string): Promise<void> {
+  // Nothing to fold (a dashboard read again): one index probe instead of a transaction.
+  const pending = await db
+    .select({ one: sql`1` })
+    .from(findingStatDeltas)
+    .where(eq(findingStatDeltas.tenantId, tenantId))
+    .limit(1);
+  if (pending.length === 0) return;
   await db.transaction(async (tx) => {
     const [lock] = rowsOf<{ locked: boolean }>(
       await tx.execute(
