@@ -1,6 +1,5 @@
 import type { AwsSecurityFindingFilters } from '@aws-sdk/client-securityhub';
 import { describe, expect, it } from 'vitest';
-import type { ConnectorScope } from '../../../src/connectors/settings.ts';
 import {
   MAX_FILTER_ATTRIBUTES,
   regionFilterFits,
@@ -9,19 +8,7 @@ import {
   scopeHash,
   sliceFilters,
 } from '../../../src/sync/filters.ts';
-
-function aScope(overrides: Partial<ConnectorScope> = {}): ConnectorScope {
-  return {
-    dataTypes: ['ASSETS', 'FINDINGS'],
-    resourceTypes: [],
-    workflowStatuses: [],
-    recordStates: [],
-    severityLabels: [],
-    productNames: [],
-    awsFilters: null,
-    ...overrides,
-  };
-}
+import { aConnectorScope } from '../../support/factories.ts';
 
 /** A scope on `count` attributes that are neither UpdatedAt nor Region. */
 function scopeOn(count: number): AwsSecurityFindingFilters {
@@ -36,11 +23,11 @@ function scopeOn(count: number): AwsSecurityFindingFilters {
 
 describe("a connector's scope as Security Hub filters", () => {
   it('is no filter at all for an empty scope', () => {
-    expect(scopeFilters(aScope())).toEqual({});
+    expect(scopeFilters(aConnectorScope())).toEqual({});
   });
 
   it('turns each scope list into EQUALS filters (ORed by Security Hub) and keeps the raw filters beside them', () => {
-    const scope = aScope({
+    const scope = aConnectorScope({
       resourceTypes: ['AwsEc2Instance', 'AwsEcrContainerImage'],
       workflowStatuses: ['NEW'],
       recordStates: ['ACTIVE'],
