@@ -86,7 +86,7 @@ export class PermanentSyncError extends Error {
  */
 export function permanentFailure(
   error: unknown,
-  where: { region: string; accountId: string; principal: string },
+  where: { region: string; accountId: string; principal: string; api?: 'CSPM' | 'V2' },
 ): PermanentSyncError | undefined {
   if (error instanceof PermanentSyncError) return error;
   if (error instanceof CustomEndpointNotAllowedError)
@@ -102,7 +102,10 @@ export function permanentFailure(
     case 'AccessDenied':
       return new PermanentSyncError(
         message,
-        `Allow ${where.principal} securityhub:GetFindings (and securityhub:ListFindingAggregators, securityhub:GetFindingAggregator) in account ${where.accountId}, then run the connection test (connectorTest) and connectorRunNow.`,
+        where.api === 'V2'
+          ? // AWS checks GetFindingsV2 against securityhub:GetFindings (research/ocsf-v2.md §1).
+            `Allow ${where.principal} securityhub:GetFindings (GetFindingsV2 is authorised by it) and securityhub:DescribeSecurityHubV2 (and securityhub:ListAggregatorsV2, securityhub:GetAggregatorV2) in account ${where.accountId}, check that the new Security Hub is enabled in ${where.region}, then run the connection test (connectorTest) and connectorRunNow.`
+          : `Allow ${where.principal} securityhub:GetFindings (and securityhub:ListFindingAggregators, securityhub:GetFindingAggregator) in account ${where.accountId}, then run the connection test (connectorTest) and connectorRunNow.`,
         name,
       );
     case 'InvalidAccessException':

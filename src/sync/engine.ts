@@ -476,6 +476,7 @@ export class RunExecution {
           region: stream.region,
           accountId: stream.accountId,
           principal: this.principal,
+          api: stream.api,
         });
         if (permanent) throw permanent;
         if (!isTransient(error) || retry >= this.deps.settings.pageRetries) throw error;

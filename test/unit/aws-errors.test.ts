@@ -198,6 +198,16 @@ describe('permanentFailure', () => {
     );
   });
 
+  it("names the new Security Hub's permissions for a V2 stream denied", () => {
+    const failure = permanentFailure(
+      new AccessDeniedException({ $metadata: metadata(403), message: 'not authorized: GetFindingsV2' }),
+      { ...where, api: 'V2' },
+    );
+    expect(failure!.remediation).toBe(
+      'Allow arn:aws:iam::999999999999:role/hubgraph securityhub:GetFindings (GetFindingsV2 is authorised by it) and securityhub:DescribeSecurityHubV2 (and securityhub:ListAggregatorsV2, securityhub:GetAggregatorV2) in account 123456789012, check that the new Security Hub is enabled in eu-west-1, then run the connection test (connectorTest) and connectorRunNow.',
+    );
+  });
+
   it('tells the user to enable Security Hub in the region on InvalidAccessException', () => {
     const failure = permanentFailure(
       new InvalidAccessException({
