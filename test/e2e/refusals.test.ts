@@ -219,6 +219,13 @@ describe('a replay cursor beyond the head of the event log', () => {
   }
 
   it('is not a cursor the log has delivered: the newest cursor and "0" replay as before', async () => {
+    // Held open through the test: the client closes its socket once it has no subscription left
+    // (lazy), and a subscribe racing that close could be lost with the closing socket.
+    const hold = client.subscribe(
+      { query: 'subscription { connectorStateChanged { cursor } }' },
+      { next: () => {}, error: () => {}, complete: () => {} },
+    );
+    owned.push(async () => hold());
     const first = await firstResult(client, 'subscription { findingsChanged(after: "0") { cursor type } }');
     expect(first.errors).toBeUndefined();
     const newest = (first.data as { findingsChanged: { cursor: string } }).findingsChanged.cursor;
