@@ -220,12 +220,12 @@ export async function findingStatsFromSummary(
     select ${sql.raw(SUMMARY_DIMENSIONS)}, ${groupingOf(findingStatCells)} as "set",
            sum(${findingStatCells.problems}) as "count"
       from (${db
-        .select({ ...summaryColumnsOf(findingStatCells), problems: findingStatCells.problems })
+        .select({ ...statDimensionsOf(findingStatCells), problems: findingStatCells.problems })
         .from(findingStatCells)
         .where(and(eq(findingStatCells.tenantId, tenantId), conditionOn(findingStatCells)))}
             union all
             ${db
-              .select({ ...summaryColumnsOf(findingStatDeltas), problems: findingStatDeltas.delta })
+              .select({ ...statDimensionsOf(findingStatDeltas), problems: findingStatDeltas.delta })
               .from(findingStatDeltas)
               .where(and(eq(findingStatDeltas.tenantId, tenantId), conditionOn(findingStatDeltas)))}
            ) as ${findingStatCells}
@@ -238,14 +238,6 @@ export async function findingStatsFromSummary(
 
 const SUMMARY_DIMENSIONS =
   '"finding_severity" as "severity", "workflow_status" as "workflow", "product_name" as "product", "aws_account_id" as "account", "region"';
-
-const summaryColumnsOf = (table: typeof findingStatCells | typeof findingStatDeltas) => ({
-  findingSeverity: table.findingSeverity,
-  workflowStatus: table.workflowStatus,
-  productName: table.productName,
-  awsAccountId: table.awsAccountId,
-  region: table.region,
-});
 
 const SEVERITY_LABELS = ['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
 
