@@ -45,7 +45,7 @@ import {
   type StreamPlan,
   ZERO_COUNTS,
 } from './model.ts';
-import { planStreams, sliceName, sliceRows } from './plan.ts';
+import { planStreams, SliceNames, sliceRows } from './plan.ts';
 import { runProgress } from './progress.ts';
 import {
   assertRunOwned,
@@ -134,6 +134,8 @@ export class RunExecution {
   private readonly connector: ConnectorModel;
   private readonly deps: RunDependencies;
   private readonly slices = new Map<string, SliceState>();
+  /** Names for split-off slices, taken from the slices loaded at the first split. */
+  private sliceNames: SliceNames | undefined;
   private streams: StreamPlan[] = [];
   private reader!: SecurityHubReader;
   /** The transform map of each format's documents; the scope as each API's filters. */
@@ -620,10 +622,10 @@ export class RunExecution {
   private async split(slice: SliceState): Promise<SliceState | undefined> {
     const halves = splitWindow(slice);
     if (!halves) return undefined;
-    const siblings = [...this.slices.values()].filter((other) => other.stream === slice.stream).length;
+    this.sliceNames ??= new SliceNames(this.slices.keys());
     const added: SliceState = {
       ...slice,
-      slice: sliceName(slice.stream, siblings),
+      slice: this.sliceNames.take(slice.stream),
       ...halves.taken,
       queryEnd: null,
       nextToken: null,

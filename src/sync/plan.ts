@@ -156,6 +156,31 @@ export function sliceName(stream: string, index: number): string {
   return `${stream}#${String(index).padStart(4, '0')}`;
 }
 
+/**
+ * Names for the slices splits add to a stream. A name is taken when it is handed out, before the
+ * split's transaction commits: two slices of one stream can split at once, and counting the
+ * stream's slices would give both the same name. Above every name in use, so that a gap a failed
+ * split left cannot lead to a name that exists.
+ */
+export class SliceNames {
+  private readonly next = new Map<string, number>();
+
+  constructor(existing: Iterable<string>) {
+    for (const name of existing) {
+      const hash = name.lastIndexOf('#');
+      const stream = name.slice(0, hash);
+      const index = Number(name.slice(hash + 1));
+      this.next.set(stream, Math.max(this.next.get(stream) ?? 0, index + 1));
+    }
+  }
+
+  take(stream: string): string {
+    const index = this.next.get(stream) ?? 0;
+    this.next.set(stream, index + 1);
+    return sliceName(stream, index);
+  }
+}
+
 export function isFutureSlice(slice: { windowEnd: Date }): boolean {
   return slice.windowEnd.getTime() >= FAR_FUTURE.getTime();
 }

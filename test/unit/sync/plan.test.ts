@@ -9,6 +9,7 @@ import {
   linkedRegions,
   type PlanInput,
   planStreams,
+  SliceNames,
   sliceName,
   sliceRows,
 } from '../../../src/sync/plan.ts';
@@ -340,5 +341,20 @@ describe('the future slice', () => {
     expect(isFutureSlice({ windowEnd: at(FAR_FUTURE_ISO) })).toBe(true);
     expect(isFutureSlice({ windowEnd: at('9999-12-31T23:59:59.998Z') })).toBe(false);
     expect(isFutureSlice({ windowEnd: runStart })).toBe(false);
+  });
+});
+
+describe('names of split-off slices', () => {
+  it('hands out a distinct name to each split of a stream, even before any is stored', () => {
+    // Two slices of a stream splitting at once: both names are taken before either commits.
+    const names = new SliceNames(['asff:111122223333:us-east-1#0000', 'asff:111122223333:us-east-1#0001']);
+    expect(names.take('asff:111122223333:us-east-1')).toBe('asff:111122223333:us-east-1#0002');
+    expect(names.take('asff:111122223333:us-east-1')).toBe('asff:111122223333:us-east-1#0003');
+    expect(names.take('asff:111122223333:eu-west-1')).toBe('asff:111122223333:eu-west-1#0000');
+  });
+
+  it('names above every name in use when a failed split left a gap', () => {
+    const names = new SliceNames(['s#0000', 's#0001', 's#0004']);
+    expect(names.take('s')).toBe('s#0005');
   });
 });
