@@ -27,7 +27,17 @@ export async function startServiceProcess(
   env: Record<string, string>,
 ): Promise<ServiceProcess> {
   const child = spawn('npm', ['run', '--silent', script], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', LOG_LEVEL: 'info', ...env },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      // BENCH_CPU_PROF_DIR=dir: the service writes a V8 CPU profile there when it stops (to see where a figure's time goes).
+      ...(process.env.BENCH_CPU_PROF_DIR
+        ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}` }
+        : {}),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout! });

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningEmulator, startEmulator } from '../../src/emulator/index.ts';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../../src/emulator/index.ts';
+import type { SecurityHubApi } from '../../src/generated/graphql.ts';
+import { cspmProductArn } from '../../src/mapping/ocsf/identity.ts';
 import type { CrashPoint } from '../../src/sync/crash-points.ts';
 import {
   killAll,
@@ -14,21 +16,21 @@ import { until } from '../support/wait.ts';
 
 // A worker killed with SIGKILL — nothing gets to clean up — at each of a dozen points of a run,
 // then started again, ends with exactly the data of an uninterrupted run: no finding lost, none
-// twice. On PostgreSQL and on the embedded PGlite (whose data directory must survive the kill).
+// twice. On PostgreSQL and on the embedded PGlite (whose data directory must survive the kill);
+// reading Security Hub CSPM (GetFindings) and the new Security Hub (GetFindingsV2).
 
-let emulator: RunningEmulator;
+let emulator: RunningEmulator | undefined;
 const storage = storageForProcesses();
 const queue = `connector-run-${randomUUID().slice(0, 8)}`;
 const running: ServiceProcess[] = [];
 
-beforeAll(async () => {
-  emulator = await startEmulator({ findings: 3000, accounts: 1, quotas: false, seed: 71 });
+afterEach(async () => {
+  await killAll(running);
+  await emulator?.close();
+  emulator = undefined;
 });
 
-afterEach(() => killAll(running));
-
-afterAll(async () => {
-  await emulator?.close();
+afterAll(() => {
   if (storage.dataDir) rmSync(storage.dataDir, { recursive: true, force: true });
 });
 
@@ -47,12 +49,17 @@ async function start(env: Record<string, string> = {}): Promise<ServiceProcess> 
   return service;
 }
 
-function createConnector(service: ServiceProcess, tenantId: string): Promise<string> {
+function createConnector(
+  service: ServiceProcess,
+  tenantId: string,
+  hub: RunningEmulator,
+  api: SecurityHubApi,
+): Promise<string> {
   return createConnectorOverApi(
     (query, variables) => service.graphql(tenantId, query, variables),
-    emulator,
-    emulator.roles[0]!.arn,
-    { name: 'crash-test' },
+    hub,
+    hub.roles[0]!.arn,
+    { name: 'crash-test', api },
   );
 }
 
@@ -108,10 +115,26 @@ async function storedOver(
   }
 }
 
-function inSecurityHub() {
+/** What a correct CSPM sync ends with: every ASFF finding, as Security Hub holds it. */
+function cspmExpected(hub: RunningEmulator): Map<string, StoredFindingView> {
   const all = new Map();
-  for (const hub of emulator.emulator.store.allHubs())
-    for (const finding of hub.findings.values()) all.set(`${finding.ProductArn}|${finding.Id}`, finding);
+  for (const account of hub.emulator.store.allHubs())
+    for (const finding of account.findings.values()) all.set(`${finding.ProductArn}|${finding.Id}`, finding);
+  return expectedFrom(all);
+}
+
+/**
+ * What a correct V2 sync ends with: every OCSF document, as AWS sent it, at its modified time (its
+ * status and record state are the mapping's, checked by the mapping's own tests).
+ */
+function v2Expected(hub: RunningEmulator): Map<string, Pick<StoredFindingView, 'updatedAt' | 'rawHash'>> {
+  const all = new Map<string, Pick<StoredFindingView, 'updatedAt' | 'rawHash'>>();
+  for (const account of hub.emulator.store.allHubs())
+    for (const document of account.ocsf.values())
+      all.set(`${cspmProductArn(document.metadata.product.uid)}|${document.finding_info.uid}`, {
+        updatedAt: new Date(document.finding_info.modified_time_dt).toISOString(),
+        rawHash: hashJson(document),
+      });
   return all;
 }
 
@@ -134,40 +157,79 @@ const KILLS: `${CrashPoint}${'' | `:${number}`}`[] = [
   'run-finished',
 ];
 
-describe('a worker killed with SIGKILL', () => {
-  it(`at ${KILLS.length} points of one run, restarted each time, ends with the data of an uninterrupted run`, async () => {
-    const tenantId = `crash-${randomUUID().slice(0, 8)}`;
-    let service = await start({ HUBGRAPH_TEST_CRASH_AT: KILLS[0]! });
-    const connectorId = await createConnector(service, tenantId);
-    const { connectorRunNow } = await service.graphql<{ connectorRunNow: { run: { id: string } } }>(
-      tenantId,
-      `mutation($id: ID!) { connectorRunNow(input: { id: $id }) { run { id } } }`,
-      { id: connectorId },
-    );
-    const runId = connectorRunNow.run.id;
-    for (const [index, point] of KILLS.entries()) {
-      const death = await Promise.race([
-        service.exited,
-        // A killed worker's run is handed on after its heartbeat lapses; a loaded CI machine is slow.
-        new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 90_000)),
-      ]);
-      expect(death?.signal, `the run never reached ${point}:\n${service.output().slice(-3000)}`).toBe(
-        'SIGKILL',
+/** The V2 read shares the engine: fewer points, one of each kind. */
+const KILLS_V2: typeof KILLS = [
+  'plan-saved',
+  'page-fetched:2',
+  'page-upserted:1',
+  'page-committed:2',
+  'slice-split',
+  'stream-completed',
+  'run-finished',
+];
+
+interface CrashCase {
+  api: SecurityHubApi;
+  emulator: EmulatorOptions;
+  kills: typeof KILLS;
+  expected(hub: RunningEmulator): Map<string, Partial<StoredFindingView>>;
+}
+
+const CASES: CrashCase[] = [
+  { api: 'CSPM', emulator: {}, kills: KILLS, expected: cspmExpected },
+  { api: 'V2', emulator: { v2: true }, kills: KILLS_V2, expected: v2Expected },
+];
+
+describe.each(CASES)(
+  'a worker killed with SIGKILL (api $api)',
+  ({ api, emulator: options, kills, expected }) => {
+    it(`at ${kills.length} points of one run, restarted each time, ends with the data of an uninterrupted run`, async () => {
+      const hub = await startEmulator({ findings: 3000, accounts: 1, quotas: false, seed: 71, ...options });
+      emulator = hub;
+      const tenantId = `crash-${randomUUID().slice(0, 8)}`;
+      let service = await start({ HUBGRAPH_TEST_CRASH_AT: kills[0]! });
+      const connectorId = await createConnector(service, tenantId, hub, api);
+      const { connectorRunNow } = await service.graphql<{ connectorRunNow: { run: { id: string } } }>(
+        tenantId,
+        `mutation($id: ID!) { connectorRunNow(input: { id: $id }) { run { id } } }`,
+        { id: connectorId },
       );
-      expect(service.output()).toContain(`killing pid ${service.child.pid} at ${point.split(':')[0]}`);
-      const next = KILLS[index + 1];
-      service = await start(next ? { HUBGRAPH_TEST_CRASH_AT: next } : {});
-    }
-    const status = await until('the last worker to finish the run', async () => {
-      const current = await runStatus(service, tenantId, runId);
-      return ['QUEUED', 'RUNNING'].includes(current.status) ? undefined : current;
-    }).catch((error: Error) => {
-      throw new Error(`${error.message}:\n${service.output().slice(-3000)}`);
-    });
-    expect(status.status, service.output().slice(-3000)).toBe('SUCCEEDED');
-    // Attempt n was killed at KILLS[n]; the last one, killed after the run had ended, finished it.
-    expect(status.attempt).toBe(KILLS.length - 1);
-    expect(await storedOver(service, tenantId)).toEqual(expectedFrom(inSecurityHub()));
-    await service.stop();
-  }, 1_200_000);
-});
+      const runId = connectorRunNow.run.id;
+      for (const [index, point] of kills.entries()) {
+        const death = await Promise.race([
+          service.exited,
+          // A killed worker's run is handed on after its heartbeat lapses; a loaded CI machine is slow.
+          new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 90_000)),
+        ]);
+        expect(death?.signal, `the run never reached ${point}:\n${service.output().slice(-3000)}`).toBe(
+          'SIGKILL',
+        );
+        expect(service.output()).toContain(`killing pid ${service.child.pid} at ${point.split(':')[0]}`);
+        const next = kills[index + 1];
+        service = await start(next ? { HUBGRAPH_TEST_CRASH_AT: next } : {});
+      }
+      const status = await until('the last worker to finish the run', async () => {
+        const current = await runStatus(service, tenantId, runId);
+        return ['QUEUED', 'RUNNING'].includes(current.status) ? undefined : current;
+      }).catch((error: Error) => {
+        throw new Error(`${error.message}:\n${service.output().slice(-3000)}`);
+      });
+      expect(status.status, service.output().slice(-3000)).toBe('SUCCEEDED');
+      // Attempt n was killed at KILLS[n]; the last one, killed after the run had ended, finished it.
+      expect(status.attempt).toBe(kills.length - 1);
+      const want = expected(hub);
+      expect(want.size).toBeGreaterThan(500);
+      const stored = await storedOver(service, tenantId);
+      // Only the fields the case states are compared.
+      const fields = Object.keys(want.values().next().value!) as (keyof StoredFindingView)[];
+      const comparable = new Map(
+        [...stored].map(([key, view]) => [
+          key,
+          Object.fromEntries(fields.map((field) => [field, view[field]])),
+        ]),
+      );
+      expect(comparable).toEqual(want);
+      await service.stop();
+    }, 1_200_000);
+  },
+);
