@@ -237,6 +237,26 @@ describe('findingsUpdate on a connector reading the new Security Hub (api V2)', 
     expect(v2.sync.emulator.emulator.concurrentUpdates).toBe(0);
   });
 
+  it("rides out the new Security Hub's throttling: every finding lands", async () => {
+    const chosen = await v2.fresh(5, 'OCSF');
+    await v2.sync.emulator.admin('PUT', '/_emulator/quotas', {
+      enabled: true,
+      operation: 'BatchUpdateFindingsV2',
+      rate: 4,
+      burst: 1,
+    });
+    try {
+      const payloads = await Promise.all(
+        chosen.map((finding) => v2.update({ ids: [finding.id], changes: { severity: { label: 'MEDIUM' } } })),
+      );
+      expect(payloads.map((payload) => payload.processedCount)).toEqual([1, 1, 1, 1, 1]);
+    } finally {
+      await v2.sync.emulator.admin('PUT', '/_emulator/quotas', { enabled: false, reset: true });
+    }
+    expect(chosen.map((finding) => v2.inV2(finding).severity_id)).toEqual([3, 3, 3, 3, 3]);
+    expect(v2.sync.emulator.emulator.counters.get('BatchUpdateFindingsV2')?.['429']).toBeGreaterThan(0);
+  });
+
   it('refuses up front what BatchUpdateFindingsV2 cannot change, naming each field and the way out', async () => {
     const [finding] = await v2.fresh(1, 'OCSF');
     const before = structuredClone(v2.inV2(finding!));
