@@ -15,6 +15,8 @@ const QUOTAS: Record<string, Quota> = {
   // "all other operations", as the emulator counts them.
   BatchImportFindings: { rate: 10, burst: 30 },
   BatchUpdateFindings: { rate: 10, burst: 30 },
+  // Nor for the new Security Hub's write: assumed to cost what BatchUpdateFindings does.
+  BatchUpdateFindingsV2: { rate: 10, burst: 30 },
   // EC2 throttles by buckets shared between actions, not per action
   // (https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html): see ec2QuotaBucket.
   'ec2:NonMutating': { rate: 20, burst: 100 },

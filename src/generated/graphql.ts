@@ -446,7 +446,7 @@ export type ConnectorInput = {
   scope?: InputMaybe<ConnectorScopeInput>;
   /** A built-in map key or a custom map id; default the built-in vulnerability map. */
   transformMapId?: InputMaybe<Scalars['ID']['input']>;
-  /** Push workflow, notes and severity changes back to Security Hub (needs securityhub:BatchUpdateFindings). */
+  /** Push workflow, notes and severity changes back to Security Hub (needs securityhub:BatchUpdateFindings, which also authorises the new Security Hub's BatchUpdateFindingsV2). */
   writeBackEnabled?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
@@ -1085,9 +1085,10 @@ export type FindingHistoryArgs = {
 export type FindingChangeEvent = {
   __typename?: 'FindingChangeEvent';
   /**
-   * What changed (empty on CREATED): ASFF top-level fields (a sync, findingsUpdate), or what the
-   * finding shows of others — `asset.criticality` and `asset.riskScore` (assetSetCriticality),
-   * `connector` (its connector deleted without purging its findings).
+   * What changed (empty on CREATED): the document's top-level fields (a sync, findingsUpdate; ASFF
+   * names, OCSF ones for an OCSF finding), or what the finding shows of others — `asset.criticality`
+   * and `asset.riskScore` (assetSetCriticality), `connector` (its connector deleted without purging
+   * its findings).
    */
   changedFields: Array<Scalars['String']['output']>;
   cursor: Scalars['String']['output'];
@@ -1105,18 +1106,21 @@ export type FindingChangeType =
 
 /**
  * Triage changes to write back to Security Hub (`BatchUpdateFindings`). Give at least one. Every
- * finding selected gets the same changes; a field left out is left as it is.
+ * finding selected gets the same changes; a field left out is left as it is. A finding read through
+ * the new Security Hub (`format: OCSF`) is changed with `BatchUpdateFindingsV2`, which takes only
+ * `workflowStatus` (NOTIFIED is OCSF's In Progress), `severity.label` and `note` (its text as the
+ * comment): any other field for such a finding is refused with a userError before anything is sent.
  */
 export type FindingChangesInput = {
   /** 0–100: how sure the finding is right. */
   confidence?: InputMaybe<Scalars['Int']['input']>;
   /** 0–100: how important the resources the finding is about are. */
   criticality?: InputMaybe<Scalars['Int']['input']>;
-  /** Replaces the finding's note. Text and updatedBy are both required (each at most 512 characters). */
+  /** Replaces the finding's note. Text and updatedBy are both required (each at most 512 characters); an OCSF finding keeps the text as its comment, without the author. */
   note?: InputMaybe<FindingNoteInput>;
   /** Replaces the related findings (at most 10). */
   relatedFindings?: InputMaybe<Array<RelatedFindingInput>>;
-  /** A label, or a normalized 0–100 (the label then follows Security Hub's cut-offs 0 / 1–39 / 40–69 / 70–89 / 90–100). */
+  /** A label, or a normalized 0–100 (the label then follows Security Hub's cut-offs 0 / 1–39 / 40–69 / 70–89 / 90–100). An OCSF finding takes a label only. */
   severity?: InputMaybe<FindingSeverityInput>;
   /** Replaces the types: `namespace/category/classifier`, the namespace one of Security Hub's five (at most 50). */
   types?: InputMaybe<Array<Scalars['String']['input']>>;
@@ -1298,7 +1302,7 @@ export type FindingStats = {
 export type FindingUpdateResult = {
   __typename?: 'FindingUpdateResult';
   awsId: Scalars['String']['output'];
-  /** Security Hub's ErrorCode (e.g. `FindingNotFound`, `ConcurrentUpdateError`), or the AWS error that refused the request (e.g. `AccessDeniedException`). */
+  /** Security Hub's ErrorCode (e.g. `FindingNotFound`, `ConcurrentUpdateError`; for an OCSF finding `ResourceNotFoundException`, `ConflictException`), or the AWS error that refused the request (e.g. `AccessDeniedException`). */
   errorCode?: Maybe<Scalars['String']['output']>;
   errorMessage?: Maybe<Scalars['String']['output']>;
   finding?: Maybe<Finding>;
@@ -1533,8 +1537,8 @@ export type Mutation = {
    */
   findingsExport: FindingsExportPayload;
   /**
-   * Changes findings in Security Hub (`BatchUpdateFindings`) and in Hubgraph's copy, on connectors with
-   * write-back on. Every change is checked before anything is sent; the request is recorded first, so a
+   * Changes findings in Security Hub (`BatchUpdateFindings`; `BatchUpdateFindingsV2` for findings read
+   * through the new Security Hub) and in Hubgraph's copy, on connectors with write-back on. Every change is checked before anything is sent; the request is recorded first, so a
    * crash resumes it. Results come per finding.
    */
   findingsUpdate: FindingsUpdatePayload;

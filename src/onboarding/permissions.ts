@@ -79,7 +79,7 @@ export const SECURITY_HUB_ACTIONS: readonly ActionUse[] = [
   {
     action: 'securityhub:BatchUpdateFindings',
     purpose:
-      'findingsUpdate writes workflow status, notes and severity back to Security Hub; the connection test probes it.',
+      "findingsUpdate writes workflow status, notes and severity back to Security Hub: BatchUpdateFindings for CSPM's findings, BatchUpdateFindingsV2 for the new Security Hub's (AWS checks both against this permission; securityhub:OCSFSyntaxPath conditions, if any, must allow StatusId, SeverityId and Comment); the connection test probes it.",
     writeBack: true,
     export: false,
     containment: false,

@@ -249,3 +249,89 @@ function workflowStateOf(status: string): string {
       return 'NEW';
   }
 }
+
+// --- The new Security Hub (BatchUpdateFindingsV2) ----------------------------------------------
+
+/**
+ * The BatchUpdateFindingsV2 body without its targets: all the new Security Hub lets anyone change
+ * of an OCSF finding (research/ocsf-v2.md §4). The status and severity captions follow the ids.
+ */
+export interface BatchUpdateChangesV2 {
+  Comment?: string;
+  SeverityId?: number;
+  StatusId?: number;
+}
+
+/** Severity label → OCSF 1.6 severity_id (the inverse of the mapping's, src/mapping/ocsf/asff-view.ts). */
+const SEVERITY_ID_OF_LABEL: Record<string, number> = {
+  INFORMATIONAL: 1,
+  LOW: 2,
+  MEDIUM: 3,
+  HIGH: 4,
+  CRITICAL: 5,
+};
+
+/** Workflow status → OCSF 1.6 status_id. NOTIFIED is what OCSF calls In Progress (research §2). */
+const STATUS_ID_OF_WORKFLOW: Record<string, number> = { NEW: 1, NOTIFIED: 2, SUPPRESSED: 3, RESOLVED: 4 };
+
+/** OCSF 1.6's captions of the ids above, which AWS sets beside them. */
+const SEVERITY_CAPTIONS: Record<number, string> = {
+  1: 'Informational',
+  2: 'Low',
+  3: 'Medium',
+  4: 'High',
+  5: 'Critical',
+};
+const STATUS_CAPTIONS: Record<number, string> = {
+  1: 'New',
+  2: 'In Progress',
+  3: 'Suppressed',
+  4: 'Resolved',
+};
+
+/** What V2 cannot change, as the input names it (`input.changes.<field>`). */
+export function fieldsV2CannotChange(changes: BatchUpdateChanges): string[] {
+  const fields: string[] = [];
+  if (changes.Severity?.Normalized !== undefined) fields.push('severity.normalized');
+  if (changes.VerificationState !== undefined) fields.push('verificationState');
+  if (changes.Confidence !== undefined) fields.push('confidence');
+  if (changes.Criticality !== undefined) fields.push('criticality');
+  if (changes.Types !== undefined) fields.push('types');
+  if (changes.UserDefinedFields !== undefined) fields.push('userDefinedFields');
+  if (changes.RelatedFindings !== undefined) fields.push('relatedFindings');
+  return fields;
+}
+
+/**
+ * The recorded changes as BatchUpdateFindingsV2 takes them: the workflow status as StatusId, the
+ * severity label as SeverityId, the note's text as Comment (V2 keeps no author: Hubgraph's own
+ * record of the request says who asked). Only for changes `fieldsV2CannotChange` has nothing against.
+ */
+export function changesV2Of(changes: BatchUpdateChanges): BatchUpdateChangesV2 {
+  const body: BatchUpdateChangesV2 = {};
+  if (changes.Note) body.Comment = changes.Note.Text;
+  if (changes.Severity?.Label) body.SeverityId = SEVERITY_ID_OF_LABEL[changes.Severity.Label];
+  if (changes.Workflow) body.StatusId = STATUS_ID_OF_WORKFLOW[changes.Workflow.Status];
+  return body;
+}
+
+/**
+ * A finding's OCSF document with the V2 changes applied as the new Security Hub applies them (the
+ * emulator does the same). `finding_info.modified_time` stays: BatchUpdateFindingsV2 does not move it.
+ */
+export function applyChangesToOcsf(
+  raw: Record<string, unknown>,
+  changes: BatchUpdateChangesV2,
+): Record<string, unknown> {
+  const next = structuredClone(raw);
+  if (changes.Comment !== undefined) next.comment = changes.Comment;
+  if (changes.SeverityId !== undefined) {
+    next.severity_id = changes.SeverityId;
+    next.severity = SEVERITY_CAPTIONS[changes.SeverityId];
+  }
+  if (changes.StatusId !== undefined) {
+    next.status_id = changes.StatusId;
+    next.status = STATUS_CAPTIONS[changes.StatusId];
+  }
+  return next;
+}

@@ -13,12 +13,12 @@ export interface SelectedFinding {
   connectorId: string | null;
   writeBackEnabled: boolean | null;
   connectorName: string | null;
-  /** The Security Hub its connector reads (CSPM, V2, BOTH; null until detected). */
-  connectorApi: string | null;
   awsAccountId: string;
   region: string;
   productArn: string;
   awsId: string;
+  /** The format it was last read in: OCSF findings are written back through BatchUpdateFindingsV2. */
+  format: string;
 }
 
 /** The findings a request selects, with their connector's write-back switch; at most `limit`. */
@@ -34,11 +34,11 @@ export function selectFindings(
       connectorId: findings.connectorId,
       writeBackEnabled: connectors.writeBackEnabled,
       connectorName: connectors.name,
-      connectorApi: connectors.api,
       awsAccountId: findings.awsAccountId,
       region: findings.region,
       productArn: findings.productArn,
       awsId: findings.awsId,
+      format: findings.format,
     })
     .from(findings)
     .leftJoin(connectors, eq(connectors.id, findings.connectorId))
@@ -161,7 +161,7 @@ export async function finishRequest(tx: Tx, requestId: string): Promise<boolean>
   return rows.length > 0;
 }
 
-/** Locks and reads the findings a chunk's answer changes (raw ASFF included). */
+/** Locks and reads the findings a chunk's answer changes (their raw document included). */
 export function findingsForUpdate(tx: Tx, tenantId: string, ids: readonly string[]) {
   return tx
     .select({
@@ -169,6 +169,7 @@ export function findingsForUpdate(tx: Tx, tenantId: string, ids: readonly string
       connectorId: findings.connectorId,
       assetId: findings.assetId,
       dedupKey: findings.dedupKey,
+      format: findings.format,
       raw: findings.raw,
     })
     .from(findings)
@@ -188,4 +189,49 @@ export async function writeFindingRaw(
     .update(findings)
     .set({ raw, writeBackAt, updatedAt: sql`now()` })
     .where(and(eq(findings.tenantId, tenantId), eq(findings.id, id)));
+}
+
+/** How Security Hub's new API names a stored OCSF finding (BatchUpdateFindingsV2's FindingIdentifier). */
+export interface OcsfTarget {
+  CloudAccountUid: string | null;
+  FindingInfoUid: string | null;
+  MetadataProductUid: string | null;
+}
+
+/**
+ * Each finding's format now, and for an OCSF one its V2 identifier from the document AWS sent:
+ * which API a pending item goes through is decided when it is sent, by what the finding was last
+ * read as.
+ */
+export async function routesOf(
+  db: Executor,
+  tenantId: string,
+  ids: readonly string[],
+): Promise<Map<string, { format: string; target: OcsfTarget | null }>> {
+  const routes = new Map<string, { format: string; target: OcsfTarget | null }>();
+  for (let i = 0; i < ids.length; i += 1_000) {
+    const rows = await db
+      .select({
+        id: findings.id,
+        format: findings.format,
+        account: sql<string | null>`${findings.raw} #>> '{cloud,account,uid}'`,
+        findingInfoUid: sql<string | null>`${findings.raw} #>> '{finding_info,uid}'`,
+        productUid: sql<string | null>`${findings.raw} #>> '{metadata,product,uid}'`,
+      })
+      .from(findings)
+      .where(and(eq(findings.tenantId, tenantId), inArray(findings.id, ids.slice(i, i + 1_000))));
+    for (const row of rows)
+      routes.set(row.id, {
+        format: row.format,
+        target:
+          row.format === 'OCSF'
+            ? {
+                CloudAccountUid: row.account,
+                FindingInfoUid: row.findingInfoUid,
+                MetadataProductUid: row.productUid,
+              }
+            : null,
+      });
+  }
+  return routes;
 }

@@ -3,6 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BatchUpdateFindingsCommand,
   type BatchUpdateFindingsCommandInput,
+  BatchUpdateFindingsV2Command,
+  type OcsfFindingIdentifier,
   type SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
 import type { SQL } from 'drizzle-orm';
@@ -19,15 +21,21 @@ import { applyPageEffects, changedTopLevelFields } from '../findings/ingest.ts';
 import { updateDerivedColumns } from '../findings/queries.ts';
 import type { FindingsUpdateInput } from '../generated/graphql.ts';
 import { parseGlobalId, toGlobalId } from '../global-id.ts';
-import { mapFinding } from '../mapping/map-finding.ts';
+import { type DocumentFormat, type FormatMaps, mapDocument } from '../mapping/map-document.ts';
 import type { SeverityLabel } from '../mapping/scoring-constants.ts';
-import type { CompiledTransformMap } from '../mapping/transform-map.ts';
 import { errorSummary } from '../observability/logger.ts';
 import { isThrottling, isTransient } from '../sync/aws-errors.ts';
 import { crashPoint } from '../sync/crash-points.ts';
-import { compiledMapFor } from '../transform-maps/service.ts';
+import { compiledMapsFor } from '../transform-maps/service.ts';
 import { type UserErrorModel, userError } from '../user-errors.ts';
-import { applyChangesToAsff, type BatchUpdateChanges, changesFromInput } from './changes.ts';
+import {
+  applyChangesToAsff,
+  applyChangesToOcsf,
+  type BatchUpdateChanges,
+  changesFromInput,
+  changesV2Of,
+  fieldsV2CannotChange,
+} from './changes.ts';
 import { connectorClients } from './clients.ts';
 import type {
   FindingsUpdateCounts,
@@ -43,8 +51,10 @@ import {
   itemsOf,
   MAX_FINDINGS_PER_REQUEST,
   markItems,
+  type OcsfTarget,
   requestById,
   requestExists,
+  routesOf,
   type SelectedFinding,
   selectFindings,
   touchRequest,
@@ -56,10 +66,20 @@ import {
 // at AWS's quota, and commits each chunk's answer together with the local copy of the findings
 // Security Hub processed and their events. A request a crash interrupted is resumed by a worker;
 // sending the same values again leaves Security Hub as it was, so a resumed chunk does no harm.
+// A finding last read through the new Security Hub (OCSF) goes through BatchUpdateFindingsV2
+// instead, which changes only its status, severity and comment (research/ocsf-v2.md §4).
 
-/** BatchUpdateFindings takes at most 100 finding identifiers. */
+/** BatchUpdateFindings and BatchUpdateFindingsV2 each take at most 100 finding identifiers. */
 const CHUNK = 100;
+/** AWS authorises BatchUpdateFindingsV2 by this action too (condition keys securityhub:OCSFSyntaxPath/…). */
 const PERMISSION = 'securityhub:BatchUpdateFindings';
+/** Unprocessed codes worth sending again: another writer got there first, or AWS failed inside. */
+const RETRYABLE = new Set([
+  'ConcurrentUpdateError',
+  'InternalFailure',
+  'ConflictException',
+  'InternalServerException',
+]);
 
 export interface WriteBackSettings {
   /** Sends per finding (ConcurrentUpdateError, throttling and AWS's 5xx are tried again). */
@@ -116,6 +136,8 @@ export async function updateFindings(
   const selected = selection.findings;
   const blocked = writeBackBlocked(selected, input.ids ? ['input', 'ids'] : ['input', 'filter']);
   if (blocked.length > 0) return failed(blocked);
+  const beyondV2 = beyondBatchUpdateFindingsV2(selected, changes);
+  if (beyondV2.length > 0) return failed(beyondV2);
 
   const requestId = input.requestId ?? randomUUID();
   await ctx.db.transaction(async (tx) => {
@@ -289,23 +311,6 @@ function writeBackBlocked(selected: readonly SelectedFinding[], field: string[])
     entry.count += 1;
     off.set(finding.connectorId, entry);
   }
-  // BatchUpdateFindings reaches CSPM's copy of a finding; a connector reading only the new Security
-  // Hub has none to reach, and BatchUpdateFindingsV2 is not written yet.
-  const v2Only = new Map<string, { name: string; count: number }>();
-  for (const finding of selected) {
-    if (finding.connectorId === null || !finding.writeBackEnabled || finding.connectorApi !== 'V2') continue;
-    const entry = v2Only.get(finding.connectorId) ?? { name: finding.connectorName ?? '', count: 0 };
-    entry.count += 1;
-    v2Only.set(finding.connectorId, entry);
-  }
-  for (const [id, { name, count }] of v2Only)
-    errors.push(
-      userError(
-        field,
-        `${count} of the findings come from connector "${name}", which reads only the new Security Hub (api V2): Hubgraph writes back through Security Hub CSPM (BatchUpdateFindings) and cannot write through the new Security Hub's BatchUpdateFindingsV2 yet. Where the account also runs CSPM, read both (connectorUpdate(input: { id: "${toGlobalId('Connector', id)}", api: BOTH })); otherwise change these findings in the Security Hub console.`,
-        'NOT_ALLOWED',
-      ),
-    );
   for (const [id, { name, count }] of off)
     errors.push(
       userError(
@@ -315,6 +320,27 @@ function writeBackBlocked(selected: readonly SelectedFinding[], field: string[])
       ),
     );
   return errors;
+}
+
+/**
+ * The changes BatchUpdateFindingsV2 cannot make, when some selected findings were read through the
+ * new Security Hub: one error per such field, saying how many findings and what would work.
+ */
+function beyondBatchUpdateFindingsV2(
+  selected: readonly SelectedFinding[],
+  changes: BatchUpdateChanges,
+): UserErrorModel[] {
+  const ocsf = selected.filter((finding) => finding.format === 'OCSF');
+  if (ocsf.length === 0) return [];
+  const connectors = new Map(ocsf.map((finding) => [finding.connectorId, finding.connectorName]));
+  const names = [...connectors.values()].map((name) => `"${name ?? ''}"`).join(', ');
+  return fieldsV2CannotChange(changes).map((field) =>
+    userError(
+      ['input', 'changes', ...field.split('.')],
+      `${ocsf.length} of the findings were read through the new Security Hub (OCSF, connector ${names}), whose BatchUpdateFindingsV2 changes only the workflow status, the severity label and the note (as its comment): it cannot change ${field}. Leave ${field} out for these findings${field === 'severity.normalized' ? ' (give severity.label instead)' : ''}, or, where the account also runs Security Hub CSPM, read them through CSPM (connectorUpdate with api: CSPM) so they are written back with BatchUpdateFindings.`,
+      'NOT_ALLOWED',
+    ),
+  );
 }
 
 /**
@@ -333,15 +359,26 @@ export async function applyFindingsUpdate(
     const pending = await itemsOf(ctx.db, ctx.tenantId, requestId, 'PENDING');
     if (pending.length === 0) break;
     if (round > 0) await sleep(Math.min(30_000, settings.backoffMs * 2 ** (round - 1)));
-    const groups = new Map<string, FindingUpdateItemRow[]>();
+    // Through the API the finding was last read from: a BOTH connector's copy may have moved.
+    const routes = await routesOf(
+      ctx.db,
+      ctx.tenantId,
+      pending.map((item) => item.findingId),
+    );
+    const groups = new Map<string, { format: DocumentFormat; items: FindingUpdateItemRow[] }>();
     for (const item of pending) {
-      const key = `${item.connectorId}|${item.awsAccountId}|${item.region}`;
-      groups.set(key, [...(groups.get(key) ?? []), item]);
+      const format = routes.get(item.findingId)?.format === 'OCSF' ? 'OCSF' : 'ASFF';
+      const key = `${item.connectorId}|${item.awsAccountId}|${item.region}|${format}`;
+      const group = groups.get(key) ?? { format, items: [] };
+      group.items.push(item);
+      groups.set(key, group);
     }
+    const targets = new Map([...routes].map(([id, route]) => [id, route.target]));
     // Account-Regions in parallel (each has its own quota); one chunk after another within each.
     await Promise.all(
-      [...groups.values()].map(async (items) => {
-        for (let i = 0; i < items.length; i += CHUNK) await sender.send(items.slice(i, i + CHUNK));
+      [...groups.values()].map(async ({ format, items }) => {
+        for (let i = 0; i < items.length; i += CHUNK)
+          await sender.send(items.slice(i, i + CHUNK), format, targets);
       }),
     );
   }
@@ -385,7 +422,7 @@ export async function resumeFindingsUpdate(
 interface ConnectorAccess {
   connector: ConnectorModel | null;
   client?: (region: string) => SecurityHubClient;
-  map?: CompiledTransformMap;
+  maps?: FormatMaps;
   /** The account whose quota the requests spend (the role's). */
   account?: string;
 }
@@ -424,58 +461,51 @@ class ChunkSender {
     const connector = connectorId ? await connectorById(this.ctx, connectorId) : null;
     if (!connector?.writeBackEnabled) return { connector };
     const clients = await connectorClients(this.ctx, connector, this.settings.sdkMaxAttempts);
-    const map =
-      (await compiledMapFor(this.ctx.db, this.ctx.tenantId, connector.transformMapKey)) ?? undefined;
-    return { connector, map, account: clients.account, client: (region) => clients.client(region) };
+    const maps =
+      (await compiledMapsFor(this.ctx.db, this.ctx.tenantId, connector.transformMapKey)) ?? undefined;
+    return { connector, maps, account: clients.account, client: (region) => clients.client(region) };
   }
 
-  async send(items: FindingUpdateItemRow[]): Promise<void> {
+  /** One chunk of one connector, account, Region and format: sent, and its answer committed. */
+  async send(
+    items: FindingUpdateItemRow[],
+    format: DocumentFormat,
+    targets: Map<string, OcsfTarget | null>,
+  ): Promise<void> {
     const first = items[0]!;
     const access = await this.accessOf(first.connectorId);
     const ids = items.map((item) => item.findingId);
+    const nothingSent = (code: string, message: string) =>
+      this.commit(items, [], [], { codes: new Map(ids.map((id) => [id, { code, message }])) });
     if (!access.client) {
-      await this.commit(items, [], [], {
-        codes: new Map(
-          ids.map((id) => [
-            id,
-            {
-              code: 'WriteBackDisabled',
-              message: access.connector
-                ? `Connector "${access.connector.name}" no longer has write-back on; nothing was sent.`
-                : 'The finding no longer belongs to a connector; nothing was sent.',
-            },
-          ]),
-        ),
-      });
+      await nothingSent(
+        'WriteBackDisabled',
+        access.connector
+          ? `Connector "${access.connector.name}" no longer has write-back on; nothing was sent.`
+          : 'The finding no longer belongs to a connector; nothing was sent.',
+      );
       return;
     }
-    const byIdentity = new Map(items.map((item) => [`${item.productArn}\n${item.awsId}`, item]));
-    const command: BatchUpdateFindingsCommandInput = {
-      FindingIdentifiers: items.map((item) => ({ ProductArn: item.productArn, Id: item.awsId })),
-      ...(this.changes as Omit<BatchUpdateFindingsCommandInput, 'FindingIdentifiers'>),
-    };
-    let answer: { processed: string[]; unprocessed: Map<string, { code: string; message: string }> };
-    try {
-      const output = await access.client(first.region).send(new BatchUpdateFindingsCommand(command));
-      const pick = (identifier: { ProductArn?: string; Id?: string } | undefined) =>
-        byIdentity.get(`${identifier?.ProductArn}\n${identifier?.Id}`)?.findingId;
-      answer = {
-        processed: (output.ProcessedFindings ?? []).map(pick).filter((id): id is string => id !== undefined),
-        unprocessed: new Map(
-          (output.UnprocessedFindings ?? []).flatMap((entry) => {
-            const id = pick(entry.FindingIdentifier);
-            return id
-              ? [[id, { code: entry.ErrorCode ?? 'Unknown', message: entry.ErrorMessage ?? '' }] as const]
-              : [];
-          }),
-        ),
-      };
-    } catch (error) {
-      const failure = this.describe(error, access, first);
-      this.ctx.log.warn(
-        { err: errorSummary(error), requestId: this.requestId },
-        'BatchUpdateFindings failed',
+    // Checked when the request was recorded; a finding read through the new Security Hub since
+    // (a BOTH connector's copy moves to the newer one) may meet changes V2 cannot make.
+    const beyondV2 = format === 'OCSF' ? fieldsV2CannotChange(this.changes) : [];
+    if (beyondV2.length > 0) {
+      await nothingSent(
+        'NotChangeableThroughV2',
+        `Since the request was recorded, the finding was read through the new Security Hub, whose BatchUpdateFindingsV2 cannot change ${beyondV2.join(', ')}; nothing was sent. Ask again with only the workflow status, the severity label and the note.`,
       );
+      return;
+    }
+    const operation = format === 'OCSF' ? 'BatchUpdateFindingsV2' : 'BatchUpdateFindings';
+    let answer: ChunkAnswer;
+    try {
+      answer =
+        format === 'OCSF'
+          ? await this.sendV2(access.client(first.region), items, targets)
+          : await this.sendV1(access.client(first.region), items);
+    } catch (error) {
+      const failure = this.describe(error, access, first, format);
+      this.ctx.log.warn({ err: errorSummary(error), requestId: this.requestId }, `${operation} failed`);
       await this.commit(items, [], failure.retry ? items : [], {
         codes: new Map(ids.map((id) => [id, failure])),
       });
@@ -488,8 +518,8 @@ class ChunkSender {
     for (const item of items) {
       const unprocessed = answer.unprocessed.get(item.findingId);
       if (unprocessed) {
-        // Another writer got there first, or AWS failed inside: the same values again are safe.
-        if (['ConcurrentUpdateError', 'InternalFailure'].includes(unprocessed.code)) retry.push(item);
+        // The same values again are safe.
+        if (RETRYABLE.has(unprocessed.code)) retry.push(item);
         codes.set(item.findingId, unprocessed);
       } else if (!answer.processed.includes(item.findingId)) {
         codes.set(item.findingId, {
@@ -498,7 +528,75 @@ class ChunkSender {
         });
       }
     }
-    await this.commit(items, answer.processed, retry, { codes, access });
+    await this.commit(items, answer.processed, retry, { codes, access, format });
+  }
+
+  /** BatchUpdateFindings (Security Hub CSPM, ASFF): the recorded body as it is. */
+  private async sendV1(client: SecurityHubClient, items: FindingUpdateItemRow[]): Promise<ChunkAnswer> {
+    const byIdentity = new Map(items.map((item) => [`${item.productArn}\n${item.awsId}`, item]));
+    const command: BatchUpdateFindingsCommandInput = {
+      FindingIdentifiers: items.map((item) => ({ ProductArn: item.productArn, Id: item.awsId })),
+      ...(this.changes as Omit<BatchUpdateFindingsCommandInput, 'FindingIdentifiers'>),
+    };
+    const output = await client.send(new BatchUpdateFindingsCommand(command));
+    return answerOf(
+      output.ProcessedFindings ?? [],
+      output.UnprocessedFindings ?? [],
+      (identifier: { ProductArn?: string; Id?: string } | undefined) =>
+        byIdentity.get(`${identifier?.ProductArn}\n${identifier?.Id}`)?.findingId,
+    );
+  }
+
+  /**
+   * BatchUpdateFindingsV2 (the new Security Hub, OCSF): each finding named as its document names it
+   * (account, finding_info.uid, the productv2 ARN), the changes as StatusId, SeverityId and Comment.
+   */
+  private async sendV2(
+    client: SecurityHubClient,
+    items: FindingUpdateItemRow[],
+    targets: Map<string, OcsfTarget | null>,
+  ): Promise<ChunkAnswer> {
+    const keyOf = (identifier: OcsfTarget | OcsfFindingIdentifier | null | undefined) =>
+      JSON.stringify([
+        identifier?.CloudAccountUid,
+        identifier?.FindingInfoUid,
+        identifier?.MetadataProductUid,
+      ]);
+    const named: { item: FindingUpdateItemRow; identifier: OcsfFindingIdentifier }[] = [];
+    const unnamed = new Map<string, { code: string; message: string }>();
+    for (const item of items) {
+      const target = targets.get(item.findingId);
+      if (target?.CloudAccountUid && target.FindingInfoUid && target.MetadataProductUid)
+        named.push({
+          item,
+          identifier: {
+            CloudAccountUid: target.CloudAccountUid,
+            FindingInfoUid: target.FindingInfoUid,
+            MetadataProductUid: target.MetadataProductUid,
+          },
+        });
+      else
+        unnamed.set(item.findingId, {
+          code: 'MissingIdentifier',
+          message:
+            "The finding's OCSF document lacks cloud.account.uid, finding_info.uid or metadata.product.uid, which BatchUpdateFindingsV2 needs to name it; nothing was sent.",
+        });
+    }
+    if (named.length === 0) return { processed: [], unprocessed: unnamed };
+    const byIdentity = new Map(named.map(({ item, identifier }) => [keyOf(identifier), item]));
+    const output = await client.send(
+      new BatchUpdateFindingsV2Command({
+        FindingIdentifiers: named.map(({ identifier }) => identifier),
+        ...changesV2Of(this.changes),
+      }),
+    );
+    const answer = answerOf(
+      (output.ProcessedFindings ?? []).map((entry) => entry.FindingIdentifier),
+      output.UnprocessedFindings ?? [],
+      (identifier: OcsfFindingIdentifier | undefined) => byIdentity.get(keyOf(identifier))?.findingId,
+    );
+    for (const [id, failure] of unnamed) answer.unprocessed.set(id, failure);
+    return answer;
   }
 
   /** What a failed request means for its findings: try again later, or stop with the way out. */
@@ -506,6 +604,7 @@ class ChunkSender {
     error: unknown,
     access: ConnectorAccess,
     item: FindingUpdateItemRow,
+    format: DocumentFormat,
   ): { code: string; message: string; retry: boolean } {
     const e = error as { name?: string; message?: string };
     const name = e?.name ?? 'Error';
@@ -520,9 +619,14 @@ class ChunkSender {
       };
     if (name === 'AccessDeniedException' || name === 'AccessDenied') {
       const who = access.connector?.roleArn ? `role ${access.connector.roleArn}` : "the connector's identity";
+      // BatchUpdateFindingsV2 is authorised by the same action; a policy may narrow it by field.
+      const v2 =
+        format === 'OCSF'
+          ? ' (the new Security Hub checks BatchUpdateFindingsV2 against it; where the policy has securityhub:OCSFSyntaxPath conditions, they must allow StatusId, SeverityId and Comment), and check the new Security Hub is enabled there'
+          : '';
       return {
         code: 'AccessDeniedException',
-        message: `Security Hub refused ${PERMISSION} to ${who} in account ${item.awsAccountId} (${item.region}): allow ${PERMISSION} in its IAM policy, then run connectorTest. AWS said: ${e.message ?? ''}`,
+        message: `Security Hub refused ${PERMISSION} to ${who} in account ${item.awsAccountId} (${item.region}): allow ${PERMISSION} in its IAM policy${v2}, then run connectorTest. AWS said: ${e.message ?? ''}`,
         retry: false,
       };
     }
@@ -542,6 +646,8 @@ class ChunkSender {
     answer: {
       codes: Map<string, { code: string; message: string }>;
       access?: ConnectorAccess;
+      /** The format the processed findings were written back in (the API that was called). */
+      format?: DocumentFormat;
     },
   ): Promise<void> {
     const { ctx } = this;
@@ -595,13 +701,20 @@ class ChunkSender {
       // Wall-clock time, as the sync's pages record when they were read (src/findings/ingest.ts).
       const writtenAt = new Date();
       for (const row of await findingsForUpdate(tx, ctx.tenantId, processed)) {
+        // Read through the other API since it was sent (a BOTH connector): AWS changed the copy
+        // it was sent to, and the next sync brings that copy as it now is.
+        if ((row.format === 'OCSF' ? 'OCSF' : 'ASFF') !== answer.format) continue;
         const raw = row.raw as Record<string, unknown>;
-        const next = applyChangesToAsff(raw, this.changes, now);
+        // BatchUpdateFindingsV2, like BatchUpdateFindings, does not move the finding's modified time.
+        const next =
+          answer.format === 'OCSF'
+            ? applyChangesToOcsf(raw, changesV2Of(this.changes))
+            : applyChangesToAsff(raw, this.changes, now);
         const changedFields = changedTopLevelFields(raw, next);
         await writeFindingRaw(tx, ctx.tenantId, row.id, next, writtenAt);
-        const map = answer.access?.map;
-        if (map) {
-          const outcome = mapFinding(next, map, {
+        const maps = answer.access?.maps;
+        if (maps) {
+          const outcome = mapDocument(next, answer.format, maps, {
             defaultSeverity: (answer.access?.connector?.defaultSeverity ?? 'MEDIUM') as SeverityLabel,
           });
           if (outcome.ok) {
@@ -624,4 +737,29 @@ class ChunkSender {
         assetIds: [...effects.assetIds],
       });
   }
+}
+
+/** A chunk's answer: the findings Security Hub processed, and why it did not process the others. */
+interface ChunkAnswer {
+  processed: string[];
+  unprocessed: Map<string, { code: string; message: string }>;
+}
+
+/** Either API's processed and unprocessed findings, as our finding ids. */
+function answerOf<Identifier>(
+  processed: (Identifier | undefined)[],
+  unprocessed: { FindingIdentifier?: Identifier; ErrorCode?: string; ErrorMessage?: string }[],
+  pick: (identifier: Identifier | undefined) => string | undefined,
+): ChunkAnswer {
+  return {
+    processed: processed.map(pick).filter((id): id is string => id !== undefined),
+    unprocessed: new Map(
+      unprocessed.flatMap((entry) => {
+        const id = pick(entry.FindingIdentifier);
+        return id
+          ? [[id, { code: entry.ErrorCode ?? 'Unknown', message: entry.ErrorMessage ?? '' }] as const]
+          : [];
+      }),
+    ),
+  };
 }

@@ -352,21 +352,17 @@ describe('findingsUpdate', () => {
     await database.db.update(findings).set({ connectorId }).where(eq(findings.id, finding!.id));
   });
 
-  it('refuses findings of a connector that reads only the new Security Hub, saying what would work', async () => {
+  it('sends a finding a connector read from CSPM before it moved to the new Security Hub through BatchUpdateFindings', async () => {
     const v2 = await sync.createConnector({ name: 'new-hub', writeBackEnabled: true });
     await database.db.update(connectors).set({ api: 'V2' }).where(eq(connectors.id, v2.id));
     const [finding] = await freshFindings(1);
     await database.db.update(findings).set({ connectorId: v2.id }).where(eq(findings.id, finding!.id));
     const sent = sync.emulator.emulator.counters.get('BatchUpdateFindings')?.total ?? 0;
     const payload = await update({ ids: [finding!.id], changes: { confidence: 5 } });
-    expect(payload.userErrors).toEqual([
-      expect.objectContaining({
-        field: ['input', 'ids'],
-        code: 'NOT_ALLOWED',
-        message: expect.stringMatching(/new-hub.*reads only the new Security Hub.*api: BOTH/),
-      }),
-    ]);
-    expect(sync.emulator.emulator.counters.get('BatchUpdateFindings')?.total ?? 0).toBe(sent);
+    expect(payload.userErrors).toEqual([]);
+    expect(payload.processedCount).toBe(1);
+    expect(sync.emulator.emulator.counters.get('BatchUpdateFindings')?.total ?? 0).toBe(sent + 1);
+    expect(inHub(finding!).Confidence).toBe(5);
     await database.db.update(findings).set({ connectorId }).where(eq(findings.id, finding!.id));
   });
 
