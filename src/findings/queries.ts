@@ -76,8 +76,15 @@ export function listFindings(
   condition: SQL | undefined,
   order: KeysetOrder<FindingModel>,
   args: PageArgs,
+  options: { idsFirst?: boolean } = {},
 ): Promise<ConnectionModel<FindingModel>> {
-  return paginate(args, order, tablePageSource(db, findings, scoped(tenantId, condition), findingColumns));
+  return paginate(
+    args,
+    order,
+    tablePageSource(db, findings, scoped(tenantId, condition), findingColumns, {
+      idsFirst: options.idsFirst ? findings.id : undefined,
+    }),
+  );
 }
 
 /**

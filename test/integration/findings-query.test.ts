@@ -189,14 +189,22 @@ describe('findings pagination', () => {
     for (const field of ['DETECTION_SCORE', 'SEVERITY', 'LAST_OBSERVED_AT'] as const) {
       for (const direction of ['ASC', 'DESC'] as const) {
         const order = findingOrder({ field, direction });
-        const walk = async (first: KeysetOrder<FindingModel>, rest: KeysetOrder<FindingModel>) => {
+        const walk = async (
+          first: KeysetOrder<FindingModel>,
+          rest: KeysetOrder<FindingModel>,
+          idsFirst = false,
+        ) => {
           const ids: string[] = [];
           let after: string | null = null;
           for (let n = 0; ; n++) {
-            const result = await listFindings(database.db, tenantId, condition, n === 0 ? first : rest, {
-              first: 4,
-              after,
-            });
+            const result = await listFindings(
+              database.db,
+              tenantId,
+              condition,
+              n === 0 ? first : rest,
+              { first: 4, after },
+              { idsFirst },
+            );
             ids.push(...result.nodes.map((node) => node.id));
             if (!result.pageInfo.hasNextPage) return ids;
             after = result.pageInfo.endCursor;
@@ -204,8 +212,26 @@ describe('findings pagination', () => {
         };
         const indexed = await walk(order, order);
         expect(await walk(sortedAfterFiltering(order), sortedAfterFiltering(order))).toEqual(indexed);
-        // A cursor from one continues in the other.
+        // A cursor from one continues in the other; a page's ids found first, then its rows, alike.
         expect(await walk(order, sortedAfterFiltering(order))).toEqual(indexed);
+        expect(await walk(sortedAfterFiltering(order), sortedAfterFiltering(order), true)).toEqual(indexed);
+        // Backward, ids first: the same sequence.
+        const backward: string[] = [];
+        let before: string | null = null;
+        for (;;) {
+          const result = await listFindings(
+            database.db,
+            tenantId,
+            condition,
+            sortedAfterFiltering(order),
+            { last: 4, before },
+            { idsFirst: true },
+          );
+          backward.unshift(...result.nodes.map((node) => node.id));
+          if (!result.pageInfo.hasPreviousPage) break;
+          before = result.pageInfo.startCursor;
+        }
+        expect(backward).toEqual(indexed);
       }
     }
   });
