@@ -1203,7 +1203,7 @@ export type FindingHistoryConnection = {
   edges: Array<FindingHistoryEdge>;
   nodes: Array<FindingHistoryEntry>;
   pageInfo: PageInfo;
-  /** Why Security Hub's record is missing from the list, when it is (the finding has no connector, or AWS refused GetFindingHistory); Hubgraph's own record is there regardless. */
+  /** Why Security Hub's record is missing from the list, when it is (the finding has no connector, AWS refused GetFindingHistory, or the finding came from the new Security Hub through a connector that reads only it: the new Security Hub has no finding history to read); Hubgraph's own record is there regardless. */
   securityHubUnavailable?: Maybe<Scalars['String']['output']>;
 };
 

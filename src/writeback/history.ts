@@ -113,6 +113,13 @@ async function securityHubRecord(
       unavailable:
         'The finding belongs to no connector (seeded, or its connector was deleted): no identity to ask Security Hub with.',
     };
+  // GetFindingHistory reads Security Hub CSPM's record; the new Security Hub has no such API, and a
+  // connector reading only it may have no CSPM to ask (the OCSF copy of a CSPM finding does).
+  if (finding.format === 'OCSF' && connector.api === 'V2')
+    return {
+      entries: [],
+      unavailable: `The new Security Hub keeps no history of a finding that can be read (GetFindingHistory is Security Hub CSPM's), and connector "${connector.name}" reads only the new Security Hub: Hubgraph's own record of its changes is listed. Where the account also runs Security Hub CSPM, read both (connectorUpdate with api: BOTH) to see CSPM's record too.`,
+    };
   try {
     const { client } = await connectorClients(ctx, connector, 3);
     const entries: FindingHistoryEntryModel[] = [];

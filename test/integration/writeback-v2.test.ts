@@ -4,6 +4,7 @@ import type { Database } from '../../src/db/client.ts';
 import { events, findings, findingUpdates } from '../../src/db/schema.ts';
 import type { OcsfDocument } from '../../src/emulator/generator/ocsf.ts';
 import type { FindingsUpdateInput } from '../../src/generated/graphql.ts';
+import { findingHistory } from '../../src/writeback/history.ts';
 import {
   applyFindingsUpdate,
   DEFAULT_WRITE_BACK_SETTINGS,
@@ -185,6 +186,21 @@ describe('findingsUpdate on a connector reading the new Security Hub (api V2)', 
     expect(again.run.status, again.run.error ?? '').toBe('SUCCEEDED');
     for (const finding of chosen) expect((await row(finding.id)).raw).toEqual(v2.inV2(finding));
   }, 60_000);
+
+  it("lists Hubgraph's own history of an OCSF finding and says why Security Hub's is missing, without asking CSPM", async () => {
+    const [finding] = await v2.fresh(1, 'OCSF');
+    const payload = await v2.update({ ids: [finding!.id], changes: { workflowStatus: 'SUPPRESSED' } });
+    expect(payload.processedCount).toBe(1);
+    const historyCalls = v2.calls('GetFindingHistory');
+    const [model] = await database.db.select().from(findings).where(eq(findings.id, finding!.id));
+    const history = await findingHistory(v2.sync.ctx, model!, { first: 10 });
+    expect(v2.calls('GetFindingHistory')).toBe(historyCalls);
+    expect(history.securityHubUnavailable).toMatch(/reads only the new Security Hub.*api: BOTH/);
+    expect(history.nodes.map((entry) => [entry.source, entry.actor])).toEqual([['HUBGRAPH', 'user-1']]);
+    expect(history.nodes[0]!.changes).toEqual([
+      { field: 'Workflow', oldValue: null, newValue: JSON.stringify({ Status: 'SUPPRESSED' }) },
+    ]);
+  });
 
   it('maps each workflow status to its OCSF status_id', async () => {
     const chosen = await v2.fresh(3, 'OCSF');
