@@ -489,6 +489,38 @@ describe('which Security Hub answers (CSPM, the new one, or both)', () => {
     });
   });
 
+  it('verifies read and write-back permissions through the new Security Hub where CSPM is off', async () => {
+    const accountId = await newAccount([]);
+    await hubs(accountId, 'us-east-1', false, true);
+    const target = roleTarget(await v2Role(accountId), { regions: ['us-east-1'] });
+    const result = await runConnectionTest(target, { testId: 'test-v2-write', transport, writeBack: true });
+    expect(check(result, 'AUTHORIZATION_SCOPE')).toMatchObject({
+      status: 'PASSED',
+      message: expect.stringMatching(
+        /securityhub:GetFindings in us-east-1 \(through GetFindingsV2\); securityhub:BatchUpdateFindings in us-east-1 \(through BatchUpdateFindingsV2\)\.$/,
+      ),
+    });
+    // Nothing was changed: the probe's finding does not exist, and is not created.
+    expect(emulator.emulator.store.hub(accountId, 'us-east-1').ocsf.size).toBe(0);
+
+    const readOnly = await newRole(accountId, {
+      actions: [...READ_ROLE_ACTIONS, ...V2_READ_ROLE_ACTIONS].filter(
+        (action) => !action.includes('BatchUpdate'),
+      ),
+    });
+    const denied = await runConnectionTest(roleTarget(readOnly, { regions: ['us-east-1'] }), {
+      testId: 'test-v2-denied',
+      transport,
+      writeBack: true,
+    });
+    expect(check(denied, 'AUTHORIZATION_SCOPE')).toMatchObject({
+      status: 'FAILED',
+      region: 'us-east-1',
+      awsErrorCode: 'AccessDeniedException',
+      remediation: expect.stringContaining('"Action":["securityhub:BatchUpdateFindings"]'),
+    });
+  });
+
   it('suggests the API that does answer when the chosen one is off', async () => {
     const accountId = await newAccount([]);
     await hubs(accountId, 'us-east-1', false, true);

@@ -15,6 +15,7 @@ import {
 import {
   BatchImportFindingsCommand,
   BatchUpdateFindingsCommand,
+  BatchUpdateFindingsV2Command,
   DescribeHubCommand,
   DescribeSecurityHubV2Command,
   GetFindingsCommand,
@@ -276,23 +277,8 @@ export async function runConnectionTest(
       for (const region of target.regions) {
         const hub = securityHubClient(target, options.transport, dataCredentials!, region, 1);
         try {
-          if (action === 'securityhub:GetFindings') await hub.send(new GetFindingsCommand({ MaxResults: 1 }));
-          else if (action !== 'securityhub:BatchUpdateFindings') await probeExport(hub, action);
-          else {
-            // Proves the permission without changing anything: the finding does not exist.
-            await hub.send(
-              new BatchUpdateFindingsCommand({
-                FindingIdentifiers: [
-                  {
-                    Id: 'hubgraph-permission-probe',
-                    ProductArn: `arn:aws:securityhub:${region}::product/aws/securityhub`,
-                  },
-                ],
-                Note: { Text: 'Hubgraph permission probe', UpdatedBy: 'hubgraph' },
-              }),
-            );
-          }
-          verified.push(`${action} in ${region}`);
+          const through = await probeAction(hub, action, region);
+          verified.push(`${action} in ${region}${through ? ` (through ${through})` : ''}`);
           break;
         } catch (error) {
           const e = error as AwsErrorLike;
@@ -306,8 +292,8 @@ export async function runConnectionTest(
               remediation: `Allow ${action} for ${principal}: add this statement to its permissions policy: ${JSON.stringify({ Effect: 'Allow', Action: [action], Resource: '*' })}`,
             };
           }
-          // Security Hub not enabled there: try the next Region; DATA_FETCH reports the Region itself.
-          if (e.name !== 'InvalidAccessException') throw error;
+          // No Security Hub of either kind there: try the next Region; DATA_FETCH reports the Region itself.
+          if (e.name !== NOT_ENABLED_ERROR.CSPM && e.name !== NOT_ENABLED_ERROR.V2) throw error;
         }
       }
     }
@@ -700,4 +686,63 @@ function assumeRoleFailure(e: AwsErrorLike, target: AwsTarget, callerArn: string
 
 function accountOf(message: string | undefined): string | undefined {
   return /Account (\d{12})/.exec(message ?? '')?.[1];
+}
+
+/**
+ * Calls what `action` allows, changing nothing; where Security Hub CSPM is not enabled, the new
+ * Security Hub's operation that the same IAM action authorises (GetFindingsV2, BatchUpdateFindingsV2).
+ * Returns the V2 operation's name when it was the one that answered.
+ */
+/**
+ * Calls what `action` allows, changing nothing. Where Security Hub CSPM is not enabled, the new
+ * Security Hub's operation that the same IAM action authorises (GetFindingsV2, BatchUpdateFindingsV2),
+ * whose name it returns; an account on the new Security Hub alone is verified too.
+ */
+async function probeAction(
+  hub: SecurityHubClient,
+  action: string,
+  region: string,
+): Promise<string | undefined> {
+  try {
+    if (action === 'securityhub:GetFindings') await hub.send(new GetFindingsCommand({ MaxResults: 1 }));
+    else if (action === 'securityhub:BatchUpdateFindings')
+      // Proves the permission without changing anything: the finding does not exist.
+      await hub.send(
+        new BatchUpdateFindingsCommand({
+          FindingIdentifiers: [
+            {
+              Id: 'hubgraph-permission-probe',
+              ProductArn: `arn:aws:securityhub:${region}::product/aws/securityhub`,
+            },
+          ],
+          Note: { Text: 'Hubgraph permission probe', UpdatedBy: 'hubgraph' },
+        }),
+      );
+    else await probeExport(hub, action);
+    return undefined;
+  } catch (error) {
+    if ((error as AwsErrorLike).name !== NOT_ENABLED_ERROR.CSPM) throw error;
+    // The new Security Hub's operations answer AccessDenied where it is off, as where the identity
+    // may not call them: only where it answers does a refusal mean the permission is missing.
+    const v2Answers = await hub.send(new DescribeSecurityHubV2Command({})).then(
+      () => true,
+      () => false,
+    );
+    if (!v2Answers) throw error;
+    if (action === 'securityhub:GetFindings') {
+      await hub.send(new GetFindingsV2Command({ MaxResults: 1 }));
+      return 'GetFindingsV2';
+    }
+    if (action === 'securityhub:BatchUpdateFindings') {
+      // The finding does not exist: answered as unprocessed, nothing changes.
+      await hub.send(
+        new BatchUpdateFindingsV2Command({
+          MetadataUids: ['hubgraph-permission-probe'],
+          Comment: 'Hubgraph permission probe',
+        }),
+      );
+      return 'BatchUpdateFindingsV2';
+    }
+    throw error;
+  }
 }
