@@ -21,6 +21,7 @@ import { formatGraphQLError, isInternalError } from './format-error.ts';
 import { selectsService, serviceOverWebSocketRefusal } from './gateway.ts';
 import { nulCharacterAt, nulCharacterError } from './input-guard.ts';
 import { type CostGate, limitError, parseOptions } from './limits.ts';
+import { NextFrames } from './next-frames.ts';
 import { type NextSender, operationKey, subscribeShared } from './shared-execution.ts';
 
 // graphql-ws on the same /graphql path. Apollo's context, validation rules and error policy do not
@@ -129,14 +130,16 @@ const SEND_HIGH_WATER_BYTES = 64 * 1024;
  * for each message's send callback before the next one of the same subscription; while little is
  * queued the callback comes at once, so a subscription's batch is sent in one turn, not one message
  * per turn. Past SEND_HIGH_WATER_BYTES it comes once the bytes have left: a slow client holds its
- * subscriptions back (until the event bus cuts them off), not the server's memory.
+ * subscriptions back (until the event bus cuts them off), not the server's memory. Shared `next`
+ * messages wait in `frames`; anything else sent goes after them.
  */
-function corkUntilNextTurn(socket: WebSocket): void {
+function corkUntilNextTurn(socket: WebSocket, frames: NextFrames | undefined): void {
   const raw = rawSocket(socket);
   if (!raw) return;
   const send = socket.send.bind(socket) as (...args: unknown[]) => void;
   let corked = false;
   socket.send = ((...args: unknown[]) => {
+    frames?.flush();
     if (!corked) {
       corked = true;
       raw.cork();
@@ -157,21 +160,28 @@ function rawSocket(socket: WebSocket): Socket | undefined {
   return (socket as unknown as { _socket?: Socket })._socket;
 }
 
+/** Each connection's waiting `next` messages (see next-frames.ts). */
+const framesOf = new WeakMap<WebSocket, NextFrames>();
+
 /**
  * Sends a result's JSON as subscription `id`'s `next` message, as graphql-ws would write it
- * (`{"id","type":"next","payload"}`), with the same backpressure as corkUntilNextTurn.
+ * (`{"id","type":"next","payload"}`), framed with the connection's other messages of this turn;
+ * a promise, to wait on, once the connection has SEND_HIGH_WATER_BYTES queued.
  */
 function nextSender(socket: WebSocket, id: string): NextSender {
   // Bytes, not strings: a message is one copy of each part, with no string for the heap to collect.
   const prefix = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
+  const frames = framesOf.get(socket);
+  const raw = rawSocket(socket);
   return (payloadJson) => {
     if (socket.readyState !== socket.OPEN) return undefined;
-    const message = Buffer.concat([prefix, payloadJson, CLOSING_BRACE]);
-    if ((rawSocket(socket)?.writableLength ?? 0) < SEND_HIGH_WATER_BYTES) {
-      socket.send(message, { binary: false });
+    if (!frames || !raw) {
+      socket.send(Buffer.concat([prefix, payloadJson, CLOSING_BRACE]), { binary: false });
       return undefined;
     }
-    return new Promise<void>((resolve) => socket.send(message, { binary: false }, () => resolve()));
+    frames.add(prefix, payloadJson);
+    if (raw.writableLength + frames.pendingBytes < SEND_HIGH_WATER_BYTES) return undefined;
+    return frames.drained();
   };
 }
 
@@ -204,9 +214,13 @@ export function attachWebSocketServer(
       }
       return emit(event, ...args);
     };
-    corkUntilNextTurn(socket);
+    const raw = rawSocket(socket);
+    const frames = raw ? new NextFrames(raw) : undefined;
+    if (frames) framesOf.set(socket, frames);
+    corkUntilNextTurn(socket, frames);
     const close = socket.close.bind(socket);
-    socket.close = (code?: number, reason?: string | Buffer) =>
+    socket.close = (code?: number, reason?: string | Buffer) => {
+      frames?.flush();
       close(
         code,
         code === 1009
@@ -215,6 +229,7 @@ export function attachWebSocketServer(
             ? reason
             : closeReason(code, reason.toString()),
       );
+    };
   });
   const rules = [...specifiedRules, ...extraRules];
   const parsing = parseOptions(app.config);
