@@ -371,6 +371,12 @@ async function upsertAssets(
         criticality: sql`case when ${assets.criticalitySource} = 'USER' then ${assets.criticality} else excluded.criticality end`,
         criticalitySource: sql`case when ${assets.criticalitySource} = 'USER' then 'USER' else excluded.criticality_source end`,
         internetExposed: sql`excluded.internet_exposed`,
+        // Only the new Security Hub's inventory says these; a finding's sighting leaves them be.
+        category: sql`coalesce(excluded.category, ${assets.category})`,
+        configuration: sql`coalesce(excluded.configuration, ${assets.configuration})`,
+        // Per Region: one Region's inventory replaces its own count, never another Region's.
+        securityHubFindingCounts: sql`case when excluded.security_hub_finding_counts is null then ${assets.securityHubFindingCounts} else coalesce(${assets.securityHubFindingCounts}, '{}'::jsonb) || excluded.security_hub_finding_counts end`,
+        inventoriedAt: sql`coalesce(excluded.inventoried_at, ${assets.inventoriedAt})`,
         firstSeenAt: sql`least(${assets.firstSeenAt}, excluded.first_seen_at)`,
         lastSeenAt: sql`greatest(${assets.lastSeenAt}, excluded.last_seen_at)`,
         updatedAt: sql`now()`,
