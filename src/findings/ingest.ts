@@ -360,11 +360,14 @@ async function upsertAssets(
       set: {
         resourceId: sql`excluded.resource_id`,
         resourceType: sql`excluded.resource_type`,
-        name: sql`coalesce(excluded.name, ${assets.name})`,
+        // A finding's view (ASFF Details: an image's repository and tag…) names and describes
+        // the asset; the new Security Hub's inventory (inventoried_at set) only fills what no
+        // finding gave, so the two never rename an asset in turn, whichever page comes last.
+        name: sql`case when excluded.inventoried_at is null then coalesce(excluded.name, ${assets.name}) else coalesce(${assets.name}, excluded.name) end`,
         awsAccountId: sql`coalesce(excluded.aws_account_id, ${assets.awsAccountId})`,
         region: sql`coalesce(excluded.region, ${assets.region})`,
         partition: sql`coalesce(excluded.partition, ${assets.partition})`,
-        details: sql`coalesce(excluded.details, ${assets.details})`,
+        details: sql`case when excluded.inventoried_at is null then coalesce(excluded.details, ${assets.details}) else coalesce(${assets.details}, excluded.details) end`,
         tags: sql`excluded.tags`,
         connectorId: sql`coalesce(excluded.connector_id, ${assets.connectorId})`,
         // A criticality someone set by hand outlives whatever the tags say.

@@ -58,7 +58,8 @@ export function assetFromResourceV2(
     ...asset,
     // Named as findings name it (Name tag, details, ARN, id): were the inventory's ResourceName to
     // win, a finding and the inventory would rename the asset in turn on every sync. ResourceName
-    // names what that derivation cannot (a placeholder id).
+    // names what that derivation cannot (a placeholder id). Where a finding names the asset too,
+    // its name stands (upsertAssets): its ASFF details say more than ResourceConfig may.
     name: asset.name ?? nonEmpty(result.ResourceName) ?? null,
     category: result.ResourceCategory ?? null,
     configuration:
