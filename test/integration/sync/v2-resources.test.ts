@@ -9,6 +9,7 @@ import { assetFromResourceV2 } from '../../../src/mapping/ocsf/resource-asset.ts
 import { asffResourceType } from '../../../src/mapping/ocsf/resource-types.ts';
 import { openTestDatabase } from '../../support/database.ts';
 import { securityHubClient } from '../../support/emulator.ts';
+import { startTestServer } from '../../support/server.ts';
 import { type SyncHarness, startSyncHarness } from '../../support/sync.ts';
 
 // Assets from the new Security Hub's inventory (GetResourcesV2), with the real SDK against the
@@ -135,6 +136,42 @@ describe('a V2 connector that syncs ASSETS', () => {
     expect(progress.resources).toBe(resources.length);
     expect(progress.findingCountMismatches).toBe(0);
 
+    // Over GraphQL: what the inventory said, and Security Hub's count summed over the Regions
+    // listing the resource (a global IAM user is listed in both).
+    const api = await startTestServer(database);
+    try {
+      const response = await api.graphql<{
+        assets: {
+          nodes: {
+            identityKey: string;
+            category: string | null;
+            configuration: unknown;
+            securityHubFindingCount: number | null;
+            inventoriedAt: string | null;
+          }[];
+        };
+      }>(
+        '{ assets(first: 200) { nodes { identityKey category configuration securityHubFindingCount inventoriedAt } } }',
+        {},
+        { tenantId: sync.ctx.tenantId },
+      );
+      expect(response.errors).toBeUndefined();
+      const nodes = new Map(response.data!.assets.nodes.map((node) => [node.identityKey, node]));
+      expect(nodes.size).toBe(listings.size);
+      for (const [key, listed] of listings)
+        expect(nodes.get(key), key).toMatchObject({
+          category: listed[0]!.ResourceCategory,
+          configuration: listed[0]!.ResourceConfig,
+          securityHubFindingCount: listed
+            .flatMap((each) => each.FindingsSummary ?? [])
+            .reduce((sum, summary) => sum + (summary.TotalFindings ?? 0), 0),
+          inventoriedAt: expect.any(String),
+        });
+      expect([...listings.values()].some((listed) => listed.length > 1)).toBe(true);
+    } finally {
+      await api.close();
+    }
+
     // Another run reads the inventory again and changes nothing: the same assets, the same ids.
     const again = await sync.run(connector.id);
     expect(again.run.status, again.run.error ?? '').toBe('SUCCEEDED');
@@ -170,6 +207,28 @@ describe('a V2 connector that syncs ASSETS', () => {
     expect(run.status, run.error ?? '').toBe('SUCCEEDED');
     expect(progress.findingCountMismatches).toBe(2);
     expect(progress.regions.find((region) => region.region === 'us-east-1')?.findingCountMismatches).toBe(2);
+  });
+
+  it("reads the linked Regions' resources once, in the aggregator V2's home Region", async () => {
+    sync = await startSyncHarness(database, { emulator: { findings: 200, seed: 45, v2: true } });
+    const everywhere = [...(await inventory(sync, 'us-east-1')), ...(await inventory(sync, 'eu-west-1'))];
+    await sync.emulator.admin('POST', '/_emulator/aggregators-v2', {
+      accountId: sync.emulator.accounts[0],
+      region: 'us-east-1',
+      regionLinkingMode: 'SPECIFIED_REGIONS',
+      regions: ['eu-west-1'],
+    });
+    const connector = await sync.createConnector({ api: 'V2' });
+    const { run, slices } = await sync.run(connector.id);
+    expect(run.status, run.error ?? '').toBe('SUCCEEDED');
+    expect(new Set(slices.map((slice) => slice.stream))).toEqual(
+      new Set(['v2:us-east-1+eu-west-1', 'v2resources:us-east-1+eu-west-1']),
+    );
+    const keys = new Set(everywhere.map((resource) => assetFromResourceV2(resource, new Date()).identityKey));
+    expect(new Set((await storedAssets(sync)).map((asset) => asset.identityKey))).toEqual(keys);
+    expect(new Set((await storedAssets(sync)).map((asset) => asset.region))).toEqual(
+      new Set(['us-east-1', 'eu-west-1']),
+    );
   });
 
   it('reads no inventory for a connector that syncs FINDINGS only', async () => {
