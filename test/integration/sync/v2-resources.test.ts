@@ -1,5 +1,5 @@
 import { paginateGetResourcesV2, type ResourceResult } from '@aws-sdk/client-securityhub';
-import { eq } from 'drizzle-orm';
+import { and, eq, isNotNull } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/db/client.ts';
 import { assets, findings } from '../../../src/db/schema.ts';
@@ -194,7 +194,14 @@ describe('a V2 connector that syncs ASSETS', () => {
     const [row] = await database.db
       .select({ id: findings.id, assetId: findings.assetId })
       .from(findings)
-      .where(eq(findings.tenantId, sync.ctx.tenantId))
+      // One Security Hub counts: active (an archived finding counts on neither side).
+      .where(
+        and(
+          eq(findings.tenantId, sync.ctx.tenantId),
+          eq(findings.recordState, 'ACTIVE'),
+          isNotNull(findings.assetId),
+        ),
+      )
       .limit(1);
     const [other] = await database.db
       .select({ id: assets.id })
