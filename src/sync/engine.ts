@@ -424,6 +424,28 @@ export class RunExecution {
         try {
           fetched = await this.fetchResources(stream, token);
         } catch (error) {
+          if (this.inventoryDenied(error)) {
+            // A role set up before Hubgraph read the inventory lacks the permission: the findings
+            // (and their assets) still sync; the inventory waits for the permission.
+            this.ctx.log.warn(
+              {
+                stream: stream.stream,
+                err: errorSummary(error),
+                remediation: (error as PermanentSyncError).remediation,
+              },
+              "cannot read the new Security Hub's resource inventory; assets come from findings only until securityhub:GetResourcesV2 is allowed",
+            );
+            await this.ctx.db.transaction(async (tx) => {
+              await assertRunOwned(tx, this.run.id, this.run.attempt);
+              await saveSlice(tx, this.run.id, slice.slice, {
+                done: true,
+                nextToken: null,
+                finishedAt: this.ctx.clock.now(),
+              });
+            });
+            Object.assign(slice, { done: true, nextToken: null });
+            break;
+          }
           if (isInvalidNextToken(error) && restarts < 5) {
             restarts += 1;
             this.ctx.log.info(
@@ -450,6 +472,15 @@ export class RunExecution {
       this.run.windowEnd!,
     );
     await applyPageEffects(this.ctx.db, this.ctx.tenantId, { dedupKeys: [], assetIds });
+  }
+
+  /** GetResourcesV2 refused for want of its own permission (not for Scopes, which fail the run). */
+  private inventoryDenied(error: unknown): boolean {
+    return (
+      error instanceof PermanentSyncError &&
+      (error.awsErrorCode === 'AccessDeniedException' || error.awsErrorCode === 'AccessDenied') &&
+      this.scopesV2 === undefined
+    );
   }
 
   /** One page of the inventory, waiting out throttling and transient faults beyond the SDK's retries. */

@@ -238,6 +238,27 @@ describe('a V2 connector that syncs ASSETS', () => {
     );
   });
 
+  it('without securityhub:GetResourcesV2 still syncs, its assets from findings only', async () => {
+    sync = await startSyncHarness(database, { emulator: { findings: 100, seed: 46, v2: true } });
+    const connector = await sync.createConnector({ api: 'V2' });
+    // A role set up before the inventory was read: everything but securityhub:GetResourcesV2.
+    await sync.emulator.admin('PUT', '/_emulator/roles/actions', {
+      roleArn: sync.emulator.roles[0]!.arn,
+      actions: [
+        'securityhub:GetFindings',
+        'securityhub:DescribeSecurityHubV2',
+        'securityhub:ListAggregatorsV2',
+        'securityhub:GetAggregatorV2',
+      ],
+    });
+    const { run, progress } = await sync.run(connector.id);
+    expect(run.status, run.error ?? '').toBe('SUCCEEDED');
+    expect(progress.resources).toBe(0);
+    const stock = await storedAssets(sync);
+    expect(stock.length).toBeGreaterThan(0);
+    expect(stock.every((asset) => asset.inventoriedAt === null)).toBe(true);
+  });
+
   it('reads no inventory for a connector that syncs FINDINGS only', async () => {
     sync = await startSyncHarness(database, { emulator: { findings: 100, seed: 44, v2: true } });
     const connector = await sync.createConnector({ api: 'V2', scope: { dataTypes: ['FINDINGS'] } });
