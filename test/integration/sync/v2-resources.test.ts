@@ -296,6 +296,23 @@ describe("a delegated administrator's organisation scopes", () => {
       { api: 'V2', scope: { organizations: [{ organizationalUnitId: DEV }] } },
       administrator,
     );
+    // The scope as the API shows it.
+    const api = await startTestServer(database);
+    try {
+      const response = await api.graphql<{
+        connectors: { nodes: { scope: { organizations: unknown[] } }[] };
+      }>(
+        '{ connectors(first: 5) { nodes { scope { organizations { organizationId organizationalUnitId } } } } }',
+        {},
+        { tenantId: harness.ctx.tenantId },
+      );
+      expect(response.errors).toBeUndefined();
+      expect(response.data!.connectors.nodes.map((node) => node.scope.organizations)).toEqual([
+        [{ organizationId: null, organizationalUnitId: DEV }],
+      ]);
+    } finally {
+      await api.close();
+    }
     const { run } = await harness.run(connector.id);
     expect(run.status, run.error ?? '').toBe('SUCCEEDED');
     const expected = harness.inSecurityHubV2([second]);
