@@ -38,6 +38,10 @@ export const assetResolvers: Resolvers = {
     riskBand: (asset) => riskBand(asset.riskScore),
     findingCounts: (asset, _, ctx) => ctx.loaders.findings.severityCounts.load(asset.id),
     findings: (asset, args, ctx) => ctx.loaders.findings.forAsset(args).load(asset.id),
+    securityHubFindingCount: (asset) =>
+      asset.securityHubFindingCounts
+        ? Object.values(asset.securityHubFindingCounts).reduce((sum, count) => sum + count, 0)
+        : null,
     connector: (asset, _, ctx) =>
       asset.connectorId ? ctx.loaders.connectors.byId.load(asset.connectorId) : null,
   },

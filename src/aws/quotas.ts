@@ -11,6 +11,8 @@ const QUOTAS: Record<string, Quota> = {
   // No V2 quota is documented; the new Security Hub's read is assumed to cost what GetFindings does
   // (research/ocsf-v2.md §1, issue 15).
   GetFindingsV2: { rate: 3, burst: 6 },
+  // The inventory read (assets) pages like GetFindingsV2 and is assumed to cost the same.
+  GetResourcesV2: { rate: 3, burst: 6 },
   // The V2 reader's other calls (DescribeSecurityHubV2, ListAggregatorsV2, GetAggregatorV2) are
   // "all other operations", as the emulator counts them.
   BatchImportFindings: { rate: 10, burst: 30 },

@@ -104,6 +104,7 @@ export const connectorResolvers: Resolvers = {
         severityLabels: list('severityLabels'),
         productNames: list('productNames'),
         awsFilters: scope.awsFilters ?? null,
+        organizations: list('organizations'),
       };
     },
     schedule: (connector) => (connector.schedule as never) ?? null,

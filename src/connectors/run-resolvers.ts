@@ -18,6 +18,8 @@ const totals = (progress: Awaited<ReturnType<typeof progressOf>>) => ({
   updated: progress.updated,
   unchanged: progress.unchanged,
   rejected: progress.rejected,
+  resources: progress.resources,
+  findingCountMismatches: progress.findingCountMismatches,
   throttled: progress.throttled,
   retries: progress.retries,
 });

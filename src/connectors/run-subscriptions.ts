@@ -27,7 +27,6 @@ function toProgressEvent(event: EventRow, cursor: string): RunProgressEventModel
     pages: 0,
     throttled: 0,
     retries: 0,
-    regions: [],
     elapsedMs: 0,
     findingsPerSecond: 0,
     fraction: null,
@@ -36,6 +35,14 @@ function toProgressEvent(event: EventRow, cursor: string): RunProgressEventModel
     error: null,
     remediation: null,
     ...payload,
+    // Events recorded before runs read the resource inventory carry no resource counts.
+    regions: (payload.regions ?? []).map((region) => ({
+      ...region,
+      resources: region.resources ?? 0,
+      findingCountMismatches: region.findingCountMismatches ?? 0,
+    })),
+    resources: payload.resources ?? 0,
+    findingCountMismatches: payload.findingCountMismatches ?? 0,
     status: payload.status as RunProgressEventModel['status'],
     cursor,
     runId: event.entityId,

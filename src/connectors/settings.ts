@@ -22,6 +22,17 @@ export interface ConnectorScope {
   severityLabels: string[];
   productNames: string[];
   awsFilters: Record<string, unknown> | null;
+  /**
+   * AWS Organizations scopes of a delegated administrator's V2 reads (GetFindingsV2 and
+   * GetResourcesV2 `Scopes`), OR'd; empty: the whole organisation. Absent in scopes stored before.
+   */
+  organizations?: OrganizationScope[];
+}
+
+/** One `Scopes.AwsOrganizations` entry: an organisation, a unit of it, or both. */
+export interface OrganizationScope {
+  organizationId: string | null;
+  organizationalUnitId: string | null;
 }
 
 export interface ConnectorSchedule {
@@ -66,7 +77,7 @@ const MIN_INTERVAL_MINUTES = 5;
 
 /** Scope fields that become Security Hub filter attributes (and count toward its limits). */
 export const SCOPE_FILTER_ATTRIBUTES: Record<
-  Exclude<keyof ConnectorScope, 'dataTypes' | 'awsFilters'>,
+  Exclude<keyof ConnectorScope, 'dataTypes' | 'awsFilters' | 'organizations'>,
   string
 > = {
   resourceTypes: 'ResourceType',
@@ -85,6 +96,10 @@ export function scopeFromInput(scope: ConnectorScopeInput | null | undefined): C
     severityLabels: scope?.severityLabels ?? [],
     productNames: scope?.productNames ?? [],
     awsFilters: (scope?.awsFilters as Record<string, unknown> | null | undefined) ?? null,
+    organizations: (scope?.organizations ?? []).map((entry) => ({
+      organizationId: entry.organizationId?.trim() || null,
+      organizationalUnitId: entry.organizationalUnitId?.trim() || null,
+    })),
   };
 }
 
@@ -161,6 +176,7 @@ export function validateSettings(
   validateEndpointOverride(settings.endpointOverride, options.allowCustomEndpoints, errors);
 
   validateScope(settings.scope, errors);
+  validateOrganizations(settings, errors);
   // The new Security Hub filters on OCSF fields: a scope it cannot express is refused, not widened.
   if (settings.api === 'V2' || settings.api === 'BOTH')
     for (const problem of scopeFiltersV2(settings.scope).problems)
@@ -409,6 +425,63 @@ function validateScope(scope: ConnectorScope, errors: UserErrorModel[]): void {
         'NOT_ALLOWED',
       ),
     );
+}
+
+/** GetFindingsV2's limit on `Scopes.AwsOrganizations` (research/ocsf-v2.md §1). */
+export const MAX_ORGANIZATION_SCOPES = 10;
+const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
+const ORGANIZATIONAL_UNIT_ID = /^ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$/;
+
+/**
+ * Organisation scopes: AWS's id formats, at most 10, and only where the new Security Hub is read —
+ * CSPM has no Scopes, and silently reading the whole organisation there would widen the scope.
+ */
+function validateOrganizations(settings: ConnectorSettings, errors: UserErrorModel[]): void {
+  const organizations = settings.scope.organizations ?? [];
+  if (organizations.length === 0) return;
+  const at = (...field: (string | number)[]) => ['input', 'scope', 'organizations', ...field];
+  if (settings.api === 'CSPM')
+    errors.push(
+      userError(
+        at(),
+        'Organisation scopes are for the new Security Hub (a delegated administrator reading GetFindingsV2); Security Hub CSPM has no such scope. Set api to V2 or BOTH, or narrow a CSPM connector by account with scope.awsFilters.AwsAccountId.',
+        'NOT_ALLOWED',
+      ),
+    );
+  if (organizations.length > MAX_ORGANIZATION_SCOPES)
+    errors.push(
+      userError(
+        at(),
+        `The new Security Hub takes at most ${MAX_ORGANIZATION_SCOPES} organisation scopes per request; got ${organizations.length}.`,
+        'OUT_OF_RANGE',
+      ),
+    );
+  organizations.forEach((entry, index) => {
+    if (!entry.organizationId && !entry.organizationalUnitId)
+      errors.push(
+        userError(
+          at(index),
+          'Give an organizationId (o-…), an organizationalUnitId (ou-…), or both.',
+          'REQUIRED',
+        ),
+      );
+    if (entry.organizationId && !ORGANIZATION_ID.test(entry.organizationId))
+      errors.push(
+        userError(
+          at(index, 'organizationId'),
+          `${entry.organizationId} is not an organisation id: AWS Organizations names one o- and 10 to 32 lowercase letters or digits, e.g. o-a1b2c3d4e5.`,
+          'INVALID',
+        ),
+      );
+    if (entry.organizationalUnitId && !ORGANIZATIONAL_UNIT_ID.test(entry.organizationalUnitId))
+      errors.push(
+        userError(
+          at(index, 'organizationalUnitId'),
+          `${entry.organizationalUnitId} is not an organizational unit id: AWS Organizations names one ou-<root>-<unit>, e.g. ou-ab12-cd34ef56.`,
+          'INVALID',
+        ),
+      );
+  });
 }
 
 function validateSchedule(schedule: ConnectorSchedule, now: Date, errors: UserErrorModel[]): void {

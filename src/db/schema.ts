@@ -298,6 +298,20 @@ export const assets = pgTable(
     scoringVersion: text('scoring_version'),
     firstSeenAt: timestamptz('first_seen_at').notNull(),
     lastSeenAt: timestamptz('last_seen_at').notNull(),
+    // What the new Security Hub's inventory (GetResourcesV2) says of the resource; null for an
+    // asset only findings have named.
+    /** ResourceCategory, e.g. Compute, Storage, Identity. */
+    category: text('category'),
+    /** ResourceConfig as AWS sent it (an untyped document). */
+    configuration: jsonb('configuration').$type<Record<string, unknown>>(),
+    /**
+     * Open findings Security Hub counts for the resource (FindingsSummary TotalFindings, summed),
+     * per Region of the inventory that lists it: a global resource (an IAM user) is listed, and
+     * its findings counted, in each Region apart.
+     */
+    securityHubFindingCounts: jsonb('security_hub_finding_counts').$type<Record<string, number>>(),
+    /** When a sync last read the resource from the inventory. */
+    inventoriedAt: timestamptz('inventoried_at'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

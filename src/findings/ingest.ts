@@ -360,17 +360,26 @@ async function upsertAssets(
       set: {
         resourceId: sql`excluded.resource_id`,
         resourceType: sql`excluded.resource_type`,
-        name: sql`coalesce(excluded.name, ${assets.name})`,
+        // A finding's view (ASFF Details: an image's repository and tag…) names and describes
+        // the asset; the new Security Hub's inventory (inventoried_at set) only fills what no
+        // finding gave, so the two never rename an asset in turn, whichever page comes last.
+        name: sql`case when excluded.inventoried_at is null then coalesce(excluded.name, ${assets.name}) else coalesce(${assets.name}, excluded.name) end`,
         awsAccountId: sql`coalesce(excluded.aws_account_id, ${assets.awsAccountId})`,
         region: sql`coalesce(excluded.region, ${assets.region})`,
         partition: sql`coalesce(excluded.partition, ${assets.partition})`,
-        details: sql`coalesce(excluded.details, ${assets.details})`,
+        details: sql`case when excluded.inventoried_at is null then coalesce(excluded.details, ${assets.details}) else coalesce(${assets.details}, excluded.details) end`,
         tags: sql`excluded.tags`,
         connectorId: sql`coalesce(excluded.connector_id, ${assets.connectorId})`,
         // A criticality someone set by hand outlives whatever the tags say.
         criticality: sql`case when ${assets.criticalitySource} = 'USER' then ${assets.criticality} else excluded.criticality end`,
         criticalitySource: sql`case when ${assets.criticalitySource} = 'USER' then 'USER' else excluded.criticality_source end`,
         internetExposed: sql`excluded.internet_exposed`,
+        // Only the new Security Hub's inventory says these; a finding's sighting leaves them be.
+        category: sql`coalesce(excluded.category, ${assets.category})`,
+        configuration: sql`coalesce(excluded.configuration, ${assets.configuration})`,
+        // Per Region: one Region's inventory replaces its own count, never another Region's.
+        securityHubFindingCounts: sql`case when excluded.security_hub_finding_counts is null then ${assets.securityHubFindingCounts} else coalesce(${assets.securityHubFindingCounts}, '{}'::jsonb) || excluded.security_hub_finding_counts end`,
+        inventoriedAt: sql`coalesce(excluded.inventoried_at, ${assets.inventoriedAt})`,
         firstSeenAt: sql`least(${assets.firstSeenAt}, excluded.first_seen_at)`,
         lastSeenAt: sql`greatest(${assets.lastSeenAt}, excluded.last_seen_at)`,
         updatedAt: sql`now()`,

@@ -47,6 +47,10 @@ export type Scalars = {
 export type Asset = Node & {
   __typename?: 'Asset';
   awsAccountId?: Maybe<Scalars['String']['output']>;
+  /** The resource's category in the new Security Hub's inventory (GetResourcesV2), e.g. `Compute`; null if never inventoried. */
+  category?: Maybe<Scalars['String']['output']>;
+  /** The resource's configuration as the new Security Hub's inventory reports it (`ResourceConfig`, AWS's document as sent). */
+  configuration?: Maybe<Scalars['JSON']['output']>;
   connector?: Maybe<Connector>;
   containerImage?: Maybe<ContainerImageDetails>;
   /** 1 (low) to 5 (mission critical); 2 unless set by tag or by `assetSetCriticality`. */
@@ -68,6 +72,8 @@ export type Asset = Node & {
    */
   identityKey: Scalars['String']['output'];
   internetExposed: Scalars['Boolean']['output'];
+  /** When a sync last read the resource from the new Security Hub's inventory; null: only findings name it. */
+  inventoriedAt?: Maybe<Scalars['DateTime']['output']>;
   lambdaFunction?: Maybe<LambdaFunctionDetails>;
   lastSeenAt: Scalars['DateTime']['output'];
   /**
@@ -93,6 +99,13 @@ export type Asset = Node & {
   /** 0–1000, explained by `riskFactors`. */
   riskScore: Scalars['Int']['output'];
   scoringVersion?: Maybe<Scalars['String']['output']>;
+  /**
+   * Open findings Security Hub counts for the resource (GetResourcesV2 `FindingsSummary`, summed over
+   * finding types, products and the Regions whose inventory lists it — a global resource such as an
+   * IAM user is listed in each) when it was last inventoried: a cross-check of the findings Hubgraph
+   * holds on the asset (a run reports where the two differ: `RunTotals.findingCountMismatches`).
+   */
+  securityHubFindingCount?: Maybe<Scalars['Int']['output']>;
   tags: Array<Tag>;
 };
 
@@ -602,6 +615,12 @@ export type ConnectorScope = {
   /** Raw `AwsSecurityFindingFilters` for everything else, ANDed with the fields above. */
   awsFilters?: Maybe<Scalars['JSON']['output']>;
   dataTypes: Array<ConnectorDataType>;
+  /**
+   * For a delegated administrator of the new Security Hub: the organisations and organizational units
+   * whose accounts its V2 reads cover (GetFindingsV2 and GetResourcesV2 `Scopes`, OR'd). Empty: the
+   * whole organisation (a member account always reads its own).
+   */
+  organizations: Array<OrganizationScope>;
   productNames: Array<Scalars['String']['output']>;
   recordStates: Array<RecordState>;
   resourceTypes: Array<Scalars['String']['output']>;
@@ -613,6 +632,13 @@ export type ConnectorScopeInput = {
   /** Raw AwsSecurityFindingFilters, checked against AWS's shape and limits (10 attributes, 20 values). */
   awsFilters?: InputMaybe<Scalars['JSON']['input']>;
   dataTypes?: InputMaybe<Array<ConnectorDataType>>;
+  /**
+   * A delegated administrator's V2 scopes (at most 10, OR'd), sent as `Scopes` on GetFindingsV2 and
+   * GetResourcesV2. Only for api V2 or BOTH (CSPM has no such scope: refused there; a BOTH
+   * connector's CSPM reads are not narrowed by it — narrow them with `awsFilters.AwsAccountId`). Only
+   * the delegated administrator may use Scopes: a member account's run fails with AccessDenied.
+   */
+  organizations?: InputMaybe<Array<OrganizationScopeInput>>;
   productNames?: InputMaybe<Array<Scalars['String']['input']>>;
   recordStates?: InputMaybe<Array<RecordState>>;
   resourceTypes?: InputMaybe<Array<Scalars['String']['input']>>;
@@ -1657,6 +1683,22 @@ export type OrderDirection =
   | 'ASC'
   | 'DESC';
 
+/** One AWS Organizations scope: an organisation, one of its units, or both (the unit within that organisation). */
+export type OrganizationScope = {
+  __typename?: 'OrganizationScope';
+  /** e.g. `o-a1b2c3d4e5`. */
+  organizationId?: Maybe<Scalars['String']['output']>;
+  /** e.g. `ou-ab12-cd34ef56`. */
+  organizationalUnitId?: Maybe<Scalars['String']['output']>;
+};
+
+export type OrganizationScopeInput = {
+  /** An organisation id, `o-` and 10–32 lowercase letters or digits. */
+  organizationId?: InputMaybe<Scalars['String']['input']>;
+  /** An organizational unit id, `ou-<root>-<unit>`. */
+  organizationalUnitId?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** Relay page information. Shareable: other subgraphs of the supergraph define the same type. */
 export type PageInfo = {
   __typename?: 'PageInfo';
@@ -1920,9 +1962,20 @@ export type RunRegionProgress = {
   done: Scalars['Boolean']['output'];
   durationMs?: Maybe<Scalars['Int']['output']>;
   fetched: Scalars['Int']['output'];
+  /**
+   * Of those, resources whose open findings Security Hub counts (FindingsSummary) differently from
+   * the findings Hubgraph holds on the asset: a cross-check, counted once the run has read every
+   * stream; the log names them (`Asset.securityHubFindingCount` holds AWS's count).
+   */
+  findingCountMismatches: Scalars['Int']['output'];
   pages: Scalars['Int']['output'];
   region: Scalars['String']['output'];
   rejected: Scalars['Int']['output'];
+  /**
+   * Resources read from the new Security Hub's inventory (GetResourcesV2) and kept as assets; 0 for
+   * runs that do not read it (CSPM, or no ASSETS in the scope).
+   */
+  resources: Scalars['Int']['output'];
   /** Request attempts beyond the first (throttling, 5xx, dropped connections, expired sessions). */
   retries: Scalars['Int']['output'];
   /** Requests AWS answered with 429 (the SDK waited and retried them). */
@@ -1942,8 +1995,19 @@ export type RunTotals = {
   __typename?: 'RunTotals';
   created: Scalars['Int']['output'];
   fetched: Scalars['Int']['output'];
+  /**
+   * Of those, resources whose open findings Security Hub counts (FindingsSummary) differently from
+   * the findings Hubgraph holds on the asset: a cross-check, counted once the run has read every
+   * stream; the log names them (`Asset.securityHubFindingCount` holds AWS's count).
+   */
+  findingCountMismatches: Scalars['Int']['output'];
   pages: Scalars['Int']['output'];
   rejected: Scalars['Int']['output'];
+  /**
+   * Resources read from the new Security Hub's inventory (GetResourcesV2) and kept as assets; 0 for
+   * runs that do not read it (CSPM, or no ASSETS in the scope).
+   */
+  resources: Scalars['Int']['output'];
   retries: Scalars['Int']['output'];
   throttled: Scalars['Int']['output'];
   unchanged: Scalars['Int']['output'];
@@ -2478,6 +2542,8 @@ export type ResolversTypes = {
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Node: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Node']>;
   OrderDirection: OrderDirection;
+  OrganizationScope: ResolverTypeWrapper<OrganizationScope>;
+  OrganizationScopeInput: OrganizationScopeInput;
   PageInfo: ResolverTypeWrapper<PageInfoModel>;
   PortRangeInput: PortRangeInput;
   PreparedConnector: ResolverTypeWrapper<PreparedConnectorModel>;
@@ -2625,6 +2691,8 @@ export type ResolversParentTypes = {
   MappedField: MappedField;
   Mutation: Record<PropertyKey, never>;
   Node: ResolversInterfaceTypes<ResolversParentTypes>['Node'];
+  OrganizationScope: OrganizationScope;
+  OrganizationScopeInput: OrganizationScopeInput;
   PageInfo: PageInfoModel;
   PortRangeInput: PortRangeInput;
   PreparedConnector: PreparedConnectorModel;
@@ -2662,6 +2730,8 @@ export type ResolversParentTypes = {
 export type AssetResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Asset'] = ResolversParentTypes['Asset'], FederationReferenceType extends FederationReferenceTypes['Asset'] = FederationReferenceTypes['Asset']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Asset']> | FederationReferenceType, FederationReferenceType, ContextType>;
   awsAccountId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  category?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  configuration?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
   connector?: Resolver<Maybe<ResolversTypes['Connector']>, ParentType, ContextType>;
   containerImage?: Resolver<Maybe<ResolversTypes['ContainerImageDetails']>, ParentType, ContextType>;
   criticality?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -2674,6 +2744,7 @@ export type AssetResolvers<ContextType = GraphQLContext, ParentType extends Reso
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   identityKey?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   internetExposed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  inventoriedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   lambdaFunction?: Resolver<Maybe<ResolversTypes['LambdaFunctionDetails']>, ParentType, ContextType>;
   lastSeenAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -2686,6 +2757,7 @@ export type AssetResolvers<ContextType = GraphQLContext, ParentType extends Reso
   riskFactors?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
   riskScore?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   scoringVersion?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  securityHubFindingCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   tags?: Resolver<Array<ResolversTypes['Tag']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
@@ -2904,6 +2976,7 @@ export type ConnectorScheduleResolvers<ContextType = GraphQLContext, ParentType 
 export type ConnectorScopeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ConnectorScope'] = ResolversParentTypes['ConnectorScope']> = {
   awsFilters?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
   dataTypes?: Resolver<Array<ResolversTypes['ConnectorDataType']>, ParentType, ContextType>;
+  organizations?: Resolver<Array<ResolversTypes['OrganizationScope']>, ParentType, ContextType>;
   productNames?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   recordStates?: Resolver<Array<ResolversTypes['RecordState']>, ParentType, ContextType>;
   resourceTypes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
@@ -3325,6 +3398,11 @@ export type NodeResolvers<ContextType = GraphQLContext, ParentType extends Resol
   __resolveType: TypeResolveFn<'Asset' | 'Connector' | 'ConnectorRun' | 'Export' | 'Finding' | 'TransformMap', ParentType, ContextType>;
 };
 
+export type OrganizationScopeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OrganizationScope'] = ResolversParentTypes['OrganizationScope']> = {
+  organizationId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  organizationalUnitId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
 export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -3400,9 +3478,11 @@ export type RunRegionProgressResolvers<ContextType = GraphQLContext, ParentType 
   done?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   durationMs?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   fetched?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  findingCountMismatches?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   pages?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   region?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   rejected?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  resources?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   retries?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   throttled?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   unchanged?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -3412,8 +3492,10 @@ export type RunRegionProgressResolvers<ContextType = GraphQLContext, ParentType 
 export type RunTotalsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RunTotals'] = ResolversParentTypes['RunTotals']> = {
   created?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   fetched?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  findingCountMismatches?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   pages?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   rejected?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  resources?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   retries?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   throttled?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   unchanged?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -3596,6 +3678,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   MappedField?: MappedFieldResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Node?: NodeResolvers<ContextType>;
+  OrganizationScope?: OrganizationScopeResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   PreparedConnector?: PreparedConnectorResolvers<ContextType>;
   PreparedConnectorPayload?: PreparedConnectorPayloadResolvers<ContextType>;

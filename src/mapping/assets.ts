@@ -17,28 +17,55 @@ const PRIVATE_V4 =
 export function extractAssets(finding: AwsSecurityFinding, settings: AssetSettings = {}): AssetRecord[] {
   const seen = new Date(finding.LastObservedAt ?? finding.UpdatedAt!);
   const first = new Date(finding.FirstObservedAt ?? finding.CreatedAt!);
-  const tag = settings.criticalityTag ?? DEFAULT_CRITICALITY_TAG;
   const findingExposure = (finding.NetworkPath?.length ?? 0) > 0;
-  return (finding.Resources ?? []).map((resource, index) => {
-    const tags = resource.Tags ?? {};
-    const criticality = parseCriticality(tags[tag]);
-    return withIdentityKey({
-      resourceArn: resource.Id!,
-      resourceId: resourceId(resource),
-      resourceType: resource.Type!,
-      name: resourceName(resource),
-      awsAccountId: accountOf(resource.Id!) ?? finding.AwsAccountId ?? null,
-      region: resource.Region ?? findingRegion(finding),
-      partition:
-        resource.Partition ?? partitionOf(resource.Id!) ?? partitionOf(finding.ProductArn ?? '') ?? null,
-      details: resource.Details ? (resource.Details as Record<string, unknown>) : null,
-      tags,
-      criticality,
-      criticalitySource: criticality === null ? 'DEFAULT' : 'TAG',
-      internetExposed: internetExposed(resource) || (index === 0 && findingExposure),
+  return (finding.Resources ?? []).map((resource, index) =>
+    assetOfResource(resource, {
+      accountId: finding.AwsAccountId ?? null,
+      region: findingRegion(finding),
+      partition: partitionOf(finding.ProductArn ?? '') ?? null,
       firstSeenAt: first,
       lastSeenAt: seen,
-    });
+      exposed: index === 0 && findingExposure,
+      settings,
+    }),
+  );
+}
+
+/** Where a resource was seen, for what its own fields leave open. */
+export interface ResourceSighting {
+  /** The account, Region and partition of the finding (or inventory entry) that names it. */
+  accountId: string | null;
+  region: string;
+  partition: string | null;
+  firstSeenAt: Date;
+  lastSeenAt: Date;
+  /** Evidence of exposure from outside the resource (a finding's network path). */
+  exposed: boolean;
+  settings: AssetSettings;
+}
+
+/**
+ * An ASFF resource as an asset: the one derivation findings and the new Security Hub's inventory
+ * (src/mapping/ocsf/resource-asset.ts) share, so both name and identify a resource alike.
+ */
+export function assetOfResource(resource: Resource, sighting: ResourceSighting): AssetRecord {
+  const tags = resource.Tags ?? {};
+  const criticality = parseCriticality(tags[sighting.settings.criticalityTag ?? DEFAULT_CRITICALITY_TAG]);
+  return withIdentityKey({
+    resourceArn: resource.Id!,
+    resourceId: resourceId(resource),
+    resourceType: resource.Type!,
+    name: resourceName(resource),
+    awsAccountId: accountOf(resource.Id!) ?? sighting.accountId,
+    region: resource.Region ?? sighting.region,
+    partition: resource.Partition ?? partitionOf(resource.Id!) ?? sighting.partition,
+    details: resource.Details ? (resource.Details as Record<string, unknown>) : null,
+    tags,
+    criticality,
+    criticalitySource: criticality === null ? 'DEFAULT' : 'TAG',
+    internetExposed: internetExposed(resource) || sighting.exposed,
+    firstSeenAt: sighting.firstSeenAt,
+    lastSeenAt: sighting.lastSeenAt,
   });
 }
 

@@ -69,6 +69,14 @@ export const SECURITY_HUB_ACTIONS: readonly ActionUse[] = [
     containment: false,
   },
   {
+    action: 'securityhub:GetResourcesV2',
+    purpose:
+      "A connector on the new Security Hub that syncs ASSETS reads its resource inventory (each resource with Security Hub's own count of its findings).",
+    writeBack: false,
+    export: false,
+    containment: false,
+  },
+  {
     action: 'securityhub:GetFindingHistory',
     purpose:
       "Finding.history shows Security Hub's record of a finding's changes (without it, history shows Hubgraph's record only).",

@@ -86,7 +86,16 @@ export class PermanentSyncError extends Error {
  */
 export function permanentFailure(
   error: unknown,
-  where: { region: string; accountId: string; principal: string; api?: 'CSPM' | 'V2' },
+  where: {
+    region: string;
+    accountId: string;
+    principal: string;
+    api?: 'CSPM' | 'V2';
+    /** The V2 operation, when not GetFindingsV2 (GetResourcesV2 has a permission of its own). */
+    operation?: 'GetResourcesV2';
+    /** The request carried organisation Scopes (a delegated administrator's only). */
+    scoped?: boolean;
+  },
 ): PermanentSyncError | undefined {
   if (error instanceof PermanentSyncError) return error;
   if (error instanceof CustomEndpointNotAllowedError)
@@ -100,6 +109,19 @@ export function permanentFailure(
   switch (name) {
     case 'AccessDeniedException':
     case 'AccessDenied':
+      // Only the delegated administrator may narrow by organisation; anyone else is refused outright.
+      if (where.scoped)
+        return new PermanentSyncError(
+          message,
+          `The connector's scope.organizations are sent as Scopes, which only the new Security Hub's delegated administrator may use; account ${where.accountId} is refused. Connect the connector to the delegated administrator account (its role), or remove scope.organizations with connectorUpdate (a member account reads its own findings). If this is the delegated administrator, also allow ${where.principal} securityhub:GetFindings and securityhub:GetResourcesV2.`,
+          name,
+        );
+      if (where.operation === 'GetResourcesV2')
+        return new PermanentSyncError(
+          message,
+          `Allow ${where.principal} securityhub:GetResourcesV2 in account ${where.accountId} (the connector syncs ASSETS from the new Security Hub's inventory), or remove ASSETS from its scope.dataTypes; then run connectorRunNow.`,
+          name,
+        );
       return new PermanentSyncError(
         message,
         where.api === 'V2'

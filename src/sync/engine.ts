@@ -1,6 +1,7 @@
 import type {
   AwsSecurityFinding,
   AwsSecurityFindingFilters,
+  FindingScopes,
   OcsfFindingFilters,
 } from '@aws-sdk/client-securityhub';
 import { sql } from 'drizzle-orm';
@@ -24,6 +25,7 @@ import {
 import { type FormatMaps, mapDocument } from '../mapping/map-document.ts';
 import type { Reject } from '../mapping/map-finding.ts';
 import { ocsfEnvelope } from '../mapping/ocsf/asff-view.ts';
+import { assetFromResourceV2 } from '../mapping/ocsf/resource-asset.ts';
 import type { SeverityLabel } from '../mapping/scoring-constants.ts';
 import { errorSummary } from '../observability/logger.ts';
 import { compiledMapsFor } from '../transform-maps/service.ts';
@@ -36,7 +38,7 @@ import {
 } from './aws-errors.ts';
 import { crashPoint } from './crash-points.ts';
 import { scopeFilters, scopeHash, sliceFilters } from './filters.ts';
-import { scopeFiltersV2, scopeHashV2, sliceFiltersV2 } from './filters-v2.ts';
+import { resourceFiltersV2, scopeFiltersV2, scopeHashV2, scopesV2, sliceFiltersV2 } from './filters-v2.ts';
 import {
   type FindingAggregation,
   type FindingCounts,
@@ -45,12 +47,14 @@ import {
   type StreamPlan,
   ZERO_COUNTS,
 } from './model.ts';
-import { planStreams, SliceNames, sliceRows } from './plan.ts';
-import { runProgress } from './progress.ts';
+import { planStreams, resourceStreams, SliceNames, sliceRows } from './plan.ts';
+import { type ResourceCounts, runProgress } from './progress.ts';
 import {
   assertRunOwned,
   cursorsOf,
+  findingCountsOfInventoried,
   insertSlices,
+  inventoriedSince,
   markSeen,
   markVanished,
   saveCursor,
@@ -66,6 +70,7 @@ import {
   defaultApi,
   type FindingsPage,
   type RequestCounters,
+  type ResourcesPage,
   SecurityHubReader,
 } from './reader.ts';
 import {
@@ -142,6 +147,8 @@ export class RunExecution {
   private maps!: FormatMaps;
   private scope!: AwsSecurityFindingFilters;
   private scopeV2!: OcsfFindingFilters;
+  /** A delegated administrator's organisation scopes for every V2 read; undefined: none. */
+  private scopesV2: FindingScopes | undefined;
   private lastProgressAt = 0;
   /** Groups and assets pages touched since they were last brought up to date, and the work under way. */
   private readonly touchedGroups = new Set<string>();
@@ -208,6 +215,7 @@ export class RunExecution {
     this.scope = scopeFilters(settings.scope);
     const v2 = scopeFiltersV2(settings.scope);
     this.scopeV2 = v2.filters;
+    this.scopesV2 = scopesV2(settings.scope);
     const maps = await compiledMapsFor(this.ctx.db, this.ctx.tenantId, this.connector.transformMapKey);
     if (!maps)
       throw new PermanentSyncError(
@@ -237,7 +245,13 @@ export class RunExecution {
     } else this.streams = (this.run.plan as { streams: StreamPlan[] }).streams;
     for (const row of await slicesOfRun(this.ctx.db, this.run.id))
       this.slices.set(row.slice, { ...row, hasMore: row.nextToken !== null, splitRequested: false });
+    if (this.scopesV2 && !this.streams.some((stream) => stream.api === 'V2'))
+      this.ctx.log.warn(
+        { organizations: this.scopesV2.AwsOrganizations },
+        "the connector's organisation scopes apply to the new Security Hub only; this run reads Security Hub CSPM, which reads every account the identity sees",
+      );
     await Promise.all(this.streams.map((stream) => this.readStream(stream)));
+    await this.crossCheckFindingCounts();
   }
 
   /** Runs `work`, turning an AWS error no retry will mend into one that says what to change. */
@@ -328,6 +342,7 @@ export class RunExecution {
           aggregation,
           api,
           scope: api === 'V2' ? this.scopeV2 : this.scope,
+          ...(api === 'V2' && this.scopesV2 ? { scopes: this.scopesV2 } : {}),
           cursors,
           requested: this.run.requestedMode as never,
           sweepDue,
@@ -336,8 +351,11 @@ export class RunExecution {
         }),
       );
     }
-    const mode = summaryMode(this.streams.map((stream) => stream.mode));
-    const windowStart = new Date(Math.min(...this.streams.map((stream) => Date.parse(stream.from))));
+    // The inventory (ASSETS on V2) is read whole every run, beside the V2 finding streams.
+    if (this.assetsEnabled) this.streams.push(...resourceStreams(this.streams));
+    const findingStreams = this.streams.filter((stream) => stream.kind !== 'RESOURCES');
+    const mode = summaryMode(findingStreams.map((stream) => stream.mode));
+    const windowStart = new Date(Math.min(...findingStreams.map((stream) => Date.parse(stream.from))));
     await this.ctx.db.transaction(async (tx) => {
       await assertRunOwned(tx, this.run.id, this.run.attempt);
       await insertSlices(
@@ -356,6 +374,7 @@ export class RunExecution {
 
   /** Pages a stream's slices, `sliceConcurrency` at a time, then completes the stream. */
   private async readStream(stream: StreamPlan): Promise<void> {
+    if (stream.kind === 'RESOURCES') return this.readResources(stream);
     const pending = [...this.slices.values()]
       .filter((slice) => slice.stream === stream.stream && !slice.done)
       .sort((a, b) => a.slice.localeCompare(b.slice));
@@ -389,6 +408,218 @@ export class RunExecution {
       pump();
     });
     await this.completeStream(stream);
+  }
+
+  /**
+   * Reads the new Security Hub's inventory of a stream's Regions (GetResourcesV2, the whole of it
+   * every run: it has no dates to read incrementally by) and upserts each resource as an asset,
+   * each page in one transaction with the slice's NextToken. A resumed run continues from that
+   * token, or reads from the start if AWS no longer takes it: upserts are idempotent.
+   */
+  private async readResources(stream: StreamPlan): Promise<void> {
+    const slice = [...this.slices.values()].find((each) => each.stream === stream.stream);
+    if (slice && !slice.done) {
+      if (!slice.startedAt) slice.startedAt = this.ctx.clock.now();
+      let token = slice.nextToken ?? undefined;
+      for (let restarts = 0; ; ) {
+        let fetched: FetchedResources;
+        try {
+          fetched = await this.fetchResources(stream, token);
+        } catch (error) {
+          if (this.inventoryDenied(error)) {
+            // A role set up before Hubgraph read the inventory lacks the permission: the findings
+            // (and their assets) still sync; the inventory waits for the permission.
+            this.ctx.log.warn(
+              {
+                stream: stream.stream,
+                err: errorSummary(error),
+                remediation: (error as PermanentSyncError).remediation,
+              },
+              "cannot read the new Security Hub's resource inventory; assets come from findings only until securityhub:GetResourcesV2 is allowed",
+            );
+            await this.ctx.db.transaction(async (tx) => {
+              await assertRunOwned(tx, this.run.id, this.run.attempt);
+              await saveSlice(tx, this.run.id, slice.slice, {
+                done: true,
+                nextToken: null,
+                finishedAt: this.ctx.clock.now(),
+              });
+            });
+            Object.assign(slice, { done: true, nextToken: null });
+            break;
+          }
+          if (isInvalidNextToken(error) && restarts < 5) {
+            restarts += 1;
+            this.ctx.log.info(
+              { slice: slice.slice, err: errorSummary(error) },
+              'NextToken refused; reading the resource inventory again from its start',
+            );
+            token = undefined;
+            continue;
+          }
+          throw error;
+        }
+        await this.commitResources(slice, fetched);
+        this.deps.onPageCommitted?.(slice.slice);
+        if (slice.done) break;
+        token = slice.nextToken ?? undefined;
+      }
+    }
+    // Risk of every asset the inventory touched in this run (those of pages before a crash too).
+    const assetIds = await inventoriedSince(
+      this.ctx.db,
+      this.ctx.tenantId,
+      this.connector.id,
+      stream.regions,
+      this.run.windowEnd!,
+    );
+    await applyPageEffects(this.ctx.db, this.ctx.tenantId, { dedupKeys: [], assetIds });
+  }
+
+  /** GetResourcesV2 refused for want of its own permission (not for Scopes, which fail the run). */
+  private inventoryDenied(error: unknown): boolean {
+    return (
+      error instanceof PermanentSyncError &&
+      (error.awsErrorCode === 'AccessDeniedException' || error.awsErrorCode === 'AccessDenied') &&
+      this.scopesV2 === undefined
+    );
+  }
+
+  /** One page of the inventory, waiting out throttling and transient faults beyond the SDK's retries. */
+  private async fetchResources(stream: StreamPlan, token: string | undefined): Promise<FetchedResources> {
+    const counters: RequestCounters = { requests: 0, attempts: 0, throttled: 0 };
+    const filters = resourceFiltersV2(
+      settingsOf(this.connector).scope,
+      stream.regionFilter === 'server' ? stream.regions : undefined,
+    );
+    for (let retry = 0; ; retry++) {
+      try {
+        const readAt = new Date();
+        const page = await countRequests(counters, () =>
+          this.reader.getResourcesV2(stream.region, filters, token, this.scopesV2),
+        );
+        return { page, readAt, attempts: counters.attempts, throttled: counters.throttled };
+      } catch (error) {
+        if (isAbort(error)) throw error;
+        const permanent = permanentFailure(error, {
+          region: stream.region,
+          accountId: stream.accountId,
+          principal: this.principal,
+          api: 'V2',
+          operation: 'GetResourcesV2',
+          scoped: this.scopesV2 !== undefined,
+        });
+        if (permanent) throw permanent;
+        if (!isTransient(error) || retry >= this.deps.settings.pageRetries) throw error;
+        this.ctx.log.warn(
+          { stream: stream.stream, err: errorSummary(error), retry },
+          'resource page failed after the SDK retries; waiting to try again',
+        );
+        await sleep(Math.min(30_000, 1_000 * 2 ** retry), this.deps.signal);
+      }
+    }
+  }
+
+  /** A page of resources as assets, with the slice's checkpoint and counts, in one transaction. */
+  private async commitResources(slice: SliceState, fetched: FetchedResources): Promise<void> {
+    const now = this.ctx.clock.now();
+    const { page } = fetched;
+    const records = page.resources.map((resource) => assetFromResourceV2(resource, now));
+    const counts = structuredClone(slice.counts) as Record<string, ResourceCounts>;
+    for (const resource of page.resources) {
+      const key = `${resource.AccountId ?? slice.accountId}/${resource.Region ?? slice.region}`;
+      counts[key] ??= { resources: 0, findingCountMismatches: 0 };
+      counts[key].resources += 1;
+    }
+    const done = !page.nextToken;
+    const checkpoint: Partial<SliceState> = {
+      nextToken: page.nextToken ?? null,
+      pages: slice.pages + 1,
+      throttled: slice.throttled + fetched.throttled,
+      retries: slice.retries + Math.max(0, fetched.attempts - 1),
+      counts,
+      done,
+      startedAt: slice.startedAt,
+      finishedAt: done ? now : null,
+    };
+    await ingestAssetsPage(this.ctx.db, this.ctx.tenantId, records, {
+      connectorId: this.connector.id,
+      withinTransaction: async (tx) => {
+        await assertRunOwned(tx, this.run.id, this.run.attempt);
+        await tx.execute(sql`set local synchronous_commit = off`);
+        await saveSlice(tx, this.run.id, slice.slice, checkpoint);
+        const progress = this.progressEvent(now, false, undefined, { ...slice, ...checkpoint });
+        return progress ? [progress] : [];
+      },
+      // The stream's end re-scores everything it inventoried (readResources).
+      afterCommit: () => {},
+    });
+    Object.assign(slice, checkpoint, { hasMore: !done });
+    const { metrics } = this.ctx.app;
+    const labels = { connector: this.connector.id, region: slice.region };
+    metrics.syncPages.inc(labels);
+    if (fetched.throttled > 0) metrics.syncThrottled.inc(labels, fetched.throttled);
+    if (fetched.attempts > 1) metrics.syncRetries.inc(labels, fetched.attempts - 1);
+  }
+
+  /**
+   * Once every stream is read: Security Hub's count of each inventoried resource's open findings
+   * beside the findings Hubgraph holds on its asset. Where they differ the run counts it (per
+   * account and Region, on the resources slice) and the log names the first few, so a gap in what
+   * the connector reads shows. Only meaningful when the connector reads every finding: a scope
+   * that narrows them (severity, product…) would differ by design, so the check is skipped then.
+   */
+  private async crossCheckFindingCounts(): Promise<void> {
+    const inventories = this.streams.filter((stream) => stream.kind === 'RESOURCES');
+    if (inventories.length === 0) return;
+    if (!this.findingsEnabled || (this.scopeV2.CompositeFilters?.length ?? 0) > 0) {
+      this.ctx.log.info(
+        "not comparing Security Hub's per-resource finding counts with ours: the connector does not read every finding (ASSETS only, or a scope that narrows findings)",
+      );
+      return;
+    }
+    // All inventories at once: a global resource is listed, and counted, in every Region apart.
+    const rows = await findingCountsOfInventoried(
+      this.ctx.db,
+      this.ctx.tenantId,
+      this.connector.id,
+      inventories.flatMap((stream) => stream.regions),
+      this.run.windowEnd!,
+    );
+    const differing = rows.filter((row) => row.securityHub !== row.ours);
+    for (const stream of inventories) {
+      const slice = [...this.slices.values()].find((each) => each.stream === stream.stream);
+      if (!slice) continue;
+      const counts = structuredClone(slice.counts) as Record<string, ResourceCounts>;
+      for (const entry of Object.values(counts)) entry.findingCountMismatches = 0;
+      // Each asset is counted on the inventory stream of its own Region.
+      for (const row of differing) {
+        const home = inventories.find((each) => each.regions.includes(row.region ?? '')) ?? inventories[0]!;
+        if (home !== stream) continue;
+        const key = `${row.awsAccountId ?? slice.accountId}/${row.region ?? slice.region}`;
+        counts[key] ??= { resources: 0, findingCountMismatches: 0 };
+        counts[key].findingCountMismatches += 1;
+      }
+      await this.ctx.db.transaction(async (tx) => {
+        await assertRunOwned(tx, this.run.id, this.run.attempt);
+        await saveSlice(tx, this.run.id, slice.slice, { counts });
+      });
+      slice.counts = counts;
+    }
+    if (differing.length > 0)
+      this.ctx.log.warn(
+        {
+          resources: rows.length,
+          differing: differing.length,
+          examples: differing.slice(0, 10).map((row) => ({
+            resource: row.resourceArn,
+            region: row.region,
+            securityHub: row.securityHub,
+            hubgraph: row.ours,
+          })),
+        },
+        "Security Hub counts some resources' open findings differently from the findings Hubgraph holds on them (findings in Regions or products the connector does not read, or changed since the run read them); Asset.securityHubFindingCount holds AWS's count",
+      );
   }
 
   /** Asks the busiest slice with the most window left to hand half of it over (one request at a time). */
@@ -464,7 +695,12 @@ export class RunExecution {
         const page = await countRequests(counters, async (): Promise<FetchedPage['page']> => {
           if (!v2) return this.reader.getFindings(stream.region, filters as AwsSecurityFindingFilters, token);
           // OCSF documents, each with what the run's bookkeeping reads of it (ocsfEnvelope).
-          const read = await this.reader.getFindingsV2(stream.region, filters as OcsfFindingFilters, token);
+          const read = await this.reader.getFindingsV2(
+            stream.region,
+            filters as OcsfFindingFilters,
+            token,
+            this.scopesV2,
+          );
           return {
             findings: read.findings.map((document) => ocsfEnvelope(document) as AwsSecurityFinding),
             documents: read.findings,
@@ -479,6 +715,7 @@ export class RunExecution {
           accountId: stream.accountId,
           principal: this.principal,
           api: stream.api,
+          scoped: stream.api === 'V2' && this.scopesV2 !== undefined,
         });
         if (permanent) throw permanent;
         if (!isTransient(error) || retry >= this.deps.settings.pageRetries) throw error;
@@ -666,7 +903,7 @@ export class RunExecution {
         connectorId: this.connector.id,
         stream: stream.stream,
         cursorAt: this.run.windowEnd!,
-        scopeHash: stream.api === 'V2' ? scopeHashV2(this.scopeV2) : scopeHash(this.scope),
+        scopeHash: stream.api === 'V2' ? scopeHashV2(this.scopeV2, this.scopesV2) : scopeHash(this.scope),
         runId: this.run.id,
       });
       const vanishIn = this.vanishRegions(stream);
@@ -730,7 +967,7 @@ export class RunExecution {
       [...this.slices.values()].every((slice) => slice.stream !== other.stream || slice.done);
     const regions = stream.regions.filter((region) =>
       this.streams
-        .filter((other) => other.regions.includes(region))
+        .filter((other) => other.kind !== 'RESOURCES' && other.regions.includes(region))
         .every((other) => other.mode !== 'INCREMENTAL' && complete(other)),
     );
     return regions.length > 0 ? regions : undefined;
@@ -738,7 +975,8 @@ export class RunExecution {
 
   /** Whether the run read everything in scope (so it counts as a sweep). */
   get fullRead(): boolean {
-    return this.streams.length > 0 && this.streams.every((stream) => stream.mode !== 'INCREMENTAL');
+    const findingStreams = this.streams.filter((stream) => stream.kind !== 'RESOURCES');
+    return findingStreams.length > 0 && findingStreams.every((stream) => stream.mode !== 'INCREMENTAL');
   }
 
   /** The run's progress as an event, at most once per progress interval (or always when `force`). */
@@ -782,6 +1020,14 @@ class CountsByOrigin {
   copy(): CountsByOrigin {
     return new CountsByOrigin(this.value, this.stream);
   }
+}
+
+interface FetchedResources {
+  page: ResourcesPage;
+  /** When the request that returned the page was sent (wall clock). */
+  readAt: Date;
+  attempts: number;
+  throttled: number;
 }
 
 interface FetchedPage {

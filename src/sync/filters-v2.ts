@@ -2,6 +2,7 @@ import {
   AllowedOperators,
   type CompositeFilter,
   type DateFilter,
+  type FindingScopes,
   MapFilterComparison,
   OcsfBooleanField,
   OcsfDateField,
@@ -10,6 +11,9 @@ import {
   OcsfMapField,
   OcsfNumberField,
   OcsfStringField,
+  type ResourcesCompositeFilter,
+  type ResourcesFilters,
+  ResourcesStringField,
   type SortCriterion,
   StringFilterComparison,
 } from '@aws-sdk/client-securityhub';
@@ -208,6 +212,7 @@ function resourceTypeLeaves(
   filters: { Value?: unknown; Comparison?: unknown }[],
   at: string[],
   problems: UserErrorModel[],
+  field: string = OcsfStringField.RESOURCES_TYPE,
 ): Leaf[] {
   const leaves: Leaf[] = [];
   filters.forEach((filter, index) => {
@@ -233,7 +238,7 @@ function resourceTypeLeaves(
       );
       return;
     }
-    for (const name of new Set([ocsf, value])) leaves.push(equals(OcsfStringField.RESOURCES_TYPE, name));
+    for (const name of new Set([ocsf, value])) leaves.push(equals(field, name));
   });
   return leaves;
 }
@@ -416,9 +421,77 @@ export function sliceFiltersV2(
   return { CompositeOperator: 'AND', CompositeFilters: composites };
 }
 
-/** Names the V2 scope a cursor was read under (never equal to a V1 scope's hash: the key differs). */
-export function scopeHashV2(filters: OcsfFindingFilters): string {
-  return scopeHash({ OcsfFindingFilters: filters });
+/**
+ * Names the V2 scope a cursor was read under (never equal to a V1 scope's hash: the key differs);
+ * organisation scopes are part of it (another set of accounts is another read). Without them the
+ * hash is what it was before they existed, so no cursor is lost.
+ */
+export function scopeHashV2(filters: OcsfFindingFilters, scopes?: FindingScopes): string {
+  return scopeHash({ OcsfFindingFilters: filters, ...(scopes ? { Scopes: scopes } : {}) });
+}
+
+/**
+ * The connector's organisation scopes as V2's `Scopes` (GetFindingsV2 and GetResourcesV2 take the
+ * same shape); undefined when it has none: the delegated administrator then reads the whole
+ * organisation, a member its own account.
+ */
+export function scopesV2(scope: ConnectorScope): FindingScopes | undefined {
+  const organizations = scope.organizations ?? [];
+  if (organizations.length === 0) return undefined;
+  return {
+    AwsOrganizations: organizations.map((entry) => ({
+      ...(entry.organizationId ? { OrganizationId: entry.organizationId } : {}),
+      ...(entry.organizationalUnitId ? { OrganizationalUnitId: entry.organizationalUnitId } : {}),
+    })),
+  };
+}
+
+/**
+ * GetResourcesV2's filters for a stream: the parts of the connector's scope the inventory has
+ * fields for — accounts (`awsFilters.AwsAccountId` as AccountId) and resource types (ResourceType,
+ * by both names as for findings) — and the stream's Regions when it reads an aggregation Region.
+ * The finding-only dimensions (severity, workflow, product…) do not narrow the inventory: a resource
+ * is an asset whatever its findings are. Problems are the findings scope's to report (connectorUpdate
+ * refuses them); here what cannot be expressed is left out.
+ */
+export function resourceFiltersV2(
+  scope: ConnectorScope,
+  regions?: readonly string[],
+): ResourcesFilters | undefined {
+  const ignored: UserErrorModel[] = [];
+  const groups: Group[] = [];
+  const accounts = scope.awsFilters?.AwsAccountId;
+  if (Array.isArray(accounts) && accounts.length > 0) {
+    const positives: Leaf[] = [];
+    const negatives: Leaf[] = [];
+    for (const filter of accounts as { Value?: unknown; Comparison?: unknown }[]) {
+      if (typeof filter?.Value !== 'string') continue;
+      const comparison = String(filter.Comparison ?? 'EQUALS');
+      const entry = leaf('string', ResourcesStringField.ACCOUNT_ID, {
+        Value: filter.Value,
+        Comparison: comparison,
+      });
+      (NEGATIVE.has(comparison) ? negatives : positives).push(entry);
+    }
+    if (positives.length + negatives.length > 0) groups.push(dimension(positives, negatives));
+  }
+  const types = [
+    ...scope.resourceTypes.map((type) => ({ Value: type, Comparison: 'EQUALS' })),
+    ...(Array.isArray(scope.awsFilters?.ResourceType)
+      ? (scope.awsFilters.ResourceType as { Value?: unknown; Comparison?: unknown }[])
+      : []),
+  ];
+  if (types.length > 0) {
+    const leaves = resourceTypeLeaves(types, [], ignored, ResourcesStringField.RESOURCE_TYPE);
+    if (leaves.length > 0) groups.push(dimension(leaves));
+  }
+  if (regions && regions.length > 0)
+    groups.push(dimension(regions.map((region) => equals(ResourcesStringField.REGION, region))));
+  if (groups.length === 0) return undefined;
+  return {
+    CompositeOperator: 'AND',
+    CompositeFilters: groups.map((group) => composite(group) as ResourcesCompositeFilter),
+  };
 }
 
 const FIELDS: Record<string, ReadonlySet<string>> = {

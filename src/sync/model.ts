@@ -35,6 +35,11 @@ export interface StreamPlan {
   stream: string;
   /** Absent in plans made before V2 was read: CSPM. */
   api?: StreamApi;
+  /**
+   * What the stream reads: findings (absent: FINDINGS), or the new Security Hub's resource
+   * inventory (GetResourcesV2, for ASSETS), read whole every run in one slice (`v2resources:…`).
+   */
+  kind?: 'FINDINGS' | 'RESOURCES';
   /** The account whose Security Hub answers (and whose quota the requests spend). */
   accountId: string;
   region: string;
@@ -65,6 +70,9 @@ export type FindingCounts = {
 };
 
 export const ZERO_COUNTS: FindingCounts = { fetched: 0, created: 0, updated: 0, unchanged: 0, rejected: 0 };
+
+/** Names a resources stream (the new Security Hub's inventory): `v2resources:<Regions>`. */
+export const RESOURCES_STREAM_PREFIX = 'v2resources:';
 
 /** The far ends of `UpdatedAt`: a full read has no lower bound, and nothing is lost past the run's start. */
 export const EPOCH = new Date('1970-01-01T00:00:00.000Z');

@@ -1,4 +1,8 @@
-import type { AwsSecurityFindingFilters, OcsfFindingFilters } from '@aws-sdk/client-securityhub';
+import type {
+  AwsSecurityFindingFilters,
+  FindingScopes,
+  OcsfFindingFilters,
+} from '@aws-sdk/client-securityhub';
 import type { runSlices } from '../db/schema.ts';
 import { regionFilterFits, scopeHash } from './filters.ts';
 import { scopeHashV2 } from './filters-v2.ts';
@@ -6,6 +10,7 @@ import {
   EPOCH,
   FAR_FUTURE,
   type FindingAggregation,
+  RESOURCES_STREAM_PREFIX,
   type RequestedMode,
   type RunMode,
   type StreamApi,
@@ -27,6 +32,8 @@ export interface PlanInput {
   /** The API read (default CSPM) and its scope filters. */
   api?: StreamApi;
   scope: AwsSecurityFindingFilters | OcsfFindingFilters;
+  /** V2's organisation scopes (part of what a cursor was read under). */
+  scopes?: FindingScopes;
   /** Cursor per stream name, with the scope it was read under. */
   cursors: Map<string, { cursorAt: Date; scopeHash: string }>;
   requested: RequestedMode;
@@ -64,7 +71,8 @@ export function planStreams(input: PlanInput): StreamPlan[] {
       ]
     : regions.map((region) => [region]);
   const api = input.api ?? 'CSPM';
-  const hash = api === 'V2' ? scopeHashV2(input.scope as OcsfFindingFilters) : scopeHash(input.scope);
+  const hash =
+    api === 'V2' ? scopeHashV2(input.scope as OcsfFindingFilters, input.scopes) : scopeHash(input.scope);
   return groups.map((group) => {
     const region = group[0]!;
     const stream = `${api === 'V2' ? 'v2:' : ''}${group.join('+')}`;
@@ -113,6 +121,8 @@ export function initialSlices(
   runStart: Date,
   fullSlices: number,
 ): { start: Date; end: Date; future: boolean }[] {
+  // The inventory has no dates to window: one slice, paged by its NextToken alone.
+  if (stream.kind === 'RESOURCES') return [{ start: EPOCH, end: runStart, future: false }];
   const from = new Date(stream.from);
   const slices: { start: Date; end: Date; future: boolean }[] = [];
   if (stream.mode === 'INCREMENTAL') {
@@ -179,6 +189,22 @@ export class SliceNames {
     this.next.set(stream, index + 1);
     return sliceName(stream, index);
   }
+}
+
+/**
+ * The new Security Hub's inventory streams beside the V2 finding streams: one per V2 stream, over
+ * the same Regions (an aggregation Region answers for its linked ones, as for findings).
+ */
+export function resourceStreams(findingStreams: readonly StreamPlan[]): StreamPlan[] {
+  return findingStreams
+    .filter((stream) => stream.api === 'V2' && stream.kind !== 'RESOURCES')
+    .map((stream) => ({
+      ...stream,
+      stream: `${RESOURCES_STREAM_PREFIX}${stream.regions.join('+')}`,
+      kind: 'RESOURCES' as const,
+      mode: 'FULL' as const,
+      from: EPOCH.toISOString(),
+    }));
 }
 
 export function isFutureSlice(slice: { windowEnd: Date }): boolean {

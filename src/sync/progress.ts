@@ -1,12 +1,21 @@
 import type { RunRow, RunSliceRow } from '../db/schema.ts';
-import { type FindingCounts, ZERO_COUNTS } from './model.ts';
+import { type FindingCounts, RESOURCES_STREAM_PREFIX, ZERO_COUNTS } from './model.ts';
 import { isFutureSlice } from './plan.ts';
 
 // A run's progress, from its slices: per account and Region (findings are counted where they come
 // from; pages, throttles and retries where the requests went), totals, throughput and an estimate of
-// the time left. The same numbers feed the API, the progress events and the metrics.
+// the time left. The same numbers feed the API, the progress events and the metrics. A resources
+// stream's slice (the new Security Hub's inventory) counts resources, not findings.
 
-export interface RegionProgress extends FindingCounts {
+/** What a resources slice counts per `<account>/<region>`. */
+export type ResourceCounts = {
+  /** Inventory entries read (GetResourcesV2) and upserted as assets. */
+  resources: number;
+  /** Of those, resources whose open findings Security Hub counts differently from Hubgraph. */
+  findingCountMismatches: number;
+};
+
+export interface RegionProgress extends FindingCounts, ResourceCounts {
   accountId: string;
   region: string;
   pages: number;
@@ -16,7 +25,7 @@ export interface RegionProgress extends FindingCounts {
   done: boolean;
 }
 
-export interface RunProgress extends FindingCounts {
+export interface RunProgress extends FindingCounts, ResourceCounts {
   pages: number;
   throttled: number;
   retries: number;
@@ -30,6 +39,7 @@ export interface RunProgress extends FindingCounts {
 
 type SliceLike = Pick<
   RunSliceRow,
+  | 'stream'
   | 'accountId'
   | 'region'
   | 'windowStart'
@@ -58,6 +68,8 @@ export function runProgress(
         accountId,
         region,
         ...ZERO_COUNTS,
+        resources: 0,
+        findingCountMismatches: 0,
         pages: 0,
         throttled: 0,
         retries: 0,
@@ -83,6 +95,12 @@ export function runProgress(
     for (const [key, counts] of Object.entries(slice.counts ?? {})) {
       const [accountId = slice.accountId, region = slice.region] = key.split('/');
       const target = row(accountId, region);
+      if (slice.stream.startsWith(RESOURCES_STREAM_PREFIX)) {
+        const read = counts as Partial<ResourceCounts>;
+        target.resources += read.resources ?? 0;
+        target.findingCountMismatches += read.findingCountMismatches ?? 0;
+        continue;
+      }
       for (const field of Object.keys(ZERO_COUNTS) as (keyof FindingCounts)[])
         target[field] += counts[field] ?? 0;
     }
@@ -101,7 +119,14 @@ export function runProgress(
   const regions = [...rows.values()].sort((a, b) =>
     a.accountId === b.accountId ? a.region.localeCompare(b.region) : a.accountId.localeCompare(b.accountId),
   );
-  const totals = { ...ZERO_COUNTS, pages: 0, throttled: 0, retries: 0 };
+  const totals = {
+    ...ZERO_COUNTS,
+    resources: 0,
+    findingCountMismatches: 0,
+    pages: 0,
+    throttled: 0,
+    retries: 0,
+  };
   for (const region of regions)
     for (const field of Object.keys(totals) as (keyof typeof totals)[]) totals[field] += region[field];
 

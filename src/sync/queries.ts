@@ -3,6 +3,7 @@ import { and, asc, desc, eq, gte, inArray, isNull, lt, or, sql } from 'drizzle-o
 import type { Db, Executor, Tx } from '../db/client.ts';
 import { type ConnectionModel, dateKey, type KeysetOrder, type PageArgs, paginate } from '../db/keyset.ts';
 import {
+  assets,
   connectorCursors,
   findingRejects,
   findings,
@@ -380,6 +381,78 @@ export async function touchedSince(
     dedupKeys: [...new Set(rows.flatMap((row) => (row.dedupKey ? [row.dedupKey] : [])))],
     assetIds: [...new Set(rows.flatMap((row) => (row.assetId ? [row.assetId] : [])))],
   };
+}
+
+/** The assets a connector's inventory read (GetResourcesV2) upserted in these Regions since `since`. */
+export async function inventoriedSince(
+  db: Executor,
+  tenantId: string,
+  connectorId: string,
+  regions: readonly string[],
+  since: Date,
+): Promise<string[]> {
+  const rows = await db
+    .select({ id: assets.id })
+    .from(assets)
+    .where(inventoried(tenantId, connectorId, regions, since));
+  return rows.map((row) => row.id);
+}
+
+/**
+ * Those assets with Security Hub's count of their open findings (over these Regions' inventories)
+ * beside Hubgraph's: findings on the asset (from any connector: Security Hub counts every
+ * product's) that are active and not gone.
+ */
+export async function findingCountsOfInventoried(
+  db: Executor,
+  tenantId: string,
+  connectorId: string,
+  regions: readonly string[],
+  since: Date,
+): Promise<
+  {
+    resourceArn: string;
+    awsAccountId: string | null;
+    region: string | null;
+    securityHub: number;
+    ours: number;
+  }[]
+> {
+  const regionList = sql`array[${sql.join(
+    regions.map((region) => sql`${region}`),
+    sql`, `,
+  )}]::text[]`;
+  const rows = await db
+    .select({
+      resourceArn: assets.resourceArn,
+      awsAccountId: assets.awsAccountId,
+      region: assets.region,
+      // Spelled out: drizzle leaves a select's own columns unqualified, which the subqueries would
+      // take for their own.
+      securityHub: sql<number>`(select coalesce(sum(value::int), 0)::int
+        from jsonb_each_text("assets"."security_hub_finding_counts") where key = any(${regionList}))`,
+      ours: sql<number>`(select count(*)::int from ${findings} f
+        where f.tenant_id = ${tenantId} and f.asset_id = "assets"."id"
+          and f.record_state = 'ACTIVE' and f.vanished_at is null)`,
+    })
+    .from(assets)
+    .where(
+      and(
+        inventoried(tenantId, connectorId, regions, since),
+        sql`${assets.securityHubFindingCounts} is not null`,
+      ),
+    )
+    .orderBy(assets.identityKey);
+  return rows.map((row) => ({ ...row, securityHub: Number(row.securityHub), ours: Number(row.ours) }));
+}
+
+function inventoried(tenantId: string, connectorId: string, regions: readonly string[], since: Date) {
+  return and(
+    eq(assets.tenantId, tenantId),
+    eq(assets.connectorId, connectorId),
+    inArray(assets.region, [...regions]),
+    gte(assets.inventoriedAt, since),
+  );
 }
 
 /** Newest run first. */

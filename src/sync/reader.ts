@@ -4,13 +4,17 @@ import {
   type AwsSecurityFindingFilters,
   DescribeHubCommand,
   DescribeSecurityHubV2Command,
+  type FindingScopes,
   GetAggregatorV2Command,
   GetFindingAggregatorCommand,
   GetFindingsCommand,
   GetFindingsV2Command,
+  GetResourcesV2Command,
   ListAggregatorsV2Command,
   ListFindingAggregatorsCommand,
   type OcsfFindingFilters,
+  type ResourceResult,
+  type ResourcesFilters,
   type SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
@@ -59,6 +63,12 @@ export interface FindingsPage {
 /** A page of the new Security Hub: OCSF documents as AWS sent them (the SDK leaves them untyped). */
 export interface OcsfFindingsPage {
   findings: unknown[];
+  nextToken: string | undefined;
+}
+
+/** A page of GetResourcesV2. */
+export interface ResourcesPage {
+  resources: ResourceResult[];
   nextToken: string | undefined;
 }
 
@@ -140,20 +150,42 @@ export class SecurityHubReader {
     return { findings: output.Findings ?? [], nextToken: output.NextToken || undefined };
   }
 
-  /** A page of GetFindingsV2, oldest `finding_info.modified_time_dt` first. */
+  /**
+   * A page of GetFindingsV2, oldest `finding_info.modified_time_dt` first; `scopes` narrow a
+   * delegated administrator's read to organisations or units.
+   */
   async getFindingsV2(
     region: string,
     filters: OcsfFindingFilters,
     nextToken: string | undefined,
+    scopes?: FindingScopes,
   ): Promise<OcsfFindingsPage> {
     const command = new GetFindingsV2Command({
       Filters: filters,
+      ...(scopes ? { Scopes: scopes } : {}),
       SortCriteria: SORT_BY_MODIFIED_TIME,
       MaxResults: 100,
       ...(nextToken ? { NextToken: nextToken } : {}),
     });
     const output = await this.send(region, (client, options) => client.send(command, options));
     return { findings: output.Findings ?? [], nextToken: output.NextToken || undefined };
+  }
+
+  /** A page of the new Security Hub's resource inventory (GetResourcesV2), in the API's own order. */
+  async getResourcesV2(
+    region: string,
+    filters: ResourcesFilters | undefined,
+    nextToken: string | undefined,
+    scopes?: FindingScopes,
+  ): Promise<ResourcesPage> {
+    const command = new GetResourcesV2Command({
+      ...(filters ? { Filters: filters } : {}),
+      ...(scopes ? { Scopes: scopes } : {}),
+      MaxResults: 100,
+      ...(nextToken ? { NextToken: nextToken } : {}),
+    });
+    const output = await this.send(region, (client, options) => client.send(command, options));
+    return { resources: output.Resources ?? [], nextToken: output.NextToken || undefined };
   }
 
   /**

@@ -208,6 +208,29 @@ describe('permanentFailure', () => {
     );
   });
 
+  it('says Scopes are for the delegated administrator when a scoped V2 read is denied', () => {
+    const failure = permanentFailure(
+      new AccessDeniedException({
+        $metadata: metadata(403),
+        message: 'Account 123456789012 is not the delegated administrator; only it can use Scopes.',
+      }),
+      { ...where, api: 'V2', scoped: true },
+    );
+    expect(failure!.remediation).toMatch(
+      /^The connector's scope\.organizations are sent as Scopes, which only the new Security Hub's delegated administrator may use; account 123456789012 is refused\. Connect the connector to the delegated administrator account/,
+    );
+  });
+
+  it('names securityhub:GetResourcesV2 when the inventory read is denied', () => {
+    const failure = permanentFailure(
+      new AccessDeniedException({ $metadata: metadata(403), message: 'not authorized: GetResourcesV2' }),
+      { ...where, api: 'V2', operation: 'GetResourcesV2' },
+    );
+    expect(failure!.remediation).toBe(
+      "Allow arn:aws:iam::999999999999:role/hubgraph securityhub:GetResourcesV2 in account 123456789012 (the connector syncs ASSETS from the new Security Hub's inventory), or remove ASSETS from its scope.dataTypes; then run connectorRunNow.",
+    );
+  });
+
   it('tells the user to enable Security Hub in the region on InvalidAccessException', () => {
     const failure = permanentFailure(
       new InvalidAccessException({

@@ -99,6 +99,7 @@ describe('settings from input', () => {
         severityLabels: [],
         productNames: [],
         awsFilters: null,
+        organizations: [],
       },
       schedule: null,
       transformMapKey: 'aws-security-hub-vulnerability',
@@ -135,6 +136,7 @@ describe('settings from input', () => {
           severityLabels: ['HIGH'],
           productNames: ['Inspector'],
           awsFilters: filters,
+          organizations: [{ organizationalUnitId: ' ou-ab12-cd34ef56 ' }],
         },
         schedule: {
           kind: 'RECURRING',
@@ -168,6 +170,7 @@ describe('settings from input', () => {
         severityLabels: ['HIGH'],
         productNames: ['Inspector'],
         awsFilters: filters,
+        organizations: [{ organizationId: null, organizationalUnitId: 'ou-ab12-cd34ef56' }],
       },
       schedule: {
         kind: 'RECURRING',
@@ -623,6 +626,62 @@ describe('connector settings', () => {
           allowed(url).map((error) => error.code),
           url,
         ).toEqual(['INVALID']);
+    });
+  });
+
+  describe('organisation scopes (a delegated administrator on the new Security Hub)', () => {
+    const organization = (entry: { organizationId?: string; organizationalUnitId?: string }) => entry;
+
+    it('takes organisations and units in AWS Organizations id formats, at most 10, on V2 or BOTH', () => {
+      const scope = {
+        organizations: [
+          organization({ organizationId: 'o-a1b2c3d4e5' }),
+          organization({ organizationalUnitId: 'ou-ab12-cd34ef56' }),
+          organization({ organizationId: 'o-a1b2c3d4e5', organizationalUnitId: 'ou-ab12-cd34ef56' }),
+        ],
+      };
+      expect(problems({ api: 'V2', scope })).toEqual([]);
+      expect(problems({ api: 'BOTH', scope })).toEqual([]);
+      // Undecided: the run reads V2 with them, or warns that CSPM has no such scope.
+      expect(problems({ scope })).toEqual([]);
+    });
+
+    it('refuses them on a CSPM connector, which has no Scopes, rather than read the whole organisation', () => {
+      expect(
+        problems({
+          api: 'CSPM',
+          scope: { organizations: [organization({ organizationId: 'o-a1b2c3d4e5' })] },
+        }),
+      ).toEqual([
+        {
+          field: ['input', 'scope', 'organizations'],
+          message: expect.stringContaining('Security Hub CSPM has no such scope'),
+          code: 'NOT_ALLOWED',
+        },
+      ]);
+    });
+
+    it('refuses more than 10, an empty entry, and ids that are not AWS Organizations ids', () => {
+      const eleven = Array.from({ length: 11 }, () => organization({ organizationId: 'o-a1b2c3d4e5' }));
+      expect(codes({ api: 'V2', scope: { organizations: eleven } })).toEqual([
+        ['input.scope.organizations', 'OUT_OF_RANGE'],
+      ]);
+      expect(
+        codes({
+          api: 'V2',
+          scope: {
+            organizations: [
+              organization({}),
+              organization({ organizationId: '123456789012' }),
+              organization({ organizationalUnitId: 'r-ab12' }),
+            ],
+          },
+        }),
+      ).toEqual([
+        ['input.scope.organizations.0', 'REQUIRED'],
+        ['input.scope.organizations.1.organizationId', 'INVALID'],
+        ['input.scope.organizations.2.organizationalUnitId', 'INVALID'],
+      ]);
     });
   });
 

@@ -243,12 +243,15 @@ function resourceDetails(resource: OcsfResource): ResourceDetails | undefined {
 
 /**
  * OCSF's own ASFF mapping (ocsf/examples) keeps ASFF's Details block as JSON text in `data`
- * (`{"AwsEcrContainerImage":{…}}`): that block is read as it is.
+ * (`{"AwsEcrContainerImage":{…}}`), and a producer that converts ASFF may keep it as an object:
+ * either way that block is read as it is (so its name and details are the ASFF finding's).
  */
 function asffDetails(data: unknown): ResourceDetails | undefined {
-  if (typeof data !== 'string' || !data.trimStart().startsWith('{')) return undefined;
+  const object = record(data);
+  if (object === undefined && (typeof data !== 'string' || !data.trimStart().startsWith('{')))
+    return undefined;
   try {
-    const parsed = record(JSON.parse(data));
+    const parsed = object ?? record(JSON.parse(data as string));
     const keys = parsed ? Object.keys(parsed) : [];
     return keys.length > 0 &&
       keys.every((key) => /^(Aws[A-Za-z0-9]+|Container|Other|CodeRepository)$/.test(key))

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectorModel } from '../../../src/connectors/model.ts';
 import { type TenantContext, tenantContext } from '../../../src/context.ts';
 import type { Database } from '../../../src/db/client.ts';
+import { assets } from '../../../src/db/schema.ts';
 import { DEFAULT_SYNC_SETTINGS, RunExecution } from '../../../src/sync/engine.ts';
 import { claimRun, insertRun } from '../../../src/sync/queries.ts';
 import { RateLimiter, UNLIMITED } from '../../../src/sync/rate-limiter.ts';
@@ -80,6 +82,22 @@ async function storedIn(ctx: TenantContext) {
   return viewOf(await sync.stored(ctx));
 }
 
+/** The assets as a run leaves them (findings' and the inventory's), without what names the moment. */
+async function assetsIn(ctx: TenantContext) {
+  const rows = await ctx.db
+    .select({
+      identityKey: assets.identityKey,
+      name: assets.name,
+      resourceType: assets.resourceType,
+      category: assets.category,
+      securityHubFindingCounts: assets.securityHubFindingCounts,
+      riskScore: assets.riskScore,
+    })
+    .from(assets)
+    .where(eq(assets.tenantId, ctx.tenantId));
+  return new Map(rows.map((row) => [row.identityKey, row]));
+}
+
 describe('resuming', () => {
   it('from every intermediate checkpoint gives the same final state as an uninterrupted run', async () => {
     const reference = await freshTenant();
@@ -112,6 +130,9 @@ describe('resuming', () => {
       0,
     );
     const expected = await storedIn(reference.ctx);
+    // With ASSETS, the run reads the new Security Hub's inventory too: its pages are stopping points.
+    const expectedAssets = await assetsIn(reference.ctx);
+    expect([...expectedAssets.values()].some((asset) => asset.category !== null)).toBe(true);
     // Every problem either API reports, once (the twins share their identity).
     expect(expected.size).toBeGreaterThanOrEqual(sync.inSecurityHub().size);
     expect(pages).toBeGreaterThanOrEqual(8);
@@ -121,6 +142,7 @@ describe('resuming', () => {
       await attempt(ctx, connector, runId, 0, stop);
       await attempt(ctx, connector, runId, 1);
       expect(await storedIn(ctx), `stopped after page ${stop}`).toEqual(expected);
+      expect(await assetsIn(ctx), `assets, stopped after page ${stop}`).toEqual(expectedAssets);
     }
   }, 240_000);
 

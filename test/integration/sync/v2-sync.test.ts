@@ -56,7 +56,10 @@ describe('a connector on the new Security Hub (api V2)', () => {
     const connector = await harness.createConnector({ api: 'V2' });
     const { run, slices } = await harness.run(connector.id);
     expect(run.status, run.error ?? '').toBe('SUCCEEDED');
-    expect(new Set(slices.map((slice) => slice.stream))).toEqual(new Set(['v2:us-east-1', 'v2:eu-west-1']));
+    // Beside the finding streams, the resource inventory (the connector syncs ASSETS too).
+    expect(new Set(slices.map((slice) => slice.stream))).toEqual(
+      new Set(['v2:us-east-1', 'v2:eu-west-1', 'v2resources:us-east-1', 'v2resources:eu-west-1']),
+    );
 
     const expected = harness.inSecurityHubV2();
     expect(expected.size).toBeGreaterThan(100);
@@ -100,7 +103,14 @@ describe('a connector reading BOTH', () => {
     const { run, slices } = await harness.run(connector.id);
     expect(run.status, run.error ?? '').toBe('SUCCEEDED');
     expect(new Set(slices.map((slice) => slice.stream))).toEqual(
-      new Set(['us-east-1', 'eu-west-1', 'v2:us-east-1', 'v2:eu-west-1']),
+      new Set([
+        'us-east-1',
+        'eu-west-1',
+        'v2:us-east-1',
+        'v2:eu-west-1',
+        'v2resources:us-east-1',
+        'v2resources:eu-west-1',
+      ]),
     );
     const cspm = harness.inSecurityHub();
     const v2 = harness.inSecurityHubV2();

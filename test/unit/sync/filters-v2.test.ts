@@ -1,14 +1,20 @@
 import type { CompositeFilter, OcsfFindingFilters } from '@aws-sdk/client-securityhub';
 import { describe, expect, it } from 'vitest';
 import type { ConnectorScope } from '../../../src/connectors/settings.ts';
-import { compileV2Filters, FINDING_FILTER_SCHEMA } from '../../../src/emulator/securityhub/ocsf-filters.ts';
+import {
+  compileV2Filters,
+  FINDING_FILTER_SCHEMA,
+  RESOURCE_FILTER_SCHEMA,
+} from '../../../src/emulator/securityhub/ocsf-filters.ts';
 import { scopeFilters, scopeHash } from '../../../src/sync/filters.ts';
 import {
   MAX_COMPOSITE_FILTERS,
   MAX_FILTERS_PER_TYPE,
+  resourceFiltersV2,
   SORT_BY_MODIFIED_TIME,
   scopeFiltersV2,
   scopeHashV2,
+  scopesV2,
   sliceFiltersV2,
   validateFiltersV2,
 } from '../../../src/sync/filters-v2.ts';
@@ -511,5 +517,71 @@ describe('scopeHashV2', () => {
     expect(scopeHashV2(high)).not.toBe(scopeHashV2(empty));
     expect(scopeHashV2(empty)).not.toBe(scopeHash(scopeFilters(aConnectorScope())));
     expect(scopeHashV2(empty)).toMatch(/^[0-9a-f]{16}$/);
+  });
+});
+
+describe('resourceFiltersV2 (GetResourcesV2) and scopesV2', () => {
+  const RESOURCES = [
+    { ResourceId: 'i-1', AccountId: '111111111111', Region: 'us-east-1', ResourceType: 'AWS::EC2::Instance' },
+    { ResourceId: 'b-1', AccountId: '111111111111', Region: 'eu-west-1', ResourceType: 'AWS::S3::Bucket' },
+    { ResourceId: 'i-2', AccountId: '222222222222', Region: 'us-east-1', ResourceType: 'AWS::EC2::Instance' },
+    { ResourceId: 'l-1', AccountId: '333333333333', Region: 'us-east-1', ResourceType: 'AwsLambdaFunction' },
+  ];
+  const chosen = (scope: ConnectorScope, regions?: string[]) => {
+    const filters = resourceFiltersV2(scope, regions);
+    const matches = compileV2Filters(filters, RESOURCE_FILTER_SCHEMA, new Date());
+    return RESOURCES.filter(matches).map((resource) => resource.ResourceId);
+  };
+
+  it('sends no filters for a scope the inventory has no fields for', () => {
+    expect(
+      resourceFiltersV2(aConnectorScope({ severityLabels: ['HIGH'], productNames: ['Inspector'] })),
+    ).toBe(undefined);
+  });
+
+  it("narrows the inventory by the scope's accounts, resource types (both names) and the stream's Regions", () => {
+    const accounts = {
+      AwsAccountId: [
+        { Value: '111111111111', Comparison: 'EQUALS' },
+        { Value: '333333333333', Comparison: 'EQUALS' },
+      ],
+    };
+    expect(chosen(aConnectorScope({ awsFilters: accounts }))).toEqual(['i-1', 'b-1', 'l-1']);
+    expect(
+      chosen(
+        aConnectorScope({
+          awsFilters: { AwsAccountId: [{ Value: '111111111111', Comparison: 'NOT_EQUALS' }] },
+        }),
+      ),
+    ).toEqual(['i-2', 'l-1']);
+    expect(chosen(aConnectorScope({ resourceTypes: ['AwsEc2Instance', 'AwsLambdaFunction'] }))).toEqual([
+      'i-1',
+      'i-2',
+      'l-1',
+    ]);
+    expect(
+      chosen(aConnectorScope({ awsFilters: accounts, resourceTypes: ['AwsEc2Instance'] }), ['us-east-1']),
+    ).toEqual(['i-1']);
+  });
+
+  it('sends organisation scopes as AwsOrganizations, and keeps the cursor hash of a scope without them', () => {
+    expect(scopesV2(aConnectorScope())).toBeUndefined();
+    expect(
+      scopesV2(
+        aConnectorScope({
+          organizations: [
+            { organizationId: 'o-a1b2c3d4e5', organizationalUnitId: null },
+            { organizationId: null, organizationalUnitId: 'ou-ab12-cd34ef56' },
+          ],
+        }),
+      ),
+    ).toEqual({
+      AwsOrganizations: [{ OrganizationId: 'o-a1b2c3d4e5' }, { OrganizationalUnitId: 'ou-ab12-cd34ef56' }],
+    });
+    const { filters } = scopeFiltersV2(aConnectorScope());
+    expect(scopeHashV2(filters, undefined)).toBe(scopeHashV2(filters));
+    expect(scopeHashV2(filters, { AwsOrganizations: [{ OrganizationId: 'o-a1b2c3d4e5' }] })).not.toBe(
+      scopeHashV2(filters),
+    );
   });
 });
