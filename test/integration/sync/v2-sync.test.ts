@@ -1,8 +1,12 @@
+import { BatchUpdateFindingsV2Command, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { updateConnector } from '../../../src/connectors/service.ts';
+import { assumeConnectorRole } from '../../../src/aws/clients.ts';
+import { targetOfConnector, updateConnector } from '../../../src/connectors/service.ts';
 import type { Database } from '../../../src/db/client.ts';
 import { connectors, findings } from '../../../src/db/schema.ts';
+import type { OcsfDocument } from '../../../src/emulator/generator/ocsf.ts';
+import { cspmProductArn } from '../../../src/mapping/ocsf/identity.ts';
 import { openTestDatabase } from '../../support/database.ts';
 import { type SyncHarness, startSyncHarness } from '../../support/sync.ts';
 
@@ -44,6 +48,7 @@ async function storedRows(harness: SyncHarness) {
       awsUpdatedAt: findings.awsUpdatedAt,
       raw: findings.raw,
       vanishedAt: findings.vanishedAt,
+      workflowStatus: findings.workflowStatus,
     })
     .from(findings)
     .where(eq(findings.tenantId, harness.ctx.tenantId));
@@ -93,6 +98,57 @@ describe('a connector on the new Security Hub (api V2)', () => {
       .where(and(eq(connectors.tenantId, harness.ctx.tenantId), eq(connectors.id, connector.id)));
     // The emulator runs both, in every Region.
     expect(row?.api).toBe('BOTH');
+  });
+});
+
+describe('the reconciliation sweep on the new Security Hub', () => {
+  it('picks up a BatchUpdateFindingsV2 another tool made (modified_time unmoved) and marks a deleted document vanished', async () => {
+    const harness = await aHarness();
+    const connector = await harness.createConnector({ api: 'V2' });
+    expect((await harness.run(connector.id)).run.status).toBe('SUCCEEDED');
+    const hub = harness.emulator.emulator.store.hub(harness.emulator.accounts[0]!, 'us-east-1');
+    const open = [...hub.ocsf.entries()].filter(([, document]) => document.status_id === 1).slice(0, 3);
+    expect(open).toHaveLength(3);
+    const [changed, also, deleted] = open;
+    const client = new SecurityHubClient({
+      region: 'us-east-1',
+      endpoint: harness.emulator.endpoint,
+      credentials: await assumeConnectorRole(
+        await targetOfConnector(harness.ctx, connector),
+        harness.app.aws.transport,
+      ),
+    });
+    const result = await client.send(
+      new BatchUpdateFindingsV2Command({
+        MetadataUids: [changed![1].metadata.uid, also![1].metadata.uid],
+        StatusId: 3,
+        Comment: 'accepted risk',
+      }),
+    );
+    expect(result.ProcessedFindings).toHaveLength(2);
+    hub.ocsf.delete(deleted![0]);
+    const keyOf = (document: OcsfDocument) =>
+      `${cspmProductArn(document.metadata.product.uid)}|${document.finding_info.uid}`;
+
+    // The change did not move modified_time: an incremental run does not see it.
+    const incremental = await harness.run(connector.id);
+    expect(incremental.run.mode).toBe('INCREMENTAL');
+    let stored = await storedRows(harness);
+    expect(stored.get(keyOf(changed![1]))!.raw).toMatchObject({ status_id: 1 });
+
+    const sweep = await harness.run(connector.id, 'RECONCILE');
+    expect(sweep.run.status, sweep.run.error ?? '').toBe('SUCCEEDED');
+    expect(sweep.progress.updated).toBe(2);
+    stored = await storedRows(harness);
+    for (const [key, document] of [changed!, also!]) {
+      const row = stored.get(keyOf(document))!;
+      // The document as the new Security Hub now holds it.
+      expect(row.raw).toEqual(hub.ocsf.get(key));
+      expect(row.raw).toMatchObject({ status_id: 3, comment: 'accepted risk' });
+      expect(row.workflowStatus).toBe('SUPPRESSED');
+      expect(row.vanishedAt).toBeNull();
+    }
+    expect(stored.get(keyOf(deleted![1]))!.vanishedAt).not.toBeNull();
   });
 });
 
