@@ -5,6 +5,7 @@ import {
   execute,
   GraphQLError,
 } from 'graphql';
+import { type BufferedIterator, NOTHING_BUFFERED } from '../events/iterators.ts';
 
 // graphql-js's `subscribe` executes the operation's selection for every subscriber and every event:
 // 3,000 subscribers of one tenant selecting `finding { asset }` meant 3,000 executions of each
@@ -14,8 +15,14 @@ import {
 // all of them: it is executed once, serialised to JSON once, and the same text is sent to every
 // subscriber with that operation, each in a `next` message of its own subscription id.
 
+/** An event's result for one operation: under way, then (`value`) settled. */
+interface SharedResult {
+  promise: Promise<ExecutionResult>;
+  value?: ExecutionResult;
+}
+
 /** Per source event: its result, per operation key. Gone with the event once delivered. */
-const resultsByEvent = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
+const resultsByEvent = new WeakMap<object, Map<string, SharedResult>>();
 
 /** A result's JSON (UTF-8), made by the first subscriber to send it. */
 const serialised = new WeakMap<ExecutionResult, Buffer>();
@@ -61,9 +68,9 @@ export async function subscribeShared(
   const source = await createSourceEventStream(args);
   if (!(Symbol.asyncIterator in source)) return source;
   const events = source as AsyncIterableIterator<unknown>;
-  const resultOf = (event: unknown): Promise<ExecutionResult> => {
+  const resultOf = (event: unknown): SharedResult => {
     // A primitive cannot key a WeakMap (and is not shared): executed for this subscriber alone.
-    if (typeof event !== 'object' || event === null) return executeFor(args, event);
+    if (typeof event !== 'object' || event === null) return { promise: executeFor(args, event) };
     let byKey = resultsByEvent.get(event);
     if (!byKey) {
       byKey = new Map();
@@ -71,18 +78,31 @@ export async function subscribeShared(
     }
     let result = byKey.get(key);
     if (!result) {
-      result = executeFor(args, event);
+      const shared: SharedResult = { promise: executeFor(args, event) };
+      void shared.promise.then((value) => {
+        shared.value = value;
+      });
+      result = shared;
       byKey.set(key, result);
     }
     return result;
   };
+  // Events the source already holds, and results another subscriber already has, are taken
+  // without awaiting: a subscription sends a batch in one turn.
+  const take = isBuffered(events) ? () => events.takeBuffered() : () => NOTHING_BUFFERED;
   let stopped = false;
   const iterator: AsyncIterableIterator<ExecutionResult> = {
     async next() {
       for (;;) {
-        const item = await events.next();
-        if (item.done || stopped) return { value: undefined, done: true };
-        const result = await resultOf(item.value);
+        let event = take();
+        if (event === NOTHING_BUFFERED) {
+          const item = await events.next();
+          if (item.done || stopped) return { value: undefined, done: true };
+          event = item.value;
+        }
+        if (stopped) return { value: undefined, done: true };
+        const shared = resultOf(event);
+        const result = shared.value ?? (await shared.promise);
         if (!sendNext || result.errors?.length) return { value: result, done: false };
         // Completed by the client meanwhile: graphql-ws has called return(); nothing more is sent.
         if (stopped) return { value: undefined, done: true };
@@ -104,6 +124,10 @@ export async function subscribeShared(
     },
   };
   return iterator;
+}
+
+function isBuffered(iterator: AsyncIterator<unknown>): iterator is BufferedIterator<unknown> {
+  return typeof (iterator as Partial<BufferedIterator<unknown>>).takeBuffered === 'function';
 }
 
 function jsonOf(result: ExecutionResult): Buffer {
