@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { generateKeyPair, type JWTPayload, SignJWT, UnsecuredJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateKeyPair, type JWTPayload, jwtVerify, SignJWT, UnsecuredJWT } from 'jose';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AuthenticationError, createAuthenticator, DEV_TENANT_ID } from '../../src/auth/authenticate.ts';
 import type { AuthConfig } from '../../src/config.ts';
 import { aSigningKey, type IdentityProvider, startIdentityProvider } from '../support/identity-provider.ts';
@@ -231,6 +231,67 @@ describe('authentication with a shared secret', () => {
     expect((await refusal(authenticate(`Bearer ${await hmacToken()}`))).message).toMatch(
       /^The token has no usable `org` claim/,
     );
+  });
+});
+
+describe('verified tokens kept for a while', () => {
+  const counting = () => {
+    const calls = { count: 0 };
+    const verify = ((...args: Parameters<typeof jwtVerify>) => {
+      calls.count += 1;
+      return jwtVerify(...args);
+    }) as typeof jwtVerify;
+    return { calls, verify };
+  };
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('verifies a token once for the requests that send it within the period', async () => {
+    const { calls, verify } = counting();
+    const authenticate = createAuthenticator(secretConfig, { size: 10, seconds: 60 }, verify);
+    const token = await hmacToken();
+    const first = await authenticate(`Bearer ${token}`);
+    expect(await authenticate(`Bearer ${token}`)).toEqual(first);
+    expect(await authenticate(`bearer  ${token}`)).toEqual(first);
+    expect(calls.count).toBe(1);
+    // Another token (another signature) is verified on its own: one that fails is never kept.
+    const forged = `${token.slice(0, token.lastIndexOf('.') + 1)}${'A'.repeat(43)}`;
+    expect((await refusal(authenticate(`Bearer ${forged}`))).message).toBe('The token signature is invalid.');
+    expect((await refusal(authenticate(`Bearer ${forged}`))).message).toBe('The token signature is invalid.');
+    expect(calls.count).toBe(3);
+  });
+
+  it('verifies again after the period, and never past the expiry', async () => {
+    vi.useFakeTimers({ now: new Date('2026-12-01T10:00:00Z'), toFake: ['Date'] });
+    const { calls, verify } = counting();
+    const authenticate = createAuthenticator(secretConfig, { size: 10, seconds: 60 }, verify);
+    const lasting = await hmacToken({}, { exp: nowSeconds() + 600 });
+    const brief = await hmacToken({}, { exp: nowSeconds() + 30 });
+    await authenticate(`Bearer ${lasting}`);
+    await authenticate(`Bearer ${brief}`);
+    vi.setSystemTime(new Date('2026-12-01T10:00:31Z'));
+    expect((await refusal(authenticate(`Bearer ${brief}`))).message).toBe(
+      'The token has expired; get a new one.',
+    );
+    await authenticate(`Bearer ${lasting}`);
+    expect(calls.count).toBe(3);
+    vi.setSystemTime(new Date('2026-12-01T10:01:01Z'));
+    await expect(authenticate(`Bearer ${lasting}`)).resolves.toMatchObject({ tenantId: 'acme' });
+    expect(calls.count).toBe(4);
+  });
+
+  it('keeps at most `size` tokens, the oldest going first', async () => {
+    const { calls, verify } = counting();
+    const authenticate = createAuthenticator(secretConfig, { size: 2, seconds: 60 }, verify);
+    const tokens = await Promise.all([1, 2, 3].map((n) => hmacToken({ sub: `user-${n}` })));
+    for (const token of tokens) await authenticate(`Bearer ${token}`);
+    await authenticate(`Bearer ${tokens[2]}`);
+    await authenticate(`Bearer ${tokens[1]}`);
+    expect(calls.count).toBe(3);
+    await authenticate(`Bearer ${tokens[0]}`);
+    expect(calls.count).toBe(4);
   });
 });
 
