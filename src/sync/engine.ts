@@ -139,6 +139,8 @@ export class RunExecution {
   private readonly connector: ConnectorModel;
   private readonly deps: RunDependencies;
   private readonly slices = new Map<string, SliceState>();
+  /** Aggregator lookups started before the run knew which APIs it reads (see run start). */
+  private readonly aggregations = new Map<StreamApi, Promise<Settled<FindingAggregation | undefined>>>();
   /** Names for split-off slices, taken from the slices loaded at the first split. */
   private sliceNames: SliceNames | undefined;
   private streams: StreamPlan[] = [];
@@ -235,6 +237,11 @@ export class RunExecution {
     });
     await this.asPermanent(this.connector.regions[0]!, () => this.reader.account());
     if (!this.run.plan) {
+      // Not yet knowing which Security Hub answers, ask for both aggregators while asking which
+      // does: the first page comes a round trip sooner (a failed guess is asked again, as usual).
+      if (this.connector.api === null)
+        for (const api of ['CSPM', 'V2'] as const)
+          this.aggregations.set(api, settled(this.readAggregation(api)));
       const apis = await this.asPermanent(this.connector.regions[0]!, () => this.apis());
       if (apis.includes('V2') && v2.problems.length > 0)
         throw new PermanentSyncError(
@@ -302,11 +309,16 @@ export class RunExecution {
     return api === 'BOTH' ? ['CSPM', 'V2'] : [api as StreamApi];
   }
 
+  private readAggregation(api: StreamApi): Promise<FindingAggregation | undefined> {
+    const region = this.connector.regions[0]!;
+    return api === 'V2' ? this.reader.aggregationV2(region) : this.reader.aggregation(region);
+  }
+
   /** An API's aggregator; without the permission the Regions are read one by one (correct, only slower). */
   private async aggregationOf(api: StreamApi): Promise<FindingAggregation | undefined> {
-    const region = this.connector.regions[0]!;
-    const read = api === 'V2' ? this.reader.aggregationV2(region) : this.reader.aggregation(region);
-    return read.catch((error: unknown) => {
+    const guessed = await this.aggregations.get(api);
+    if (guessed?.ok) return guessed.value;
+    return this.readAggregation(api).catch((error: unknown) => {
       if (isAccessDenied(error)) {
         this.ctx.log.warn(
           { err: errorSummary(error), api },
@@ -332,8 +344,9 @@ export class RunExecution {
     const accountId = await this.reader.account();
     const aggregations: Partial<Record<StreamApi, FindingAggregation | null>> = {};
     this.streams = [];
-    for (const api of apis) {
-      const aggregation = await this.aggregationOf(api);
+    const found = await Promise.all(apis.map((api) => this.aggregationOf(api)));
+    for (const [index, api] of apis.entries()) {
+      const aggregation = found[index];
       aggregations[api] = aggregation ?? null;
       this.streams.push(
         ...planStreams({
@@ -1079,4 +1092,14 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     };
     signal.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+type Settled<T> = { ok: true; value: T } | { ok: false };
+
+/** A promise that never rejects: its value, or that it failed (the caller asks again). */
+function settled<T>(promise: Promise<T>): Promise<Settled<T>> {
+  return promise.then(
+    (value) => ({ ok: true, value }),
+    () => ({ ok: false }),
+  );
 }
