@@ -126,7 +126,9 @@ async function syncOnce(
     // Where the run's time went: before the first page, paging, after the last page (group
     // primaries, asset risk, cursors).
     const slices = await slicesOfRun(database.db, done.id);
-    const firstPage = Math.min(...slices.map((slice) => slice.startedAt?.getTime() ?? Number.POSITIVE_INFINITY));
+    const firstPage = Math.min(
+      ...slices.map((slice) => slice.startedAt?.getTime() ?? Number.POSITIVE_INFINITY),
+    );
     const lastPage = Math.max(...slices.map((slice) => slice.finishedAt?.getTime() ?? 0));
     process.stderr.write(
       `sync: ${options.findings} findings in ${seconds.toFixed(1)} s: ${((firstPage - done.startedAt!.getTime()) / 1000).toFixed(1)} s to the first page, ${((lastPage - firstPage) / 1000).toFixed(1)} s paging, ${((done.finishedAt!.getTime() - lastPage) / 1000).toFixed(1)} s after the last\n`,
