@@ -60,11 +60,8 @@ export async function startApi(
   const api = await startServiceProcess(
     'start',
     /serving GraphQL at (http:\/\/[^\s"]+)/,
-    apiEnvironment(databaseUrl, {
-      // e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the API under a benchmark.
-      ...(process.env.BENCH_API_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_API_NODE_OPTIONS } : {}),
-      ...extra,
-    }),
+    // BENCH_CPU_PROF_DIR profiles it (bench/processes.ts).
+    apiEnvironment(databaseUrl, extra),
   );
   return { api, url: api.ready[1]! };
 }
