@@ -500,37 +500,20 @@ export class RunExecution {
 
   /** One page of the inventory, waiting out throttling and transient faults beyond the SDK's retries. */
   private async fetchResources(stream: StreamPlan, token: string | undefined): Promise<FetchedResources> {
-    const counters: RequestCounters = { requests: 0, attempts: 0, throttled: 0 };
     const filters = resourceFiltersV2(
       settingsOf(this.connector).scope,
       stream.regionFilter === 'server' ? stream.regions : undefined,
     );
-    for (let retry = 0; ; retry++) {
-      try {
-        const readAt = new Date();
-        const page = await countRequests(counters, () =>
+    return this.readWithRetries(
+      stream,
+      { api: 'V2', operation: 'GetResourcesV2', scoped: this.scopesV2 !== undefined },
+      { stream: stream.stream },
+      'resource page failed after the SDK retries; waiting to try again',
+      (counters) =>
+        countRequests(counters, () =>
           this.reader.getResourcesV2(stream.region, filters, token, this.scopesV2),
-        );
-        return { page, readAt, attempts: counters.attempts, throttled: counters.throttled };
-      } catch (error) {
-        if (isAbort(error)) throw error;
-        const permanent = permanentFailure(error, {
-          region: stream.region,
-          accountId: stream.accountId,
-          principal: this.principal,
-          api: 'V2',
-          operation: 'GetResourcesV2',
-          scoped: this.scopesV2 !== undefined,
-        });
-        if (permanent) throw permanent;
-        if (!isTransient(error) || retry >= this.deps.settings.pageRetries) throw error;
-        this.ctx.log.warn(
-          { stream: stream.stream, err: errorSummary(error), retry },
-          'resource page failed after the SDK retries; waiting to try again',
-        );
-        await sleep(Math.min(30_000, 1_000 * 2 ** retry), this.deps.signal);
-      }
-    }
+        ),
+    );
   }
 
   /** A page of resources as assets, with the slice's checkpoint and counts, in one transaction. */
@@ -695,17 +678,19 @@ export class RunExecution {
     slice: SliceState,
     token: string | undefined,
   ): Promise<FetchedPage> {
-    const counters: RequestCounters = { requests: 0, attempts: 0, throttled: 0 };
     const window = pageQueryWindow(slice, token);
     const regions = stream.regionFilter === 'server' ? stream.regions : undefined;
     const v2 = stream.api === 'V2';
     const filters = v2
       ? sliceFiltersV2(this.scopeV2, window, regions)
       : sliceFilters(this.scope, window, regions);
-    for (let retry = 0; ; retry++) {
-      try {
-        const readAt = new Date();
-        const page = await countRequests(counters, async (): Promise<FetchedPage['page']> => {
+    return this.readWithRetries(
+      stream,
+      { api: stream.api, scoped: v2 && this.scopesV2 !== undefined },
+      { slice: slice.slice },
+      'page failed after the SDK retries; waiting to try again',
+      (counters) =>
+        countRequests(counters, async (): Promise<FetchedPage['page']> => {
           if (!v2) return this.reader.getFindings(stream.region, filters as AwsSecurityFindingFilters, token);
           // OCSF documents, each with what the run's bookkeeping reads of it (ocsfEnvelope).
           const read = await this.reader.getFindingsV2(
@@ -719,7 +704,26 @@ export class RunExecution {
             documents: read.findings,
             nextToken: read.nextToken,
           };
-        });
+        }),
+    );
+  }
+
+  /**
+   * One read of a page, waiting out throttling and transient faults beyond the SDK's own retries;
+   * a fault no retry mends becomes the run's permanent failure, with its remediation.
+   */
+  private async readWithRetries<Page>(
+    stream: StreamPlan,
+    failure: Omit<Parameters<typeof permanentFailure>[1], 'region' | 'accountId' | 'principal'>,
+    logContext: Record<string, string>,
+    message: string,
+    read: (counters: RequestCounters) => Promise<Page>,
+  ): Promise<{ page: Page; readAt: Date; attempts: number; throttled: number }> {
+    const counters: RequestCounters = { requests: 0, attempts: 0, throttled: 0 };
+    for (let retry = 0; ; retry++) {
+      try {
+        const readAt = new Date();
+        const page = await read(counters);
         return { page, readAt, attempts: counters.attempts, throttled: counters.throttled };
       } catch (error) {
         if (isAbort(error)) throw error;
@@ -727,15 +731,11 @@ export class RunExecution {
           region: stream.region,
           accountId: stream.accountId,
           principal: this.principal,
-          api: stream.api,
-          scoped: stream.api === 'V2' && this.scopesV2 !== undefined,
+          ...failure,
         });
         if (permanent) throw permanent;
         if (!isTransient(error) || retry >= this.deps.settings.pageRetries) throw error;
-        this.ctx.log.warn(
-          { slice: slice.slice, err: errorSummary(error), retry },
-          'page failed after the SDK retries; waiting to try again',
-        );
+        this.ctx.log.warn({ ...logContext, err: errorSummary(error), retry }, message);
         await sleep(Math.min(30_000, 1_000 * 2 ** retry), this.deps.signal);
       }
     }
