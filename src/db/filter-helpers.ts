@@ -10,6 +10,14 @@ export type ArgumentPath = readonly (string | number)[];
 
 export const MAX_FILTER_VALUES = 100;
 
+/** A text[] of these values, each its own parameter. */
+export function textArray(values: readonly string[]): SQL {
+  return sql`array[${sql.join(
+    values.map((value) => sql`${value}`),
+    sql`, `,
+  )}]::text[]`;
+}
+
 export function checkList<T>(
   values: readonly T[] | null | undefined,
   path: ArgumentPath,

@@ -6,6 +6,7 @@ import {
   idListCondition,
   intRangeCondition,
   listCondition,
+  textArray,
 } from '../db/filter-helpers.ts';
 import { type findingStatCells, type findingStatDeltas, findings } from '../db/schema.ts';
 import { UserInputError } from '../errors.ts';
@@ -133,14 +134,7 @@ function cveCondition(cves: readonly string[] | null | undefined, path: Argument
   if (checked === undefined) return undefined;
   if (checked.length === 0) return sql`false`;
   const normalized = checked.map((cve) => cve.trim().toUpperCase());
-  return sql`${findings.cves} && ${toTextArray(normalized)}`;
-}
-
-function toTextArray(values: string[]): SQL {
-  return sql`array[${sql.join(
-    values.map((value) => sql`${value}`),
-    sql`, `,
-  )}]::text[]`;
+  return sql`${findings.cves} && ${textArray(normalized)}`;
 }
 
 const MAX_SEARCH_LENGTH = 200;

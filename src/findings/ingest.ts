@@ -1,12 +1,15 @@
 import { and, eq, getTableColumns, sql } from 'drizzle-orm';
 import { recomputeAssetRisk } from '../assets/risk.ts';
 import type { Db, Executor, Tx } from '../db/client.ts';
+import { textArray } from '../db/filter-helpers.ts';
 import { jsonRowsInsert, rowsOf } from '../db/json-rows.ts';
 import { assets, findings } from '../db/schema.ts';
 import { lockTenantSection } from '../db/tenant-queries.ts';
 import type { NewEvent } from '../events/model.ts';
 import { appendEvents } from '../events/queries.ts';
 import type { AssetRecord, FindingRecord } from '../mapping/records.ts';
+import { findingIdsByIdentity } from './queries.ts';
+import { noteInsertedFindings } from './statistics.ts';
 
 // Writes one page of mapped findings and their assets in ONE transaction, with the events that
 // announce the changes. The sync engine commits its page checkpoint inside the same transaction
@@ -111,6 +114,7 @@ export async function ingestFindingsPage(
   };
   if (typeof options.afterCommit === 'function') options.afterCommit(effects);
   else await applyPageEffects(db, tenantId, effects);
+  await noteInsertedFindings(db, tenantId, result.created);
   return result;
 }
 
@@ -198,10 +202,7 @@ async function upsertPage(
         .where(
           and(
             eq(findings.tenantId, tenantId),
-            sql`(${findings.productArn}, ${findings.awsId}) in (${sql.join(
-              incoming.map((finding) => sql`(${finding.productArn}, ${finding.awsId})`),
-              sql`, `,
-            )})`,
+            sql`${findings.id} = any(${findingIdsByIdentity(tenantId, incoming)})`,
           ),
         )
     ).map((row) => [identityKey(row.productArn, row.awsId), row]),
@@ -405,10 +406,7 @@ function mergeAssetSightings(a: AssetRecord, b: AssetRecord): AssetRecord {
  */
 async function electGroupPrimaries(tx: Tx, tenantId: string, dedupKeys: string[]): Promise<void> {
   if (dedupKeys.length === 0) return;
-  const keys = sql`array[${sql.join(
-    dedupKeys.map((key) => sql`${key}`),
-    sql`, `,
-  )}]::text[]`;
+  const keys = textArray(dedupKeys);
   // Index lookups only, however large a group grows: the winner of each group from the election
   // index, then the current primaries (a partial index) demoted, then the winners promoted.
   const winners = rowsOf<{ id: string }>(

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { and, asc, desc, eq, gte, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db, Executor, Tx } from '../db/client.ts';
+import { textArray } from '../db/filter-helpers.ts';
 import { type ConnectionModel, dateKey, type KeysetOrder, type PageArgs, paginate } from '../db/keyset.ts';
 import {
   assets,
@@ -13,6 +14,7 @@ import {
   runs,
 } from '../db/schema.ts';
 import { rowsByIds, tablePageSource } from '../db/tenant-queries.ts';
+import { findingIdsByIdentity } from '../findings/queries.ts';
 import type { Reject } from '../mapping/map-finding.ts';
 import { ACTIVE_RUN_STATUSES, type RunStatus } from './model.ts';
 
@@ -324,10 +326,7 @@ export async function markSeen(
   await tx.execute(sql`
     update ${findings} set last_synced_at = ${at.toISOString()}::timestamptz
      where tenant_id = ${tenantId}
-       and (product_arn, aws_id) in (${sql.join(
-         identities.map((identity) => sql`(${identity.productArn}, ${identity.awsId})`),
-         sql`, `,
-       )})
+       and id = any(${findingIdsByIdentity(tenantId, identities)})
        and (last_synced_at is null or last_synced_at < ${at.toISOString()}::timestamptz)`);
 }
 
@@ -418,10 +417,7 @@ export async function findingCountsOfInventoried(
     ours: number;
   }[]
 > {
-  const regionList = sql`array[${sql.join(
-    regions.map((region) => sql`${region}`),
-    sql`, `,
-  )}]::text[]`;
+  const regionList = textArray(regions);
   const rows = await db
     .select({
       resourceArn: assets.resourceArn,

@@ -1,8 +1,10 @@
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/client.ts';
+import { rowsOf } from '../../src/db/json-rows.ts';
 import { events, findings } from '../../src/db/schema.ts';
 import { type IngestItem, identityKey, ingestFindingsPage } from '../../src/findings/ingest.ts';
+import { findingIdsByIdentity } from '../../src/findings/queries.ts';
 import { newTenant, openTestDatabase } from '../support/database.ts';
 import { anInspectorEc2Finding } from '../support/factories.ts';
 
@@ -140,3 +142,52 @@ describe('two versions of one finding in the same page', () => {
     });
   }
 });
+
+describe("a tenant's first import", () => {
+  it("keeps the planner's statistics current, so a page's lookups stay index probes", async () => {
+    const tenantId = await newTenant(database);
+    // Statistics from before the tenant had any finding, and no autovacuum to renew them: planned
+    // from them, a page's lookup of its stored versions read every finding of the tenant.
+    await database.db.execute(sql`analyze ${findings}`);
+    const items = Array.from({ length: 1_200 }, () => anInspectorEc2Finding({ asset: null }));
+    for (let i = 0; i < items.length; i += 100)
+      await ingestFindingsPage(database.db, tenantId, items.slice(i, i + 100));
+    const identities = items.slice(0, 100).map(({ finding }) => finding);
+    const lookup = sql`select id from ${findings}
+      where tenant_id = ${tenantId} and id = any(${findingIdsByIdentity(tenantId, identities)})`;
+
+    const found = rowsOf<{ id: string }>(await database.db.execute(lookup));
+    const plan = await explained(sql`explain (format json) ${lookup}`);
+    const tenantRows = await explained(
+      sql`explain (format json) select 1 from ${findings} where tenant_id = ${tenantId}`,
+    );
+
+    expect(found).toHaveLength(100);
+    const nodes = nodesOf(plan);
+    expect(nodes.flatMap((node) => node.index ?? []).sort()).toEqual([
+      'findings_pkey',
+      'findings_tenant_identity_key',
+    ]);
+    expect(nodes.map((node) => node.type)).not.toContain('Seq Scan');
+    expect(tenantRows[0]!.Plan['Plan Rows']).toBeGreaterThan(500);
+  });
+});
+
+type Plan = { Plan: Record<string, unknown> & { 'Plan Rows': number } }[];
+
+async function explained(statement: ReturnType<typeof sql>): Promise<Plan> {
+  const [row] = rowsOf<Record<string, unknown>>(await database.db.execute(statement));
+  const value = Object.values(row!)[0];
+  return (typeof value === 'string' ? JSON.parse(value) : value) as Plan;
+}
+
+/** Every node of an EXPLAIN (FORMAT JSON) plan: its type and the index it reads, if any. */
+function nodesOf(plan: Plan): { type: string; index?: string }[] {
+  const nodes: { type: string; index?: string }[] = [];
+  const visit = (node: Record<string, unknown>) => {
+    nodes.push({ type: node['Node Type'] as string, index: node['Index Name'] as string | undefined });
+    for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) visit(child);
+  };
+  visit(plan[0]!.Plan);
+  return nodes;
+}
