@@ -2,7 +2,7 @@ import { and, eq, getTableColumns, sql } from 'drizzle-orm';
 import { recomputeAssetRisk } from '../assets/risk.ts';
 import type { Db, Executor, Tx } from '../db/client.ts';
 import { textArray } from '../db/filter-helpers.ts';
-import { jsonRowsInsert, rowsOf } from '../db/json-rows.ts';
+import { jsonRecordset, rowsOf } from '../db/json-rows.ts';
 import { assets, findings } from '../db/schema.ts';
 import { lockTenantSection } from '../db/tenant-queries.ts';
 import type { NewEvent } from '../events/model.ts';
@@ -247,6 +247,7 @@ async function upsertPage(
       assetId: assetIdentityKey ? (assetIds.get(assetIdentityKey) ?? null) : null,
     };
   });
+  const page = jsonRecordset(findings, FINDING_INSERT_KEYS, rows);
   const written = rowsOf<{
     id: string;
     productArn: string;
@@ -258,7 +259,13 @@ async function upsertPage(
     // same finding) that stored it since we looked: only a newer or different version replaces it.
     // `xmax = 0` tells an inserted row from an updated one.
     await tx.execute(sql`
-        insert into ${findings} ${jsonRowsInsert(findings, FINDING_INSERT_KEYS, rows)}
+        insert into ${findings} (${page.columns}, is_primary)
+        select ${page.columns},
+               -- A group's newcomer joins it as a member: demoting it after would write it twice.
+               -- The election after the commit still decides (a newcomer can win it).
+               not exists (select 1 from ${findings} as p
+                            where p.tenant_id = r.tenant_id and p.dedup_key = r.dedup_key and p.is_primary)
+          from ${page.recordset}
         on conflict (tenant_id, product_arn, aws_id) do update set ${FINDING_OVERWRITE}
         where ${findings.awsUpdatedAt} < excluded.aws_updated_at
            or (${findings.awsUpdatedAt} = excluded.aws_updated_at

@@ -263,6 +263,26 @@ describe('the primary of a de-duplication group', () => {
     expect(await primaryOf(tenantId)).toEqual([early.finding.awsId]);
   });
 
+  it('takes a newcomer to a group that has one as a member at once, so the election need not rewrite it', async () => {
+    const tenantId = await newTenant(database);
+    const asset = anEc2Instance();
+    const first = aControlFinding({ asset, firstObservedAt: hours(3) });
+    const later = aControlFinding({ asset, firstObservedAt: hours(5) });
+    const earliest = aControlFinding({ asset, firstObservedAt: hours(1) });
+    await ingestFindingsPage(database.db, tenantId, [first]);
+    const deferred: PageEffects[] = [];
+    const defer = { afterCommit: (effects: PageEffects) => void deferred.push(effects) };
+
+    await ingestFindingsPage(database.db, tenantId, [later], defer);
+    await ingestFindingsPage(database.db, tenantId, [earliest], defer);
+
+    // Before any election: the newcomers are members already, the group keeps one primary.
+    expect(await primaryOf(tenantId)).toEqual([first.finding.awsId]);
+    // The election still decides: the earliest observed wins, though it arrived as a member.
+    for (const effects of deferred) await applyPageEffects(database.db, tenantId, effects);
+    expect(await primaryOf(tenantId)).toEqual([earliest.finding.awsId]);
+  });
+
   it('passes to the next one when it stops counting (resolved, suppressed, archived), and back', async () => {
     const tenantId = await newTenant(database);
     const asset = anEc2Instance();
