@@ -12,6 +12,8 @@ export interface ServiceProcess {
   rssMb(): number;
   /** Peak resident memory so far (the kernel's high-water mark, VmHWM). */
   peakRssMb(): number;
+  /** CPU time the process has used so far, all its threads, user and system. */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -67,11 +69,20 @@ export async function startServiceProcess(
     ready: match,
     rssMb: () => memoryMb('VmRSS'),
     peakRssMb: () => memoryMb('VmHWM'),
+    cpuSeconds: () => cpuSecondsOf(pid),
     async stop() {
       process.kill(pid, 'SIGTERM');
       await exited;
     },
   };
+}
+
+/** utime + stime of /proc/<pid>/stat (fields 14 and 15), in the kernel's USER_HZ (100 on Linux). */
+function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces): state is field 3, utime field 14.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** Every process under `pid` (Linux /proc). */

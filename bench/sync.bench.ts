@@ -22,6 +22,8 @@ import { type ServiceProcess, startServiceProcess } from './processes.ts';
  *   Hubgraph): what reading, mapping, scoring and writing sustain. Target ≥ 5,000.
  * - sync.peak_rss_mb: the worker process's peak resident memory (from its start to the run's end).
  *   Target ≤ 300.
+ * - sync.worker_cpu_us_per_finding: the worker process's CPU time (all threads) during that run, per
+ *   finding: what the run costs the worker, whatever else shares the machine.
  * - sync.quota_efficiency: one account-Region, the emulator at 3 requests/s (burst 6) with 700 ms
  *   pages, 30,000 findings: findings/s over the 300 the quota allows. Target ≥ 0.95, with
  *   sync.quota_throttled (429s the emulator answered) 0.
@@ -49,6 +51,7 @@ export async function run(): Promise<Record<string, number>> {
     return {
       'sync.pipeline_findings_per_s': Math.round(pipeline.findingsPerSecond),
       'sync.peak_rss_mb': Math.round(pipeline.peakRssMb),
+      'sync.worker_cpu_us_per_finding': Math.round(pipeline.workerCpuUsPerFinding),
       'sync.quota_efficiency': Math.round((quota.findingsPerSecond / 300) * 1000) / 1000,
       'sync.quota_throttled': quota.throttled,
     };
@@ -61,6 +64,7 @@ export async function run(): Promise<Record<string, number>> {
 interface SyncFigures {
   findingsPerSecond: number;
   peakRssMb: number;
+  workerCpuUsPerFinding: number;
   throttled: number;
 }
 
@@ -111,6 +115,7 @@ async function syncOnce(
       HUBGRAPH_JOB_POLL_SECONDS: '0.5',
     });
     await emulator.admin('DELETE', '/_emulator/counters');
+    const cpuBefore = worker.cpuSeconds();
     const queued = await runConnectorNow(ctx, { id: connector.id, mode: 'FULL' });
     let done = (await runsByIds(database.db, tenantId, [queued.run!.id]))[0]!;
     while (done.status === 'QUEUED' || done.status === 'RUNNING') {
@@ -118,6 +123,7 @@ async function syncOnce(
       done = (await runsByIds(database.db, tenantId, [queued.run!.id]))[0]!;
     }
     const peakRssMb = worker.peakRssMb();
+    const workerCpuSeconds = worker.cpuSeconds() - cpuBefore;
     if (done.status !== 'SUCCEEDED') throw new Error(`the benchmark run ${done.status}: ${done.error}`);
     const progress = runProgress(done, await slicesOfRun(database.db, done.id), new Date());
     if (progress.created !== options.findings)
@@ -131,7 +137,7 @@ async function syncOnce(
     );
     const lastPage = Math.max(...slices.map((slice) => slice.finishedAt?.getTime() ?? 0));
     process.stderr.write(
-      `sync: ${options.findings} findings in ${seconds.toFixed(1)} s: ${((firstPage - done.startedAt!.getTime()) / 1000).toFixed(1)} s to the first page, ${((lastPage - firstPage) / 1000).toFixed(1)} s paging, ${((done.finishedAt!.getTime() - lastPage) / 1000).toFixed(1)} s after the last\n`,
+      `sync: ${options.findings} findings in ${seconds.toFixed(1)} s: ${((firstPage - done.startedAt!.getTime()) / 1000).toFixed(1)} s to the first page, ${((lastPage - firstPage) / 1000).toFixed(1)} s paging, ${((done.finishedAt!.getTime() - lastPage) / 1000).toFixed(1)} s after the last; worker CPU ${workerCpuSeconds.toFixed(1)} s\n`,
     );
     const counters = (await emulator.admin('GET', '/_emulator/counters')) as Record<
       string,
@@ -140,6 +146,7 @@ async function syncOnce(
     return {
       findingsPerSecond: options.findings / seconds,
       peakRssMb,
+      workerCpuUsPerFinding: (workerCpuSeconds * 1e6) / options.findings,
       throttled: counters.GetFindings?.['429'] ?? 0,
     };
   } finally {

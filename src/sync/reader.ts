@@ -37,6 +37,7 @@ import { SORT_BY_UPDATED_AT } from './filters.ts';
 import { SORT_BY_MODIFIED_TIME } from './filters-v2.ts';
 import type { FindingAggregation } from './model.ts';
 import type { RateLimiter } from './rate-limiter.ts';
+import { keepFindingsAsReceived } from './raw-pages.ts';
 
 // Reads Security Hub for one run: one SDK client per Region, every attempt (the SDK's own retries
 // included) waiting for a token of the account-Region quota, credentials from the role-session
@@ -55,12 +56,13 @@ export function countRequests<T>(counters: RequestCounters, work: () => Promise<
   return counting.run(counters, work);
 }
 
+/** A page of CSPM findings as AWS sent them, fields the SDK's model lacks included (raw-pages.ts). */
 export interface FindingsPage {
   findings: AwsSecurityFinding[];
   nextToken: string | undefined;
 }
 
-/** A page of the new Security Hub: OCSF documents as AWS sent them (the SDK leaves them untyped). */
+/** A page of the new Security Hub: OCSF documents as AWS sent them (raw-pages.ts). */
 export interface OcsfFindingsPage {
   findings: unknown[];
   nextToken: string | undefined;
@@ -300,6 +302,7 @@ export class SecurityHubReader {
     // The SDK's logger middleware filters every response for its (no-op) logger: a copy of each
     // page's hundred findings for nothing.
     client.middlewareStack.remove('loggerMiddleware');
+    keepFindingsAsReceived(client);
     // Runs once per attempt (the retry middleware sits above this step), so retries wait for a
     // token too and every throttle is counted.
     client.middlewareStack.add(

@@ -241,22 +241,12 @@ export function expectedFrom(findingsInHub: Map<string, AwsSecurityFinding>): Ma
         updatedAt: new Date(finding.UpdatedAt!).toISOString(),
         recordState: finding.RecordState ?? 'ACTIVE',
         workflowStatus: finding.Workflow?.Status ?? 'NEW',
-        rawHash: hashJson(asTheSdkParsesIt(finding)),
+        // As AWS sent it: fields the SDK's model lacks (the generator's AwsEc2Instance.Platform,
+        // which Inspector sends) included.
+        rawHash: hashJson(finding),
       },
     ]),
   );
-}
-
-/**
- * The AWS SDK keeps only the fields its model knows: the generator's `AwsEc2Instance.Platform`
- * (which Inspector sends, and the model lacks) does not reach Hubgraph.
- */
-function asTheSdkParsesIt(finding: AwsSecurityFinding): AwsSecurityFinding {
-  const copy = structuredClone(finding);
-  for (const resource of copy.Resources ?? [])
-    if (resource.Details?.AwsEc2Instance)
-      delete (resource.Details.AwsEc2Instance as Record<string, unknown>).Platform;
-  return copy;
 }
 
 export type StoredFindingView = Pick<
