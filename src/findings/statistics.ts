@@ -24,8 +24,8 @@ const analyzing = new WeakSet<Db>();
 /** Counts a tenant's newly inserted findings, and analyzes when their number has doubled. */
 export async function noteInsertedFindings(db: Db, tenantId: string, count: number): Promise<void> {
   if (count === 0) return;
-  let tenants = inserts.get(db);
-  if (!tenants) inserts.set(db, (tenants = new Map()));
+  const tenants = inserts.get(db) ?? new Map<string, TenantInserts>();
+  inserts.set(db, tenants);
   const state = tenants.get(tenantId) ?? { inserted: 0, nextAt: FIRST_AFTER };
   tenants.set(tenantId, state);
   state.inserted += count;
