@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import { eq } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { type App, createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { ConnectorModel } from '../../src/connectors/model.ts';
@@ -19,7 +20,7 @@ import { type RunProgress, runProgress } from '../../src/sync/progress.ts';
 import { runsByIds, slicesOfRun } from '../../src/sync/queries.ts';
 import { runConnectorNow } from '../../src/sync/service.ts';
 import { SyncWorker } from '../../src/sync/worker.ts';
-import { newTenant } from './database.ts';
+import { newTenant, openTestDatabase } from './database.ts';
 import { startTestServer, type TestServer } from './server.ts';
 import { until } from './wait.ts';
 
@@ -79,6 +80,38 @@ export async function startApiWithWorker(
   const worker = new SyncWorker(api.app, api.app.jobs!, { maintenanceIntervalMs: 1_000 });
   await worker.start();
   return { api, worker };
+}
+
+/**
+ * A test file whose tests each start a harness of their own: one database for the file, and each
+ * test's harness closed after the test, whatever it ended with.
+ */
+export function harnessPerTest(): {
+  readonly database: Database;
+  start(options?: Parameters<typeof startSyncHarness>[1]): Promise<SyncHarness>;
+} {
+  let database: Database | undefined;
+  let current: SyncHarness | undefined;
+  beforeAll(async () => {
+    database = await openTestDatabase();
+  });
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+  return {
+    get database() {
+      if (!database) throw new Error('the test database opens in beforeAll');
+      return database;
+    },
+    async start(options) {
+      current = await startSyncHarness(this.database, options);
+      return current;
+    },
+  };
 }
 
 export async function startSyncHarness(

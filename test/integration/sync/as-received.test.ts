@@ -1,31 +1,15 @@
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import { and, eq } from 'drizzle-orm';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../../src/db/client.ts';
+import { describe, expect, it } from 'vitest';
 import { findings } from '../../../src/db/schema.ts';
 import { generateFindings } from '../../../src/emulator/generator/index.ts';
-import { openTestDatabase } from '../../support/database.ts';
-import { type SyncHarness, startSyncHarness } from '../../support/sync.ts';
+import { harnessPerTest } from '../../support/sync.ts';
 
 // `findings.raw` is the ASFF as AWS sent it: a field AWS adds after the SDK's model was built (at
-// the top, inside a known structure, a resource type of its own) reaches the database through a
+// the top, inside a known structure, a resource type of its own) reaches the files.database through a
 // real sync (the real SDK against the emulator), and the mapping reads the known fields as before.
 
-let database: Database;
-let sync: SyncHarness | undefined;
-
-beforeAll(async () => {
-  database = await openTestDatabase();
-});
-
-afterEach(async () => {
-  await sync?.close();
-  sync = undefined;
-});
-
-afterAll(async () => {
-  await database?.close();
-});
+const files = harnessPerTest();
 
 /** A finding as a provider would send it once AWS has extended ASFF with fields the SDK lacks. */
 function aFindingWithFieldsTheSdkLacks(accountId: string, now: Date): AwsSecurityFinding {
@@ -62,7 +46,7 @@ function aFindingWithFieldsTheSdkLacks(accountId: string, now: Date): AwsSecurit
 
 describe('findings.raw after a sync', () => {
   it('keeps fields the SDK model does not know, as AWS sent them', async () => {
-    sync = await startSyncHarness(database, { emulator: { findings: 20, seed: 31 } });
+    const sync = await files.start({ emulator: { findings: 20, seed: 31 } });
     const connector = await sync.createConnector();
     const sent = aFindingWithFieldsTheSdkLacks(
       sync.emulator.accounts[0]!,
@@ -74,7 +58,7 @@ describe('findings.raw after a sync', () => {
 
     const { run } = await sync.run(connector.id);
     expect(run.status, run.error ?? '').toBe('SUCCEEDED');
-    const [row] = await database.db
+    const [row] = await files.database.db
       .select({ raw: findings.raw, severity: findings.severityLabel, resourceType: findings.resourceType })
       .from(findings)
       .where(

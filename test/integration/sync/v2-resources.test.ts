@@ -1,16 +1,14 @@
 import { paginateGetResourcesV2, type ResourceResult } from '@aws-sdk/client-securityhub';
 import { and, eq, isNotNull } from 'drizzle-orm';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../../src/db/client.ts';
+import { describe, expect, it } from 'vitest';
 import { assets, findings } from '../../../src/db/schema.ts';
 import { ADMINISTRATOR_ACCOUNT_ID } from '../../../src/emulator/index.ts';
 import { cspmProductArn } from '../../../src/mapping/ocsf/identity.ts';
 import { assetFromResourceV2 } from '../../../src/mapping/ocsf/resource-asset.ts';
 import { asffResourceType } from '../../../src/mapping/ocsf/resource-types.ts';
-import { openTestDatabase } from '../../support/database.ts';
 import { securityHubClient } from '../../support/emulator.ts';
 import { startTestServer } from '../../support/server.ts';
-import { type SyncHarness, startSyncHarness } from '../../support/sync.ts';
+import { harnessPerTest, type SyncHarness } from '../../support/sync.ts';
 
 // Assets from the new Security Hub's inventory (GetResourcesV2), with the real SDK against the
 // emulator: a V2 connector that syncs ASSETS keeps every resource the inventory holds, resource by
@@ -18,21 +16,7 @@ import { type SyncHarness, startSyncHarness } from '../../support/sync.ts';
 // kept and checked against ours. And a delegated administrator's organisation Scopes: an OU scope
 // reads exactly that unit's accounts; a member account that sends Scopes fails with what to do.
 
-let database: Database;
-let sync: SyncHarness | undefined;
-
-beforeAll(async () => {
-  database = await openTestDatabase();
-});
-
-afterEach(async () => {
-  await sync?.close();
-  sync = undefined;
-});
-
-afterAll(async () => {
-  await database?.close();
-});
+const files = harnessPerTest();
 
 async function inventory(harness: SyncHarness, region: string, index = 0): Promise<ResourceResult[]> {
   const client = await securityHubClient(harness.emulator, { region, index });
@@ -43,12 +27,12 @@ async function inventory(harness: SyncHarness, region: string, index = 0): Promi
 }
 
 async function storedAssets(harness: SyncHarness) {
-  return database.db.select().from(assets).where(eq(assets.tenantId, harness.ctx.tenantId));
+  return files.database.db.select().from(assets).where(eq(assets.tenantId, harness.ctx.tenantId));
 }
 
 describe('a V2 connector that syncs ASSETS', () => {
   it('keeps every resource GetResourcesV2 returns as one asset, linked to the findings about it', async () => {
-    sync = await startSyncHarness(database, {
+    const sync = await files.start({
       emulator: { findings: 300, seed: 41, v2: true },
       settings: { sweepIntervalMs: 365 * 86_400_000 },
     });
@@ -108,7 +92,7 @@ describe('a V2 connector that syncs ASSETS', () => {
     }
 
     // Each finding hangs off the asset of the resource it names.
-    const findingRows = await database.db
+    const findingRows = await files.database.db
       .select({ productArn: findings.productArn, awsId: findings.awsId, assetId: findings.assetId })
       .from(findings)
       .where(eq(findings.tenantId, sync.ctx.tenantId));
@@ -138,7 +122,7 @@ describe('a V2 connector that syncs ASSETS', () => {
 
     // Over GraphQL: what the inventory said, and Security Hub's count summed over the Regions
     // listing the resource (a global IAM user is listed in both).
-    const api = await startTestServer(database);
+    const api = await startTestServer(files.database);
     try {
       const response = await api.graphql<{
         assets: {
@@ -183,7 +167,7 @@ describe('a V2 connector that syncs ASSETS', () => {
   });
 
   it("counts the resources whose findings Security Hub counts differently from ours, and keeps AWS's count", async () => {
-    sync = await startSyncHarness(database, {
+    const sync = await files.start({
       emulator: { findings: 200, seed: 43, v2: true, regions: ['us-east-1'] },
       settings: { sweepIntervalMs: 365 * 86_400_000 },
     });
@@ -191,7 +175,7 @@ describe('a V2 connector that syncs ASSETS', () => {
     expect((await sync.run(connector.id)).run.status).toBe('SUCCEEDED');
     // A finding Hubgraph holds on an asset that Security Hub no longer counts there: the next run
     // reports the asset (findings are read incrementally, so the stored row stays as it is).
-    const [row] = await database.db
+    const [row] = await files.database.db
       .select({ id: findings.id, assetId: findings.assetId })
       .from(findings)
       // One Security Hub counts: active (an archived finding counts on neither side).
@@ -203,13 +187,13 @@ describe('a V2 connector that syncs ASSETS', () => {
         ),
       )
       .limit(1);
-    const [other] = await database.db
+    const [other] = await files.database.db
       .select({ id: assets.id })
       .from(assets)
       .where(eq(assets.tenantId, sync.ctx.tenantId))
       .limit(2)
       .then((rows) => rows.filter((asset) => asset.id !== row!.assetId));
-    await database.db.update(findings).set({ assetId: other!.id }).where(eq(findings.id, row!.id));
+    await files.database.db.update(findings).set({ assetId: other!.id }).where(eq(findings.id, row!.id));
     const { run, progress } = await sync.run(connector.id);
     expect(run.status, run.error ?? '').toBe('SUCCEEDED');
     expect(progress.findingCountMismatches).toBe(2);
@@ -217,7 +201,7 @@ describe('a V2 connector that syncs ASSETS', () => {
   });
 
   it("reads the linked Regions' resources once, in the aggregator V2's home Region", async () => {
-    sync = await startSyncHarness(database, { emulator: { findings: 200, seed: 45, v2: true } });
+    const sync = await files.start({ emulator: { findings: 200, seed: 45, v2: true } });
     const everywhere = [...(await inventory(sync, 'us-east-1')), ...(await inventory(sync, 'eu-west-1'))];
     await sync.emulator.admin('POST', '/_emulator/aggregators-v2', {
       accountId: sync.emulator.accounts[0],
@@ -239,7 +223,7 @@ describe('a V2 connector that syncs ASSETS', () => {
   });
 
   it('without securityhub:GetResourcesV2 still syncs, its assets from findings only', async () => {
-    sync = await startSyncHarness(database, { emulator: { findings: 100, seed: 46, v2: true } });
+    const sync = await files.start({ emulator: { findings: 100, seed: 46, v2: true } });
     const connector = await sync.createConnector({ api: 'V2' });
     // A role set up before the inventory was read: everything but securityhub:GetResourcesV2.
     await sync.emulator.admin('PUT', '/_emulator/roles/actions', {
@@ -260,7 +244,7 @@ describe('a V2 connector that syncs ASSETS', () => {
   });
 
   it('reads no inventory for a connector that syncs FINDINGS only', async () => {
-    sync = await startSyncHarness(database, { emulator: { findings: 100, seed: 44, v2: true } });
+    const sync = await files.start({ emulator: { findings: 100, seed: 44, v2: true } });
     const connector = await sync.createConnector({ api: 'V2', scope: { dataTypes: ['FINDINGS'] } });
     const { run, slices, progress } = await sync.run(connector.id);
     expect(run.status, run.error ?? '').toBe('SUCCEEDED');
@@ -276,7 +260,7 @@ describe("a delegated administrator's organisation scopes", () => {
   const DEV = 'ou-ab12-dev00001';
 
   async function anOrganization(): Promise<SyncHarness> {
-    sync = await startSyncHarness(database, {
+    const sync = await files.start({
       emulator: { findings: 300, seed: 47, v2: true, accounts: 2, administrator: true },
       settings: { sweepIntervalMs: 365 * 86_400_000 },
     });
@@ -297,7 +281,7 @@ describe("a delegated administrator's organisation scopes", () => {
       administrator,
     );
     // The scope as the API shows it.
-    const api = await startTestServer(database);
+    const api = await startTestServer(files.database);
     try {
       const response = await api.graphql<{
         connectors: { nodes: { scope: { organizations: unknown[] } }[] };

@@ -1,37 +1,21 @@
 import { BatchUpdateFindingsV2Command, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { and, eq } from 'drizzle-orm';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { assumeConnectorRole } from '../../../src/aws/clients.ts';
 import { targetOfConnector, updateConnector } from '../../../src/connectors/service.ts';
-import type { Database } from '../../../src/db/client.ts';
 import { connectors, findings } from '../../../src/db/schema.ts';
 import type { OcsfDocument } from '../../../src/emulator/generator/ocsf.ts';
 import { cspmProductArn } from '../../../src/mapping/ocsf/identity.ts';
-import { openTestDatabase } from '../../support/database.ts';
-import { type SyncHarness, startSyncHarness } from '../../support/sync.ts';
+import { harnessPerTest, type SyncHarness } from '../../support/sync.ts';
 
 // The new Security Hub on the sync engine, against the emulator with the real SDK: a V2 connector
 // stores exactly what GetFindingsV2 holds, finding by finding; a BOTH connector stores each problem
 // once; a connector moving between CSPM and V2 keeps its findings (the same rows, ids and history).
 
-let database: Database;
-let sync: SyncHarness | undefined;
-
-beforeAll(async () => {
-  database = await openTestDatabase();
-});
-
-afterEach(async () => {
-  await sync?.close();
-  sync = undefined;
-});
-
-afterAll(async () => {
-  await database?.close();
-});
+const files = harnessPerTest();
 
 async function aHarness(): Promise<SyncHarness> {
-  sync = await startSyncHarness(database, {
+  const sync = await files.start({
     emulator: { findings: 400, seed: 23, v2: true },
     settings: { sweepIntervalMs: 365 * 86_400_000 },
   });
@@ -39,7 +23,7 @@ async function aHarness(): Promise<SyncHarness> {
 }
 
 async function storedRows(harness: SyncHarness) {
-  const rows = await database.db
+  const rows = await files.database.db
     .select({
       id: findings.id,
       productArn: findings.productArn,
@@ -92,7 +76,7 @@ describe('a connector on the new Security Hub (api V2)', () => {
     expect(connector.api).toBeNull();
     const { run } = await harness.run(connector.id);
     expect(run.status, run.error ?? '').toBe('SUCCEEDED');
-    const [row] = await database.db
+    const [row] = await files.database.db
       .select({ api: connectors.api })
       .from(connectors)
       .where(and(eq(connectors.tenantId, harness.ctx.tenantId), eq(connectors.id, connector.id)));
