@@ -35,6 +35,8 @@ export async function noteInsertedFindings(db: Db, tenantId: string, count: numb
   analyzing.add(db);
   try {
     await db.execute(sql`analyze ${findings} (tenant_id, connector_id, asset_id, dedup_key)`);
+  } catch {
+    // Statistics only speed plans up: the page is committed, and a failed ANALYZE must not fail it.
   } finally {
     analyzing.delete(db);
   }
