@@ -186,26 +186,10 @@ async function upsertPage(
     };
 
   const stored = new Map<string, StoredVersion>(
-    (
-      await tx
-        .select({
-          id: findings.id,
-          productArn: findings.productArn,
-          awsId: findings.awsId,
-          format: findings.format,
-          awsUpdatedAt: findings.awsUpdatedAt,
-          assetId: findings.assetId,
-          raw: findings.raw,
-          writeBackAt: findings.writeBackAt,
-        })
-        .from(findings)
-        .where(
-          and(
-            eq(findings.tenantId, tenantId),
-            sql`${findings.id} = any(${findingIdsByIdentity(tenantId, incoming)})`,
-          ),
-        )
-    ).map((row) => [identityKey(row.productArn, row.awsId), row]),
+    (await storedVersions(tx, tenantId, incoming)).map((row) => [
+      identityKey(row.productArn, row.awsId),
+      row,
+    ]),
   );
 
   // An incoming finding replaces the stored one only if it is not older (UpdatedAt); at the same
@@ -405,6 +389,31 @@ function mergeAssetSightings(a: AssetRecord, b: AssetRecord): AssetRecord {
     name: later.name ?? a.name ?? b.name,
     firstSeenAt: a.firstSeenAt.getTime() <= b.firstSeenAt.getTime() ? a.firstSeenAt : b.firstSeenAt,
   };
+}
+
+/**
+ * The stored versions of a page's findings, by their ids from the tenant's identity index (see
+ * `findingIdsByIdentity`). No second tenant condition: the ids are the tenant's already, and with
+ * one the planner may AND the ids with a scan of the tenant's whole index range.
+ */
+export function storedVersions(
+  db: Executor,
+  tenantId: string,
+  identities: readonly { productArn: string; awsId: string }[],
+) {
+  return db
+    .select({
+      id: findings.id,
+      productArn: findings.productArn,
+      awsId: findings.awsId,
+      format: findings.format,
+      awsUpdatedAt: findings.awsUpdatedAt,
+      assetId: findings.assetId,
+      raw: findings.raw,
+      writeBackAt: findings.writeBackAt,
+    })
+    .from(findings)
+    .where(sql`${findings.id} = any(${findingIdsByIdentity(tenantId, identities)})`);
 }
 
 /**

@@ -325,8 +325,7 @@ export async function markSeen(
   if (identities.length === 0) return;
   await tx.execute(sql`
     update ${findings} set last_synced_at = ${at.toISOString()}::timestamptz
-     where tenant_id = ${tenantId}
-       and id = any(${findingIdsByIdentity(tenantId, identities)})
+     where id = any(${findingIdsByIdentity(tenantId, identities)})
        and (last_synced_at is null or last_synced_at < ${at.toISOString()}::timestamptz)`);
 }
 

@@ -3,8 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/client.ts';
 import { rowsOf } from '../../src/db/json-rows.ts';
 import { events, findings } from '../../src/db/schema.ts';
-import { type IngestItem, identityKey, ingestFindingsPage } from '../../src/findings/ingest.ts';
-import { findingIdsByIdentity } from '../../src/findings/queries.ts';
+import {
+  type IngestItem,
+  identityKey,
+  ingestFindingsPage,
+  storedVersions,
+} from '../../src/findings/ingest.ts';
 import { newTenant, openTestDatabase } from '../support/database.ts';
 import { anInspectorEc2Finding } from '../support/factories.ts';
 
@@ -153,11 +157,10 @@ describe("a tenant's first import", () => {
     for (let i = 0; i < items.length; i += 100)
       await ingestFindingsPage(database.db, tenantId, items.slice(i, i + 100));
     const identities = items.slice(0, 100).map(({ finding }) => finding);
-    const lookup = sql`select id from ${findings}
-      where tenant_id = ${tenantId} and id = any(${findingIdsByIdentity(tenantId, identities)})`;
+    const lookup = storedVersions(database.db, tenantId, identities);
 
-    const found = rowsOf<{ id: string }>(await database.db.execute(lookup));
-    const plan = await explained(sql`explain (format json) ${lookup}`);
+    const found = await lookup;
+    const plan = await explained(sql`explain (format json) ${lookup.getSQL()}`);
     const tenantRows = await explained(
       sql`explain (format json) select 1 from ${findings} where tenant_id = ${tenantId}`,
     );
