@@ -31,12 +31,18 @@ export async function noteInsertedFindings(db: Db, tenantId: string, count: numb
   state.inserted += count;
   // One ANALYZE at a time per database; a writer that finds one running goes on with its pages.
   if (state.inserted < state.nextAt || analyzing.has(db)) return;
-  state.nextAt = state.inserted * 2;
   analyzing.add(db);
   try {
-    await db.execute(sql`analyze ${findings} (tenant_id, connector_id, asset_id, dedup_key)`);
+    await db.transaction(async (tx) => {
+      // Never wait behind autovacuum (which holds the same lock for as long as it takes): try
+      // again a thousand findings later.
+      await tx.execute(sql`set local lock_timeout = '200ms'`);
+      await tx.execute(sql`analyze ${findings} (tenant_id, connector_id, asset_id, dedup_key)`);
+    });
+    state.nextAt = state.inserted * 2;
   } catch {
     // Statistics only speed plans up: the page is committed, and a failed ANALYZE must not fail it.
+    state.nextAt = state.inserted + FIRST_AFTER;
   } finally {
     analyzing.delete(db);
   }

@@ -1,4 +1,5 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/client.ts';
 import { rowsOf } from '../../src/db/json-rows.ts';
@@ -174,6 +175,48 @@ describe("a tenant's first import", () => {
     expect(nodes.map((node) => node.type)).not.toContain('Seq Scan');
     expect(tenantRows[0]!.Plan['Plan Rows']).toBeGreaterThan(500);
   });
+  it.skipIf(!process.env.DATABASE_URL)(
+    'never waits behind autovacuum: with the table locked, pages go on and the ANALYZE comes later',
+    async () => {
+      const tenantId = await newTenant(database);
+      const page = () => Array.from({ length: 100 }, () => anInspectorEc2Finding({ asset: null }));
+      const tenantRows = async () =>
+        (
+          await explained(sql`explain (format json) select 1 from ${findings} where tenant_id = ${tenantId}`)
+        )[0]!.Plan['Plan Rows'];
+      const holder = postgres(database.url!, { max: 1, onnotice: () => {} });
+      let release = () => {};
+      let released = false;
+      try {
+        // The lock autovacuum holds while it works on the table, held until we let go.
+        const held = new Promise<void>((resolve) => {
+          void holder
+            .begin(async (tx) => {
+              await tx`lock table findings in share update exclusive mode`;
+              resolve();
+              await new Promise<void>((letGo) => {
+                release = letGo;
+              });
+            })
+            .finally(() => {
+              released = true;
+            });
+        });
+        await held;
+        for (let i = 0; i < 10; i++) await ingestFindingsPage(database.db, tenantId, page());
+
+        // The 1,000th finding's ANALYZE gave up instead of waiting: the lock is still held.
+        expect(released).toBe(false);
+        expect(await tenantRows()).toBeLessThan(500);
+      } finally {
+        release();
+        await holder.end({ timeout: 5 });
+      }
+      // Tried again a thousand findings later.
+      for (let i = 0; i < 10; i++) await ingestFindingsPage(database.db, tenantId, page());
+      expect(await tenantRows()).toBeGreaterThan(1_500);
+    },
+  );
 });
 
 type Plan = { Plan: Record<string, unknown> & { 'Plan Rows': number } }[];
