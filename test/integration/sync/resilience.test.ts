@@ -119,4 +119,59 @@ describe('a run against a faulty Security Hub', () => {
     const seconds = (run.finishedAt!.getTime() - run.startedAt!.getTime()) / 1000;
     expect(seconds).toBeGreaterThanOrEqual((requests - 6) / 3 - 1);
   });
+
+  it('reading the new Security Hub, stays within the quota assumed for GetFindingsV2 (3/s, burst 6)', async () => {
+    await sync.close();
+    sync = await startSyncHarness(database, {
+      emulator: { findings: 900, seed: 31, latencyMs: 20, v2: true },
+    });
+    const connector = await sync.createConnector({ api: 'V2', regions: ['us-east-1'] });
+    await sync.emulator.admin('PUT', '/_emulator/quotas', { enabled: true, reset: true });
+    await sync.emulator.admin('DELETE', '/_emulator/counters');
+    const { run, progress } = await sync.run(connector.id, 'FULL');
+    expect(run.status, run.error ?? '').toBe('SUCCEEDED');
+    const seen = await counters();
+    expect(seen.GetFindingsV2?.['429'] ?? 0).toBe(0);
+    expect(progress.throttled).toBe(0);
+    const requests = seen.GetFindingsV2!['200']!;
+    expect(requests).toBeGreaterThan(6);
+    const seconds = (run.finishedAt!.getTime() - run.startedAt!.getTime()) / 1000;
+    expect(seconds).toBeGreaterThanOrEqual((requests - 6) / 3 - 1);
+  });
+
+  it('reading the new Security Hub, replaces a role session that expires mid-run and loses nothing', async () => {
+    await sync.close();
+    sync = await startSyncHarness(database, {
+      emulator: { findings: 900, seed: 31, latencyMs: 150, v2: true },
+      settings: { sdkMaxAttempts: 4, pageRetries: 8 },
+    });
+    const connector = await sync.createConnector({
+      api: 'V2',
+      auth: {
+        mode: 'ASSUME_ROLE',
+        sourceMode: 'ACCESS_KEY',
+        accessKeyId: sync.emulator.baseCredentials.accessKeyId,
+        secretAccessKey: sync.emulator.baseCredentials.secretAccessKey,
+        roleArn: sync.emulator.roles[0]!.arn,
+        sessionDurationSeconds: 900,
+      },
+    });
+    await sync.emulator.admin('DELETE', '/_emulator/counters');
+    const runId = await sync.queue(connector.id);
+    await until(
+      'three pages of the run',
+      async () => {
+        const slices = await slicesOfRun(sync.ctx.db, runId);
+        return slices.reduce((sum, slice) => sum + slice.pages, 0) >= 3 ? true : undefined;
+      },
+      { intervalMs: 50 },
+    );
+    await sync.emulator.admin('POST', '/_emulator/clock/advance', { seconds: 901, evolve: false });
+    const { run } = await sync.waitForRun(runId, 120_000);
+
+    expect(run.status, run.error ?? '').toBe('SUCCEEDED');
+    const expected = sync.inSecurityHubV2();
+    expect([...(await sync.stored()).keys()].sort()).toEqual([...expected.keys()].sort());
+    expect((await counters()).AssumeRole?.['200']).toBeGreaterThanOrEqual(2); // the expired session was replaced
+  });
 });
