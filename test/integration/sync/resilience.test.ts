@@ -34,17 +34,35 @@ afterAll(async () => {
 const counters = async () =>
   (await sync.emulator.admin('GET', '/_emulator/counters')) as Record<string, Record<string, number>>;
 
+/** Role sessions of 900 s, AWS's shortest, assumed with the emulator's base credentials. */
+function shortSession() {
+  return {
+    mode: 'ASSUME_ROLE' as const,
+    sourceMode: 'ACCESS_KEY' as const,
+    accessKeyId: sync.emulator.baseCredentials.accessKeyId,
+    secretAccessKey: sync.emulator.baseCredentials.secretAccessKey,
+    roleArn: sync.emulator.roles[0]!.arn,
+    sessionDurationSeconds: 900,
+  };
+}
+
+/** Once a few pages of the run are in, the role session expires (the emulator's clock jumps past it). */
+async function expireSessionAfterThreePages(runId: string): Promise<void> {
+  await until(
+    'three pages of the run',
+    async () => {
+      const slices = await slicesOfRun(sync.ctx.db, runId);
+      return slices.reduce((sum, slice) => sum + slice.pages, 0) >= 3 ? true : undefined;
+    },
+    { intervalMs: 50 },
+  );
+  await sync.emulator.admin('POST', '/_emulator/clock/advance', { seconds: 901, evolve: false });
+}
+
 describe('a run against a faulty Security Hub', () => {
   it('completes with nothing lost through 10% throttling, 5% 5xx, connection resets and an expiring session', async () => {
     const connector = await sync.createConnector({
-      auth: {
-        mode: 'ASSUME_ROLE',
-        sourceMode: 'ACCESS_KEY',
-        accessKeyId: sync.emulator.baseCredentials.accessKeyId,
-        secretAccessKey: sync.emulator.baseCredentials.secretAccessKey,
-        roleArn: sync.emulator.roles[0]!.arn,
-        sessionDurationSeconds: 900,
-      },
+      auth: shortSession(),
     });
     await sync.emulator.admin('DELETE', '/_emulator/counters');
     await sync.emulator.admin('PUT', '/_emulator/faults', {
@@ -52,16 +70,7 @@ describe('a run against a faulty Security Hub', () => {
       kinds: ['429', '429', '500', 'reset'],
     });
     const runId = await sync.queue(connector.id);
-    // Once a few pages are in, the role session expires (the emulator's clock jumps past it).
-    await until(
-      'three pages of the run',
-      async () => {
-        const slices = await slicesOfRun(sync.ctx.db, runId);
-        return slices.reduce((sum, slice) => sum + slice.pages, 0) >= 3 ? true : undefined;
-      },
-      { intervalMs: 50 },
-    );
-    await sync.emulator.admin('POST', '/_emulator/clock/advance', { seconds: 901, evolve: false });
+    await expireSessionAfterThreePages(runId);
     const { run, progress } = await sync.waitForRun(runId, 120_000);
 
     expect(run.status).toBe('SUCCEEDED');
@@ -147,26 +156,11 @@ describe('a run against a faulty Security Hub', () => {
     });
     const connector = await sync.createConnector({
       api: 'V2',
-      auth: {
-        mode: 'ASSUME_ROLE',
-        sourceMode: 'ACCESS_KEY',
-        accessKeyId: sync.emulator.baseCredentials.accessKeyId,
-        secretAccessKey: sync.emulator.baseCredentials.secretAccessKey,
-        roleArn: sync.emulator.roles[0]!.arn,
-        sessionDurationSeconds: 900,
-      },
+      auth: shortSession(),
     });
     await sync.emulator.admin('DELETE', '/_emulator/counters');
     const runId = await sync.queue(connector.id);
-    await until(
-      'three pages of the run',
-      async () => {
-        const slices = await slicesOfRun(sync.ctx.db, runId);
-        return slices.reduce((sum, slice) => sum + slice.pages, 0) >= 3 ? true : undefined;
-      },
-      { intervalMs: 50 },
-    );
-    await sync.emulator.admin('POST', '/_emulator/clock/advance', { seconds: 901, evolve: false });
+    await expireSessionAfterThreePages(runId);
     const { run } = await sync.waitForRun(runId, 120_000);
 
     expect(run.status, run.error ?? '').toBe('SUCCEEDED');
