@@ -73,7 +73,9 @@ export class EventBus {
    */
   subscribe(tenantId: string, topic: EventTopic, after?: bigint): AsyncIterableIterator<EventRow[]> {
     const queue = new BatchQueue();
+    const key = streamKey(tenantId, topic);
     let stream: TopicStream | undefined;
+    let pending: Promise<TopicStream> | undefined;
     let delivered = after;
     let replaying = after !== undefined;
     let finished = false;
@@ -83,12 +85,19 @@ export class EventBus {
       queue.close();
       if (!stream) return;
       stream.subscribers.delete(queue);
-      if (stream.subscribers.size === 0) this.streams.delete(streamKey(tenantId, topic));
+      // Only its own stream: a newer one under the same key has subscribers of its own.
+      if (stream.subscribers.size === 0 && this.streams.get(key) === pending) this.streams.delete(key);
     };
     const next = async (): Promise<IteratorResult<EventRow[]>> => {
       if (finished) return done;
-      if (!stream) {
-        stream = await this.stream(tenantId, topic);
+      while (!stream) {
+        pending = this.stream(tenantId, topic);
+        const candidate = await pending;
+        if (finished) return done;
+        // The stream's last subscriber may have left while we waited for it: it is then out of the
+        // map, no notification pumps it again, and joining it would wait forever. Take the new one.
+        if (this.streams.get(key) !== pending) continue;
+        stream = candidate;
         // Registered before replaying, so nothing committed during the replay is missed;
         // what both deliver is dropped by id below.
         stream.subscribers.add(queue);

@@ -101,6 +101,23 @@ describe('EventBus', () => {
     await subscription.return!();
   });
 
+  it("joins a live stream even when the stream's last subscriber leaves while it is joining", async () => {
+    const leaving = bus.subscribe(tenantId, 'finding', 0n);
+    const left = leaving.next();
+    await commit('before');
+    const [before] = await left.then((result) => result.value as EventRow[]); // it has joined the stream
+    const joining = bus.subscribe(tenantId, 'finding', before!.id);
+    const first = joining.next(); // finds the stream, and awaits it
+    await leaving.return!(); // the stream's last subscriber leaves before the joiner is in
+
+    await commit('after-the-handover');
+
+    expect(entities(await first.then((result) => result.value as EventRow[]))).toEqual([
+      'after-the-handover',
+    ]);
+    await joining.return!();
+  });
+
   it('keeps tenants and topics apart', async () => {
     const otherTenant = await newTenant(database, 'bus-other');
     const subscription = bus.subscribe(tenantId, 'finding', 0n);
