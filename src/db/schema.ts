@@ -3,6 +3,7 @@ import {
   bigserial,
   boolean,
   customType,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -241,6 +242,11 @@ export const runSlices = pgTable(
     /** Per `<account>/<region>` of the findings: fetched, created, updated, unchanged, rejected. */
     counts: jsonb('counts').notNull().$type<Record<string, Record<string, number>>>(),
     done: boolean('done').notNull().default(false),
+    /**
+     * The slice's share of its run's progress: 1 for each first slice; a split shares it between the
+     * two halves by their windows, so what was read keeps counting and progress never steps back.
+     */
+    weight: doublePrecision('weight').notNull().default(1),
     startedAt: timestamptz('started_at'),
     finishedAt: timestamptz('finished_at'),
     updatedAt: updatedAt(),

@@ -1,0 +1,1 @@
+ALTER TABLE "run_slices" ADD COLUMN "weight" double precision DEFAULT 1 NOT NULL;
