@@ -80,6 +80,7 @@ import {
   pageEndsSlice,
   pageQueryWindow,
   restartFromHighWater,
+  splitWeights,
   splitWindow,
 } from './windows.ts';
 
@@ -872,11 +873,14 @@ export class RunExecution {
   private async split(slice: SliceState): Promise<SliceState | undefined> {
     const halves = splitWindow(slice);
     if (!halves) return undefined;
+    const weights = splitWeights(slice, halves);
+    const donor = { ...halves.donor, weight: weights.donor };
     this.sliceNames ??= new SliceNames(this.slices.keys());
     const added: SliceState = {
       ...slice,
       slice: this.sliceNames.take(slice.stream),
       ...halves.taken,
+      weight: weights.taken,
       queryEnd: null,
       nextToken: null,
       highWater: null,
@@ -892,11 +896,11 @@ export class RunExecution {
     };
     await this.ctx.db.transaction(async (tx) => {
       await assertRunOwned(tx, this.run.id, this.run.attempt);
-      await saveSlice(tx, this.run.id, slice.slice, halves.donor);
+      await saveSlice(tx, this.run.id, slice.slice, donor);
       const { hasMore: _hasMore, splitRequested: _split, updatedAt: _updatedAt, ...row } = added;
       await insertSlices(tx, [row]);
     });
-    Object.assign(slice, halves.donor);
+    Object.assign(slice, donor);
     this.slices.set(added.slice, added);
     crashPoint('slice-split');
     return added;

@@ -32,7 +32,7 @@ export interface RunProgress extends FindingCounts, ResourceCounts {
   regions: RegionProgress[];
   elapsedMs: number;
   findingsPerSecond: number;
-  /** 0–1, counting each sub-window equally; null before anything is known. */
+  /** 0–1, each first sub-window counting equally (see `splitWeights`); null before anything is known. */
   fraction: number | null;
   etaSeconds: number | null;
 }
@@ -50,6 +50,7 @@ type SliceLike = Pick<
   | 'retries'
   | 'counts'
   | 'done'
+  | 'weight'
   | 'startedAt'
   | 'finishedAt'
 >;
@@ -133,10 +134,11 @@ export function runProgress(
   const started = run.startedAt?.getTime();
   const elapsedMs = started === undefined ? 0 : (run.finishedAt ?? now).getTime() - started;
   const measured = slices.filter((slice) => !isFutureSlice(slice));
+  const weight = measured.reduce((sum, slice) => sum + slice.weight, 0);
   const fraction =
-    measured.length === 0
+    measured.length === 0 || weight <= 0
       ? null
-      : measured.reduce((sum, slice) => sum + sliceFraction(slice), 0) / measured.length;
+      : measured.reduce((sum, slice) => sum + slice.weight * sliceFraction(slice), 0) / weight;
   const remaining =
     fraction !== null && fraction >= 0.02 && fraction < 1
       ? (elapsedMs / 1000) * ((1 - fraction) / fraction)

@@ -93,6 +93,21 @@ export function splitWindow(slice: SliceWindow): WindowSplit | undefined {
 }
 
 /**
+ * A split slice's weight in its run's progress, shared between the halves by their windows. The
+ * donor's fraction read grows as its window shrinks to the middle, and its weight shrinks as much:
+ * what it had read counts the same, and the run's progress never steps back (counting slices
+ * equally, it fell from 89% to 84% as slices split).
+ */
+export function splitWeights(
+  slice: Pick<SliceWindow, 'windowStart' | 'windowEnd'> & { weight: number },
+  split: WindowSplit,
+): { donor: number; taken: number } {
+  const width = slice.windowEnd.getTime() - slice.windowStart.getTime();
+  const donor = (slice.weight * (split.donor.windowEnd.getTime() - slice.windowStart.getTime())) / width;
+  return { donor, taken: slice.weight - donor };
+}
+
+/**
  * The high-water mark once a page is read: the latest `UpdatedAt` of its findings, never moving
  * backwards. A finding whose `UpdatedAt` does not parse (a malformed finding, rejected later) says
  * nothing about how far the query got.

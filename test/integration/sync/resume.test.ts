@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout } from 'node:timers/promises';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectorModel } from '../../../src/connectors/model.ts';
@@ -6,7 +7,8 @@ import { type TenantContext, tenantContext } from '../../../src/context.ts';
 import type { Database } from '../../../src/db/client.ts';
 import { assets } from '../../../src/db/schema.ts';
 import { DEFAULT_SYNC_SETTINGS, RunExecution } from '../../../src/sync/engine.ts';
-import { claimRun, insertRun } from '../../../src/sync/queries.ts';
+import { runProgress } from '../../../src/sync/progress.ts';
+import { claimRun, insertRun, slicesOfRun } from '../../../src/sync/queries.ts';
 import { RateLimiter, UNLIMITED } from '../../../src/sync/rate-limiter.ts';
 import { newTenant, openTestDatabase } from '../../support/database.ts';
 import { expectedFrom, type SyncHarness, startSyncHarness, viewOf } from '../../support/sync.ts';
@@ -45,6 +47,7 @@ async function attempt(
   runId: string,
   number: number,
   stopAfter?: number,
+  settingsOfRun = settings,
 ): Promise<number> {
   const run = (await ctx.db.transaction((tx) =>
     claimRun(tx, runId, number, `test:${number}`, ctx.clock.now()),
@@ -54,7 +57,7 @@ async function attempt(
   const execution = new RunExecution(ctx, run, connector, {
     limiter: new RateLimiter({ quotas: UNLIMITED }),
     signal: controller.signal,
-    settings,
+    settings: settingsOfRun,
     onPageCommitted: () => {
       commits += 1;
       if (commits === stopAfter) controller.abort(new Error('stopped by the test'));
@@ -159,5 +162,32 @@ describe('resuming', () => {
     });
     await expect(stale.execute()).rejects.toThrow(/no longer owned by attempt 0/);
     expect((await storedIn(ctx)).size).toBe(0);
+  });
+});
+
+describe('progress', () => {
+  it('never steps back while idle slices take over half of busy ones', async () => {
+    const { ctx, connector } = await freshTenant();
+    const runId = await newRun(ctx, connector);
+    // Read back to back while the run goes on: each read sees what the one before saw, or more.
+    const fractions: number[] = [];
+    let running = true;
+    const watching = (async () => {
+      while (running) {
+        const slices = await slicesOfRun(ctx.db, runId);
+        const { fraction } = runProgress({ startedAt: null, finishedAt: null }, slices, ctx.clock.now());
+        if (fraction !== null) fractions.push(fraction);
+        await setTimeout(5);
+      }
+    })();
+    // One sub-window per Region to begin with, and room for four: the idle ones split the busy.
+    await attempt(ctx, connector, runId, 0, undefined, { ...settings, fullSlices: 1, sliceConcurrency: 4 });
+    running = false;
+    await watching;
+    const slices = await slicesOfRun(ctx.db, runId);
+    expect(slices.filter((slice) => slice.weight < 1).length).toBeGreaterThanOrEqual(2);
+    expect(runProgress({ startedAt: null, finishedAt: null }, slices, ctx.clock.now()).fraction).toBe(1);
+    expect(fractions.length).toBeGreaterThan(3);
+    expect(fractions).toEqual([...fractions].sort((a, b) => a - b));
   });
 });

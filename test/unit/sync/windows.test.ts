@@ -10,6 +10,7 @@ import {
   restartFromHighWater,
   type SliceProgress,
   type SplitCandidate,
+  splitWeights,
   splitWindow,
   unreadFrom,
   wideEnoughToSplit,
@@ -170,6 +171,14 @@ describe('splitting a window', () => {
     expect(splitWindow(aSlice({ windowEnd: at('2026-05-01T00:00:01.999Z') }))).toBeUndefined();
     const mostlyRead = aSlice({ highWater: at('2026-05-01T00:59:58.001Z') });
     expect(splitWindow(mostlyRead)).toBeUndefined();
+  });
+
+  it("shares the slice's weight by window, so what the donor had read counts as much as before", () => {
+    // 20 of 60 minutes read (1/3 of a weight of 0.75): the donor keeps 40 minutes, half of them read.
+    const slice = { ...aSlice({ highWater: at('2026-05-01T00:20:00.000Z') }), weight: 0.75 };
+    const weights = splitWeights(slice, splitWindow(slice)!);
+    expect(weights).toEqual({ donor: 0.5, taken: 0.25 });
+    expect(weights.donor * 0.5).toBeCloseTo(0.75 * (1 / 3), 12);
   });
 
   it('puts the middle of an odd width on the whole millisecond below', () => {
