@@ -216,6 +216,6 @@ function drawProgress(event: {
   const filled = Math.round(fraction * width);
   const eta = event.etaSeconds === null ? '' : ` ETA ${event.etaSeconds}s`;
   process.stdout.write(
-    `\r  [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.round(fraction * 100)).padStart(3)}%  ${event.totals.fetched} findings  ${Math.round(event.findingsPerSecond)}/s${eta}  ${event.status}   `,
+    `\r  [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.round(fraction * 100)).padStart(3)}%  ${event.totals.fetched} findings read  ${Math.round(event.findingsPerSecond)}/s${eta}  ${event.status}   `,
   );
 }
