@@ -6,6 +6,7 @@ import {
   type SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
 import type { SQL } from 'drizzle-orm';
+import { type BatchSendSettings, DEFAULT_BATCH_SEND_SETTINGS } from '../aws/batch-sends.ts';
 import { partitionOfRegion } from '../aws/regions.ts';
 import type { ConnectorModel } from '../connectors/model.ts';
 import { lockConnector } from '../connectors/queries.ts';
@@ -69,25 +70,9 @@ import {
 const PERMISSION = 'securityhub:BatchImportFindings';
 const MAX_IDEMPOTENCY_KEY = 200;
 
-export interface ExportSettings {
-  /** Sends per finding (throttling, AWS's 5xx and InternalFailure are tried again). */
-  attempts: number;
-  /** Backoff before the next round of retries; doubles each round (at most 30 s). */
-  backoffMs: number;
-  /** SDK attempts per request (its own retries of throttling and transient faults). */
-  sdkMaxAttempts: number;
-  /** An export nobody advanced for this long is taken over by a worker (its process died). */
-  resumeAfterIdleMs: number;
-  /** Tests: called at each step, so a test can play a crash there by throwing. */
-  onStep?: (step: 'recorded' | 'sent') => void;
-}
+export type ExportSettings = BatchSendSettings;
 
-export const DEFAULT_EXPORT_SETTINGS: ExportSettings = {
-  attempts: 5,
-  backoffMs: 500,
-  sdkMaxAttempts: 3,
-  resumeAfterIdleMs: 60_000,
-};
+export const DEFAULT_EXPORT_SETTINGS: ExportSettings = DEFAULT_BATCH_SEND_SETTINGS;
 
 export interface FindingsExportPayloadModel {
   export: FindingExportRow | null;

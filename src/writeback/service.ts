@@ -8,6 +8,7 @@ import {
   type SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
 import type { SQL } from 'drizzle-orm';
+import { type BatchSendSettings, DEFAULT_BATCH_SEND_SETTINGS } from '../aws/batch-sends.ts';
 import type { ConnectorModel } from '../connectors/model.ts';
 import { connectorById } from '../connectors/service.ts';
 import { type AppServices, type TenantContext, tenantContext } from '../context.ts';
@@ -81,25 +82,9 @@ const RETRYABLE = new Set([
   'InternalServerException',
 ]);
 
-export interface WriteBackSettings {
-  /** Sends per finding (ConcurrentUpdateError, throttling and AWS's 5xx are tried again). */
-  attempts: number;
-  /** Backoff before the next round of retries; doubles each round (at most 30 s). */
-  backoffMs: number;
-  /** SDK attempts per request (its own retries of throttling and transient faults). */
-  sdkMaxAttempts: number;
-  /** A request nobody advanced for this long is taken over by a worker (its process died). */
-  resumeAfterIdleMs: number;
-  /** Tests: called at each step, so a test can play a crash there by throwing. */
-  onStep?: (step: 'recorded' | 'sent') => void;
-}
+export type WriteBackSettings = BatchSendSettings;
 
-export const DEFAULT_WRITE_BACK_SETTINGS: WriteBackSettings = {
-  attempts: 5,
-  backoffMs: 500,
-  sdkMaxAttempts: 3,
-  resumeAfterIdleMs: 60_000,
-};
+export const DEFAULT_WRITE_BACK_SETTINGS: WriteBackSettings = DEFAULT_BATCH_SEND_SETTINGS;
 
 /** The mutation: check, record, apply, and answer per finding. */
 export async function updateFindings(
