@@ -579,7 +579,7 @@ export type ConnectorRunProgressEvent = {
   error?: Maybe<Scalars['String']['output']>;
   etaSeconds?: Maybe<Scalars['Int']['output']>;
   findingsPerSecond: Scalars['Float']['output'];
-  /** Share of the run's sub-windows read, 0–1. */
+  /** Share of the run's windows read, 0–1: each first sub-window weighs the same, and a split shares its slice's weight between the halves, so a split never sets it back. */
   fraction?: Maybe<Scalars['Float']['output']>;
   mode?: Maybe<RunMode>;
   occurredAt: Scalars['DateTime']['output'];
