@@ -1,11 +1,15 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { composeServices } from '@apollo/composition';
+import { printSubgraphSchema } from '@apollo/subgraph';
+import { type DocumentNode, type GraphQLSchema, isExecutableDefinitionNode, parse, validate } from 'graphql';
 import { describe, expect, it } from 'vitest';
+import { buildSchema } from '../../src/graphql/schema.ts';
 
 // The docs keep up with the code: every environment variable src/config.ts reads is named in the
-// README or docs/, and every relative link in them leads to a file of the repository (a clone has
-// nothing outside it).
+// README or docs/, every relative link in them leads to a file of the repository (a clone has
+// nothing outside it), and every GraphQL operation in them is one the schema accepts.
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
@@ -93,4 +97,52 @@ describe('the supergraph guide', () => {
       'rover supergraph compose --config docs/supergraph/supergraph.yaml',
     );
   });
+});
+
+/** Each ```graphql block of the README and docs/, with where it starts. */
+function graphqlBlocks(): { at: string; file: string; text: string }[] {
+  return markdownFiles()
+    .filter((file) => file === 'README.md' || file.startsWith('docs'))
+    .flatMap((file) => {
+      const text = read(file);
+      return [...text.matchAll(/```graphql\n([\s\S]*?)```/g)].map((match) => ({
+        at: `${file}:${text.slice(0, match.index).split('\n').length}`,
+        file,
+        text: match[1]!,
+      }));
+    });
+}
+
+/** The operations of a block (a block may also show schema, e.g. another subgraph's types). */
+function operationsOf(document: DocumentNode): DocumentNode {
+  return { ...document, definitions: document.definitions.filter(isExecutableDefinitionNode) };
+}
+
+describe('GraphQL in the README and docs/', () => {
+  // What a reader pastes into GraphiQL or sends through the router. The supergraph guide's queries
+  // are for the supergraph it composes: Hubgraph beside the companion subgraph of tickets.graphql.
+  const hubgraph = buildSchema();
+  const composed = composeServices([
+    { name: 'hubgraph', typeDefs: parse(printSubgraphSchema(hubgraph)), url: 'http://hubgraph' },
+    { name: 'tickets', typeDefs: parse(read('docs/supergraph/tickets.graphql')), url: 'http://tickets' },
+  ]);
+  if (composed.errors) throw composed.errors[0];
+  const supergraph = composed.schema.toAPISchema().toGraphQLJSSchema();
+  const schemaFor = (file: string): GraphQLSchema => (file === 'docs/supergraph.md' ? supergraph : hubgraph);
+  const blocks = graphqlBlocks();
+
+  it('are found (the check is real)', () => {
+    expect(blocks.length).toBeGreaterThan(15);
+    const wrong = parse('{ findings(first: 5) { nodes { noSuchField } } }');
+    expect(validate(hubgraph, wrong)).not.toEqual([]);
+  });
+
+  for (const block of blocks) {
+    it(`${block.at} parses, and its operations validate`, () => {
+      const document = parse(block.text);
+      expect(document.definitions.length).toBeGreaterThan(0);
+      const errors = validate(schemaFor(block.file), operationsOf(document));
+      expect(errors.map((error) => error.message)).toEqual([]);
+    });
+  }
 });
