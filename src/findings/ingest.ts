@@ -1,4 +1,4 @@
-import { and, eq, getTableColumns, sql } from 'drizzle-orm';
+import { getTableColumns, sql } from 'drizzle-orm';
 import { recomputeAssetRisk } from '../assets/risk.ts';
 import type { Db, Executor, Tx } from '../db/client.ts';
 import { textArray } from '../db/filter-helpers.ts';
