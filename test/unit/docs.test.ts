@@ -67,6 +67,17 @@ describe('environment variables', () => {
   });
 });
 
+describe('commands', () => {
+  it('every `npm run <script>` in the README and docs is a script of package.json', () => {
+    const scripts = Object.keys((JSON.parse(read('package.json')) as { scripts: object }).scripts);
+    const named = markdownFiles().flatMap((file) =>
+      [...read(file).matchAll(/npm run ([a-z][\w:-]*[\w])/g)].map((match) => `${file}: ${match[1]}`),
+    );
+    expect(named.length).toBeGreaterThan(20);
+    expect(named.filter((entry) => !scripts.includes(entry.split(': ')[1]!))).toEqual([]);
+  });
+});
+
 describe('links', () => {
   it('every relative link or quoted ./ ../ path in the README and docs/ leads to a file of the repository', () => {
     const broken: string[] = [];
