@@ -116,17 +116,7 @@ describe('a run against a faulty Security Hub', () => {
 
   it("stays within AWS's GetFindings quota (3/s, burst 6): no request is throttled", async () => {
     const connector = await sync.createConnector({ regions: ['us-east-1'] });
-    await sync.emulator.admin('PUT', '/_emulator/quotas', { enabled: true, reset: true });
-    await sync.emulator.admin('DELETE', '/_emulator/counters');
-    const { run, progress } = await sync.run(connector.id, 'FULL');
-    expect(run.status).toBe('SUCCEEDED');
-    const seen = await counters();
-    expect(seen.GetFindings?.['429'] ?? 0).toBe(0);
-    expect(progress.throttled).toBe(0);
-    // 3 a second after the burst: the run cannot have been faster than the quota allows.
-    const requests = seen.GetFindings!['200']!;
-    const seconds = (run.finishedAt!.getTime() - run.startedAt!.getTime()) / 1000;
-    expect(seconds).toBeGreaterThanOrEqual((requests - 6) / 3 - 1);
+    await expectRunWithinQuota(connector.id, 'GetFindings');
   });
 
   it('reading the new Security Hub, stays within the quota assumed for GetFindingsV2 (3/s, burst 6)', async () => {
@@ -135,17 +125,8 @@ describe('a run against a faulty Security Hub', () => {
       emulator: { findings: 900, seed: 31, latencyMs: 20, v2: true },
     });
     const connector = await sync.createConnector({ api: 'V2', regions: ['us-east-1'] });
-    await sync.emulator.admin('PUT', '/_emulator/quotas', { enabled: true, reset: true });
-    await sync.emulator.admin('DELETE', '/_emulator/counters');
-    const { run, progress } = await sync.run(connector.id, 'FULL');
-    expect(run.status, run.error ?? '').toBe('SUCCEEDED');
-    const seen = await counters();
-    expect(seen.GetFindingsV2?.['429'] ?? 0).toBe(0);
-    expect(progress.throttled).toBe(0);
-    const requests = seen.GetFindingsV2!['200']!;
+    const requests = await expectRunWithinQuota(connector.id, 'GetFindingsV2');
     expect(requests).toBeGreaterThan(6);
-    const seconds = (run.finishedAt!.getTime() - run.startedAt!.getTime()) / 1000;
-    expect(seconds).toBeGreaterThanOrEqual((requests - 6) / 3 - 1);
   });
 
   it('reading the new Security Hub, replaces a role session that expires mid-run and loses nothing', async () => {
@@ -169,3 +150,22 @@ describe('a run against a faulty Security Hub', () => {
     expect((await counters()).AssumeRole?.['200']).toBeGreaterThanOrEqual(2); // the expired session was replaced
   });
 });
+
+/**
+ * A full run with the emulator at AWS's quota for `operation` (3/s, burst 6): it succeeds, draws no
+ * 429 and counts no throttling, and takes at least as long as the quota allows for the requests it
+ * sent (3 a second after the burst). Returns how many it sent.
+ */
+async function expectRunWithinQuota(connectorId: string, operation: 'GetFindings' | 'GetFindingsV2') {
+  await sync.emulator.admin('PUT', '/_emulator/quotas', { enabled: true, reset: true });
+  await sync.emulator.admin('DELETE', '/_emulator/counters');
+  const { run, progress } = await sync.run(connectorId, 'FULL');
+  expect(run.status, run.error ?? '').toBe('SUCCEEDED');
+  const seen = await counters();
+  expect(seen[operation]?.['429'] ?? 0).toBe(0);
+  expect(progress.throttled).toBe(0);
+  const requests = seen[operation]!['200']!;
+  const seconds = (run.finishedAt!.getTime() - run.startedAt!.getTime()) / 1000;
+  expect(seconds).toBeGreaterThanOrEqual((requests - 6) / 3 - 1);
+  return requests;
+}
