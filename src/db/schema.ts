@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigserial,
   boolean,
+  check,
   customType,
   doublePrecision,
   index,
@@ -440,6 +441,13 @@ export const findings = pgTable(
     index('findings_tenant_account_region_idx').on(t.tenantId, t.awsAccountId, t.region),
     index('findings_cves_idx').using('gin', t.cves),
     index('findings_search_idx').using('gin', t.search),
+    // Each word prefixed with the finding's tenant and score ('~acme~95~curl'): a search page in
+    // score order finds which scores hold matches from this index alone (findings/search-by-score.ts).
+    index('findings_search_by_score_idx').using(
+      'gin',
+      sql`scored_lexemes(${t.search}, ${t.detectionScore}, ${t.tenantId})`,
+    ),
+    check('findings_detection_score_range', sql`${t.detectionScore} between 0 and 100`),
   ],
 );
 

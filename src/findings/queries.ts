@@ -558,3 +558,112 @@ export async function findingIdsOfConnector(
     .where(and(eq(findings.tenantId, tenantId), eq(findings.connectorId, connectorId)));
   return rows.map((row) => row.id);
 }
+
+/** The rows, existence and count behind a page of a tenant's findings that match a condition. */
+export function findingPageSource(db: Executor, tenantId: string, condition: SQL | undefined) {
+  return tablePageSource<FindingModel>(db, findings, scoped(tenantId, condition), findingColumns);
+}
+
+// A search page in score order, score group by score group (search-by-score.ts). Each statement is
+// written for one plan, which planWith makes PostgreSQL take: its estimates cannot know that a
+// search's matches crowd into a few scores.
+
+/** Planner switches for the rest of a transaction: reads through the scored-lexeme index, or walks of the score index. */
+export async function planWith(tx: Executor, scan: 'bitmap' | 'walk'): Promise<void> {
+  const bitmap = scan === 'bitmap';
+  await tx.execute(sql`select set_config('enable_seqscan', 'off', true),
+    set_config('enable_indexscan', ${bitmap ? 'off' : 'on'}, true),
+    set_config('enable_bitmapscan', ${bitmap ? 'on' : 'off'}, true)`);
+}
+
+/**
+ * A tenant's findings at `score` whose words match `words`, as a condition only the scored-lexeme
+ * index can serve: the tenant is also compared in a form no other index matches, or PostgreSQL would
+ * read a tenant it believes small through its own index and compute every finding's scored lexemes.
+ */
+function scoredMatch(tenantId: string, words: string, score: SQL | number): SQL {
+  return sql`scored_lexemes(${findings.search}, ${findings.detectionScore}, ${findings.tenantId})
+      @@ scored_query(to_tsquery('simple', ${words}), cast(${score} as smallint), ${tenantId})
+    and ${findings.tenantId} || '' = ${tenantId}`;
+}
+
+/**
+ * Up to `limit` scores from `from` towards `to` (both included) at which a finding matches the
+ * search `words` and `condition`, in that order. The scored-lexeme index alone tells an empty score
+ * (a lookup, no row read); a score with matches costs one row read. Plan: 'bitmap'.
+ */
+export async function scoresWithMatches(
+  tx: Executor,
+  tenantId: string,
+  words: string,
+  condition: SQL | undefined,
+  range: { from: number; to: number },
+  limit: number,
+): Promise<number[]> {
+  const step = range.from <= range.to ? 1 : -1;
+  const result = await tx.execute(sql`
+    select s::int as score from generate_series(${range.from}::int, ${range.to}::int, ${step}::int) as s
+     where exists (select 1 from ${findings}
+                    where ${and(scoredMatch(tenantId, words, sql`s`), unindexed(condition))})
+     limit ${limit}`);
+  return rowsOf<{ score: number }>(result).map((row) => row.score);
+}
+
+/**
+ * The next `limit` findings of one score group in id order after `afterId` (all of the group when
+ * undefined), each with whether it matches: a walk of the score index that reads no more rows than
+ * asked for. Plan: 'walk'.
+ */
+export async function walkScoreGroup(
+  tx: Executor,
+  tenantId: string,
+  group: { score: number; ascending: boolean; afterId?: string },
+  bounds: SQL | undefined,
+  match: SQL,
+  limit: number,
+): Promise<{ id: string; hit: boolean }[]> {
+  return tx
+    .select({ id: findings.id, hit: sql<boolean>`coalesce(${match}, false)` })
+    .from(findings)
+    .where(scoped(tenantId, and(eq(findings.detectionScore, group.score), bounds, idsAfter(group))))
+    .orderBy(group.ascending ? sql`${findings.id} asc` : sql`${findings.id} desc`)
+    .limit(limit);
+}
+
+/**
+ * The first `limit` ids in id order after `afterId` of one score group's findings that match the
+ * search `words` and `condition`, found through the scored-lexeme index: reads every such match, so
+ * for groups the walk found sparse. Plan: 'bitmap'.
+ */
+export async function scoreGroupMatches(
+  tx: Executor,
+  tenantId: string,
+  words: string,
+  group: { score: number; ascending: boolean; afterId?: string },
+  condition: SQL | undefined,
+  limit: number,
+): Promise<string[]> {
+  const rows = await tx
+    .select({ id: findings.id })
+    .from(findings)
+    .where(and(scoredMatch(tenantId, words, group.score), unindexed(and(condition, idsAfter(group)))))
+    .orderBy(group.ascending ? sql`${findings.id} asc` : sql`${findings.id} desc`)
+    .limit(limit);
+  return rows.map((row) => row.id);
+}
+
+/**
+ * A condition in a form no index serves (PostgreSQL does not look inside IS TRUE): with it beside a
+ * scored-lexeme match, the index of some filter or cursor cannot become the plan's way in, with the
+ * scored lexemes computed for every finding it yields.
+ */
+function unindexed(condition: SQL | undefined): SQL | undefined {
+  return condition && sql`(${condition}) is true`;
+}
+
+function idsAfter(group: { ascending: boolean; afterId?: string }): SQL | undefined {
+  if (group.afterId === undefined) return undefined;
+  return group.ascending
+    ? sql`${findings.id} > cast(${group.afterId} as uuid)`
+    : sql`${findings.id} < cast(${group.afterId} as uuid)`;
+}
