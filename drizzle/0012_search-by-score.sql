@@ -15,5 +15,5 @@ CREATE FUNCTION "scored_query"(words tsquery, score smallint, tenant text) RETUR
   AS $$ SELECT regexp_replace(words::text, '''((?:[^'']|'''')*)''', '''~' || tenant || '~' || score || '~\1''', 'g')::tsquery $$;
 --> statement-breakpoint
 SET LOCAL maintenance_work_mem = '256MB';--> statement-breakpoint
-CREATE INDEX "findings_search_by_score_idx" ON "findings" USING gin (scored_lexemes("search","detection_score","tenant_id"));--> statement-breakpoint
+CREATE INDEX "findings_search_by_score_idx" ON "findings" USING gin (scored_lexemes("search","detection_score","tenant_id")) WITH (gin_pending_list_limit=128);--> statement-breakpoint
 ALTER TABLE "findings" ADD CONSTRAINT "findings_detection_score_range" CHECK ("findings"."detection_score" between 0 and 100);
