@@ -14,6 +14,7 @@ import {
   listFindings,
   sortedAfterFiltering,
   tenantsWithStatChanges,
+  vacuumFindingStatDeltas,
 } from './queries.ts';
 import { searchPageByScore } from './search-by-score.ts';
 
@@ -89,7 +90,7 @@ export async function statsOfFindings(
   const onSummary = statsFilterCondition(filter, findingStatCells);
   if (!onSummary) return findingStats(ctx.db, ctx.tenantId, findingFilterCondition(filter));
   // Fold the changes since the last read in first: the read then sums few delta rows.
-  await compactFindingStats(ctx.db, ctx.tenantId);
+  await foldStatChanges(ctx.db, ctx.tenantId);
   return findingStatsFromSummary(
     ctx.db,
     ctx.tenantId,
@@ -102,5 +103,13 @@ export async function statsOfFindings(
  * tenant nobody reads never piles them up.
  */
 export async function foldFindingStatChanges(db: Executor): Promise<void> {
-  for (const tenantId of await tenantsWithStatChanges(db)) await compactFindingStats(db, tenantId);
+  for (const tenantId of await tenantsWithStatChanges(db)) await foldStatChanges(db, tenantId);
 }
+
+/** Folds a tenant's stat changes; after a bulk load's worth, vacuums what they leave behind. */
+async function foldStatChanges(db: Executor, tenantId: string): Promise<void> {
+  if ((await compactFindingStats(db, tenantId)) >= VACUUM_AFTER_FOLDING) await vacuumFindingStatDeltas(db);
+}
+
+/** Stat changes folded at once beyond which their table is vacuumed (autovacuum waits up to a minute). */
+const VACUUM_AFTER_FOLDING = 10_000;

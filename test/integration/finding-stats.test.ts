@@ -1,11 +1,13 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/client.ts';
+import { rowsOf } from '../../src/db/json-rows.ts';
 import { connectors, findingStatCells, findingStatDeltas, findings, tenants } from '../../src/db/schema.ts';
 import { findingFilterCondition, statsFilterCondition } from '../../src/findings/filter.ts';
 import { type IngestItem, ingestFindingsPage } from '../../src/findings/ingest.ts';
 import type { FindingStatsModel } from '../../src/findings/model.ts';
 import { compactFindingStats, findingStats, findingStatsFromSummary } from '../../src/findings/queries.ts';
+import { foldFindingStatChanges } from '../../src/findings/service.ts';
 import type { FindingFilter } from '../../src/generated/graphql.ts';
 import { aConnectorRow, newTenant, openTestDatabase } from '../support/database.ts';
 import { aControlFinding, anEc2Instance, aRealisticEstate } from '../support/factories.ts';
@@ -178,6 +180,33 @@ describe('findingStats from the maintained summary', () => {
       ...pages.map(() => compactFindingStats(database.db, tenantId)),
     ]);
     await expectSummaryToMatchFindings(tenantId);
+  });
+
+  it("vacuums the changes table after folding a bulk load's changes", async () => {
+    const tenantId = await newTenant(database);
+    const vacuums = async () => {
+      const result = await database.db.execute(
+        sql`select vacuum_count::int as n from pg_stat_user_tables where relname = 'finding_stat_deltas'`,
+      );
+      return Number((rowsOf<{ n: number }>(result)[0] ?? { n: 0 }).n);
+    };
+    // Changes as the triggers append them: one finding added and removed, over and over.
+    const appendChanges = (count: number) =>
+      database.db.execute(sql`insert into ${findingStatDeltas} (tenant_id, finding_severity, workflow_status,
+          record_state, compliance_status, product_name, aws_account_id, region, connector_id, counted, vanished, delta)
+        select ${tenantId}, 4, 'NEW', 'ACTIVE', 'FAILED', 'Security Hub', '111122223333', 'us-east-1', null, true,
+               false, case when i % 2 = 0 then 1 else -1 end
+          from generate_series(1, ${count}) as i`);
+    const before = await vacuums();
+    await appendChanges(100);
+    await foldFindingStatChanges(database.db);
+    expect(await deltaCount(tenantId)).toBe(0);
+    await appendChanges(10_000);
+    await foldFindingStatChanges(database.db);
+    expect(await deltaCount(tenantId)).toBe(0);
+    // Statistics reach the view within a second or so of the vacuum.
+    await expect.poll(vacuums, { timeout: 10_000, interval: 200 }).toBeGreaterThan(before);
+    expect((await findingStatsFromSummary(database.db, tenantId, () => undefined)).total).toBe(0);
   });
 
   it('lets a tenant be deleted with its findings and their summary', async () => {
