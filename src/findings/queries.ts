@@ -306,7 +306,7 @@ function statsOfGroupings(rows: readonly StatGrouping[]): FindingStatsModel {
 /**
  * Folds a tenant's appended stat changes into its summary cells, in one statement. Skipped when
  * another session is folding them (readers count the changes not yet folded in anyway); cells
- * left at 0 go.
+ * left at 0 go. Returns how many changes it folded.
  */
 export async function compactFindingStats(db: Executor, tenantId: string): Promise<number> {
   // Nothing to fold (a dashboard read again): one index probe instead of a transaction.
