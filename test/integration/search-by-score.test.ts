@@ -123,40 +123,25 @@ describe('a search page in score order, score group by score group', () => {
     }
   });
 
-  it('finds nothing for a word no finding has, and answers an empty page', async () => {
-    const order = findingOrder({ field: 'DETECTION_SCORE', direction: 'DESC' });
-    const none = await searchPageByScore(
-      { db: database.db, tenantId },
-      scoredSearch({ search: 'gamma' }),
-      order,
-      {
-        first: 10,
-      },
+  /** One page, highest score first, of the findings of `asTenant` that match `search`. */
+  const onePage = (search: string, first: number, asTenant = tenantId) =>
+    searchPageByScore(
+      { db: database.db, tenantId: asTenant },
+      scoredSearch({ search }),
+      findingOrder({ field: 'DETECTION_SCORE', direction: 'DESC' }),
+      { first },
     );
+
+  it('finds nothing for a word no finding has, and answers an empty page', async () => {
+    const none = await onePage('gamma', 10);
     expect(none.nodes).toEqual([]);
     expect(none.pageInfo.hasNextPage).toBe(false);
-    const empty = await searchPageByScore(
-      { db: database.db, tenantId },
-      scoredSearch({ search: 'alpha' }),
-      order,
-      {
-        first: 0,
-      },
-    );
+    const empty = await onePage('alpha', 0);
     expect(empty.nodes).toEqual([]);
   });
 
   it("reads none of another tenant's findings", async () => {
-    const other = await newTenant(database);
-    const order = findingOrder({ field: 'DETECTION_SCORE', direction: 'DESC' });
-    const page = await searchPageByScore(
-      { db: database.db, tenantId: other },
-      scoredSearch({ search: 'alpha' }),
-      order,
-      {
-        first: 50,
-      },
-    );
+    const page = await onePage('alpha', 50, await newTenant(database));
     expect(page.nodes).toEqual([]);
   });
 });
